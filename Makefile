@@ -1,0 +1,38 @@
+# trowel: make demo · make test · make bench · make fixtures
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+SYSDEP := $(VENV)/.system-deps-stamp
+
+.PHONY: demo test bench fixtures lint clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+$(SYSDEP): scripts/system-deps.sh
+	bash scripts/system-deps.sh
+	@mkdir -p $(VENV) && touch $(SYSDEP)
+
+fixtures: $(STAMP) $(SYSDEP)
+	$(PY) scripts/build_fixtures.py
+
+demo: $(STAMP) $(SYSDEP)
+	$(PY) scripts/demo.py
+
+test: $(STAMP) $(SYSDEP)
+	$(PY) -m ruff check src tests
+	$(PY) -m mypy
+	$(PY) -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP) $(SYSDEP)
+	$(PY) bench/run_all.py
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests
+	$(PY) -m mypy
+
+clean:
+	rm -rf build test-artifacts

@@ -1,0 +1,165 @@
+"""The examine pipeline: register and hash every input, open it read-only, run every stage that applies,
+then hash every input again and prove nothing changed."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trowel import __version__
+from trowel.case.context import STAGES, ActionLog, ExamineContext, ExamineOptions
+from trowel.case.store import CaseStore
+from trowel.cli.common import progress_bar
+from trowel.errors import CaseError, EvidenceChangedError, EvidenceError, TrowelError
+from trowel.evidence import open_evidence, sha256_file
+from trowel.evidence.base import CHUNK
+
+# Modules that register examine stages; a capability adds its module here.
+STAGE_MODULES = ["trowel.case.inventory"]
+
+__all__ = ["ExamineOptions", "ExamineResult", "examine", "input_digest"]
+
+
+@dataclass
+class ExamineResult:
+    out: Path
+    ok: bool = True
+    inputs: list[dict[str, object]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    files: int = 0
+    warnings: int = 0
+    report_index: Path | None = None
+
+    def summary_lines(self) -> list[str]:
+        lines = [f"inputs: {len(self.inputs)}, files inventoried: {self.files}, warnings: {self.warnings}"]
+        lines += [f"  {kind}: {n}" for kind, n in sorted(self.counts.items())]
+        return lines
+
+
+def input_digest(path: Path) -> str:
+    """SHA-256 of a file, or of a folder's content (every regular file's path, size and SHA-256, sorted)."""
+    if not path.is_dir():
+        total = path.stat().st_size
+        with progress_bar(f"hash {path.name}", total=total, bytes_=True) as bar:
+            return sha256_file(path, bar.advance)
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()):
+        rel = file.relative_to(path).as_posix()
+        inner = hashlib.sha256()
+        with open(file, "rb") as stream:
+            while chunk := stream.read(CHUNK):
+                inner.update(chunk)
+        digest.update(f"{rel}\0{file.stat().st_size}\0{inner.hexdigest()}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _prepare_out(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise CaseError(f"{out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise CaseError(f"{out}: folder is not empty (use --force to write into it)")
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("case.sqlite", "case.sqlite-wal", "case.sqlite-shm", "log.jsonl"):
+        (out / name).unlink(missing_ok=True)
+
+
+def _check_inputs_outside(options: ExamineOptions) -> None:
+    out = options.out.resolve()
+    for path in [*options.evidence, *options.pcaps, *options.apks]:
+        resolved = path.resolve()
+        if resolved == out or out.is_relative_to(resolved) if resolved.is_dir() else resolved.is_relative_to(out):
+            raise CaseError(f"{path}: the case folder must not be inside an input or hold one")
+
+
+def examine(options: ExamineOptions) -> ExamineResult:
+    for path in [*options.evidence, *options.pcaps, *options.apks]:
+        if not path.exists():
+            raise EvidenceError(f"{path}: no such file or folder")
+    _check_inputs_outside(options)
+    _prepare_out(options.out, options.force)
+    for module in STAGE_MODULES:
+        importlib.import_module(module)
+    store = CaseStore(options.out / "case.sqlite")
+    scratch = Path(tempfile.mkdtemp(prefix=".scratch-", dir=options.out))
+    log = ActionLog(store, options.out / "log.jsonl")
+    ctx = ExamineContext(options=options, store=store, scratch=scratch, log=log)
+    result = ExamineResult(out=options.out)
+    store.set_info(case_number=options.case_number, examiner=options.examiner, tool="trowel",
+                   tool_version=__version__, display_tz=options.tz)
+    log("start", {k: v for k, v in options.argv.items() if k not in ("handler", "password")})
+    try:
+        _register_inputs(ctx, result)
+        for stage in sorted(STAGES.values(), key=lambda s: s.order):
+            if not stage.applies(ctx):
+                continue
+            try:
+                stage.run(ctx)
+            except TrowelError as exc:
+                ctx.warn(f"stage {stage.name} failed: {exc}", stage=stage.name)
+            store.flush()
+        _verify_inputs(ctx, result)
+    finally:
+        for source in ctx.sources.values():
+            source.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+        result.counts = store.kinds()
+        result.files = int(store.db.execute("SELECT count(*) FROM files").fetchone()[0])
+        result.warnings = result.counts.get("warning", 0)
+        log("end", None, {"records": result.counts, "files": result.files, "ok": result.ok})
+        store.close()
+    index = options.out / "report" / "index.html"
+    result.report_index = index if index.exists() else None
+    return result
+
+
+def _register_inputs(ctx: ExamineContext, result: ExamineResult) -> None:
+    options = ctx.options
+    items = [("evidence", p) for p in options.evidence] + [("capture", p) for p in options.pcaps]
+    items += [("apk", p) for p in options.apks]
+    opened = 0
+    for number, (role, path) in enumerate(items, start=1):
+        evidence_id = f"E{number}"
+        before = input_digest(path)
+        kind = role
+        details: dict[str, object] = {"role": role}
+        if role == "evidence":
+            try:
+                source = open_evidence(path, options.password)
+            except TrowelError as exc:
+                if len(options.evidence) == 1:
+                    raise
+                ctx.warn(str(exc), evidence_id, str(path), "open")
+                result.ok = False
+            else:
+                ctx.sources[evidence_id] = source
+                kind = source.kind
+                details.update(source.describe())
+                opened += 1
+        size = path.stat().st_size if path.is_file() else 0
+        ctx.store.add_evidence(evidence_id, path.name, str(path.resolve()), kind, size, before, details)
+        ctx.inputs[evidence_id] = path
+        result.inputs.append({"id": evidence_id, "path": str(path), "kind": kind, "sha256": before})
+        ctx.log("register", {"evidence": evidence_id, "path": str(path.resolve())},
+                {"kind": kind, "sha256_before": before, **details})
+    if options.evidence and opened == 0:
+        raise EvidenceError("none of the evidence items could be opened")
+
+
+def _verify_inputs(ctx: ExamineContext, result: ExamineResult) -> None:
+    changed = []
+    for evidence_id, path in ctx.inputs.items():
+        after = input_digest(path)
+        ctx.store.set_evidence_after(evidence_id, after)
+        before = next(r["sha256"] for r in result.inputs if r["id"] == evidence_id)
+        ctx.log("verify", {"evidence": evidence_id}, {"sha256_before": before, "sha256_after": after,
+                                                      "unchanged": before == after})
+        if before != after:
+            changed.append(str(path))
+    if changed:
+        result.ok = False
+        ctx.warn(f"input changed during the run: {', '.join(changed)}", stage="verify")
+        raise EvidenceChangedError(f"input hash changed during the run: {', '.join(changed)}")

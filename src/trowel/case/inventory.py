@@ -1,0 +1,36 @@
+"""The inventory stage: every entry of every evidence item, with SHA-256 of files up to the size limit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from trowel.case.context import ExamineContext, Stage, register_stage
+from trowel.cli.common import progress_bar
+from trowel.errors import TrowelError
+from trowel.evidence.base import Entry, EntryKind, EvidenceSource
+
+
+def inventory_items(ctx: ExamineContext, evidence_id: str, source: EvidenceSource) -> Iterator[tuple[Entry, str | None]]:
+    limit = ctx.options.hash_limit
+    with progress_bar(f"inventory {evidence_id}") as bar:
+        for entry in source.entries():
+            sha = None
+            if entry.kind is EntryKind.FILE and entry.readable:
+                try:
+                    sha = source.hash_entry(entry, limit)
+                except (TrowelError, OSError, EOFError, ValueError) as exc:
+                    ctx.warn(f"cannot hash: {exc}", evidence_id, entry.path, "inventory")
+            yield entry, sha
+            bar.advance()
+
+
+def run_inventory(ctx: ExamineContext) -> None:
+    for evidence_id, source in ctx.sources.items():
+        count = ctx.store.add_files(evidence_id, inventory_items(ctx, evidence_id, source))
+        for message in source.warnings:
+            ctx.warn(message, evidence_id, "", "inventory")
+        source.warnings.clear()
+        ctx.log("inventory", {"evidence": evidence_id}, {"entries": count})
+
+
+register_stage(Stage("inventory", 10, run_inventory))

@@ -1,0 +1,196 @@
+"""The case store: one SQLite file per case holding evidence items, the file inventory, every record,
+warnings (as records of kind ``warning``) and the action log.
+
+This file is trowel's own output, so it is opened with sqlite3 normally. Writes go in batches inside one
+transaction per batch; 100,000 records take seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from trowel import __version__
+from trowel.case.schema import MIGRATIONS, SCHEMA_VERSION
+from trowel.errors import CaseError
+from trowel.evidence.android import locate
+from trowel.evidence.base import Entry
+from trowel.model import Record, iso_utc
+
+BATCH = 20_000
+
+
+def now_utc() -> str:
+    return iso_utc(datetime.now(UTC))
+
+
+class CaseStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.db = sqlite3.connect(path)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise CaseError(f"{path}: not a trowel case store ({exc})") from exc
+        self._pending: list[tuple[Any, ...]] = []
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise CaseError(f"{self.path}: case store version {version} is newer than this trowel ({SCHEMA_VERSION})")
+        for number in range(version, SCHEMA_VERSION):
+            with self.db:
+                self.db.executescript(MIGRATIONS[number])
+                self.db.execute(f"PRAGMA user_version = {number + 1}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    # --- case facts -------------------------------------------------------------------------------
+    def set_info(self, **values: Any) -> None:
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO case_info(key, value) VALUES (?, ?)",
+                [(k, json.dumps(v)) for k, v in values.items()],
+            )
+
+    def info(self) -> dict[str, Any]:
+        return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM case_info")}
+
+    # --- evidence items ---------------------------------------------------------------------------
+    def add_evidence(self, evidence_id: str, label: str, host_path: str, kind: str, size: int,
+                     sha256_before: str | None, details: dict[str, Any]) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT INTO evidence(id, label, host_path, kind, size, sha256_before, details, added_utc)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (evidence_id, label, host_path, kind, size, sha256_before, json.dumps(details, default=str), now_utc()),
+            )
+
+    def set_evidence_after(self, evidence_id: str, sha256_after: str | None) -> None:
+        with self.db:
+            self.db.execute("UPDATE evidence SET sha256_after = ? WHERE id = ?", (sha256_after, evidence_id))
+
+    def evidence(self) -> list[dict[str, Any]]:
+        cur = self.db.execute("SELECT * FROM evidence ORDER BY rowid")
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cur]
+        for row in rows:
+            row["details"] = json.loads(row["details"] or "{}")
+        return rows
+
+    # --- inventory --------------------------------------------------------------------------------
+    def add_files(self, evidence_id: str, items: Iterable[tuple[Entry, str | None]]) -> int:
+        count = 0
+        batch: list[tuple[Any, ...]] = []
+        for entry, sha in items:
+            loc = locate(entry.path)
+            batch.append((
+                evidence_id, entry.path, entry.kind.value, entry.size, entry.mtime, entry.atime, entry.ctime,
+                entry.crtime, int(entry.deleted), sha, entry.inode, entry.link_target, loc.canonical, loc.area,
+                loc.user, loc.package, entry.note,
+            ))
+            if len(batch) >= BATCH:
+                count += self._insert_files(batch)
+                batch = []
+        count += self._insert_files(batch)
+        return count
+
+    def _insert_files(self, batch: list[tuple[Any, ...]]) -> int:
+        if batch:
+            with self.db:
+                self.db.executemany(
+                    "INSERT INTO files(evidence, path, entry_kind, size, mtime_ns, atime_ns, ctime_ns, crtime_ns,"
+                    " deleted, sha256, inode, link_target, canonical, area, user, package, note)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+        return len(batch)
+
+    def files(self, evidence_id: str | None = None) -> Iterator[dict[str, Any]]:
+        sql = "SELECT * FROM files" + (" WHERE evidence = ?" if evidence_id else "") + " ORDER BY id"
+        cur = self.db.execute(sql, (evidence_id,) if evidence_id else ())
+        names = [d[0] for d in cur.description]
+        for row in cur:
+            yield dict(zip(names, row, strict=True))
+
+    # --- records ----------------------------------------------------------------------------------
+    def add(self, record: Record) -> None:
+        self._pending.append(_record_row(record))
+        if len(self._pending) >= BATCH:
+            self.flush()
+
+    def add_many(self, records: Iterable[Record]) -> int:
+        n = 0
+        for record in records:
+            self.add(record)
+            n += 1
+        self.flush()
+        return n
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        with self.db:
+            self.db.executemany(
+                "INSERT INTO records(kind, state, app, package, user, evidence, path, tbl, rowid_, page, offset_,"
+                " region, confidence, time_ns, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self._pending)
+        self._pending = []
+
+    def records(self, kind: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every stored record in its JSON form, with the store's ``id`` added."""
+        self.flush()
+        sql = "SELECT id, json FROM records" + (" WHERE kind = ?" if kind else "") + " ORDER BY id"
+        for rid, text in self.db.execute(sql, (kind,) if kind else ()):
+            data = json.loads(text)
+            data["id"] = rid
+            yield data
+
+    def count(self, kind: str | None = None) -> int:
+        self.flush()
+        sql = "SELECT count(*) FROM records" + (" WHERE kind = ?" if kind else "")
+        return int(self.db.execute(sql, (kind,) if kind else ()).fetchone()[0])
+
+    def kinds(self) -> dict[str, int]:
+        self.flush()
+        return dict(self.db.execute("SELECT kind, count(*) FROM records GROUP BY kind ORDER BY kind").fetchall())
+
+    # --- action log -------------------------------------------------------------------------------
+    def log_action(self, action: str, arguments: Any = None, details: Any = None) -> dict[str, Any]:
+        entry = {"time": now_utc(), "action": action, "tool": "trowel", "tool_version": __version__,
+                 "arguments": arguments, "details": details}
+        with self.db:
+            self.db.execute(
+                "INSERT INTO actions(time_utc, action, tool_version, arguments, details) VALUES (?, ?, ?, ?, ?)",
+                (entry["time"], action, __version__, json.dumps(arguments, default=str), json.dumps(details, default=str)))
+        return entry
+
+    def actions(self) -> list[dict[str, Any]]:
+        return [
+            {"time": t, "action": a, "tool_version": v, "arguments": json.loads(args), "details": json.loads(d)}
+            for t, a, v, args, d in self.db.execute(
+                "SELECT time_utc, action, tool_version, arguments, details FROM actions ORDER BY id")
+        ]
+
+    def close(self) -> None:
+        self.flush()
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.execute("PRAGMA journal_mode=DELETE")
+        self.db.close()
+
+
+def _record_row(record: Record) -> tuple[Any, ...]:
+    data = record.to_json()
+    src = record.source
+    when = record.primary_time
+    return (
+        record.kind, record.state.value, record.app, record.package, record.user, src.evidence, src.path,
+        src.table, src.rowid, src.page, src.offset, src.region, record.confidence,
+        when.unix_ns if when is not None else None, json.dumps(data, ensure_ascii=False),
+    )

@@ -1,0 +1,72 @@
+"""Recognise an evidence item by its content, never by its file name, and open it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from trowel.errors import EvidenceError, UnknownFormatError
+from trowel.evidence.archive import TarSource, ZipSource
+from trowel.evidence.base import EvidenceSource
+from trowel.evidence.folder import FolderSource
+
+HEAD_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Format:
+    """One evidence format: a name, a sniffer over the first bytes, and how to open it."""
+
+    name: str
+    sniff: Callable[[bytes], bool]
+    opener: Callable[[Path, str | None], EvidenceSource]
+
+
+FORMATS: list[Format] = []
+
+
+def register_format(fmt: Format) -> None:
+    if any(f.name == fmt.name for f in FORMATS):
+        raise ValueError(f"evidence format {fmt.name!r} is registered twice")
+    FORMATS.append(fmt)
+
+
+def _is_tar(head: bytes) -> bool:
+    return len(head) >= 262 and head[257:262] == b"ustar"
+
+
+def _is_compressed(head: bytes) -> bool:
+    return head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00"))
+
+
+register_format(Format("zip", lambda h: h.startswith((b"PK\x03\x04", b"PK\x05\x06")), lambda p, _pw: ZipSource(p)))
+register_format(Format("tar", _is_tar, lambda p, _pw: TarSource(p)))
+register_format(Format("compressed-tar", _is_compressed, lambda p, _pw: TarSource(p)))
+
+
+def _load_optional_formats() -> None:
+    """Formats implemented in their own modules register themselves on import."""
+    from trowel.evidence import formats  # noqa: F401
+
+
+def open_evidence(path: Path, password: str | None = None) -> EvidenceSource:
+    """Open any supported evidence item read-only; one clear error line when that is not possible."""
+    if not path.exists() and not path.is_symlink():
+        raise EvidenceError(f"{path}: no such file or folder")
+    if path.is_dir():
+        return FolderSource(path)
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(HEAD_BYTES)
+    except OSError as exc:
+        raise EvidenceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if not head:
+        raise UnknownFormatError(f"{path}: empty file, not an evidence format")
+    _load_optional_formats()
+    for fmt in FORMATS:
+        if fmt.sniff(head):
+            return fmt.opener(path, password)
+    raise UnknownFormatError(
+        f"{path}: unknown evidence format (expected a folder, tar, zip, Android backup, raw ext4 image, E01 or sparse image)"
+    )

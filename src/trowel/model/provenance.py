@@ -1,0 +1,56 @@
+"""Where a record came from and in what state it was found."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+class State(enum.StrEnum):
+    LIVE = "live"
+    DELETED = "deleted"
+    ORPHANED = "orphaned"
+
+
+class Region(enum.StrEnum):
+    """Where inside an SQLite file (or its companions) a record's bytes were found."""
+
+    BTREE = "btree"
+    FREEBLOCK = "freeblock"
+    UNALLOCATED = "unallocated"
+    FREELIST = "freelist"
+    DROPPED = "dropped"
+    OVERFLOW = "overflow"
+    WAL = "wal"
+    WAL_STALE = "wal-stale"
+    JOURNAL = "journal"
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Evidence item, path inside it, and the exact place of the bytes.
+
+    Either ``table`` + ``rowid`` (a live row read through the b-tree), or ``page`` + ``offset`` + ``region``
+    (recovered bytes), or only a path (a whole file). ``frame`` is the WAL frame number for WAL regions.
+    """
+
+    evidence: str
+    path: str
+    table: str | None = None
+    rowid: int | None = None
+    page: int | None = None
+    offset: int | None = None
+    region: str | None = None
+    frame: int | None = None
+    detail: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Provenance:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        known.setdefault("evidence", "")
+        known.setdefault("path", "")
+        return cls(**known)

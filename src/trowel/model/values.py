@@ -1,0 +1,151 @@
+"""Value types shared by every record: typed absence, times that keep their raw value, JSON conversion."""
+
+from __future__ import annotations
+
+import base64
+import enum
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+JSON_SAFE_INT = 2**53
+
+
+class Absence(enum.Enum):
+    """Why a value is not there. Distinct from each other and from zero or the empty string."""
+
+    NOT_PRESENT = "not_present"  # the source has no such field (e.g. an older schema)
+    NULL = "null"  # the source has the field and it is NULL
+    UNDECODABLE = "undecodable"  # a value is there but could not be decoded
+
+
+class Clock(enum.StrEnum):
+    UTC = "utc"
+    LOCAL = "local"
+
+
+def ns_to_datetime(unix_ns: int) -> datetime:
+    """Exact conversion of Unix nanoseconds to an aware UTC datetime (sub-microsecond rounded half to even)."""
+    micros, rest = divmod(unix_ns, 1000)
+    if rest > 500 or (rest == 500 and micros % 2 == 1):
+        micros += 1
+    return EPOCH + timedelta(microseconds=micros)
+
+
+def datetime_to_ns(value: datetime) -> int:
+    """Exact conversion of a datetime (naive means UTC) to Unix nanoseconds."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    delta = value - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+
+
+def iso_utc(value: datetime) -> str:
+    """ISO 8601 in UTC with microseconds and a ``Z``."""
+    value = value.astimezone(UTC) if value.tzinfo else value
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
+        f"{value.second:02d}.{value.microsecond:06d}Z"
+    )
+
+
+def iso_ns(unix_ns: int) -> str:
+    """ISO 8601 UTC with all nine fraction digits (no rounding)."""
+    seconds, frac = divmod(unix_ns, 1_000_000_000)
+    base = EPOCH + timedelta(seconds=seconds)
+    return (
+        f"{base.year:04d}-{base.month:02d}-{base.day:02d}T{base.hour:02d}:{base.minute:02d}:"
+        f"{base.second:02d}.{frac:09d}Z"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TimeValue:
+    """A point in time as found in the evidence: the raw value, how it was read, and the exact instant.
+
+    ``unix_ns`` is None when the raw value could not be decoded (``error`` says why). For formats that store
+    the device's local clock, ``clock`` is LOCAL and ``unix_ns`` is the wall-clock reading as if it were UTC.
+    """
+
+    raw: int | float | str | bytes | None
+    format: str
+    unix_ns: int | None
+    clock: Clock = Clock.UTC
+    error: str | None = None
+
+    @property
+    def utc(self) -> datetime | None:
+        return None if self.unix_ns is None else ns_to_datetime(self.unix_ns)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "utc": None,
+            "raw": json_raw(self.raw),
+            "format": self.format,
+            "clock": self.clock.value,
+        }
+        if self.unix_ns is not None:
+            try:
+                out["utc"] = iso_utc(ns_to_datetime(self.unix_ns))
+            except OverflowError:
+                out["error"] = "outside the range of calendar dates"
+            if self.unix_ns % 1000:
+                out["utc_ns"] = iso_ns(self.unix_ns)
+        if self.error:
+            out["error"] = self.error
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TimeValue:
+        raw = data.get("raw")
+        unix_ns: int | None = None
+        if data.get("utc_ns"):
+            unix_ns = _parse_iso_ns(data["utc_ns"])
+        elif data.get("utc"):
+            unix_ns = _parse_iso_ns(data["utc"])
+        return cls(raw=raw, format=data.get("format", ""), unix_ns=unix_ns,
+                   clock=Clock(data.get("clock", "utc")), error=data.get("error"))
+
+
+def _parse_iso_ns(text: str) -> int:
+    body = text.rstrip("Z")
+    main, _, frac = body.partition(".")
+    base = datetime.strptime(main, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    frac_ns = int((frac + "000000000")[:9]) if frac else 0
+    return datetime_to_ns(base) + frac_ns
+
+
+def json_raw(raw: Any) -> Any:
+    """A raw value made JSON-safe without losing anything: big integers as strings, bytes as base64."""
+    if isinstance(raw, bool) or raw is None:
+        return raw
+    if isinstance(raw, int):
+        return str(raw) if abs(raw) >= JSON_SAFE_INT else raw
+    if isinstance(raw, bytes | bytearray | memoryview):
+        return {"base64": base64.b64encode(bytes(raw)).decode("ascii")}
+    return raw
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert any record field value to plain JSON types."""
+    if value is None or isinstance(value, str | bool | float):
+        return value
+    if isinstance(value, int):
+        return json_raw(value)
+    if isinstance(value, Absence):
+        return None if value is not Absence.UNDECODABLE else {"absent": value.value}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return json_raw(value)
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items() if v is not Absence.NOT_PRESENT}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value) if isinstance(value, set | frozenset) else value
+        return [to_jsonable(v) for v in items]
+    return str(value)

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import sha256_of
+from tests.fixtures import android_tree
+from trowel.case.store import CaseStore
+from trowel.cli.main import main
+from trowel.model import Message, Provenance
+
+
+@pytest.mark.parametrize("fixture", ["tree_dir", "tree_targz", "tree_zip"])
+def test_examine_inventory_and_hashes(fixture: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    evidence: Path = request.getfixturevalue(fixture)
+    before = sha256_of(evidence) if evidence.is_file() else None
+    out = tmp_path / "case"
+    assert main(["-q", "examine", str(evidence), "--out", str(out)]) == 0
+    db = sqlite3.connect(out / "case.sqlite")
+    files = dict(db.execute("SELECT path, sha256 FROM files WHERE entry_kind = 'file'").fetchall())
+    assert files == android_tree.expected_hashes()
+    ev = db.execute("SELECT sha256_before, sha256_after FROM evidence").fetchall()
+    assert len(ev) == 1 and ev[0][0] == ev[0][1]
+    if before:
+        assert ev[0][0] == before == sha256_of(evidence)
+    users = dict(db.execute("SELECT path, user FROM files WHERE path LIKE '%VerificationPrefs.json'").fetchall())
+    assert users[f"data/user/10/{android_tree.IMO}/files/VerificationPrefs.json"] == 10
+    canon = {r[0] for r in db.execute(
+        "SELECT canonical FROM files WHERE path LIKE '%VerificationPrefs.json' AND user = 0")}
+    assert canon == {f"data/user/0/{android_tree.IMO}/files/VerificationPrefs.json"}
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    actions = [e["action"] for e in log]
+    assert actions[0] == "start" and actions[-1] == "end" and "verify" in actions
+    verify = next(e for e in log if e["action"] == "verify")
+    assert verify["details"]["unchanged"] is True and verify["tool_version"]
+
+
+def test_refuses_non_empty_out(tree_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "case"
+    out.mkdir()
+    (out / "x").write_text("x")
+    with pytest.raises(SystemExit) as exc:
+        main(["-q", "examine", str(tree_dir), "--out", str(out)])
+    assert exc.value.code == 1
+    assert "not empty" in capsys.readouterr().err
+    assert main(["-q", "examine", str(tree_dir), "--out", str(out), "--force"]) == 0
+
+
+def test_one_bad_input_does_not_stop_the_run(tree_dir: Path, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"not evidence" * 10)
+    out = tmp_path / "case"
+    main(["-q", "examine", str(junk), str(tree_dir), "--out", str(out)])
+    store = CaseStore(out / "case.sqlite")
+    warnings = list(store.records("warning"))
+    assert any("unknown evidence format" in w["message"] for w in warnings)
+    assert store.db.execute("SELECT count(*) FROM files").fetchone()[0] > 10
+    store.close()
+
+
+def test_store_batches_100k_records(tmp_path: Path) -> None:
+    store = CaseStore(tmp_path / "case.sqlite")
+    src = Provenance(evidence="E1", path="x.db", table="messages")
+    n = store.add_many(Message(source=src, text=f"m{i}") for i in range(100_000))
+    assert n == 100_000 and store.count("message") == 100_000
+    assert store.schema_version == 1
+    store.close()
