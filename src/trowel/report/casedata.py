@@ -1,0 +1,103 @@
+"""What every writer reads: the case store of one case folder, seen through its records' JSON form.
+
+Writers never import parser code. They iterate records (dicts, as ``--json`` prints them), the file inventory,
+the evidence items with their hashes before and after, the action log and the case facts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trowel.case.store import CaseStore
+
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+# Magic numbers of the media types the report may show inline; anything else is never embedded or linked.
+_MAGIC: list[tuple[bytes, int, str]] = [
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
+    (b"\xff\xd8\xff", 0, "image/jpeg"),
+    (b"GIF87a", 0, "image/gif"),
+    (b"GIF89a", 0, "image/gif"),
+    (b"WEBP", 8, "image/webp"),
+    (b"ftyp", 4, "video/mp4"),
+    (b"OggS", 0, "audio/ogg"),
+    (b"ID3", 0, "audio/mpeg"),
+    (b"#!AMR", 0, "audio/amr"),
+]
+
+
+def is_time(value: Any) -> bool:
+    """True for a time object of the record JSON form ({utc, raw, format, clock})."""
+    return isinstance(value, dict) and "format" in value and "raw" in value and "utc" in value
+
+
+def sniff_media(path: Path) -> str | None:
+    """The media type of a copied media file from its first bytes (None when it is not a known safe type)."""
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(16)
+    except OSError:
+        return None
+    for magic, offset, mime in _MAGIC:
+        if head[offset:offset + len(magic)] == magic:
+            if mime == "image/webp" and not head.startswith(b"RIFF"):
+                continue
+            return mime
+    return None
+
+
+@dataclass
+class CaseData:
+    """One case folder opened for writing outputs. ``root`` is the case folder (DIR)."""
+
+    root: Path
+    store: CaseStore
+    _media: dict[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, root: Path) -> CaseData:
+        return cls(root=root, store=CaseStore(root / "case.sqlite"))
+
+    def info(self) -> dict[str, Any]:
+        return self.store.info()
+
+    def evidence(self) -> list[dict[str, Any]]:
+        return self.store.evidence()
+
+    def actions(self) -> list[dict[str, Any]]:
+        return self.store.actions()
+
+    def kinds(self) -> dict[str, int]:
+        return self.store.kinds()
+
+    def records(self, kind: str | None = None) -> Iterator[dict[str, Any]]:
+        return self.store.records(kind)
+
+    def files(self) -> Iterator[dict[str, Any]]:
+        return self.store.files()
+
+    def file_count(self) -> int:
+        return int(self.store.db.execute("SELECT count(*) FROM files").fetchone()[0])
+
+    def apps(self) -> list[str]:
+        """Every app name that records carry, sorted (records without an app are not listed)."""
+        rows = self.store.db.execute("SELECT DISTINCT app FROM records WHERE app IS NOT NULL ORDER BY app")
+        return [r[0] for r in rows]
+
+    def display_tz(self) -> str:
+        return str(self.info().get("display_tz") or "UTC")
+
+    def media_type(self, sha256: str | None) -> str | None:
+        """The sniffed type of ``DIR/media/<sha256>`` when that copy exists and is a safe media type."""
+        if not sha256 or not SHA256_RE.match(sha256):
+            return None
+        if sha256 not in self._media:
+            path = self.root / "media" / sha256
+            self._media[sha256] = sniff_media(path) if path.is_file() else None
+        return self._media[sha256]
+
+    def close(self) -> None:
+        self.store.close()

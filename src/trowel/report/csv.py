@@ -1,0 +1,84 @@
+"""CSV exports: ``exports/<kind>.csv`` for every record kind, ``exports/files.csv`` for the inventory.
+
+Columns: the common ones (id, kind, state, confidence, app, package, user, source_*) then every kind-specific
+field in the order the records first show it. Time objects become four columns (``<f>_utc``, ``<f>_raw``,
+``<f>_format``, ``<f>_clock``); lists and objects are written as JSON. Text is written exactly as stored
+(no quoting tricks), so a spreadsheet program must open these files as text, not evaluate them.
+"""
+
+from __future__ import annotations
+
+import csv as csvlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from trowel.report.casedata import CaseData, is_time
+from trowel.report.registry import Writer, register_writer
+
+HEAD = ["id", "kind", "state", "confidence", "app", "package", "user"]
+SOURCE = ["evidence", "path", "table", "rowid", "page", "offset", "region", "frame", "detail"]
+FILE_COLUMNS = ["id", "evidence", "path", "entry_kind", "size", "sha256", "deleted", "mtime_ns", "atime_ns",
+                "ctime_ns", "crtime_ns", "inode", "link_target", "canonical", "area", "user", "package", "note"]
+_SAFE_KIND = re.compile(r"^[a-z0-9_]{1,64}$")
+
+
+def _cell(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def flatten(record: dict[str, Any]) -> dict[str, Any]:
+    """One CSV row of a record: source split into columns, times into utc/raw/format/clock."""
+    row: dict[str, Any] = {k: record.get(k) for k in HEAD}
+    src = record.get("source") or {}
+    for key in SOURCE:
+        row[f"source_{key}"] = src.get(key)
+    for key, value in record.items():
+        if key in HEAD or key == "source":
+            continue
+        if is_time(value):
+            row[f"{key}_utc"] = value.get("utc")
+            row[f"{key}_raw"] = _cell(value.get("raw"))
+            row[f"{key}_format"] = value.get("format")
+            row[f"{key}_clock"] = value.get("clock")
+        else:
+            row[key] = _cell(value)
+    return row
+
+
+def export_name(kind: str) -> str:
+    """The file name of a kind's export; kinds that are not plain identifiers get a safe name."""
+    return f"{kind}.csv" if _SAFE_KIND.match(kind) else "kind_" + "".join(f"{ord(c):x}" for c in kind)[:60] + ".csv"
+
+
+def write_kind(case: CaseData, kind: str, folder: Path) -> Path:
+    columns: dict[str, None] = dict.fromkeys(HEAD + [f"source_{k}" for k in SOURCE])
+    for record in case.records(kind):
+        columns.update(dict.fromkeys(flatten(record)))
+    path = folder / export_name(kind)
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        writer = csvlib.DictWriter(stream, fieldnames=list(columns))
+        writer.writeheader()
+        for record in case.records(kind):
+            writer.writerow(flatten(record))
+    return path
+
+
+def write_csv(case: CaseData) -> list[Path]:
+    folder = case.root / "exports"
+    folder.mkdir(exist_ok=True)
+    written = [write_kind(case, kind, folder) for kind in case.kinds()]
+    files = folder / "files.csv"
+    with open(files, "w", encoding="utf-8", errors="surrogateescape", newline="") as stream:
+        writer = csvlib.DictWriter(stream, fieldnames=FILE_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for row in case.files():
+            writer.writerow(row)
+    written.append(files)
+    return written
+
+
+register_writer(Writer("csv", "exports/<kind>.csv for every record kind and exports/files.csv", 40, write_csv))
