@@ -35,6 +35,8 @@ READ_CHUNK = 4 << 20
 PROBE_BYTES = 4096
 ORPHANS = "$OrphanFiles"
 EXT_MAGIC_OFFSET = 1024 + 56
+# Magics of containers that hold a disk image (E01, Ex01, Android sparse) or a tar (Android backup).
+CONTAINER_MAGICS = (b"EVF\x09\x0d\x0a\xff\x00", b"EVF2\x0d\x0a\x81\x00", b"\x3a\xff\x26\xed", b"ANDROID BACKUP\n")
 
 _NS = 1_000_000_000
 _KINDS = {
@@ -363,7 +365,13 @@ def _as_dict(entry: Entry) -> dict[str, Any]:
 
 
 def is_disk_image(head: bytes) -> bool:
-    """ext2/3/4 superblock magic, a GPT header, or an MBR with at least one plausible partition entry."""
+    """ext2/3/4 superblock magic, a GPT header, or an MBR with at least one plausible partition entry.
+
+    Containers with their own magic (E01, sparse, Android backup) are never taken for a raw image, whatever
+    bytes happen to sit where an MBR signature would be.
+    """
+    if head.startswith(CONTAINER_MAGICS):
+        return False
     if len(head) >= EXT_MAGIC_OFFSET + 2 and head[EXT_MAGIC_OFFSET:EXT_MAGIC_OFFSET + 2] == b"\x53\xef":
         return True
     if len(head) >= 520 and head[512:520] == b"EFI PART":
