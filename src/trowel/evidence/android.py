@@ -29,8 +29,10 @@ _RULES: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"(?:^|/)storage/emulated/(?P<user>\d+)(?P<rest>/.*)?$"), "external", "media/{user}{rest}"),
     (re.compile(r"(?:^|/)storage/self/primary(?P<rest>/.*)?$"), "external", "media/0{rest}"),
     (re.compile(r"(?:^|/)(?:mnt/)?sdcard(?P<rest>/.*)?$"), "external", "media/0{rest}"),
-    # Android backup (.ab) layout: apps/<pkg>/<token>/...
+    # Android backup (.ab) layout: apps/<pkg>/<token>/..., apps/<pkg>/_manifest, shared storage as shared/<N>/...
     (re.compile(rf"^apps/(?P<pkg>{PACKAGE})/(?P<token>db|f|sp|r|c|nb|ef|a|obb|k)(?P<rest>/.*)?$"), "backup", ""),
+    (re.compile(rf"^apps/(?P<pkg>{PACKAGE})/(?P<token>_manifest)$"), "backup", ""),
+    (re.compile(r"^shared/(?P<user>\d+)(?P<rest>/.*)?$"), "external", "media/{user}{rest}"),
     (re.compile(rf"(?:^|/)data/app/(?:[^/]+/)*?(?P<pkg>{PACKAGE})-[^/]*(?P<rest>/.*)?$"), "apk", "data/app/{pkg}{rest}"),
 ]
 
@@ -71,6 +73,8 @@ def locate(path: str) -> AndroidLocation:
         pkg = groups.get("pkg")
         if area == "backup":
             token = groups["token"]
+            if token == "_manifest":
+                return AndroidLocation(f"apps/{pkg}/_manifest", "backup", 0, pkg)
             if token in ("ef", "obb"):
                 sub = "files" if token == "ef" else ""
                 canonical = f"media/0/Android/{'data' if token == 'ef' else 'obb'}/{pkg}/{sub}{rest}".replace("//", "/")
