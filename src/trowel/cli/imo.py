@@ -1,11 +1,59 @@
-"""`trowel imo`: imo records from one extraction."""
+"""``trowel imo EVIDENCE``: imo records (live and deleted) from one extraction, of every package and user."""
 
 from __future__ import annotations
 
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
-from trowel.cli.pending import register_pending
+from trowel.cli.common import emit_json, fail, note, progress_bar
+from trowel.errors import TrowelError
+from trowel.evidence import open_evidence
 
 
 def register(sub: Any) -> None:
-    register_pending(sub, "imo", "imo records from one extraction", 3)
+    parser = sub.add_parser("imo", help="imo records from one extraction")
+    parser.add_argument("evidence", help="folder, tar, zip, Android backup, raw/ext4 image, E01 or sparse image")
+    parser.add_argument("--json", action="store_true", help="JSON Lines, one record per line")
+    parser.add_argument("--password", help="password of an encrypted Android backup")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from trowel.apps import get_app
+    from trowel.apps.runner import find_app_data, run_app
+
+    path = Path(args.evidence)
+    try:
+        source = open_evidence(path, args.password)
+    except TrowelError as exc:
+        fail(str(exc))
+    scratch = Path(tempfile.mkdtemp(prefix="trowel-imo-"))
+    counts: dict[tuple[str, str, int | None, str, str], int] = {}
+    try:
+        with source, progress_bar("imo records") as bar:
+            spec = get_app("imo")
+            found = find_app_data(source, path.name, scratch, [spec])
+            if not found:
+                note("no imo data found in this evidence")
+            for data in found:
+                for record in run_app(data):
+                    if args.json:
+                        emit_json([record])
+                    key = (record.package or "-", record.kind, record.user, record.state.value,
+                           getattr(record, "finding", "") or "")
+                    counts[key] = counts.get(key, 0) + 1
+                    bar.advance()
+            for warning in source.warnings:
+                sys.stderr.write(f"trowel: warning: {warning}\n")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if not args.json:
+        sys.stdout.write(f"{'package':<28} {'user':>4} {'kind':<10} {'state':<9} {'count':>8}  finding\n")
+        for (package, kind, user, state, finding), n in sorted(counts.items(), key=lambda kv: tuple(map(str, kv[0]))):
+            sys.stdout.write(f"{package:<28} {user if user is not None else '-':>4} {kind:<10} {state:<9} {n:>8}  "
+                             f"{finding}\n")
+    return 0

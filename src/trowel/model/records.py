@@ -133,6 +133,7 @@ class AppEvent(Record):
     event: str
     meaning: str | None = None
     time: TimeValue | None = None
+    note: str | None = None  # e.g. which timestamp format was chosen for an undocumented value, and why
 
 
 @record_kind

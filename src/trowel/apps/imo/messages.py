@@ -1,0 +1,151 @@
+"""Row → record mappers for imo's message stores: messages, big_group_message, secret_message,
+relationship_message and chats_new. A message is never dropped because its conversation is not a friend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from trowel.apps.imo.fields import (
+    as_flag,
+    as_int,
+    as_text,
+    attachment_paths,
+    call_type_of,
+    classify,
+    direction,
+    imdata,
+    is_group_id,
+    ns_time,
+)
+from trowel.apps.imo.scope import Scope
+from trowel.apps.rows import Row
+from trowel.model import Call, Message, Record, State
+
+
+def _sender(scope: Scope, conversation: str | None, way: str, author: str | None,
+            author_alias: str | None, group: bool) -> tuple[str | None, str | None]:
+    if way == "outgoing":
+        return scope.owner_uid or "owner", scope.owner_name
+    if group:
+        sender = author or None
+        name = author_alias or (scope.names.get(author) if author else None)
+        return sender, name
+    if way == "incoming":
+        return conversation, scope.names.get(conversation or "")
+    return None, None
+
+
+def map_message(scope: Scope, row: Row) -> Iterator[Record]:
+    """One ``messages`` row: the message, a call record for a missed call, a finding for an impossible time."""
+    conversation = as_text(row.get("buid"))
+    text = as_text(row.get("last_message"))
+    data = imdata(row.get("imdata"))
+    kind, reference = classify(text, data)
+    way = direction(row.get("message_type"))
+    author = as_text(row.get("author"))
+    group = is_group_id(conversation) or bool(author and author != conversation)
+    sender, sender_name = _sender(scope, conversation, way, author, as_text(row.get("author_alias")), group)
+    attachments = attachment_paths(data)
+    time = ns_time(row.get("timestamp")) if row.get("timestamp") is not None else None
+    common = scope.common(row)
+    message = Message(
+        **common, conversation=conversation, direction=way, direction_raw=row.get("message_type"), sender=sender,
+        sender_name=sender_name, text=text, delivered=as_flag(row.get("message_state")),
+        read=as_flag(row.get("message_read")), message_kind=kind, attachments=attachments, time=time,
+        reference=reference, is_group=group, store=row.table,
+    )
+    yield message
+    ref = scope.ref(row)
+    for path in attachments:
+        scope.attachment_refs.setdefault(path, []).append(ref)
+    if kind == "sticker":
+        for key in ("stickerId", "sticker_id"):
+            if data.get(key):
+                scope.attachment_refs.setdefault(f"sticker:{data[key]}", []).append(ref)
+    if kind == "story_reply" and reference:
+        scope.replies.setdefault(reference, []).append((row, conversation))
+    if kind == "missed_call":
+        yield Call(
+            **common, peer=conversation, peer_name=scope.names.get(conversation or ""),
+            direction=way if way != "unknown" else "incoming", direction_raw=row.get("message_type"),
+            call_type=call_type_of(text, data), call_state="missed", time=time,
+            note=f"missed call stored as a chat message ({ref})",
+        )
+    finding = scope.check_time(time, row, "message")
+    if finding is not None:
+        yield finding
+
+
+class OrderCheck:
+    """Rows whose rowid order contradicts their time order, per conversation (a sign of inserted rows)."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.latest: dict[str, tuple[int, int]] = {}  # conversation -> (timestamp, rowid)
+
+    def check(self, row: Row) -> Record | None:
+        if row.state is not State.LIVE or row.rowid is None:
+            return None
+        stamp_ = as_int(row.get("timestamp"))
+        buid = as_text(row.get("buid")) or ""
+        if stamp_ is None:
+            return None
+        previous = self.latest.get(buid)
+        if previous is None or stamp_ >= previous[0]:
+            self.latest[buid] = (stamp_, row.rowid)
+            return None
+        scope = self.scope
+        return scope.finding(
+            "rowid_order", f"{row.table} row {row.rowid} of conversation {buid} is older than row {previous[1]} "
+            "that was stored before it: rows were inserted out of order (edited, restored or forged?)", "notice",
+            row.provenance(scope.evidence, scope.db_path), [scope.ref(row), f"{scope.package}/u{scope.user}/"
+                                                                           f"{row.table}#{previous[1]}"],
+            ns_time(stamp_))
+
+
+def map_big_group_message(scope: Scope, row: Row) -> Iterator[Record]:
+    group = as_text(row.get("bgid"))
+    author = as_text(row.get("author"))
+    way = direction(row.get("message_type"))
+    text = as_text(row.get("last_message"))
+    data = imdata(row.get("imdata"))
+    kind, reference = classify(text, data)
+    sender, name = _sender(scope, group, way, author, as_text(row.get("author_alias")), True)
+    yield Message(**scope.common(row), conversation=group, direction=way, direction_raw=row.get("message_type"),
+                  sender=sender, sender_name=name, text=text, message_kind=kind, attachments=attachment_paths(data),
+                  time=ns_time(row.get("timestamp")), reference=reference, is_group=True, store=row.table)
+
+
+def map_secret_message(scope: Scope, row: Row) -> Iterator[Record]:
+    """End-to-end encrypted chats: only metadata is readable (no text)."""
+    conversation = as_text(row.get("buid"))
+    way = direction(row.get("message_type"))
+    sender, name = _sender(scope, conversation, way, None, None, False)
+    yield Message(**scope.common(row), conversation=conversation, direction=way,
+                  direction_raw=row.get("message_type"), sender=sender, sender_name=name, text=None,
+                  delivered=as_flag(row.get("message_state")), read=as_flag(row.get("message_read")),
+                  message_kind="encrypted", time=ns_time(row.get("timestamp")), is_group=False, store=row.table)
+
+
+def map_relationship_message(scope: Scope, row: Row) -> Iterator[Record]:
+    """Chats with strangers (imo's "relationship" feature): the peer is usually not a friend."""
+    peer = as_text(row.get("buid"))
+    conversation = as_text(row.get("rel_id")) or peer
+    way = direction(row.get("message_type"))
+    text = as_text(row.get("last_message"))
+    data = imdata(row.get("imdata"))
+    kind, reference = classify(text, data)
+    sender, name = _sender(scope, peer, way, None, None, False)
+    yield Message(**scope.common(row), conversation=conversation, direction=way,
+                  direction_raw=row.get("message_type"), sender=sender, sender_name=name, text=text,
+                  message_kind=kind, attachments=attachment_paths(data), time=ns_time(row.get("timestamp")),
+                  reference=reference, is_group=False, store=row.table)
+
+
+def map_chat_summary(scope: Scope, row: Row) -> Iterator[Record]:
+    """A ``chats_new`` row: the chat list's last message per conversation (may outlive the message row)."""
+    conversation = as_text(row.get("buid"))
+    yield Message(**scope.common(row), conversation=conversation, direction="unknown", sender=None,
+                  sender_name=as_text(row.get("name")), text=as_text(row.get("last_message")),
+                  message_kind="chat_summary", time=ns_time(row.get("timestamp")) if row.get("timestamp") is not None
+                  else None, is_group=is_group_id(conversation), store=row.table)

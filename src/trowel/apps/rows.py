@@ -1,0 +1,189 @@
+"""Row sources: live rows through the sqlite3 module, deleted rows through trowel's recovery engine.
+
+Both produce :class:`Row` objects (column name -> value, plus where the bytes were and in what state), so an
+app spec maps a recovered row exactly like a live one. SQLite evidence is never opened in place: the database
+is copied with its ``-wal`` and ``-journal`` to scratch, and the sqlite3 module opens a second copy (opening
+checkpoints the WAL), while the recovery engine reads the untouched first copy.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trowel.errors import TrowelError
+from trowel.model import Provenance, State
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row of a table as found: live in the b-tree, or recovered from free space, WAL or journal."""
+
+    table: str
+    values: dict[str, Any]
+    state: State = State.LIVE
+    rowid: int | None = None
+    region: str | None = None
+    page: int | None = None
+    offset: int | None = None
+    frame: int | None = None
+    confidence: float = 1.0
+    partial: bool = False
+    detail: str | None = None
+    source_file: str | None = None  # the evidence path of the file holding the bytes (db, -wal or -journal)
+
+    def get(self, column: str, default: Any = None) -> Any:
+        return self.values.get(column, default)
+
+    def provenance(self, evidence: str, path: str, detail: str | None = None) -> Provenance:
+        note = "; ".join(x for x in (self.detail, detail) if x) or None
+        if self.state is State.LIVE:
+            return Provenance(evidence=evidence, path=path, table=self.table, rowid=self.rowid, detail=note)
+        return Provenance(evidence=evidence, path=self.source_file or path, table=self.table, rowid=self.rowid,
+                          page=self.page, offset=self.offset, region=self.region, frame=self.frame, detail=note)
+
+    def ref(self) -> str:
+        """A short reference to this row for ``referenced_by``/``related`` lists."""
+        if self.state is State.LIVE:
+            return f"{self.table}#{self.rowid}"
+        where = f"{self.region}:p{self.page}+{self.offset}"
+        if self.frame is not None:
+            where += f":f{self.frame}"
+        return f"{self.table}@{where}"
+
+
+def _text(raw: bytes) -> str | bytes:
+    """Text as stored: a str when it is valid UTF-8, the raw bytes otherwise (never lost, never guessed)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+
+
+@dataclass
+class DatabaseCopy:
+    """Scratch copies of one SQLite database (with its companions) and the rows in it."""
+
+    db: Path
+    wal: Path | None
+    journal: Path | None
+    evidence: str
+    path: str  # evidence path of the database
+    wal_path: str | None = None
+    journal_path: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    _conn: sqlite3.Connection | None = None
+    _columns: dict[str, list[str]] = field(default_factory=dict)
+
+    def connect(self) -> sqlite3.Connection:
+        """A connection to a second scratch copy (opening may checkpoint the WAL; the first copy stays intact)."""
+        if self._conn is None:
+            live = self.db.parent / "live"
+            live.mkdir(exist_ok=True)
+            target = live / self.db.name
+            shutil.copyfile(self.db, target)
+            for companion, suffix in ((self.wal, "-wal"), (self.journal, "-journal")):
+                if companion is not None:
+                    shutil.copyfile(companion, live / (self.db.name + suffix))
+            try:
+                conn = sqlite3.connect(f"file:{target}?mode=rw", uri=True, check_same_thread=False)
+                conn.text_factory = _text
+                conn.execute("PRAGMA query_only = 1")
+                names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            except sqlite3.DatabaseError as exc:
+                raise TrowelError(f"{self.path}: not a readable SQLite database ({exc})") from exc
+            self._conn = conn
+            self._columns = {}
+            for name in names:
+                try:
+                    info = conn.execute(f'PRAGMA table_info("{_quote(name)}")').fetchall()
+                except sqlite3.DatabaseError:
+                    continue
+                self._columns[name] = [str(r[1]) for r in info]
+        return self._conn
+
+    def tables(self) -> dict[str, list[str]]:
+        """Table name -> column names of the live schema."""
+        self.connect()
+        return self._columns
+
+    def has_table(self, table: str) -> bool:
+        return table in self.tables()
+
+    def live_rows(self, table: str, wanted: Iterable[str] | None = None, order: str = "rowid") -> Iterator[Row]:
+        """Every live row of a table (only the wanted columns that exist); nothing when the table is absent."""
+        columns = self.tables().get(table)
+        if columns is None:
+            return
+        use = [c for c in columns if wanted is None or c in set(wanted)]
+        select = ", ".join(f'"{_quote(c)}"' for c in use)
+        sql = f'SELECT rowid{", " + select if select else ""} FROM "{_quote(table)}" ORDER BY {order}'
+        conn = self.connect()
+        try:
+            cursor = conn.execute(sql)
+        except sqlite3.DatabaseError as exc:
+            self.warnings.append(f"{table}: cannot read live rows ({exc})")
+            return
+        try:
+            while True:
+                batch = cursor.fetchmany(5000)
+                if not batch:
+                    break
+                for tup in batch:
+                    yield Row(table, dict(zip(use, tup[1:], strict=True)), State.LIVE, tup[0])
+        except sqlite3.DatabaseError as exc:
+            self.warnings.append(f"{table}: reading stopped early ({exc})")
+
+    def count(self, table: str) -> int:
+        if not self.has_table(table):
+            return 0
+        try:
+            return int(self.connect().execute(f'SELECT count(*) FROM "{_quote(table)}"').fetchone()[0])
+        except sqlite3.DatabaseError:
+            return 0
+
+    def deleted_rows(self, tables: list[str]) -> Iterator[Row]:
+        """Rows the recovery engine brings back from free space, freelist pages, WAL frames and the journal."""
+        try:
+            from trowel.sqlite import recover
+        except ImportError as exc:
+            self.warnings.append(f"deleted rows not searched: the SQLite recovery engine is not available ({exc})")
+            return
+        try:
+            result = recover(self.db, wal=self.wal, journal=self.journal, tables=tables, deleted_only=True)
+        except TrowelError as exc:
+            self.warnings.append(f"deleted rows not searched: {exc}")
+            return
+        for message in result.warnings:
+            self.warnings.append(str(message))
+        names = {str(self.db): self.path}
+        if self.wal is not None and self.wal_path:
+            names[str(self.wal)] = self.wal_path
+        if self.journal is not None and self.journal_path:
+            names[str(self.journal)] = self.journal_path
+        for rec in result.records:
+            if rec.state != "deleted":
+                continue
+            columns = list(rec.columns or self._columns.get(rec.table, []))
+            values = list(rec.values)
+            mapped = {col: values[i] if i < len(values) else None for i, col in enumerate(columns)}
+            source_file = names.get(str(rec.source_file)) if rec.source_file else None
+            yield Row(
+                table=rec.table, values=mapped, state=State.DELETED, rowid=rec.rowid,
+                region=str(rec.region) if rec.region is not None else None, page=rec.page, offset=rec.offset,
+                frame=rec.frame, confidence=float(rec.confidence), partial=bool(rec.partial),
+                detail=rec.note or None, source_file=source_file,
+            )
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _quote(name: str) -> str:
+    return name.replace('"', '""')
