@@ -236,8 +236,8 @@ class DiskImageSource(EvidenceSource):
                     if inode == root and name == ORPHANS:
                         yield from self._orphans(fsys, child, path)
                     continue
-                entry = self._entry(fsys, child, path, parent_deleted)
-                self._current = (entry.path, entry.inode or 0, child)
+                entry, tsk_file = self._entry(fsys, child, path, parent_deleted)
+                self._current = (entry.path, entry.inode or 0, tsk_file)
                 yield entry
                 if (entry.kind is EntryKind.DIR and meta is not None and entry.inode is not None
                         and entry.inode not in seen_dirs and entry.readable):
@@ -257,23 +257,33 @@ class DiskImageSource(EvidenceSource):
                     note="virtual folder of The Sleuth Kit: inodes no file name points to")
         for child in children:
             name = child.info.name.name.decode("utf-8", "backslashreplace")
-            entry = self._entry(fsys, child, f"{path}/{name}", True)
-            entry = Entry(**{**_as_dict(entry), "note": "orphan inode: no file name points to it"})
-            self._current = (entry.path, entry.inode or 0, child)
+            entry, tsk_file = self._entry(fsys, child, f"{path}/{name}", True)
+            entry = Entry(**{**_as_dict(entry), "note": entry.note or "orphan inode: no file name points to it"})
+            self._current = (entry.path, entry.inode or 0, tsk_file)
             yield entry
 
-    def _entry(self, fsys: FileSystem, child: Any, path: str, parent_deleted: bool) -> Entry:
+    def _entry(self, fsys: FileSystem, child: Any, path: str, parent_deleted: bool) -> tuple[Entry, Any]:
+        """The entry of one directory item, and the TSK file object that reads it."""
         name_info = child.info.name
         meta = child.info.meta
         deleted = parent_deleted or bool(int(name_info.flags) & _NAME_UNALLOC)
         full = fsys.prefix + path
         inode = int(name_info.meta_addr) or None
+        if meta is None and inode is not None:  # TSK gives orphan names without their inode loaded
+            try:
+                child = fsys.fs.open_meta(inode=inode)
+                meta = child.info.meta
+            except OSError:
+                meta = None
+        return self._entry_from(full, child, meta, inode, deleted, int(name_info.type)), child
+
+    def _entry_from(self, full: str, child: Any, meta: Any, inode: int | None, deleted: bool, name_type: int) -> Entry:
         if meta is None or (inode is not None and int(meta.addr) != inode):
-            kind = _NAME_KINDS.get(int(name_info.type), EntryKind.OTHER)
+            kind = _NAME_KINDS.get(name_type, EntryKind.OTHER)
             return Entry(path=full, kind=kind, size=0, deleted=deleted, inode=inode, readable=False,
                          note="the inode of this name cannot be read")
         if deleted and int(meta.flags) & _META_ALLOC:
-            kind = _NAME_KINDS.get(int(name_info.type), EntryKind.OTHER)
+            kind = _NAME_KINDS.get(name_type, EntryKind.OTHER)
             return Entry(path=full, kind=kind, size=0, deleted=True, inode=inode, readable=False,
                          note=f"inode {inode} now belongs to another file; this name's metadata and content are gone")
         kind = _KINDS.get(int(meta.type), EntryKind.OTHER)
