@@ -1,0 +1,114 @@
+"""B-tree traversal of the current database: tables, indexes, WITHOUT ROWID tables, sqlite_master.
+
+Walks are bounded: no page is visited twice, depth is limited, and a bad page ends its branch with a
+warning. The walk also reports which pages a tree owns (interior, leaf and overflow pages), which recovery
+uses to tell live pages from free ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from trowel.errors import SqliteFormatError
+from trowel.sqlite.overflow import read_chain
+from trowel.sqlite.page import BtreePage, Cell, parse_cell, parse_page
+
+MAX_DEPTH = 40
+PageGetter = Callable[[int], bytes | None]
+
+
+@dataclass(frozen=True, slots=True)
+class LeafCell:
+    page: int
+    cell: Cell
+    payload: bytes
+    complete: bool
+    overflow_pages: tuple[int, ...]
+
+
+class TreeWalker:
+    """Iterates the leaf cells of one b-tree; ``pages`` and ``overflow`` collect what the tree owns."""
+
+    def __init__(self, get_page: PageGetter, usable: int, page_count: int, warnings: list[str],
+                 claimed: set[int] | None = None) -> None:
+        self.get_page = get_page
+        self.usable = usable
+        self.page_count = page_count
+        self.warnings = warnings
+        self.claimed = claimed if claimed is not None else set()
+        self.pages: list[int] = []
+        self.overflow: list[int] = []
+        self.leaf_pages: list[tuple[int, bytes, BtreePage]] = []
+
+    def cells(self, root: int, name: str, keep_leaves: bool = False) -> Iterator[LeafCell]:
+        stack: list[tuple[int, int]] = [(root, 0)]
+        expect_table: bool | None = None
+        while stack:
+            number, depth = stack.pop()
+            if number < 1 or number > self.page_count:
+                self.warnings.append(f"{name}: child page {number} is outside the database")
+                continue
+            if number in self.claimed:
+                self.warnings.append(f"{name}: page {number} is reached twice (cycle or shared page); skipped")
+                continue
+            if depth > MAX_DEPTH:
+                self.warnings.append(f"{name}: b-tree deeper than {MAX_DEPTH} levels at page {number}")
+                continue
+            data = self.get_page(number)
+            if data is None:
+                self.warnings.append(f"{name}: page {number} is missing (truncated file?)")
+                continue
+            try:
+                page = parse_page(data, number, self.usable)
+            except SqliteFormatError as exc:
+                self.warnings.append(f"{name}: {exc}")
+                continue
+            if expect_table is None:
+                expect_table = page.is_table
+            elif page.is_table != expect_table:
+                self.warnings.append(f"{name}: page {number} is of the wrong b-tree kind; skipped")
+                continue
+            self.claimed.add(number)
+            self.pages.append(number)
+            if not page.is_leaf:
+                children = []
+                for ptr in page.pointers:
+                    try:
+                        cell = parse_cell(data, page, ptr)
+                    except SqliteFormatError as exc:
+                        self.warnings.append(f"{name}: {exc}")
+                        continue
+                    if cell.left_child is not None:
+                        children.append(cell.left_child)
+                    if not page.is_table:
+                        yield from self._leaf_cell(number, data, page, cell, name)
+                if page.right_child:
+                    children.append(page.right_child)
+                for child in reversed(children):
+                    stack.append((child, depth + 1))
+                continue
+            if keep_leaves:
+                self.leaf_pages.append((number, data, page))
+            for ptr in page.pointers:
+                try:
+                    cell = parse_cell(data, page, ptr)
+                except SqliteFormatError as exc:
+                    self.warnings.append(f"{name}: {exc}")
+                    continue
+                yield from self._leaf_cell(number, data, page, cell, name)
+
+    def _leaf_cell(self, number: int, data: bytes, page: BtreePage, cell: Cell, name: str) -> Iterator[LeafCell]:
+        if cell.overflow is None:
+            yield LeafCell(number, cell, cell.local, True, ())
+            return
+        needed = (cell.payload_size or 0) - len(cell.local)
+        chain = read_chain(self.get_page, cell.overflow, needed, self.usable, self.page_count)
+        for p in chain.pages:
+            if p in self.claimed:
+                self.warnings.append(f"{name}: overflow page {p} is used twice")
+            self.claimed.add(p)
+            self.overflow.append(p)
+        if chain.problem:
+            self.warnings.append(f"{name}: row at page {number} offset {cell.offset}: {chain.problem}")
+        yield LeafCell(number, cell, cell.local + chain.data, chain.complete, chain.pages)

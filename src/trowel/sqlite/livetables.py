@@ -1,0 +1,116 @@
+"""Reading the live database through its b-trees: sqlite_master, then every table's rows.
+
+Values are put into table column order here (WITHOUT ROWID tables store the key columns first; the
+INTEGER PRIMARY KEY column is stored as NULL and holds the rowid).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from trowel.errors import SqliteFormatError
+from trowel.sqlite.btree import LeafCell, TreeWalker
+from trowel.sqlite.database import Database
+from trowel.sqlite.record import decode_record
+from trowel.sqlite.schema import MASTER_SCHEMA, IndexSchema, TableSchema, parse_create_table
+
+
+def to_table_order(stored: list[Any], table: TableSchema, rowid: int | None) -> tuple[list[Any], list[str]]:
+    """Stored record values → (values in column order, column names). Extra values keep made-up names."""
+    n = len(table.columns)
+    columns = list(table.columns)
+    if table.without_rowid:
+        values: list[Any] = [None] * n
+        order = table.storage
+        for pos, value in enumerate(stored):
+            if pos < len(order):
+                values[order[pos]] = value
+            else:
+                values.append(value)
+                columns.append(f"extra_{pos + 1}")
+        return values, columns
+    values = list(stored[:n])
+    if len(values) < n:
+        values.extend([None] * (n - len(values)))
+    for pos in range(n, len(stored)):
+        values.append(stored[pos])
+        columns.append(f"extra_{pos + 1}")
+    ipk = table.ipk_index
+    if ipk is not None and values[ipk] is None and rowid is not None:
+        values[ipk] = rowid
+    return values, columns
+
+
+def stored_key(values: list[Any], table: TableSchema) -> tuple[Any, ...]:
+    """The values that the record itself stores (IPK column blanked): what de-duplication compares."""
+    ipk = table.ipk_index
+    if ipk is None:
+        return tuple(_norm(v) for v in values)
+    return tuple(None if i == ipk else _norm(v) for i, v in enumerate(values))
+
+
+def _norm(value: Any) -> Any:
+    # 1 and 1.0 compare equal in Python but are different stored values; keep the type in the key
+    return (value, "f") if isinstance(value, float) else value
+
+
+class SchemaReader:
+    """Reads sqlite_master of the current database into table and index schemas."""
+
+    def __init__(self, database: Database, warnings: list[str]) -> None:
+        self.database = database
+        self.warnings = warnings
+        self.tables: dict[str, TableSchema] = {}
+        self.indexes: dict[str, IndexSchema] = {}
+        self.pages: list[int] = []
+        self.master_rows: list[list[Any]] = []
+
+    def read(self, claimed: set[int]) -> None:
+        db = self.database
+        walker = TreeWalker(db.page, db.usable, db.page_count, self.warnings, claimed)
+        for leaf in walker.cells(1, "sqlite_master"):
+            try:
+                row = decode_record(leaf.payload, db.encoding)
+            except SqliteFormatError as exc:
+                self.warnings.append(f"sqlite_master row at page {leaf.page} offset {leaf.cell.offset}: {exc}")
+                continue
+            row = (row + [None] * 5)[:5]
+            self.master_rows.append(row)
+            self._add(row)
+        self.pages = walker.pages + walker.overflow
+        if not self.tables:
+            self.warnings.append("sqlite_master holds no tables (empty database or every table dropped)")
+
+    def _add(self, row: list[Any]) -> None:
+        kind, name, tbl, root, sql = row
+        if not isinstance(name, str) or not isinstance(root, int):
+            return
+        if kind == "table" and isinstance(sql, str):
+            if root <= 0:
+                return  # virtual tables have no b-tree
+            schema = parse_create_table(sql, name, root)
+            if schema is None:
+                self.warnings.append(f"table {name}: CREATE statement could not be read")
+                return
+            self.tables[name] = schema
+        elif kind == "index" and root > 0:
+            self.indexes[name] = IndexSchema(name, str(tbl), root, sql if isinstance(sql, str) else None)
+
+
+def live_rows(database: Database, table: TableSchema, walker: TreeWalker,
+              warnings: list[str]) -> Iterator[tuple[LeafCell, list[Any], list[str], int | None]]:
+    """Every row of a table as (cell, values in column order, columns, rowid)."""
+    for leaf in walker.cells(table.root_page, table.name, keep_leaves=True):
+        try:
+            stored = decode_record(leaf.payload, database.encoding)
+        except SqliteFormatError as exc:
+            warnings.append(f"{table.name}: row at page {leaf.page} offset {leaf.cell.offset}: {exc}")
+            continue
+        rowid = None if table.without_rowid else leaf.cell.rowid
+        values, columns = to_table_order(stored, table, rowid)
+        yield leaf, values, columns, rowid
+
+
+def master_schema() -> TableSchema:
+    return MASTER_SCHEMA
