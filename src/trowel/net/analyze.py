@@ -1,0 +1,250 @@
+"""Analysis of one capture file: read every frame once, keep flow counters, reassemble TCP streams into the
+HTTP and TLS consumers, gather UDP call evidence, then build the records.
+
+Memory stays bounded: frames come from a memory map, a TCP stream's buffers are freed when the connection
+ends (both FINs or a RST) or has been idle for ``IDLE_S`` seconds of capture time, waiting out-of-order data
+is capped (see ``tcp.py``), and only per-flow counters live until the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trowel.model import Provenance, Record, TimeValue, Warning
+from trowel.net.capture import CaptureInfo, open_capture
+from trowel.net.flows import FlowState, FlowTable, UdpEvidence
+from trowel.net.http import HttpConnection, HttpExchange, looks_like_http
+from trowel.net.imo import IMO_BINARY_PORTS, call_sessions, chat_sessions
+from trowel.net.packets import TCP, PacketIssues, decode
+from trowel.net.records import Flow, HttpObject, Sticker, TlsSession
+from trowel.net.sessions import exchange_records, tls_record
+from trowel.net.tcp import TcpConnection
+from trowel.net.tlscrypto import KeyLog
+from trowel.net.tlsstream import TlsConnection, looks_like_tls
+from trowel.timestamps import stamp
+
+IDLE_S = 600
+SWEEP_EVERY = 200_000
+
+
+def ts(ns: int) -> TimeValue:
+    """A capture timestamp (Unix nanoseconds) as a TimeValue."""
+    return stamp(ns, "unix_ns")
+
+
+@dataclass
+class AnalysisResult:
+    """Everything one capture gave: records (flows first), the reader's facts, and warning texts."""
+
+    records: list[Record] = field(default_factory=list)
+    info: CaptureInfo | None = None
+    warnings: list[str] = field(default_factory=list)
+    packets: int = 0
+    ip_packets: int = 0
+
+    def of_kind(self, kind: str) -> list[Record]:
+        return [r for r in self.records if r.kind == kind]
+
+
+class _Dispatcher:
+    """Picks the consumer of a TCP stream from its first bytes (TLS, HTTP, or counting only)."""
+
+    __slots__ = ("analysis", "flow", "target", "kind")
+
+    def __init__(self, analysis: CaptureAnalysis, flow: FlowState) -> None:
+        self.analysis = analysis
+        self.flow = flow
+        self.target: HttpConnection | TlsConnection | None = None
+        self.kind: str | None = None
+
+    def data(self, direction: int, payload: bytes, ts_ns: int, frame: int) -> None:
+        if self.kind is None:
+            if looks_like_tls(payload[:5]):
+                self.kind = "tls"
+                self.target = TlsConnection(self.analysis.keylog, self.analysis.exchange_handler(self.flow, True))
+            elif looks_like_http(payload[:16]):
+                self.kind = "http"
+                client = direction if not payload.startswith(b"HTTP/1.") else 1 - direction
+                self.target = HttpConnection(client, self.analysis.exchange_handler(self.flow, False))
+            else:
+                self.kind = "other"
+            self.flow.application = self.kind if self.kind != "other" else None
+        if self.target is not None:
+            self.target.data(direction, payload, ts_ns, frame)
+
+    def gap(self, direction: int, length: int, ts_ns: int, frame: int) -> None:
+        if self.target is not None:
+            self.target.gap(direction, length, ts_ns, frame)
+
+    def close(self, ts_ns: int) -> None:
+        if self.target is not None:
+            self.target.close(ts_ns)
+            if isinstance(self.target, TlsConnection):
+                self.analysis.tls_done(self.flow, self.target)
+        self.target = None
+
+
+class CaptureAnalysis:
+    """Analyse one capture. ``media_dir`` receives carved objects (None: hash only, save nothing)."""
+
+    def __init__(self, path: Path, evidence: str = "", keylog: KeyLog | None = None, media_dir: Path | None = None,
+                 progress: Callable[[int], None] | None = None) -> None:
+        self.path = path
+        self.evidence = evidence
+        self.keylog = keylog
+        self.media_dir = media_dir
+        self.progress = progress
+        self.table = FlowTable()
+        self.http_objects: list[HttpObject] = []
+        self.stickers: list[Sticker] = []
+        self.tls_sessions: dict[str, TlsSession] = {}
+        self.gaps: dict[int, tuple[int, int, int]] = {}  # flow number -> (gaps, gap bytes, retransmitted)
+
+    # --- provenance -------------------------------------------------------------------------------
+    def prov(self, detail: str) -> Provenance:
+        return Provenance(evidence=self.evidence, path=str(self.path), detail=detail)
+
+    def flow_prov(self, flow: FlowState) -> Provenance:
+        return self.prov(f"{flow.flow_id} frames {flow.first_frame}-{flow.last_frame}")
+
+    def flows_prov(self, flows: list[FlowState]) -> Provenance:
+        return self.prov("; ".join(f"{f.flow_id} frames {f.first_frame}-{f.last_frame}" for f in flows))
+
+    # --- stream callbacks -------------------------------------------------------------------------
+    def exchange_handler(self, flow: FlowState, decrypted: bool) -> Callable[[HttpExchange], None]:
+        def handle(exchange: HttpExchange) -> None:
+            obj, sticker = exchange_records(self, flow, exchange, decrypted)
+            self.http_objects.append(obj)
+            if sticker is not None:
+                self.stickers.append(sticker)
+        return handle
+
+    def tls_done(self, flow: FlowState, conn: TlsConnection) -> None:
+        record = tls_record(self, flow, conn)
+        if record is not None:
+            self.tls_sessions[flow.flow_id] = record
+
+    def _end_connection(self, flow: FlowState) -> None:
+        conn = flow.conn
+        if conn is None:
+            return
+        conn.finish()
+        self.gaps[flow.number] = (conn.gaps, conn.gap_bytes, conn.retransmitted)
+        flow.conn = None
+
+    # --- the pass over the frames -----------------------------------------------------------------
+    def run(self) -> AnalysisResult:
+        result = AnalysisResult()
+        issues = PacketIssues()
+        table = self.table
+        lookup = table.lookup
+        idle_ns = IDLE_S * 1_000_000_000
+        with open_capture(self.path) as reader:
+            result.info = reader.info
+            count = 0
+            ip_count = 0
+            last_ts = 0
+            for frame, ts_ns, linktype, data, orig_len, _iface in reader:
+                count += 1
+                if count % SWEEP_EVERY == 0:
+                    self._sweep(last_ts - idle_ns)
+                    if self.progress is not None:
+                        self.progress(reader.position)
+                seg = decode(linktype, data, frame, issues)
+                if seg is None:
+                    continue
+                ip_count += 1
+                if ts_ns > last_ts:
+                    last_ts = ts_ns
+                proto, src, sport, dst, dport, payload, flags, seq, _ack, cut = seg
+                flow, direction, _new = lookup(proto, src, sport, dst, dport, flags, ts_ns, frame)
+                flow.packets[direction] += 1
+                flow.bytes[direction] += orig_len
+                size = len(payload)
+                flow.payload[direction] += size + cut
+                if ts_ns > flow.last_ts:
+                    flow.last_ts = ts_ns
+                flow.last_frame = frame
+                if proto == TCP:
+                    if flow.ended:
+                        continue
+                    if flow.conn is None:
+                        flow.conn = TcpConnection(_Dispatcher(self, flow))
+                    if size and flow.mult16 and (size + cut) % 16:
+                        flow.mult16 = False
+                    if flow.conn.segment(direction, seq, flags, payload, ts_ns, frame):
+                        self._end_connection(flow)
+                        flow.ended = True
+                elif size:
+                    ev = flow.udp
+                    if ev is None:
+                        ev = flow.udp = UdpEvidence()
+                    ev.add(direction, payload, ts_ns)
+            if self.progress is not None:
+                self.progress(reader.position)
+        for flow in table.all_flows():
+            self._end_connection(flow)
+        result.packets = count
+        result.ip_packets = ip_count
+        result.warnings = list(reader.info.warnings) + issues.messages()
+        result.records = self._records(result)
+        return result
+
+    def _sweep(self, before_ns: int) -> None:
+        """Finish TCP streams idle since before ``before_ns`` (their buffers are freed)."""
+        for flow in list(self.table.open.values()):
+            if flow.conn is not None and flow.last_ts < before_ns:
+                self._end_connection(flow)
+
+    # --- records ----------------------------------------------------------------------------------
+    def _records(self, result: AnalysisResult) -> list[Record]:
+        flows = self.table.all_flows()
+        imo = chat_sessions(flows, self.tls_sessions, self.flow_prov, ts)
+        calls = call_sessions(flows, self.flows_prov, ts)
+        for flow in flows:
+            if flow.application is None and flow.proto == TCP and flow.bp in IMO_BINARY_PORTS and flow.mult16:
+                flow.application = "binary"
+        out: list[Record] = [self._flow_record(f) for f in flows]
+        tls_records: list[TlsSession] = sorted(self.tls_sessions.values(), key=_tls_order)
+        out += tls_records
+        out += self.http_objects
+        out += _finish_stickers(self.stickers)
+        out += imo
+        out += calls
+        for text in result.warnings:
+            out.append(Warning(source=self.prov("capture"), message=text, stage="network"))
+        return out
+
+    def _flow_record(self, flow: FlowState) -> Flow:
+        gaps, gap_bytes, retrans = self.gaps.get(flow.number, (0, 0, 0))
+        return Flow(
+            source=self.flow_prov(flow), flow_id=flow.flow_id, transport=flow.transport, a_ip=flow.a_ip,
+            a_port=flow.ap, b_ip=flow.b_ip, b_port=flow.bp, start=ts(flow.first_ts), end=ts(flow.last_ts),
+            duration_s=flow.duration_ns / 1e9, packets_a_to_b=flow.packets[0], packets_b_to_a=flow.packets[1],
+            bytes_a_to_b=flow.bytes[0], bytes_b_to_a=flow.bytes[1], payload_a_to_b=flow.payload[0],
+            payload_b_to_a=flow.payload[1], application=flow.application, gaps=gaps, gap_bytes=gap_bytes,
+            retransmitted_bytes=retrans, first_frame=flow.first_frame, last_frame=flow.last_frame,
+        )
+
+
+def _tls_order(record: TlsSession) -> tuple[int, str]:
+    return record.start.unix_ns or 0, record.flow_id
+
+
+def _finish_stickers(stickers: list[Sticker]) -> list[Sticker]:
+    """Set how often each sticker id was fetched (the app should fetch a sticker once)."""
+    from dataclasses import replace
+
+    counts: dict[str | None, int] = {}
+    for sticker in stickers:
+        counts[sticker.sticker_id] = counts.get(sticker.sticker_id, 0) + 1
+    return [replace(s, fetch_count=counts[s.sticker_id], fetched_more_than_once=counts[s.sticker_id] > 1)
+            for s in stickers]
+
+
+def analyze_capture(path: Path, evidence: str = "", keylog: KeyLog | None = None, media_dir: Path | None = None,
+                    progress: Callable[[int], None] | None = None) -> AnalysisResult:
+    """Analyse one capture file into records (raises CaptureError when it is not a capture at all)."""
+    return CaptureAnalysis(path, evidence, keylog, media_dir, progress).run()

@@ -1,0 +1,178 @@
+"""Carved objects: saving bodies under ``media/`` by SHA-256, opening ZIP archives (bounded; also when cut
+off, by walking the local file headers), and recognising imo stickers (ZIP archives of PNG frames named
+``1.png, 2.png, ...``)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ZIP_LOCAL = b"PK\x03\x04"
+MAX_MEMBERS = 10_000
+MAX_MEMBER_SIZE = 64 << 20
+MAX_TOTAL = 256 << 20
+_FRAME_NAME = re.compile(r"^(?:.*/)?(\d+)\.png$", re.IGNORECASE)
+
+
+def save_media(media_dir: Path | None, data: bytes) -> tuple[str, str | None]:
+    """SHA-256 of ``data`` and, when a media folder is given, the relative path ``media/<sha256>`` it was
+    saved under (written once; identical objects share one file)."""
+    digest = hashlib.sha256(data).hexdigest()
+    if media_dir is None:
+        return digest, None
+    media_dir.mkdir(parents=True, exist_ok=True)
+    target = media_dir / digest
+    if not target.exists():
+        tmp = target.with_name(digest + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    return digest, f"{media_dir.name}/{digest}"
+
+
+def is_zip(data: bytes) -> bool:
+    return data[:4] == ZIP_LOCAL
+
+
+def zip_members(data: bytes) -> tuple[list[dict[str, Any]], str | None]:
+    """Members of a ZIP archive (name, sizes, CRC, SHA-256, PNG or not, complete or not) and an error text
+    when the archive is damaged or cut off. Reads the central directory when there is one; otherwise walks
+    the local file headers so that a cut-off download still shows what it holds."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return _from_directory(archive), None
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+        members, error = _walk_local_headers(data)
+        return members, f"no readable central directory ({exc}); {error or 'members read from local headers'}"
+
+
+def _from_directory(archive: zipfile.ZipFile) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    total = 0
+    for info in archive.infolist()[:MAX_MEMBERS]:
+        entry: dict[str, Any] = {"name": info.filename, "size": info.file_size,
+                                 "compressed_size": info.compress_size, "crc32": f"{info.CRC:08x}",
+                                 "method": info.compress_type}
+        if info.is_dir():
+            entry["directory"] = True
+        elif info.file_size > MAX_MEMBER_SIZE or total + info.file_size > MAX_TOTAL:
+            entry["complete"] = False
+            entry["error"] = "member too large to open (bounded)"
+        else:
+            try:
+                content = archive.read(info)
+            except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
+                entry["complete"] = False
+                entry["error"] = str(exc)
+            else:
+                total += len(content)
+                entry.update(_content_facts(content))
+                entry["complete"] = True
+        out.append(entry)
+    return out
+
+
+def _content_facts(content: bytes) -> dict[str, Any]:
+    return {"sha256": hashlib.sha256(content).hexdigest(), "png": content.startswith(PNG_SIGNATURE)}
+
+
+def _walk_local_headers(data: bytes) -> tuple[list[dict[str, Any]], str | None]:
+    out: list[dict[str, Any]] = []
+    pos = 0
+    total = 0
+    error = None
+    while len(out) < MAX_MEMBERS and data[pos:pos + 4] == ZIP_LOCAL:
+        if pos + 30 > len(data):
+            error = f"archive cut inside a local header at offset {pos}"
+            break
+        (_sig, _ver, flags, method, _t, _d, crc, csize, usize, nlen, xlen) = struct.unpack_from(
+            "<IHHHHHIIIHH", data, pos)
+        name = data[pos + 30:pos + 30 + nlen].decode("utf-8" if flags & 0x800 else "cp437", "replace")
+        start = pos + 30 + nlen + xlen
+        entry: dict[str, Any] = {"name": name, "size": usize, "compressed_size": csize, "crc32": f"{crc:08x}",
+                                 "method": method, "offset": pos}
+        if flags & 0x08:
+            entry["complete"] = False
+            entry["error"] = "sizes in a data descriptor; not walked"
+            out.append(entry)
+            error = "member with a data descriptor; walking stopped"
+            break
+        raw = data[start:start + csize]
+        if len(raw) < csize or start > len(data):
+            entry["complete"] = False
+            entry["error"] = f"cut off: {max(0, len(raw))} of {csize} bytes present"
+            out.append(entry)
+            error = f"archive cut off inside member {name!r}"
+            break
+        try:
+            content = _inflate(method, raw, usize)
+        except (zlib.error, ValueError) as exc:
+            entry["complete"] = False
+            entry["error"] = str(exc)
+        else:
+            total += len(content)
+            entry.update(_content_facts(content))
+            entry["complete"] = zlib.crc32(content) == crc
+            if not entry["complete"]:
+                entry["error"] = "CRC does not match"
+        out.append(entry)
+        pos = start + csize
+        if total > MAX_TOTAL:
+            error = "archive larger than the bound; walking stopped"
+            break
+    return out, error
+
+
+def _inflate(method: int, raw: bytes, usize: int) -> bytes:
+    if usize > MAX_MEMBER_SIZE:
+        raise ValueError("member too large to open (bounded)")
+    if method == 0:
+        return raw
+    if method == 8:
+        dec = zlib.decompressobj(-15)
+        out = dec.decompress(raw, MAX_MEMBER_SIZE)
+        return out
+    raise ValueError(f"compression method {method} not opened")
+
+
+def sticker_frames(members: list[dict[str, Any]]) -> int | None:
+    """Number of PNG frames when the archive is an imo sticker (every file member ``N.png`` numbered from 1
+    without holes, PNG content where it could be read); None otherwise."""
+    files = [m for m in members if not m.get("directory")]
+    if not files:
+        return None
+    numbers = []
+    for member in files:
+        match = _FRAME_NAME.match(member["name"])
+        if match is None:
+            return None
+        if member.get("complete") and member.get("png") is False:
+            return None
+        numbers.append(int(match.group(1)))
+    if sorted(numbers) != list(range(1, len(numbers) + 1)):
+        return None
+    return len(numbers)
+
+
+def sticker_id(url: str | None) -> str | None:
+    """The sticker id a download URL names: an ``id`` query parameter, else the last path segment without
+    its extension."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    for key in ("id", "sticker_id", "sticker"):
+        if query.get(key):
+            return query[key][0]
+    segments = [s for s in parts.path.split("/") if s]
+    if not segments:
+        return None
+    last = segments[-1]
+    return last.rsplit(".", 1)[0] if "." in last else last

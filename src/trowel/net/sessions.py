@@ -1,0 +1,108 @@
+"""Turning finished stream exchanges into records: an HTTP body into an ``http_object`` (saved by SHA-256,
+ZIP members listed) and maybe a ``sticker``; a TLS connection into a ``tls_session``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from trowel.net.flows import FlowState
+from trowel.net.http import HttpExchange
+from trowel.net.objects import is_zip, save_media, sticker_frames, sticker_id, zip_members
+from trowel.net.records import HttpObject, Sticker, TlsSession
+from trowel.net.tls import CIPHER_SUITES, describe_certificate, ja3, ja3s, ja4
+from trowel.net.tlsstream import TlsConnection
+
+if TYPE_CHECKING:
+    from trowel.net.analyze import CaptureAnalysis
+
+
+def _endpoints(flow: FlowState, client_dir: int) -> tuple[str, int, str, int]:
+    if client_dir == 0:
+        return flow.a_ip, flow.ap, flow.b_ip, flow.bp
+    return flow.b_ip, flow.bp, flow.a_ip, flow.ap
+
+
+def exchange_records(analysis: CaptureAnalysis, flow: FlowState, ex: HttpExchange,
+                     decrypted: bool) -> tuple[HttpObject, Sticker | None]:
+    """The http_object (and sticker, when the body is an imo sticker archive) of one HTTP exchange."""
+    from trowel.net.analyze import ts
+
+    msg = ex.message
+    req = ex.request
+    host = req.header("Host") if req is not None else None
+    target = req.target if req is not None else None
+    url = None
+    if target is not None:
+        if target.startswith(("http://", "https://")):
+            url = target
+        else:
+            scheme = "https" if decrypted else "http"
+            url = f"{scheme}://{host or _endpoints(flow, ex.client_dir)[2]}{target}"
+    path = target.split("?", 1)[0] if target and target.startswith("/") else target
+    digest, media_path = save_media(analysis.media_dir, ex.body)
+    complete = msg.complete and ex.decoded_ok
+    reason = msg.incomplete_reason or (ex.decode_error if not ex.decoded_ok else None)
+    members: list[dict[str, object]] = []
+    zip_error = None
+    if is_zip(ex.body):
+        members, zip_error = zip_members(ex.body)
+    first = req if req is not None else msg
+    frames = f"{flow.flow_id} frames {first.start_frame}-{msg.end_frame}"
+    client_ip, client_port, server_ip, server_port = _endpoints(flow, ex.client_dir)
+    cl = msg.header("Content-Length")
+    obj = HttpObject(
+        source=analysis.prov(frames), flow_id=flow.flow_id, method=req.method if req else None, url=url, host=host,
+        path=path, status=ex.response.status if ex.response else None,
+        reason=ex.response.reason if ex.response else None, content_type=msg.header("Content-Type"),
+        content_encoding=msg.header("Content-Encoding"), transfer_encoding=msg.header("Transfer-Encoding"),
+        content_length=int(cl) if cl and cl.strip().isdigit() else None, size=len(ex.body),
+        wire_size=msg.wire_size, sha256=digest, media_path=media_path, complete=complete,
+        incomplete_reason=reason, request_time=ts(req.start_ts) if req else None,
+        response_time=ts(ex.response.start_ts) if ex.response else None, end_time=ts(msg.end_ts),
+        client_ip=client_ip, client_port=client_port, server_ip=server_ip, server_port=server_port,
+        decrypted=decrypted, request_headers=req.headers if req else [],
+        response_headers=ex.response.headers if ex.response else [], zip_members=members, zip_error=zip_error,
+        confidence=1.0 if complete else 0.7,
+    )
+    sticker = None
+    frames_n = sticker_frames(members) if members else None
+    if frames_n is not None and ex.response is not None:
+        sticker = Sticker(
+            source=analysis.prov(frames), app="imo", sticker_id=sticker_id(url), url=url, host=host, sha256=digest,
+            media_path=media_path, frames=frames_n, members=members,
+            complete=complete and all(m.get("complete") for m in members), time=ts(ex.response.start_ts),
+            flow_id=flow.flow_id, client_ip=client_ip, server_ip=server_ip,
+        )
+    return obj, sticker
+
+
+def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection) -> TlsSession | None:
+    """The tls_session record of a finished TLS connection (None when no hello was seen)."""
+    from trowel.net.analyze import ts
+
+    ch, sh = conn.client_hello, conn.server_hello
+    if ch is None and sh is None:
+        return None
+    client_dir = conn.client_dir if conn.client_dir is not None else 0
+    client_ip, client_port, server_ip, server_port = _endpoints(flow, client_dir)
+    fields: dict[str, object] = {}
+    if ch is not None:
+        ja3_text, ja3_hash = ja3(ch)
+        ja4_hash, ja4_raw = ja4(ch)
+        fields.update(sni=ch.sni, alpn=ch.alpn, client_version=ch.legacy_version,
+                      client_supported_versions=ch.supported_versions, cipher_suites=ch.ciphers, ja3=ja3_hash,
+                      ja3_string=ja3_text, ja4=ja4_hash, ja4_raw=ja4_raw)
+    if sh is not None:
+        ja3s_text, ja3s_hash = ja3s(sh)
+        suite = CIPHER_SUITES.get(sh.cipher)
+        fields.update(server_version=sh.version, server_cipher_suite=sh.cipher,
+                      server_cipher_suite_name=suite[0] if suite else None, server_alpn=sh.alpn, ja3s=ja3s_hash,
+                      ja3s_string=ja3s_text)
+    certs = [describe_certificate(der) for der in conn.certificates]
+    return TlsSession(
+        source=analysis.flow_prov(flow), flow_id=flow.flow_id, client_ip=client_ip, client_port=client_port,
+        server_ip=server_ip, server_port=server_port, start=ts(flow.first_ts), end=ts(flow.last_ts),
+        certificates=certs, decrypted=conn.decrypted, decryption_note="; ".join(conn.notes) or None,
+        bytes_client_to_server=conn.dirs[client_dir].bytes, bytes_server_to_client=conn.dirs[1 - client_dir].bytes,
+        **fields,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,350 @@
+"""TLS handshake contents: ClientHello, ServerHello and Certificate messages, the certificates themselves
+(read with the ``cryptography`` library), and the JA3, JA3S and JA4 (client) fingerprints.
+
+Fingerprints follow their published specifications:
+- JA3: ``version,ciphers,extensions,groups,point_formats`` (decimal values joined by ``-``), MD5 of it;
+  GREASE values (RFC 8701, ``0x?a?a``) are left out of every list.
+- JA3S: ``version,cipher,extensions`` of the ServerHello, MD5 of it.
+- JA4 (FoxIO, client part only): ``t`` + version (highest of supported_versions, else the legacy version)
+  + ``d``/``i`` (SNI present or not) + cipher count + extension count (GREASE excluded, two digits, at most
+  99) + first and last character of the first ALPN value (``00`` without ALPN); then the first 12 hex
+  digits of SHA-256 over the sorted cipher list, and over the sorted extension list without SNI and ALPN
+  followed by ``_`` and the signature algorithms in their original order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+from trowel.model import TimeValue, datetime_to_ns, iso_utc
+
+# cipher suites: id -> (name, cipher, key length, MAC hash, PRF hash)
+CIPHER_SUITES: dict[int, tuple[str, str, int, str, str]] = {
+    0x002F: ("TLS_RSA_WITH_AES_128_CBC_SHA", "cbc", 16, "sha1", "sha256"),
+    0x0035: ("TLS_RSA_WITH_AES_256_CBC_SHA", "cbc", 32, "sha1", "sha256"),
+    0x003C: ("TLS_RSA_WITH_AES_128_CBC_SHA256", "cbc", 16, "sha256", "sha256"),
+    0x003D: ("TLS_RSA_WITH_AES_256_CBC_SHA256", "cbc", 32, "sha256", "sha256"),
+    0x0033: ("TLS_DHE_RSA_WITH_AES_128_CBC_SHA", "cbc", 16, "sha1", "sha256"),
+    0x0039: ("TLS_DHE_RSA_WITH_AES_256_CBC_SHA", "cbc", 32, "sha1", "sha256"),
+    0x0067: ("TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", "cbc", 16, "sha256", "sha256"),
+    0x006B: ("TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", "cbc", 32, "sha256", "sha256"),
+    0xC009: ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "cbc", 16, "sha1", "sha256"),
+    0xC00A: ("TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "cbc", 32, "sha1", "sha256"),
+    0xC013: ("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "cbc", 16, "sha1", "sha256"),
+    0xC014: ("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "cbc", 32, "sha1", "sha256"),
+    0xC023: ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "cbc", 16, "sha256", "sha256"),
+    0xC024: ("TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", "cbc", 32, "sha384", "sha384"),
+    0xC027: ("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "cbc", 16, "sha256", "sha256"),
+    0xC028: ("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", "cbc", 32, "sha384", "sha384"),
+    0x009C: ("TLS_RSA_WITH_AES_128_GCM_SHA256", "gcm", 16, "", "sha256"),
+    0x009D: ("TLS_RSA_WITH_AES_256_GCM_SHA384", "gcm", 32, "", "sha384"),
+    0x009E: ("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "gcm", 16, "", "sha256"),
+    0x009F: ("TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "gcm", 32, "", "sha384"),
+    0xC02B: ("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "gcm", 16, "", "sha256"),
+    0xC02C: ("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "gcm", 32, "", "sha384"),
+    0xC02F: ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "gcm", 16, "", "sha256"),
+    0xC030: ("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "gcm", 32, "", "sha384"),
+    0xCCA8: ("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "chacha20", 32, "", "sha256"),
+    0xCCA9: ("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "chacha20", 32, "", "sha256"),
+    0xCCAA: ("TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "chacha20", 32, "", "sha256"),
+    0x1301: ("TLS_AES_128_GCM_SHA256", "tls13", 16, "", "sha256"),
+    0x1302: ("TLS_AES_256_GCM_SHA384", "tls13", 32, "", "sha384"),
+    0x1303: ("TLS_CHACHA20_POLY1305_SHA256", "tls13", 32, "", "sha256"),
+}
+JA4_VERSIONS = {0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3", 0x0200: "s2",
+                0xFEFF: "d1", 0xFEFD: "d2", 0xFEFC: "d3"}
+EXT_SNI, EXT_GROUPS, EXT_POINTS, EXT_SIGALGS, EXT_ALPN = 0x0000, 0x000A, 0x000B, 0x000D, 0x0010
+EXT_ETM, EXT_EMS, EXT_VERSIONS = 0x0016, 0x0017, 0x002B
+
+
+def is_grease(value: int) -> bool:
+    """RFC 8701 GREASE values: 0x0a0a, 0x1a1a, ... 0xfafa."""
+    return (value & 0x0F0F) == 0x0A0A and (value >> 8) == (value & 0xFF)
+
+
+class _Cursor:
+    """Bounds-checked reading of a handshake message; a short message raises ValueError."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def take(self, n: int) -> bytes:
+        if self.pos + n > len(self.data):
+            raise ValueError("handshake message shorter than its fields")
+        out = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def u8(self) -> int:
+        return self.take(1)[0]
+
+    def u16(self) -> int:
+        return int(struct.unpack("!H", self.take(2))[0])
+
+    def vec(self, width: int) -> bytes:
+        n = int.from_bytes(self.take(width), "big")
+        return self.take(n)
+
+    @property
+    def left(self) -> int:
+        return len(self.data) - self.pos
+
+
+def _u16_list(data: bytes) -> list[int]:
+    return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2)]
+
+
+def _extensions(cur: _Cursor) -> list[tuple[int, bytes]]:
+    if cur.left < 2:
+        return []
+    block = _Cursor(cur.vec(2))
+    out = []
+    while block.left >= 4:
+        etype = block.u16()
+        out.append((etype, block.vec(2)))
+    return out
+
+
+@dataclass
+class ClientHello:
+    legacy_version: int
+    random: bytes
+    session_id: bytes
+    ciphers: list[int]
+    compression: bytes
+    extensions: list[tuple[int, bytes]] = field(default_factory=list)
+
+    def ext(self, etype: int) -> bytes | None:
+        return next((body for t, body in self.extensions if t == etype), None)
+
+    @property
+    def sni(self) -> str | None:
+        body = self.ext(EXT_SNI)
+        if not body or len(body) < 5:
+            return None
+        cur = _Cursor(body)
+        names = _Cursor(cur.vec(2))
+        while names.left >= 3:
+            ntype = names.u8()
+            name = names.vec(2)
+            if ntype == 0:
+                return name.decode("ascii", "replace")
+        return None
+
+    @property
+    def alpn(self) -> list[str]:
+        return parse_alpn(self.ext(EXT_ALPN))
+
+    @property
+    def supported_versions(self) -> list[int]:
+        body = self.ext(EXT_VERSIONS)
+        return _u16_list(body[1:1 + body[0]]) if body else []
+
+    @property
+    def groups(self) -> list[int]:
+        body = self.ext(EXT_GROUPS)
+        return _u16_list(body[2:]) if body and len(body) >= 2 else []
+
+    @property
+    def point_formats(self) -> list[int]:
+        body = self.ext(EXT_POINTS)
+        return list(body[1:1 + body[0]]) if body else []
+
+    @property
+    def signature_algorithms(self) -> list[int]:
+        body = self.ext(EXT_SIGALGS)
+        return _u16_list(body[2:]) if body and len(body) >= 2 else []
+
+
+@dataclass
+class ServerHello:
+    legacy_version: int
+    random: bytes
+    session_id: bytes
+    cipher: int
+    compression: int
+    extensions: list[tuple[int, bytes]] = field(default_factory=list)
+
+    def ext(self, etype: int) -> bytes | None:
+        return next((body for t, body in self.extensions if t == etype), None)
+
+    @property
+    def version(self) -> int:
+        body = self.ext(EXT_VERSIONS)
+        return int.from_bytes(body[:2], "big") if body and len(body) >= 2 else self.legacy_version
+
+    @property
+    def alpn(self) -> str | None:
+        names = parse_alpn(self.ext(EXT_ALPN))
+        return names[0] if names else None
+
+
+def parse_alpn(body: bytes | None) -> list[str]:
+    if not body or len(body) < 2:
+        return []
+    cur = _Cursor(body)
+    names = _Cursor(cur.vec(2))
+    out = []
+    while names.left >= 1:
+        out.append(names.vec(1).decode("ascii", "replace"))
+    return out
+
+
+def parse_client_hello(body: bytes) -> ClientHello:
+    """A ClientHello message body (after the 4-byte handshake header); ValueError when damaged."""
+    cur = _Cursor(body)
+    version = cur.u16()
+    random = cur.take(32)
+    session = cur.vec(1)
+    ciphers = _u16_list(cur.vec(2))
+    compression = cur.vec(1)
+    return ClientHello(version, random, session, ciphers, compression, _extensions(cur))
+
+
+def parse_server_hello(body: bytes) -> ServerHello:
+    cur = _Cursor(body)
+    version = cur.u16()
+    random = cur.take(32)
+    session = cur.vec(1)
+    cipher = cur.u16()
+    compression = cur.u8()
+    return ServerHello(version, random, session, cipher, compression, _extensions(cur))
+
+
+def parse_certificate_list(body: bytes) -> list[bytes]:
+    """DER certificates of a TLS <= 1.2 Certificate message, server's own first."""
+    cur = _Cursor(body)
+    chain = _Cursor(cur.vec(3))
+    out = []
+    while chain.left >= 3:
+        out.append(chain.vec(3))
+    return out
+
+
+# --- fingerprints ----------------------------------------------------------------------------------
+def ja3(hello: ClientHello) -> tuple[str, str]:
+    """(JA3 string, MD5 hex)."""
+    parts = [
+        str(hello.legacy_version),
+        "-".join(str(c) for c in hello.ciphers if not is_grease(c)),
+        "-".join(str(t) for t, _ in hello.extensions if not is_grease(t)),
+        "-".join(str(g) for g in hello.groups if not is_grease(g)),
+        "-".join(str(p) for p in hello.point_formats),
+    ]
+    text = ",".join(parts)
+    return text, hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def ja3s(hello: ServerHello) -> tuple[str, str]:
+    text = ",".join([
+        str(hello.legacy_version), str(hello.cipher),
+        "-".join(str(t) for t, _ in hello.extensions if not is_grease(t)),
+    ])
+    return text, hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def ja4_alpn(value: str | None) -> str:
+    """First and last characters of the first ALPN value; hex digits when they are not alphanumeric."""
+    if not value:
+        return "00"
+    first, last = value[0], value[-1]
+    if _alnum(first) and _alnum(last):
+        return first + last
+    raw = value.encode("latin-1", "replace")
+    return f"{raw[0]:02x}"[0] + f"{raw[-1]:02x}"[1]
+
+
+def ja4_from_parts(version: str, sni: bool, ciphers: list[int], extensions: list[int], alpn: str | None,
+                   sigalgs: list[int]) -> tuple[str, str]:
+    """(JA4, JA4_r) from already GREASE-filtered lists (``extensions`` in any order, all of them)."""
+    a = f"t{version}{'d' if sni else 'i'}{min(len(ciphers), 99):02d}{min(len(extensions), 99):02d}"
+    a += ja4_alpn(alpn)
+    cipher_text = ",".join(f"{c:04x}" for c in sorted(ciphers))
+    ext_text = ",".join(f"{e:04x}" for e in sorted(extensions) if e not in (EXT_SNI, EXT_ALPN))
+    sig_text = ",".join(f"{s:04x}" for s in sigalgs)
+    c_text = ext_text + ("_" + sig_text if sig_text else "")
+    b_hash = _sha12(cipher_text) if ciphers else "000000000000"
+    c_hash = _sha12(c_text) if ext_text or sig_text else "000000000000"
+    return f"{a}_{b_hash}_{c_hash}", f"{a}_{cipher_text}_{c_text}"
+
+
+def _sha12(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def ja4(hello: ClientHello) -> tuple[str, str]:
+    """(JA4, JA4_r) of a ClientHello over TCP."""
+    versions = [v for v in hello.supported_versions if not is_grease(v)]
+    top = max(versions) if versions else hello.legacy_version
+    ciphers = [c for c in hello.ciphers if not is_grease(c)]
+    exts = [t for t, _ in hello.extensions if not is_grease(t)]
+    alpn = hello.alpn
+    sigs = [s for s in hello.signature_algorithms if not is_grease(s)]
+    return ja4_from_parts(JA4_VERSIONS.get(top, "00"), hello.sni is not None, ciphers, exts,
+                          alpn[0] if alpn else None, sigs)
+
+
+# --- certificates ----------------------------------------------------------------------------------
+def _x509_time(value: Any) -> TimeValue:
+    return TimeValue(raw=iso_utc(value), format="x509", unix_ns=datetime_to_ns(value))
+
+
+def describe_certificate(der: bytes) -> dict[str, Any]:
+    """Subject, issuer, organisation, validity, SANs and SHA-256 fingerprint of one DER certificate."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    out: dict[str, Any] = {"sha256": hashlib.sha256(der).hexdigest(), "size": len(der)}
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError as exc:
+        out["error"] = f"certificate cannot be read: {exc}"
+        return out
+    out["subject"] = cert.subject.rfc4514_string()
+    out["issuer"] = cert.issuer.rfc4514_string()
+    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    orgs = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    issuer_orgs = cert.issuer.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    out["common_name"] = str(cns[0].value) if cns else None
+    out["organisation"] = str(orgs[0].value) if orgs else None
+    out["issuer_organisation"] = str(issuer_orgs[0].value) if issuer_orgs else None
+    out["serial"] = f"{cert.serial_number:x}"
+    before, after = cert.not_valid_before_utc, cert.not_valid_after_utc
+    out["not_before"] = _x509_time(before)
+    out["not_after"] = _x509_time(after)
+    out["valid_days"] = round((after - before).total_seconds() / 86400, 3)
+    sans: list[str] = []
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        sans = [str(v) for v in ext.value.get_values_for_type(x509.DNSName)]
+        sans += [str(v) for v in ext.value.get_values_for_type(x509.IPAddress)]
+    except x509.ExtensionNotFound:
+        pass
+    except ValueError as exc:
+        out["san_error"] = str(exc)
+    out["sans"] = sans
+    try:
+        out["signature_algorithm"] = cert.signature_algorithm_oid._name
+    except ValueError:
+        out["signature_algorithm"] = cert.signature_algorithm_oid.dotted_string
+    return out
+
+
+def cert_matches(cert: dict[str, Any], suffix: str) -> bool:
+    """Does a certificate name (CN or SAN) fall under a domain (``imo.im`` matches ``*.imo.im``)?"""
+    names = [cert.get("common_name") or "", *cert.get("sans", [])]
+    return any(host_in_domain(n, suffix) for n in names)
+
+
+def host_in_domain(host: str, domain: str) -> bool:
+    host = host.lower().rstrip(".").removeprefix("*.")
+    domain = domain.lower()
+    return host == domain or host.endswith("." + domain)
