@@ -61,7 +61,8 @@ def verify_media(handle: Any, size: int, stored: dict[str, str], label: str) -> 
             try:
                 data = handle.read_buffer_at_offset(min(VERIFY_CHUNK, size - done), done)
             except OSError as exc:
-                raise EvidenceError(f"{label}: media unreadable at byte {done} while verifying") from exc
+                raise EvidenceError(f"{label}: E01 media unreadable at byte {done} while verifying "
+                                    "(a segment is missing or damaged)") from exc
             if not data:
                 raise EvidenceError(f"{label}: media ends at byte {done} of {size} while verifying")
             for digest in digests.values():
