@@ -14,7 +14,13 @@ import pytest
 from tests.conftest import sha256_of
 from tests.evidence.test_disk_image import check_ext4_inventory
 from tests.fixtures import evidence_images
-from tests.fixtures.evidence_images import CASE_NUMBER, DESCRIPTION, EXAMINER, EvidenceImages, ext4_expected_files
+from tests.fixtures.evidence_images import (
+    CASE_NUMBER,
+    DESCRIPTION,
+    EXAMINER,
+    EvidenceImages,
+    ext4_expected_files,
+)
 from trowel.cli.main import main
 from trowel.errors import EvidenceError
 from trowel.evidence import open_evidence
