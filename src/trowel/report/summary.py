@@ -44,7 +44,7 @@ def _call(r: dict[str, Any]) -> str:
     text += _opt("with", peer)
     if r.get("duration_s") is not None:
         text += f", {r['duration_s']} s"
-    return text + _opt(",", r.get("call_state"))
+    return text + (f", {r['call_state']}" if r.get("call_state") else "")
 
 
 def _generic(r: dict[str, Any]) -> str:

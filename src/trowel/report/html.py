@@ -1,0 +1,369 @@
+"""The offline HTML report (``DIR/report/``): static pages rendered with Jinja2 (autoescape on), plus JS
+views over data files for the timeline and record details.
+
+Safety: every page carries a strict Content-Security-Policy (scripts only from the report's own files, no
+inline script, no remote anything), evidence text reaches pages only through autoescaped templates or through
+``textContent`` in the scripts, links are built only from numbers and verified SHA-256 names, and media are
+embedded only when their first bytes say they are a raster image, audio or video. Data files are JSON with
+``<``, ``>`` and ``&`` escaped, ASCII only, so no evidence string can end a script or start markup.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from trowel.model.values import TimeValue, iso_utc
+from trowel.report.casedata import SHA256_RE, CaseData, is_time
+from trowel.report.csv import export_name
+from trowel.report.registry import Writer, register_writer
+from trowel.report.summary import COMMON, source_label
+from trowel.report.timeline import sorted_events
+
+HERE = Path(__file__).parent
+NETWORK_KINDS = {"flow": "Flows", "imo_session": "imo sessions", "call_session": "Calls (network, with peer IPs)",
+                 "tls_session": "TLS sessions", "http_object": "HTTP objects", "sticker": "Stickers"}
+APP_KINDS = {"account": "accounts", "call": "calls", "contact": "contacts", "story": "stories", "app_event": "events"}
+TABLE_LIMIT = 5000
+WARNING_LIMIT = 1000
+CHUNK = 2000
+_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+OUTPUTS = [("timeline.jsonl", "timeline, Timesketch JSONL"), ("timeline.csv", "timeline, Timesketch CSV"),
+           ("bodyfile.txt", "file inventory bodyfile (mactime/plaso)"), ("case.jsonld", "CASE/UCO bundle"),
+           ("locations.kml", "locations (KML)"), ("log.jsonl", "action log"), ("exports/", "CSV per record kind")]
+
+
+def data_js(name: str, value: Any) -> str:
+    """A data file: one global assignment of ASCII JSON in which no character can open or close markup."""
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), default=str)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return f"window.{name} = {text};\n"
+
+
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    cols: dict[str, None] = {}
+    for row in rows[:500]:
+        for key in row:
+            if key not in COMMON and key not in cols:
+                cols[key] = None
+    return list(cols)[:40]
+
+
+def _jsontext(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.tests["timevalue"] = is_time
+    env.tests["bidi"] = lambda v: isinstance(v, str) and bool(_BIDI.search(v))
+    env.filters["jsontext"] = _jsontext
+    env.filters["source_label"] = source_label
+    env.filters["columns"] = _columns
+    env.filters["export_name"] = export_name
+    return env
+
+
+def _ns(value: Any) -> int | None:
+    if not is_time(value) or not value.get("utc"):
+        return None
+    try:
+        return TimeValue.from_json(value).unix_ns
+    except (ValueError, TypeError):
+        return None
+
+
+@dataclass
+class Conversation:
+    key: str
+    title: str = ""
+    page: str = ""
+    is_group: bool = False
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.messages)
+
+    @property
+    def deleted(self) -> int:
+        return sum(1 for m in self.messages if m.get("state") != "live")
+
+    def sort(self) -> None:
+        self.messages.sort(key=lambda m: (_ns(m.get("time")) is None, _ns(m.get("time")) or 0, m["id"]))
+
+    @property
+    def first(self) -> Any:
+        return next((m["time"] for m in self.messages if _ns(m.get("time")) is not None), None)
+
+    @property
+    def last(self) -> Any:
+        return next((m["time"] for m in reversed(self.messages) if _ns(m.get("time")) is not None), None)
+
+
+@dataclass
+class AppView:
+    name: str
+    page: str
+    packages: set[str] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    by_kind: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    conversations_by_key: dict[str, Conversation] = field(default_factory=dict)
+
+    def add(self, r: dict[str, Any]) -> None:
+        kind = str(r.get("kind"))
+        self.counts[kind] += 1
+        if r.get("package"):
+            self.packages.add(str(r["package"]))
+        if kind == "message":
+            key = str(r.get("conversation") or "(no conversation)")
+            conv = self.conversations_by_key.setdefault(key, Conversation(key))
+            conv.is_group = conv.is_group or bool(r.get("is_group"))
+            conv.messages.append(r)
+        elif kind in APP_KINDS or len(self.by_kind[kind]) < TABLE_LIMIT:
+            self.by_kind[kind].append(r)
+
+    def context(self) -> dict[str, Any]:
+        other = [(k, rows, self.counts[k]) for k, rows in sorted(self.by_kind.items()) if k not in APP_KINDS]
+        return {"name": self.name, "page": self.page, "packages": sorted(self.packages), "counts": dict(self.counts),
+                "accounts": self.by_kind.get("account", []), "calls": self.by_kind.get("call", []),
+                "contacts": self.by_kind.get("contact", []), "stories": self.by_kind.get("story", []),
+                "events": self.by_kind.get("app_event", []), "conversations": list(self.conversations_by_key.values()),
+                "other": other}
+
+
+class MediaIndex:
+    """Finds the media copy an attachment string names (a SHA-256, a path, a media record's path)."""
+
+    def __init__(self, case: CaseData) -> None:
+        self.case = case
+        self.by_key: dict[str, str] = {}
+        for m in case.records("media"):
+            sha = m.get("sha256")
+            if not isinstance(sha, str) or not SHA256_RE.match(sha):
+                continue
+            for key in (m.get("media_path"), (m.get("source") or {}).get("path")):
+                if isinstance(key, str) and key:
+                    self.by_key.setdefault(key.lstrip("/"), sha)
+                    self.by_key.setdefault(key.rsplit("/", 1)[-1], sha)
+
+    def resolve(self, label: Any) -> dict[str, Any]:
+        text = label if isinstance(label, str) else _jsontext(label)
+        sha = text.lower() if SHA256_RE.match(text.lower()) else None
+        if sha is None:
+            sha = self.by_key.get(text.lstrip("/")) or self.by_key.get(text.rsplit("/", 1)[-1])
+        mime = self.case.media_type(sha)
+        why = "" if mime else ("no copy in the case's media folder" if sha is None or not
+                               (self.case.root / "media" / sha).is_file() else "not an image, audio or video file")
+        return {"label": text, "sha256": sha, "mime": mime, "why": why}
+
+
+class ReportBuilder:
+    def __init__(self, case: CaseData) -> None:
+        self.case = case
+        self.out = case.root / "report"
+        self.env = environment()
+        self.info = case.info()
+        self.media = MediaIndex(case)
+        self.apps: dict[str, AppView] = {}
+        self.network: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.network_total: dict[str, int] = defaultdict(int)
+        self.predictions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.other: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.other_total: dict[str, int] = defaultdict(int)
+        self.warnings: list[dict[str, Any]] = []
+        self.findings: list[dict[str, Any]] = []
+        self.sources: set[tuple[str, str]] = set()
+        self.written: list[Path] = []
+
+    # --- collecting --------------------------------------------------------------------------------
+    def collect(self) -> None:
+        chunk: dict[str, Any] = {}
+        chunk_no = 0
+        for r in self.case.records():
+            src = r.get("source") or {}
+            self.sources.add((str(src.get("evidence", "")), str(src.get("path", ""))))
+            if r["id"] // CHUNK != chunk_no:
+                self._write_chunk(chunk_no, chunk)
+                chunk, chunk_no = {}, r["id"] // CHUNK
+            chunk[str(r["id"])] = r
+            self._place(r)
+        self._write_chunk(chunk_no, chunk)
+
+    def _place(self, r: dict[str, Any]) -> None:
+        kind = str(r.get("kind"))
+        if kind in ("message", "story", "sticker"):
+            r = {**r}  # the stored form (written to the record data files) stays as it is
+            r["resolved"] = [self.media.resolve(a) for a in r.get("attachments") or []]
+            if kind == "sticker" and r.get("sha256"):
+                r["resolved"] = [self.media.resolve(r["sha256"])]
+        if kind == "warning":
+            if len(self.warnings) < WARNING_LIMIT:
+                self.warnings.append(r)
+        elif kind == "evidence_prediction":
+            self.predictions[str(r.get("app") or r.get("package") or "(unknown app)")].append(r)
+        elif kind in NETWORK_KINDS:
+            self.network_total[kind] += 1
+            if len(self.network[kind]) < TABLE_LIMIT:
+                self.network[kind].append(r)
+        elif r.get("app"):
+            app = str(r["app"])
+            if app not in self.apps:
+                self.apps[app] = AppView(app, "")
+            self.apps[app].add(r)
+        elif kind == "finding":
+            if len(self.findings) < TABLE_LIMIT:
+                self.findings.append(r)
+        else:
+            self.other_total[kind] += 1
+            if len(self.other[kind]) < TABLE_LIMIT:
+                self.other[kind].append(r)
+
+    def _write_chunk(self, number: int, chunk: dict[str, Any]) -> None:
+        if chunk:
+            path = self.out / "data" / f"records-{number}.js"
+            path.write_text(data_js("TROWEL_RECORDS", chunk), encoding="ascii")
+            self.written.append(path)
+
+    # --- writing -----------------------------------------------------------------------------------
+    def render(self, template: str, name: str, **context: Any) -> None:
+        page = self.env.get_template(template).render(**self.base, page_name=name, **context)
+        path = self.out / name
+        path.write_text(page, encoding="utf-8", errors="backslashreplace")
+        self.written.append(path)
+
+    def build(self) -> list[Path]:
+        if self.out.exists():
+            shutil.rmtree(self.out)
+        (self.out / "data").mkdir(parents=True)
+        (self.out / "static").mkdir()
+        for asset in sorted((HERE / "static").iterdir()):
+            if asset.suffix in (".js", ".css"):
+                shutil.copyfile(asset, self.out / "static" / asset.name)
+                self.written.append(self.out / "static" / asset.name)
+        self.collect()
+        self._finish_apps()
+        kinds = self.case.kinds()
+        self.base = {
+            "info": self.info, "display_tz": self.case.display_tz(),
+            "nav_apps": [{"name": a.name, "page": a.page} for a in self.apps.values()],
+            "has_evidence_map": bool(self.predictions), "has_network": bool(self.network_total),
+            "has_other": bool(self.other_total),
+        }
+        self._write_files_js()
+        timeline_total = self._write_timeline_js()
+        outputs = [(n, label) for n, label in OUTPUTS if (self.case.root / n).exists()]
+        self.render("index.html", "index.html", page_title="Case", evidence=self.case.evidence(), kinds=kinds,
+                    file_count=self.case.file_count(), apps=[a.context() for a in self.apps.values()],
+                    warnings=self.warnings, warnings_total=kinds.get("warning", 0), findings=self.findings,
+                    findings_total=len(self.findings), actions=self.case.actions(), outputs=outputs,
+                    generated=iso_utc(datetime.now(UTC)))
+        for app in self.apps.values():
+            ctx = app.context()
+            self.render("app.html", app.page, page_title=f"App {app.name}", app=ctx)
+            for conv in ctx["conversations"]:
+                self.render("chat.html", conv.page, page_title=f"Conversation {conv.title}", conv=conv,
+                            messages=conv.messages, app_page=app.page, app_name=app.name)
+        if self.predictions:
+            self.render("evidence.html", "evidence-map.html", page_title="Evidence map", apps=self._emap())
+        if self.network_total:
+            stickers = self.network.get("sticker", [])
+            sections = [(k, NETWORK_KINDS[k], self.network[k], self.network_total[k]) for k in NETWORK_KINDS
+                        if k in self.network and k != "sticker"]
+            self.render("network.html", "network.html", page_title="Network", stickers=stickers,
+                        stickers_total=self.network_total.get("sticker", 0), sections=sections)
+        if self.other_total:
+            self.render("other.html", "other.html", page_title="Other records",
+                        sections=[(k, rows, self.other_total[k]) for k, rows in sorted(self.other.items())])
+        self.render("timeline.html", "timeline.html", page_title="Timeline", timeline_total=timeline_total)
+        self.render("record.html", "record.html", page_title="Record")
+        return self.written
+
+    def _finish_apps(self) -> None:
+        for number, app in enumerate(sorted(self.apps.values(), key=lambda a: a.name), start=1):
+            app.page = f"app{number}.html"
+            names: dict[str, str] = {}
+            for contact in app.by_kind.get("contact", []):
+                if contact.get("contact_id") and contact.get("name"):
+                    names.setdefault(str(contact["contact_id"]), str(contact["name"]))
+            convs = sorted(app.conversations_by_key.values(), key=lambda c: c.key)
+            for index, conv in enumerate(convs, start=1):
+                conv.sort()
+                conv.page = f"app{number}-chat{index}.html"
+                conv.title = f"{names[conv.key]} ({conv.key})" if conv.key in names else conv.key
+            app.conversations_by_key = {c.key: c for c in convs}
+        self.apps = {a.name: a for a in sorted(self.apps.values(), key=lambda a: a.name)}
+
+    def _emap(self) -> list[dict[str, Any]]:
+        apps = []
+        for name, rows in sorted(self.predictions.items()):
+            types: set[str] = set()
+            packages = {str(r["package"]) for r in rows if r.get("package")}
+            for r in rows:
+                value = r.get("evidence_types")
+                if isinstance(value, list):
+                    types.update(str(v) for v in value)
+                elif isinstance(value, dict):
+                    for inner in value.values():
+                        types.update(str(v) for v in inner) if isinstance(inner, list) else types.add(str(inner))
+                elif isinstance(value, str):
+                    types.add(value)
+            marks = ",".join("?" * len(packages))
+            db = self.case.store.db
+            found_total = db.execute(f"SELECT count(*) FROM files WHERE package IN ({marks})",
+                                     sorted(packages)).fetchone()[0] if packages else 0
+            cur = db.execute(f"SELECT evidence, path, size, sha256, deleted FROM files WHERE package IN ({marks})"
+                             " ORDER BY path LIMIT 2000", sorted(packages)) if packages else None
+            found = [dict(zip(("evidence", "path", "size", "sha256", "deleted"), row, strict=True))
+                     for row in cur] if cur is not None else []
+            apps.append({"name": name, "types": sorted(types), "predictions": rows[:TABLE_LIMIT], "total": len(rows),
+                         "found": found, "found_total": found_total})
+        return apps
+
+    def _write_files_js(self) -> None:
+        files: dict[str, Any] = {}
+        for row in self.case.files():
+            key = (str(row["evidence"]), str(row["path"]))
+            if key in self.sources:
+                files[f"{key[0]}:{key[1]}"] = {k: row.get(k) for k in (
+                    "entry_kind", "size", "sha256", "deleted", "mtime_ns", "atime_ns", "ctime_ns", "crtime_ns",
+                    "inode", "package", "user")}
+        evidence = {e["id"]: {"label": e["label"], "kind": e["kind"], "sha256_before": e["sha256_before"],
+                              "sha256_after": e["sha256_after"]} for e in self.case.evidence()}
+        path = self.out / "data" / "files.js"
+        path.write_text(data_js("TROWEL_FILES", {"files": files, "evidence": evidence, "chunk": CHUNK}),
+                        encoding="ascii")
+        self.written.append(path)
+
+    def _write_timeline_js(self) -> int:
+        lookups: dict[str, dict[str, int]] = {"desc": {}, "kind": {}, "app": {}, "state": {}}
+        rows = []
+        for line in sorted_events(self.case):
+            idx = []
+            for name, key in (("desc", "timestamp_desc"), ("kind", "kind"), ("app", "app"), ("state", "state")):
+                table = lookups[name]
+                value = str(line.get(key) or "")
+                idx.append(table.setdefault(value, len(table)))
+            rows.append([line["datetime"], *idx, line["message"], line.get("record_id"), line.get("source", "")])
+        data = {name: list(table) for name, table in lookups.items()}
+        data["rows"] = rows
+        path = self.out / "data" / "timeline.js"
+        path.write_text(data_js("TROWEL_TIMELINE", data), encoding="ascii")
+        self.written.append(path)
+        return len(rows)
+
+
+def write_html(case: CaseData) -> list[Path]:
+    return ReportBuilder(case).build()
+
+
+register_writer(Writer("html", "report/index.html: the offline HTML report", 90, write_html))

@@ -1,0 +1,141 @@
+/* The timeline view: filters, search and pagination over data/timeline.js. Rows are built with
+   createElement/textContent only; evidence text never becomes markup. */
+(function () {
+  'use strict';
+  var PAGE = 100;
+  var D = window.TROWEL_TIMELINE;
+  var $ = function (id) { return document.getElementById(id); };
+  var loading = $('tl-loading');
+  if (!D || !D.rows) {
+    loading.textContent = 'The timeline data file (data/timeline.js) is missing.';
+    return;
+  }
+  var rows = D.rows;  /* [utc, desc, kind, app, state, message, recordId, source] */
+  var hay = null;
+  var filtered = [];
+  var page = 0;
+
+  function fill(select, values) {
+    values.forEach(function (v, i) {
+      if (v === '') { return; }
+      var opt = document.createElement('option');
+      opt.value = String(i);
+      opt.textContent = v;
+      select.appendChild(opt);
+    });
+  }
+
+  function haystack() {
+    if (hay === null) {
+      hay = new Array(rows.length);
+      for (var i = 0; i < rows.length; i++) {
+        var r = rows[i];
+        hay[i] = (r[5] + '\u0000' + r[7] + '\u0000' + (r[6] === null ? '' : '#' + r[6]) + '\u0000' +
+                  D.desc[r[1]]).toLowerCase();
+      }
+    }
+    return hay;
+  }
+
+  function bound(id, end) {
+    var value = $(id).value;
+    if (!value) { return null; }
+    var ms = window.TROWEL_ZONE.wallToUtc(value);
+    if (isNaN(ms)) { return null; }
+    var iso = new Date(ms).toISOString();  /* YYYY-MM-DDTHH:MM:SS.mmmZ */
+    return end ? iso.slice(0, 19) + '.999999Z' : iso.slice(0, 23) + '000Z';
+  }
+
+  function applyFilters() {
+    var q = $('f-search').value.trim().toLowerCase();
+    var kind = $('f-kind').value, app = $('f-app').value, state = $('f-state').value;
+    var from = bound('f-from', false), to = bound('f-to', true);
+    var k = kind === '' ? -1 : +kind, a = app === '' ? -1 : +app, s = state === '' ? -1 : +state;
+    var h = q ? haystack() : null;
+    filtered = [];
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i];
+      if (k >= 0 && r[2] !== k) { continue; }
+      if (a >= 0 && r[3] !== a) { continue; }
+      if (s >= 0 && r[4] !== s) { continue; }
+      if (from !== null && r[0] < from) { continue; }
+      if (to !== null && r[0] > to) { continue; }
+      if (h !== null && h[i].indexOf(q) < 0) { continue; }
+      filtered.push(i);
+    }
+    page = 0;
+    render();
+  }
+
+  function cell(tr, text, cls) {
+    var td = document.createElement('td');
+    td.textContent = text;
+    if (cls) { td.className = cls; }
+    tr.appendChild(td);
+    return td;
+  }
+
+  function render() {
+    var body = $('tl-body');
+    var pages = Math.max(1, Math.ceil(filtered.length / PAGE));
+    if (page >= pages) { page = pages - 1; }
+    var frag = document.createDocumentFragment();
+    var start = page * PAGE;
+    for (var j = start; j < Math.min(filtered.length, start + PAGE); j++) {
+      var r = rows[filtered[j]];
+      var tr = document.createElement('tr');
+      tr.className = 'state-' + D.state[r[4]];
+      var t = cell(tr, window.TROWEL_ZONE.format(r[0]), 'time');
+      t.title = 'UTC ' + r[0];
+      cell(tr, r[0], 'utc');
+      var what = cell(tr, '', 'what');
+      var bdi = document.createElement('bdi');
+      bdi.textContent = r[5];
+      what.appendChild(bdi);
+      cell(tr, D.kind[r[2]]);
+      cell(tr, D.app[r[3]]);
+      cell(tr, D.state[r[4]]);
+      cell(tr, D.desc[r[1]]);
+      var src = cell(tr, '', 'source');
+      if (r[6] !== null && r[6] !== undefined) {
+        var link = document.createElement('a');
+        link.href = 'record.html#' + String(Number(r[6]));
+        link.className = 'src';
+        link.textContent = r[7];
+        src.appendChild(link);
+      } else {
+        src.textContent = r[7];
+      }
+      frag.appendChild(tr);
+    }
+    body.replaceChildren(frag);
+    $('tl-shown').textContent = String(filtered.length);
+    $('tl-page').textContent = String(page + 1);
+    $('tl-pages').textContent = String(pages);
+    $('tl-prev').disabled = page === 0;
+    $('tl-next').disabled = page >= pages - 1;
+  }
+
+  fill($('f-kind'), D.kind);
+  fill($('f-app'), D.app);
+  fill($('f-state'), D.state);
+  $('tl-total').textContent = String(rows.length);
+  var timer = null;
+  $('f-search').addEventListener('input', function () {
+    clearTimeout(timer);
+    timer = setTimeout(applyFilters, 150);
+  });
+  ['f-kind', 'f-app', 'f-state', 'f-from', 'f-to'].forEach(function (id) {
+    $(id).addEventListener('change', applyFilters);
+  });
+  $('filters').addEventListener('submit', function (e) { e.preventDefault(); applyFilters(); });
+  $('f-reset').addEventListener('click', function () {
+    $('filters').reset();
+    applyFilters();
+  });
+  $('tl-prev').addEventListener('click', function () { if (page > 0) { page--; render(); } });
+  $('tl-next').addEventListener('click', function () { page++; render(); });
+  window.TROWEL_ZONE.onChange(function () { applyFilters(); });
+  loading.hidden = true;
+  applyFilters();
+})();
