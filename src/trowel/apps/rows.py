@@ -158,26 +158,26 @@ class DatabaseCopy:
         except TrowelError as exc:
             self.warnings.append(f"deleted rows not searched: {exc}")
             return
-        for message in result.warnings:
-            self.warnings.append(str(message))
-        names = {str(self.db): self.path}
-        if self.wal is not None and self.wal_path:
-            names[str(self.wal)] = self.wal_path
-        if self.journal is not None and self.journal_path:
-            names[str(self.journal)] = self.journal_path
-        for rec in result.records:
-            if rec.state != "deleted":
+        names = {"db": self.path, str(self.db): self.path}
+        if self.wal_path:
+            names.update({"wal": self.wal_path, str(self.wal): self.wal_path})
+        if self.journal_path:
+            names.update({"journal": self.journal_path, str(self.journal): self.journal_path})
+        records = result.iter_records() if hasattr(result, "iter_records") else iter(result.records)
+        for rec in records:
+            if rec.state != "deleted" or rec.table is None:
                 continue
             columns = list(rec.columns or self._columns.get(rec.table, []))
             values = list(rec.values)
             mapped = {col: values[i] if i < len(values) else None for i, col in enumerate(columns)}
-            source_file = names.get(str(rec.source_file)) if rec.source_file else None
             yield Row(
                 table=rec.table, values=mapped, state=State.DELETED, rowid=rec.rowid,
                 region=str(rec.region) if rec.region is not None else None, page=rec.page, offset=rec.offset,
                 frame=rec.frame, confidence=float(rec.confidence), partial=bool(rec.partial),
-                detail=rec.note or None, source_file=source_file,
+                detail=rec.note or None, source_file=names.get(str(rec.source_file)),
             )
+        for message in result.warnings:
+            self.warnings.append(str(message))
 
     def close(self) -> None:
         if self._conn is not None:
