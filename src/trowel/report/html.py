@@ -354,7 +354,7 @@ class ReportBuilder:
                 value = str(line.get(key) or "")
                 idx.append(table.setdefault(value, len(table)))
             rows.append([line["datetime"], *idx, line["message"], line.get("record_id"), line.get("source", "")])
-        data = {name: list(table) for name, table in lookups.items()}
+        data: dict[str, Any] = {name: list(table) for name, table in lookups.items()}
         data["rows"] = rows
         path = self.out / "data" / "timeline.js"
         path.write_text(data_js("TROWEL_TIMELINE", data), encoding="ascii")

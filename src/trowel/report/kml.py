@@ -46,7 +46,9 @@ def _number(value: Any) -> float | None:
 
 def coordinates(record: dict[str, Any]) -> tuple[float, float] | None:
     """(latitude, longitude) of a record, or None."""
-    for holder in (record, record.get("values") if isinstance(record.get("values"), dict) else {}):
+    values = record.get("values")
+    holders: list[dict[str, Any]] = [record, values if isinstance(values, dict) else {}]
+    for holder in holders:
         lowered = {str(k).lower(): v for k, v in holder.items()}
         lat = next((_number(lowered[k]) for k in _LAT if k in lowered), None)
         lon = next((_number(lowered[k]) for k in _LON if k in lowered), None)
