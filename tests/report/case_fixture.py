@@ -98,7 +98,7 @@ def build_case(root: Path, payload: str = "", messages: int = 6) -> dict[str, An
                 name=f"Me Myself{p}", phone="+15550001", **common),
         Contact(source=Provenance(evidence="E1", path=DB, table="friends", rowid=1), contact_id="uid-alice",
                 name=f"Alice{p}", phones=["+15550002"], **common),
-        Contact(source=Provenance(evidence="E1", path=DB, table="friends", rowid=2), contact_id="grp-1",
+        Contact(source=Provenance(evidence="E1", path=DB, table="friends", rowid=2), contact_id=f"grp-1{p}",
                 name=f"Group chat{p}", is_group=True, **common),
     ]
     for n in range(messages):
@@ -115,8 +115,8 @@ def build_case(root: Path, payload: str = "", messages: int = 6) -> dict[str, An
         Message(source=Provenance(evidence="E1", path=DB + "-wal", page=2, offset=100, region="wal", frame=3),
                 conversation="uid-alice", direction="outgoing", text=f"photo{p}", message_kind="photo",
                 attachments=[photo_path], time=t(1100), **common),
-        Message(source=Provenance(evidence="E1", path=DB, table="messages", rowid=50), conversation="grp-1",
-                is_group=True, direction="incoming", sender="uid-bob", sender_name=f"Bob{p}", text=f"group hi{p}",
+        Message(source=Provenance(evidence="E1", path=DB, table="messages", rowid=50), conversation=f"grp-1{p}",
+                is_group=True, direction="incoming", sender=f"uid-bob{p}", sender_name=f"Bob{p}", text=f"group hi{p}",
                 time=t(1200), **common),
         MediaFile(source=Provenance(evidence="E1", path=photo_path), sha256=photo_sha, size=len(photo_png),
                   mime="image/png", referenced_by=["messages"], **common),
@@ -133,7 +133,7 @@ def build_case(root: Path, payload: str = "", messages: int = 6) -> dict[str, An
                 message=f"cannot parse{p}", stage="imo"),
         Finding(source=Provenance(evidence="E1", path=DB), finding="gap", message=f"rowid gap{p}", time=t(1500)),
         GenericRow(source=Provenance(evidence="E1", path="data/data/com.other/databases/x.db", table="places",
-                                     rowid=1), app="com.other", package="com.other", table="places",
+                                     rowid=1), app=f"com.other{p}", package="com.other", table="places",
                    values={"name": f"spot{p}", "latitude": 52.52, "longitude": 13.405, "seen": 1700000000},
                    time_fields={"seen": stamp(1700000000, "unix_s")}),
     ]
@@ -142,7 +142,7 @@ def build_case(root: Path, payload: str = "", messages: int = 6) -> dict[str, An
     add_raw(store, {"kind": "flow", "state": "live", "app": "imo", "source": {"evidence": "E2", "path": "capture.pcap"},
                     "confidence": 1.0, "src_ip": "10.0.0.2", "dst_ip": "203.0.113.9", "src_port": 40000,
                     "dst_port": 443, "protocol": "tcp", "start": t(2000).to_json(), "end": t(2061).to_json(),
-                    "server_name": f"imo.example{p}"})
+                    "server_name": f"imo.example{p}", f"field{p}": "v"})
     add_raw(store, {"kind": "sticker", "state": "live", "app": "imo", "source": sticker_src, "confidence": 1.0,
                     "sha256": sticker_sha, "size": len(sticker_png), "url": f"javascript:alert(1)//{p}",
                     "time": t(2500).to_json()})
