@@ -39,9 +39,9 @@ class TreeWalker:
         self.claimed = claimed if claimed is not None else set()
         self.pages: list[int] = []
         self.overflow: list[int] = []
-        self.leaf_pages: list[tuple[int, bytes, BtreePage]] = []
+        self.leaf_pages: list[int] = []
 
-    def cells(self, root: int, name: str, keep_leaves: bool = False) -> Iterator[LeafCell]:
+    def cells(self, root: int, name: str) -> Iterator[LeafCell]:
         stack: list[tuple[int, int]] = [(root, 0)]
         expect_table: bool | None = None
         while stack:
@@ -88,8 +88,7 @@ class TreeWalker:
                 for child in reversed(children):
                     stack.append((child, depth + 1))
                 continue
-            if keep_leaves:
-                self.leaf_pages.append((number, data, page))
+            self.leaf_pages.append(number)
             for ptr in page.pointers:
                 try:
                     cell = parse_cell(data, page, ptr)

@@ -74,7 +74,7 @@ def parse_header(data: bytes) -> DbHeader:
         page_size=page_size, write_version=f[2], read_version=f[3], reserved=reserved,
         change_counter=f[8], page_count=f[9], freelist_trunk=f[10], freelist_count=f[11],
         schema_cookie=f[12], schema_format=f[13], largest_root=f[15], text_encoding=f[16],
-        incremental_vacuum=f[18], version_valid_for=f[20], sqlite_version=f[21],
+        incremental_vacuum=f[18], version_valid_for=f[21], sqlite_version=f[22],
     )
 
 

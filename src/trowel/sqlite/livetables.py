@@ -29,6 +29,7 @@ def to_table_order(stored: list[Any], table: TableSchema, rowid: int | None) -> 
             else:
                 values.append(value)
                 columns.append(f"extra_{pos + 1}")
+        _real_columns(values, table)
         return values, columns
     values = list(stored[:n])
     if len(values) < n:
@@ -39,7 +40,16 @@ def to_table_order(stored: list[Any], table: TableSchema, rowid: int | None) -> 
     ipk = table.ipk_index
     if ipk is not None and values[ipk] is None and rowid is not None:
         values[ipk] = rowid
+    _real_columns(values, table)
     return values, columns
+
+
+def _real_columns(values: list[Any], table: TableSchema) -> None:
+    """SQLite stores integral REAL values as integers on disk and reads them back as floats."""
+    for i, aff in enumerate(table.affinities):
+        v = values[i] if i < len(values) else None
+        if aff == "REAL" and isinstance(v, int) and not isinstance(v, bool):
+            values[i] = float(v)
 
 
 def stored_key(values: list[Any], table: TableSchema) -> tuple[Any, ...]:
@@ -101,7 +111,7 @@ class SchemaReader:
 def live_rows(database: Database, table: TableSchema, walker: TreeWalker,
               warnings: list[str]) -> Iterator[tuple[LeafCell, list[Any], list[str], int | None]]:
     """Every row of a table as (cell, values in column order, columns, rowid)."""
-    for leaf in walker.cells(table.root_page, table.name, keep_leaves=True):
+    for leaf in walker.cells(table.root_page, table.name):
         try:
             stored = decode_record(leaf.payload, database.encoding)
         except SqliteFormatError as exc:

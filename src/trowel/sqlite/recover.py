@@ -13,15 +13,24 @@ Order of work (each step bounded, each problem a warning):
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from trowel.errors import EvidenceError, SqliteFormatError
 from trowel.model import Region
 from trowel.sqlite.btree import TreeWalker
-from trowel.sqlite.database import Database
-from trowel.sqlite.livetables import SchemaReader, live_rows
+from trowel.sqlite.carve import Profile
+from trowel.sqlite.database import Database, map_readonly
+from trowel.sqlite.dedupe import LiveIndex
+from trowel.sqlite.freelist import walk_freelist
+from trowel.sqlite.images import Carving, ImageMeta
+from trowel.sqlite.journal import read_journal
+from trowel.sqlite.livetables import SchemaReader, live_rows, stored_key
 from trowel.sqlite.result import RecoveryResult, SqliteRecord
-from trowel.sqlite.schema import TableSchema
+from trowel.sqlite.schema import MASTER_SCHEMA, TableSchema, parse_create_table
+
+PROFILE_ROWS = 5000
+INDEX_OWNER = "index:"
 
 
 def companion(db: Path, suffix: str) -> Path | None:
@@ -77,19 +86,199 @@ class Engine:
         reader.read(claimed)
         result.schema.clear()
         result.schema.update(reader.tables)
+        owner: dict[int, str] = {p: MASTER_SCHEMA.name for p in reader.pages}
+        live = LiveIndex()
+        profiles: dict[str, Profile] = {}
+        leaves: dict[str, list[int]] = {MASTER_SCHEMA.name: []}
+        for row in reader.master_rows:
+            live.add(MASTER_SCHEMA.name, None, stored_key(row, MASTER_SCHEMA))
         for table in sorted(reader.tables.values(), key=lambda t: t.root_page):
             walker = TreeWalker(database.page, database.usable, database.page_count, warnings, claimed)
-            for leaf, values, columns, rowid in live_rows(database, table, walker, warnings):
-                if self.deleted_only or not self._wanted(table.name):
+            profile = profiles[table.name] = Profile.empty(len(table.columns))
+            emit = not self.deleted_only and self._wanted(table.name)
+            for n, (leaf, values, columns, rowid) in enumerate(live_rows(database, table, walker, warnings)):
+                key = stored_key(values, table)
+                live.add(table.name, rowid, key)
+                if n < PROFILE_ROWS:
+                    profile.add([key[i] for i in table.storage])
+                if emit:
+                    frame = database.current.get(leaf.page)
+                    yield SqliteRecord(
+                        table=table.name, state="live", region=Region.BTREE.value, page=leaf.page,
+                        offset=leaf.cell.offset, rowid=rowid, values=values, columns=columns, confidence=1.0,
+                        partial=not leaf.complete, source_file="wal" if frame else "db",
+                        frame=frame.index if frame else None, salts=frame.salts if frame else None,
+                        commit=frame.commit if frame else None,
+                    )
+            for p in walker.pages + walker.overflow:
+                owner[p] = table.name
+            leaves[table.name] = walker.leaf_pages
+        for index in reader.indexes.values():
+            walker = TreeWalker(database.page, database.usable, database.page_count, warnings, claimed)
+            for _cell in walker.cells(index.root_page, index.name):
+                pass
+            for p in walker.pages + walker.overflow:
+                owner[p] = INDEX_OWNER + index.name
+        master_walker = TreeWalker(database.page, database.usable, database.page_count, [], set())
+        for _cell in master_walker.cells(1, MASTER_SCHEMA.name):
+            pass
+        leaves[MASTER_SCHEMA.name] = master_walker.leaf_pages
+        tables = {MASTER_SCHEMA.name: MASTER_SCHEMA, **reader.tables}
+        carving = Carving(database, tables, live, profiles, owner, warnings, self.tables)
+        wal_frames = self._wal_images(database)
+        journal_pages = self._journal_images(database, warnings)
+
+        # 1. deleted sqlite_master rows: schemas of dropped tables
+        master_records: list[SqliteRecord] = []
+        for n in leaves[MASTER_SCHEMA.name]:
+            master_records.extend(carving.live_page(self._page(database, n), MASTER_SCHEMA.name,
+                                                    self._meta(database, n)))
+        for data, meta in wal_frames + journal_pages:
+            if meta.page == 1:
+                master_records.extend(
+                    r for r in carving.old_image(data, meta) if r.table == MASTER_SCHEMA.name)
+        for rec in master_records:
+            self._adopt_dropped(rec, reader.tables, carving, result)
+            if self.tables is None:
+                yield rec
+
+        # 2. free space of live b-tree pages
+        for name, pages in leaves.items():
+            if name == MASTER_SCHEMA.name:
+                continue
+            for n in pages:
+                yield from carving.live_page(self._page(database, n), name, self._meta(database, n))
+
+        # 3. freelist trunk and leaf pages
+        header = database.header
+        freelist = walk_freelist(database.page, header.freelist_trunk if header else 0,
+                                 header.freelist_count if header else 0, database.page_count, database.usable,
+                                 warnings)
+        free_pages = set(freelist.trunks) | set(freelist.leaves)
+        for n in freelist.leaves:
+            yield from carving.old_image(self._page(database, n),
+                                         replace(self._meta(database, n), region=Region.FREELIST.value))
+        for n in freelist.trunks:
+            yield from carving.old_image(self._page(database, n),
+                                         replace(self._meta(database, n), region=Region.FREELIST.value,
+                                                 note="freelist trunk page slack"),
+                                         start=freelist.trunk_slack.get(n, 8))
+
+        # 4. pages in no tree and not on the freelist; pages past the database end in the main file
+        skip = set(owner) | free_pages | database.ptrmap | {database.lock_page, 1}
+        last = max(database.page_count, database.main_pages)
+        for n in range(2, last + 1):
+            if n in skip:
+                continue
+            image = self._page(database, n) if n <= database.page_count else database.main_page(n)
+            if image is None or not any(image):
+                continue
+            where = "past the end of the database" if n > database.page_count else "in no b-tree and not free"
+            meta = replace(self._meta(database, n), region=Region.UNALLOCATED.value, note=f"page {where}")
+            yield from carving.old_image(image, meta)
+
+        # 5. main-file versions of pages the WAL supersedes
+        for n, frame in sorted(database.current.items()):
+            old = database.main_page(n)
+            if old is None or not any(old):
+                continue
+            meta = ImageMeta(page=n, region=None, source_file="db",
+                             note=f"main-file version of page {n}, superseded by WAL frame {frame.index}")
+            yield from carving.old_image(old, meta)
+
+        # 6. every other WAL frame (older committed versions, uncommitted, invalid, stale salts)
+        for data, meta in wal_frames:
+            yield from carving.old_image(data, meta)
+
+        # 7. rollback journal page images
+        for data, meta in journal_pages:
+            yield from carving.old_image(data, meta)
+        for table in carving.inferred.values():
+            result.schema.setdefault(table.name, table)
+
+    @staticmethod
+    def _page(database: Database, n: int) -> bytes:
+        return database.page(n) or b"\x00" * database.page_size
+
+    @staticmethod
+    def _meta(database: Database, n: int) -> ImageMeta:
+        frame = database.current.get(n)
+        if frame is None:
+            return ImageMeta(page=n, region=None)
+        return ImageMeta(page=n, region=None, source_file="wal", frame=frame.index, salts=frame.salts,
+                         commit=frame.commit)
+
+    def _wal_images(self, database: Database) -> list[tuple[bytes, ImageMeta]]:
+        """WAL frames that are not the current version of their page, each distinct image once."""
+        wal = database.wal
+        if wal is None:
+            return []
+        out: list[tuple[bytes, ImageMeta]] = []
+        seen: set[int] = set()
+        for frame in wal.frames:
+            if database.current.get(frame.page) is frame:
+                continue
+            data = wal.frame_data(frame)
+            digest = hash((frame.page, data))
+            if digest in seen or not any(data):
+                continue
+            seen.add(digest)
+            if frame.stale:
+                region, note = Region.WAL_STALE.value, "frame of an earlier WAL generation (stale salts)"
+            elif frame.committed:
+                region, note = Region.WAL.value, "older committed version of the page"
+            elif frame.valid:
+                region, note = Region.WAL.value, "frame of an uncommitted transaction"
+            else:
+                region, note = Region.WAL.value, "frame after the end of the valid WAL (checksum or salts)"
+            out.append((data, ImageMeta(page=frame.page, region=region, source_file="wal", frame=frame.index,
+                                        salts=frame.salts, commit=frame.commit, note=note)))
+        return out
+
+    def _journal_images(self, database: Database, warnings: list[str]) -> list[tuple[bytes, ImageMeta]]:
+        if self.journal is None:
+            return []
+        fh, buf = map_readonly(self.journal)
+        try:
+            size_limit = max(database.page_count, database.main_pages) * 4 + 1000
+            page_size, pages = read_journal(buf, database.page_size, size_limit, warnings)
+            out = []
+            for jp in pages:
+                data = bytes(buf[jp.offset:jp.offset + page_size])
+                if page_size != database.page_size or not any(data):
                     continue
-                frame = database.current.get(leaf.page)
-                yield SqliteRecord(
-                    table=table.name, state="live", region=Region.BTREE.value, page=leaf.page,
-                    offset=leaf.cell.offset, rowid=rowid, values=values, columns=columns, confidence=1.0,
-                    partial=not leaf.complete, source_file="wal" if frame else "db",
-                    frame=frame.index if frame else None, salts=frame.salts if frame else None,
-                    commit=frame.commit if frame else None,
-                )
+                note = "original page image saved by a transaction"
+                if jp.checksum_ok is False:
+                    note += " (record checksum does not match)"
+                out.append((data, ImageMeta(page=jp.page, region=Region.JOURNAL.value, source_file="journal",
+                                            note=note)))
+            return out
+        finally:
+            if hasattr(buf, "close"):
+                buf.close()
+            fh.close()
+
+    def _adopt_dropped(self, rec: SqliteRecord, live_tables: dict[str, TableSchema], carving: Carving,
+                       result: RecoveryResult) -> None:
+        """A deleted sqlite_master row of a table gives that (dropped) table's schema."""
+        row = rec.as_dict()
+        if row.get("type") != "table" or not isinstance(row.get("sql"), str) or not isinstance(row.get("name"), str):
+            return
+        name = row["name"]
+        root = row["rootpage"] if isinstance(row.get("rootpage"), int) else 0
+        live_table = live_tables.get(name)
+        if live_table is not None and live_table.sql == row["sql"] and live_table.root_page == root:
+            return
+        table = parse_create_table(row["sql"], name, root, origin="recovered")
+        if table is None:
+            return
+        if live_table is not None and live_table.columns == table.columns and live_table.types == table.types:
+            return  # dropped and re-created with the same schema: rows are attributed to the name already
+        key = name if name not in carving.tables else f"{name}~root{root}"
+        if key in carving.tables:
+            return
+        carving.add_table(table, key)
+        result.schema[key] = table
 
 
 def recover(db: Path | str, wal: Path | str | None = None, journal: Path | str | None = None, *,

@@ -1,0 +1,334 @@
+"""Carving records out of free bytes with a table's schema.
+
+Two ways in:
+
+* **header scan** — a regular expression built from the schema (header length byte, then one serial type
+  per column that the column's affinity allows) finds every candidate record header in a free range; each
+  is checked (header length, body fits, text decodes) and the bytes before it are tested as the cell's
+  payload-length and rowid varints. When they agree the cell is intact and the rowid known; when they do
+  not (a freeblock header overwrote them) the rowid is unknown.
+* **header rebuild** — at a freeblock start the first 4 bytes are the freeblock header. If the record
+  header began inside them, the header length (and the first serial type) are rebuilt from the schema: an
+  INTEGER PRIMARY KEY column is always NULL, and otherwise the lost column's size follows from the
+  freeblock's end; ambiguous values (NULL, 0 and 1 share size 0) use the live rows' profile or are reported
+  lost (the record is then partial).
+
+Everything is bounded by the free range; nothing is padded with guesses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from trowel.errors import SqliteFormatError
+from trowel.sqlite.overflow import read_chain
+from trowel.sqlite.page import local_payload
+from trowel.sqlite.record import body_size, decode_value, parse_header, read_varint, serial_size
+from trowel.sqlite.schema import TableSchema
+
+_ANY = rb"(?:[\x00-\x09\x0c-\x7f]|[\x80-\xff]{1,8}[\x00-\x7f])"
+_TEXTLIKE = rb"(?:[\x00\x0c-\x7f]|[\x80-\xff]{1,8}[\x00-\x7f])"
+_NUMBER = rb"[\x00-\x09]"
+PageGetter = Callable[[int], bytes | None]
+
+
+@dataclass(slots=True)
+class Carved:
+    """A record carved from free bytes. ``stored`` is in stored order; lost values are None."""
+
+    start: int
+    end: int
+    header: int
+    table: TableSchema
+    stored: list[Any]
+    lost: list[int]
+    rowid: int | None
+    how: str  # cell (intact), header (prefix lost), rebuilt (header bytes rebuilt)
+    confidence: float
+    overflow: tuple[int, ...] = ()
+    note: str | None = None
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.lost)
+
+
+def allowed(aff: str, serial: int, is_ipk: bool) -> bool:
+    """Whether a serial type is one a column of this affinity can hold (as the carver assumes)."""
+    if serial in (10, 11):
+        return False
+    if is_ipk:
+        return serial == 0
+    if aff in ("INTEGER", "REAL"):
+        return serial <= 9
+    if aff == "TEXT":
+        return serial == 0 or serial >= 12
+    return True
+
+
+@dataclass
+class Profile:
+    """What the live rows of a table hold per column (used to settle a rebuilt header's ambiguity)."""
+
+    kinds: list[set[str]]
+
+    @classmethod
+    def empty(cls, n: int) -> Profile:
+        return cls([set() for _ in range(n)])
+
+    def add(self, stored: list[Any]) -> None:
+        for i, v in enumerate(stored[:len(self.kinds)]):
+            self.kinds[i].add(_kind(v))
+
+
+def _kind(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, int):
+        return "zero" if v == 0 else "one" if v == 1 else "int"
+    if isinstance(v, float):
+        return "float"
+    return "text" if isinstance(v, str) else "blob"
+
+
+class SchemaCarver:
+    """Carves records of one table from free ranges of page images."""
+
+    def __init__(self, table: TableSchema, encoding: str, usable: int, page_count: int,
+                 get_page: PageGetter, profile: Profile | None = None) -> None:
+        self.table = table
+        self.encoding = encoding
+        self.usable = usable
+        self.page_count = page_count
+        self.get_page = get_page
+        order = table.storage
+        affs = table.affinities
+        ipk = table.ipk_index
+        self.n = len(table.columns)
+        self.col_aff = [affs[c] for c in order]
+        self.col_ipk = [c == ipk for c in order]
+        self.profile = profile or Profile.empty(self.n)
+        parts = [rb"\x00" if self.col_ipk[i] else _NUMBER if a in ("INTEGER", "REAL")
+                 else _TEXTLIKE if a == "TEXT" else _ANY for i, a in enumerate(self.col_aff)]
+        low = min(self.n + 1, 0x7F)
+        self.regex = re.compile(b"(?=[" + re.escape(bytes([low])) + rb"-\x7f]" + b"".join(parts) + b")")
+
+    # -- header scan -----------------------------------------------------------------------------
+    def scan(self, data: bytes, lo: int, hi: int) -> list[Carved]:
+        out: list[Carved] = []
+        if hi - lo < self.n + 1:
+            return out
+        for m in self.regex.finditer(data, lo, hi):
+            cand = self._at_header(data, m.start(), lo, hi)
+            if cand is not None:
+                out.append(cand)
+        return out
+
+    def _at_header(self, data: bytes, q: int, lo: int, hi: int) -> Carved | None:
+        try:
+            serials, hend = parse_header(data, q, hi)
+        except SqliteFormatError:
+            return None
+        if len(serials) != self.n or not self._serials_ok(serials, 0):
+            return None
+        payload_len = hend - q + body_size(serials)
+        rowid, cell_start = self._prefix(data, q, lo, payload_len)
+        how = "cell" if cell_start is not None else "header"
+        return self._finish(data, q, hend, serials, [], payload_len, rowid,
+                            cell_start if cell_start is not None else q, hi, how)
+
+    def _serials_ok(self, serials: list[int], first_col: int) -> bool:
+        for i, s in enumerate(serials):
+            c = first_col + i
+            if not allowed(self.col_aff[c], s, self.col_ipk[c]):
+                return False
+        return True
+
+    @staticmethod
+    def _prefix(data: bytes, q: int, lo: int, payload_len: int) -> tuple[int | None, int | None]:
+        """Rowid and cell start when the payload-length and rowid varints before ``q`` agree."""
+        if q - 2 < lo or data[q - 1] >= 0x80:
+            return None, None
+        r = q - 1
+        while r > lo and r > q - 9 and data[r - 1] >= 0x80:
+            r -= 1
+        for a in (1, 2, 3):
+            s = r - a
+            if s < lo:
+                break
+            try:
+                value, end = read_varint(data, s)
+            except SqliteFormatError:
+                continue
+            if end == r and value == payload_len:
+                rowid, end2 = read_varint(data, r)
+                if end2 == q:
+                    return (rowid - (1 << 64) if rowid >= 1 << 63 else rowid), s
+        return None, None
+
+    def _finish(self, data: bytes, q: int, hend: int, serials: list[int], lost_serial: list[int],
+                payload_len: int, rowid: int | None, start: int, hi: int, how: str) -> Carved | None:
+        """Decode the body (following an overflow chain if the payload spills) and judge the candidate."""
+        local = local_payload(payload_len, self.usable, True)
+        overflow: tuple[int, ...] = ()
+        note = None
+        if local < payload_len:
+            local_end = q + local
+            if local_end + 4 <= hi:
+                first = int.from_bytes(data[local_end:local_end + 4], "big")
+                chain = read_chain(self.get_page, first, payload_len - local, self.usable, self.page_count)
+                buf = bytes(data[q:local_end]) + chain.data
+                overflow = chain.pages
+                if chain.problem:
+                    note = chain.problem
+                end = local_end + 4
+            else:
+                buf = bytes(data[q:hi])
+                end = hi
+        else:
+            end = q + payload_len
+            buf = bytes(data[q:min(end, hi)])
+            end = min(end, hi)
+        values: list[Any] = []
+        lost: list[int] = []
+        pos = hend - q
+        avail = len(buf)
+        for i, s in enumerate(serials):
+            size = serial_size(s)
+            if i in lost_serial or pos + size > avail:
+                values.append(None)
+                lost.append(i)
+                pos += size
+                continue
+            try:
+                values.append(decode_value(buf, pos, s, self.encoding))
+            except (UnicodeDecodeError, ValueError):
+                return None
+            pos += size
+        decoded = [v for i, v in enumerate(values) if i not in lost]
+        if not any(v is not None and not _zeroed(v) for v in decoded):
+            return None  # nothing but NULLs and zero bytes: wiped space, not a record
+        if lost and how != "cell" and sum(v is not None for v in decoded) < 2:
+            return None
+        conf = {"cell": 0.95, "header": 0.85, "rebuilt": 0.7}[how]
+        if lost:
+            conf *= 0.7
+        return Carved(start, max(end, hend), q, self.table, values, lost, rowid if how == "cell" else None,
+                      how, conf, overflow, note)
+
+    # -- header rebuild at a known cell start ----------------------------------------------------
+    def rebuild(self, data: bytes, o: int, hi: int, exact_end: bool) -> Carved | None:
+        """The record of a freed cell at ``o`` whose first 4 bytes are a freeblock header."""
+        best: Carved | None = None
+        for hstart in (o + 3, o + 2):
+            cand = self._rebuild_at(data, o, hstart, hi, exact_end)
+            if cand is None:
+                continue
+            if cand.end == hi and not cand.lost:
+                return cand
+            if best is None or (not cand.lost and best.lost):
+                best = cand
+        return best
+
+    def _rebuild_at(self, data: bytes, o: int, hstart: int, hi: int, exact_end: bool) -> Carved | None:
+        first = 0 if hstart == o + 3 else 1
+        if first == 1 and self.n < 2:
+            return None
+        p = o + 4
+        serials: list[int] = []
+        try:
+            for _ in range(self.n - first):
+                b = data[p]
+                if b < 0x80:
+                    serials.append(b)
+                    p += 1
+                else:
+                    value, p = read_varint(data, p)
+                    serials.append(value)
+        except (IndexError, SqliteFormatError):
+            return None
+        if p > hi or not self._serials_ok(serials, first):
+            return None
+        hdrlen = p - hstart
+        if hdrlen >= 0x80:
+            return None
+        lost_serial: list[int] = []
+        if first == 1:
+            rest = body_size(serials)
+            if self.col_ipk[0]:
+                s0 = 0
+            else:
+                size0 = hi - p - rest
+                if size0 < 0 or not exact_end:
+                    return None
+                guess = self._serial_for_size(0, size0)
+                if guess is None:
+                    lost_serial.append(0)
+                    s0 = 12 + 2 * size0 if size0 else 0
+                else:
+                    s0 = guess
+            serials.insert(0, s0)
+            payload_len = hdrlen + body_size(serials)
+            if payload_len >= 0x80:  # a 1-byte payload length is what put the header at o+2
+                return None
+        else:
+            payload_len = hdrlen + body_size(serials)
+        cand = self._finish(data, hstart, p, serials, lost_serial, payload_len, None, o, hi, "rebuilt")
+        if cand is None:
+            return None
+        if lost_serial:
+            cand.note = "first column's type lost with the overwritten header"
+        return cand
+
+    def _serial_for_size(self, col: int, size: int) -> int | None:
+        """The serial type of a column whose stored size is known; None when it stays ambiguous."""
+        aff = self.col_aff[col]
+        kinds = self.profile.kinds[col] if col < len(self.profile.kinds) else set()
+        if aff in ("INTEGER", "REAL", "NUMERIC"):
+            if size == 0:
+                if kinds == {"null"}:
+                    return 0
+                if kinds == {"zero"}:
+                    return 8
+                if kinds == {"one"}:
+                    return 9
+                return None
+            fixed = {1: 1, 2: 2, 3: 3, 4: 4, 6: 5}.get(size)
+            if fixed is not None:
+                return fixed
+            if size == 8:
+                return 7 if aff == "REAL" or kinds == {"float"} else 6 if "float" not in kinds else None
+            return 2 * size + 13 if aff == "NUMERIC" and kinds <= {"text", "null"} and kinds else None
+        if aff == "TEXT":
+            return 2 * size + 13 if size or kinds <= {"text"} else None
+        if kinds and kinds <= {"text"}:
+            return 2 * size + 13
+        if kinds and kinds <= {"blob"}:
+            return 2 * size + 12
+        return None
+
+
+def _zeroed(value: Any) -> bool:
+    if isinstance(value, str):
+        return not value.strip("\x00")
+    if isinstance(value, bytes):
+        return not value.strip(b"\x00")
+    return False
+
+
+def select(cands: list[Carved]) -> list[Carved]:
+    """Non-overlapping best candidates (intact cells first, then intact headers, then rebuilt)."""
+    rank = {"cell": 3.0, "header": 2.0, "rebuilt": 1.0}
+    cands.sort(key=lambda c: (-(rank[c.how] - (0.5 if c.lost else 0.0)), c.start))
+    taken: list[tuple[int, int]] = []
+    out: list[Carved] = []
+    for c in cands:
+        if any(c.start < b and a < c.end for a, b in taken):
+            continue
+        taken.append((c.start, c.end))
+        out.append(c)
+    out.sort(key=lambda c: c.start)
+    return out

@@ -1,0 +1,81 @@
+"""De-duplication: a recovered record identical to a live row is residue, not a deleted row.
+
+Live rows are remembered as 64-bit hashes (table, rowid, stored values), (table, stored values) and
+(table, rowid), plus per-column hash arrays so that partial records (some values lost) can be compared
+on the values they kept. Recovered records seen once are remembered too, so the same deleted row found in
+several places (freelist page, WAL frames, journal) is reported once.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+
+def _h(value: Any) -> int:
+    return hash((type(value).__name__, value)) if isinstance(value, float) else hash(value)
+
+
+class LiveIndex:
+    def __init__(self) -> None:
+        self.full: set[int] = set()
+        self.values: set[int] = set()
+        self.rowids: set[int] = set()
+        self._columns: dict[str, list[array[int]]] = {}
+        self._frozen: dict[str, np.ndarray] = {}
+
+    def add(self, table: str, rowid: int | None, key: tuple[Any, ...]) -> None:
+        self.full.add(hash((table, rowid, key)))
+        self.values.add(hash((table, key)))
+        if rowid is not None:
+            self.rowids.add(hash((table, rowid)))
+        cols = self._columns.get(table)
+        if cols is None:
+            cols = self._columns[table] = [array("q") for _ in key]
+        for i, v in enumerate(key[:len(cols)]):
+            cols[i].append(_h(v))
+
+    def is_live(self, table: str, rowid: int | None, key: tuple[Any, ...]) -> bool:
+        if rowid is not None:
+            return hash((table, rowid, key)) in self.full
+        return hash((table, key)) in self.values
+
+    def rowid_live(self, table: str, rowid: int) -> bool:
+        return hash((table, rowid)) in self.rowids
+
+    def partial_is_live(self, table: str, key: Sequence[Any], known: Sequence[int]) -> bool:
+        """Whether some live row of ``table`` has these values in the ``known`` column positions."""
+        arr = self._frozen.get(table)
+        if arr is None:
+            cols = self._columns.get(table)
+            if not cols or not len(cols[0]):
+                return False
+            arr = np.stack([np.frombuffer(c, dtype=np.int64) for c in cols], axis=1)
+            self._frozen[table] = arr
+        if not known:
+            return False
+        mask = np.ones(arr.shape[0], dtype=bool)
+        for i in known:
+            if i >= arr.shape[1]:
+                return False
+            mask &= arr[:, i] == _h(key[i])
+            if not mask.any():
+                return False
+        return bool(mask.any())
+
+
+class SeenRecords:
+    """Recovered records already reported (so one deleted row found in several places is reported once)."""
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()
+
+    def first_time(self, table: str | None, rowid: int | None, key: tuple[Any, ...]) -> bool:
+        h = hash((table, rowid, key))
+        if h in self._seen:
+            return False
+        self._seen.add(h)
+        return True

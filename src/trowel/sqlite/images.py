@@ -1,0 +1,214 @@
+"""Turning page images into recovered records: attribution, de-duplication and provenance in one place.
+
+A page image is any copy of a page: the current version (live b-tree page, freelist page, orphan page),
+an older version in the main file that the WAL supersedes, a WAL frame, or a rollback-journal record.
+Intact cells of images that are not the current b-tree are old rows; free space is carved with the
+schemas that can apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from trowel.errors import SqliteFormatError
+from trowel.model import Region
+from trowel.sqlite.attribution import attribute
+from trowel.sqlite.carve import Carved, Profile, SchemaCarver
+from trowel.sqlite.database import Database
+from trowel.sqlite.dedupe import LiveIndex, SeenRecords
+from trowel.sqlite.freeblock import carve_free_space
+from trowel.sqlite.livetables import stored_key, to_table_order
+from trowel.sqlite.overflow import read_chain
+from trowel.sqlite.page import INDEX_LEAF, TABLE_LEAF, BtreePage, cell_extents, parse_page
+from trowel.sqlite.record import RecordError, decode_record
+from trowel.sqlite.result import SqliteRecord
+from trowel.sqlite.schema import TableSchema
+
+
+@dataclass(frozen=True, slots=True)
+class ImageMeta:
+    """Where a page image came from; ``region`` is set for images that are old copies as a whole."""
+
+    page: int
+    region: str | None
+    source_file: str = "db"
+    frame: int | None = None
+    salts: tuple[int, int] | None = None
+    commit: int | None = None
+    note: str | None = None
+
+
+class Carving:
+    """Shared state of one recovery run's carving phase."""
+
+    def __init__(self, database: Database, tables: dict[str, TableSchema], live: LiveIndex,
+                 profiles: dict[str, Profile], owner: dict[int, str], warnings: list[str],
+                 wanted: set[str] | None) -> None:
+        self.db = database
+        self.tables = tables
+        self.live = live
+        self.seen = SeenRecords()
+        self.owner = owner
+        self.warnings = warnings
+        self.wanted = wanted
+        self.carvers = {
+            name: SchemaCarver(t, database.encoding, database.usable, database.page_count, database.page,
+                               profiles.get(name))
+            for name, t in tables.items()
+        }
+        self.inferred: dict[int, TableSchema] = {}
+
+    def add_table(self, table: TableSchema, key: str) -> None:
+        self.tables[key] = table
+        self.carvers[key] = SchemaCarver(table, self.db.encoding, self.db.usable, self.db.page_count,
+                                         self.db.page, None)
+
+    # -- one image -----------------------------------------------------------------------------
+    def live_page(self, data: bytes, table_key: str, meta: ImageMeta) -> Iterator[SqliteRecord]:
+        """Free space of a page of a live table b-tree (freeblocks, unallocated)."""
+        try:
+            page = parse_page(data, meta.page, self.db.usable)
+        except SqliteFormatError as exc:
+            self.warnings.append(str(exc))
+            return
+        cells = cell_extents(data, page, self.warnings)
+        carvers = [self.carvers[table_key]] if table_key in self.carvers else []
+        for cand, region in carve_free_space(data, page, cells, carvers, self.db.usable, self.warnings):
+            rec = self._emit_carved(cand, region, meta, 1.0)
+            if rec is not None:
+                yield rec
+
+    def old_image(self, data: bytes, meta: ImageMeta, start: int | None = None) -> Iterator[SqliteRecord]:
+        """Every row an old copy of a page holds: intact cells, then carved free space.
+
+        ``start`` (freelist trunk pages) carves only the bytes after it, as one free range.
+        """
+        usable = self.db.usable
+        page: BtreePage | None = None
+        if start is None:
+            try:
+                page = parse_page(data, meta.page, usable)
+            except SqliteFormatError:
+                page = None
+        owner_key = self.owner.get(meta.page)
+        if owner_key is not None and owner_key.startswith("index:"):
+            return
+        owner = self.tables.get(owner_key) if owner_key else None
+        matched: dict[str, TableSchema] = {}
+        cells = []
+        if page is not None:
+            cells = cell_extents(data, page, [])
+            if page.kind in (TABLE_LEAF, INDEX_LEAF):
+                for cell in cells:
+                    rec = self._intact(data, page, cell, owner, meta, matched)
+                    if rec is not None:
+                        yield rec
+            elif not page.is_leaf:
+                return  # interior pages hold keys and child pointers, no rows
+        if owner is not None:
+            carvers = [self.carvers[owner_key]] if owner_key in self.carvers else []
+        elif matched:
+            carvers = [self.carvers[k] for k in matched if k in self.carvers]
+        else:
+            carvers = list(self.carvers.values())
+        if start is None:
+            start = 100 if meta.page == 1 and page is None else (8 if page is None else 0)
+        for cand, region in carve_free_space(data, page, cells, carvers, usable, [], start):
+            rec = self._emit_carved(cand, meta.region or region, meta, 0.9 if owner is None else 1.0)
+            if rec is not None:
+                yield rec
+
+    def _intact(self, data: bytes, page: BtreePage, cell: Any, owner: TableSchema | None, meta: ImageMeta,
+                matched: dict[str, TableSchema]) -> SqliteRecord | None:
+        payload = cell.local
+        complete = True
+        overflow_note = None
+        if cell.overflow is not None and cell.payload_size is not None:
+            chain = read_chain(self.db.page, cell.overflow, cell.payload_size - len(cell.local), self.db.usable,
+                               self.db.page_count)
+            payload = cell.local + chain.data
+            complete = chain.complete
+            overflow_note = chain.problem
+        try:
+            stored = decode_record(payload, self.db.encoding, strict=True)
+        except RecordError:
+            return None  # overflow pages reused, or not a record: the free-space carver still sees the bytes
+        if page.kind == INDEX_LEAF:
+            candidates = [t for t in self.tables.values() if t.without_rowid]
+            if owner is not None and not owner.without_rowid:
+                return None
+        else:
+            candidates = [t for t in self.tables.values() if not t.without_rowid]
+        table, conf, others = attribute(stored, candidates, owner)
+        note = overflow_note
+        if others:
+            note = _join(note, "also fits " + ", ".join(others))
+        if table is None:
+            if page.kind == INDEX_LEAF:
+                return None  # index entry residue: not a row
+            table = self._inferred(len(stored))
+            conf = 0.5
+            note = _join(note, "no table in the schema fits; columns inferred")
+        key = next((k for k, t in self.tables.items() if t is table), table.name)
+        matched[key] = table
+        rowid = cell.rowid if page.kind == TABLE_LEAF else None
+        region = meta.region or Region.BTREE.value
+        return self._emit(table, stored, [], rowid, region, cell.offset, conf * (1.0 if complete else 0.7), meta,
+                          note, partial=not complete)
+
+    def _inferred(self, n: int) -> TableSchema:
+        table = self.inferred.get(n)
+        if table is None:
+            name = f"unknown_{n}_columns"
+            table = TableSchema(name=name, columns=[f"c{i + 1}" for i in range(n)], types=[""] * n,
+                                origin="inferred")
+            self.inferred[n] = table
+            self.tables[name] = table
+        return table
+
+    def _emit_carved(self, c: Carved, region: str, meta: ImageMeta, attribution: float) -> SqliteRecord | None:
+        how = {"cell": None, "header": "cell header overwritten: rowid unknown",
+               "rebuilt": "record header rebuilt from the schema: rowid unknown"}[c.how]
+        note = _join(how, c.note)
+        return self._emit(c.table, c.stored, c.lost, c.rowid, region, c.start, c.confidence * attribution, meta,
+                          note, partial=bool(c.lost))
+
+    def _emit(self, table: TableSchema, stored: list[Any], lost: Sequence[int], rowid: int | None, region: str,
+              offset: int, confidence: float, meta: ImageMeta, note: str | None, partial: bool) -> SqliteRecord | None:
+        if self.wanted is not None and table.name not in self.wanted:
+            return None
+        values, columns = to_table_order(stored, table, rowid)
+        key = stored_key(values, table)
+        order = table.storage
+        lost_cols = {order[i] if i < len(order) else i for i in lost}
+        if partial or lost_cols:
+            ipk = table.ipk_index
+            known = [i for i in range(len(table.columns)) if i not in lost_cols and i != ipk]
+            if rowid is not None and self.live.is_live(table.name, rowid, key):
+                return None
+            if self.live.partial_is_live(table.name, key, known):
+                return None
+        elif self.live.is_live(table.name, rowid, key):
+            return None
+        if not self.seen.first_time(table.name, rowid, key):
+            return None
+        if rowid is not None and not table.without_rowid and self.live.rowid_live(table.name, rowid):
+            note = _join(note, f"older version of live rowid {rowid} (row changed)")
+        if table.origin != "schema":
+            note = _join(note, f"table {table.name}: schema {table.origin}")
+        if region == Region.FREELIST.value and table.origin in ("recovered", "inferred"):
+            region = Region.DROPPED.value
+        return SqliteRecord(
+            table=table.name, state="deleted", region=region, page=meta.page, offset=offset, rowid=rowid,
+            values=values, columns=columns, confidence=round(min(confidence, 1.0), 3), partial=partial,
+            frame=meta.frame, salts=meta.salts, commit=meta.commit, source_file=meta.source_file,
+            note=_join(meta.note, note),
+        )
+
+
+def _join(a: str | None, b: str | None) -> str | None:
+    if a and b:
+        return f"{a}; {b}"
+    return a or b
