@@ -218,8 +218,15 @@ class BackupBodyStream(io.RawIOBase):
             else:
                 source = self._raw()
                 if not source:
-                    self._note(f"{self._label}: compressed body ends before the end of the zlib stream (truncated)")
-                    return b""
+                    try:
+                        tail = self._inflater.flush()  # output zlib still holds for input already consumed
+                    except zlib.error:
+                        tail = b""
+                    if not self._inflater.eof:
+                        self._note(f"{self._label}: compressed body ends before the end of the zlib stream (truncated)")
+                    self._inflater = zlib.decompressobj()
+                    self._inflater.decompress(zlib.compress(b""))  # a finished inflater: no further output
+                    return tail
             try:
                 out = self._inflater.decompress(source, READ_CHUNK)
             except zlib.error as exc:
