@@ -1,0 +1,111 @@
+"""Benchmark: ``trowel imo --json > /dev/null`` on a synthetic imo database of 1,000,000 messages (~250 MB).
+
+Targets (issue 3): under 60 s and under 1 GB peak memory. ``--scale 0.1`` builds 100,000 messages.
+The database is built once under ``--work`` (default /tmp/trowel-bench-imo) and reused when it exists.
+1 % of the messages are deleted (secure_delete off) so that the recovery engine has work to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fixtures.imo.schema import ACCOUNTDB, IMOFRIENDS  # noqa: E402
+
+TARGET_S = 60.0
+TARGET_MB = 1024.0
+T0 = 1_600_000_000_000_000_000
+WORDS = ("hello", "tomorrow", "meeting", "ok", "привет", "😀", "see", "you", "at", "the", "station", "call", "me",
+         "<b>", "later", "مرحبا", "thanks", "where", "are", "photo")
+
+
+def build(folder: Path, messages: int) -> Path:
+    db_path = folder / "data/data/com.imo.android.imoim/databases/imofriends.db"
+    if db_path.exists():
+        return db_path
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(3)
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA page_size = 4096")
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA secure_delete = OFF")
+    conn.executescript(IMOFRIENDS)
+    friends = [str(100_000_000 + i) for i in range(1000)]
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO friends (buid, name, display, type) VALUES (?, ?, ?, 'person')",
+                     [(b, f"Friend {b}", f"Friend {b}") for b in friends])
+    batch = []
+    for i in range(messages):
+        buid = friends[rng.randrange(len(friends))] if i % 50 else f"g.group{i % 7}"
+        text = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(8, 30)))
+        imdata = None
+        if i % 10 == 0:
+            imdata = json.dumps({"type": "photo", "original_path": f"/storage/emulated/0/DCIM/imo/IMG_{i}.jpg",
+                                 "local_path": f"/data/user/0/com.imo.android.imoim/cache/{i}.jpg", "w": 1080})
+        when = T0 + i * 1_000_000_007
+        batch.append((buid, rng.choice((0, 1, 2)), 1, 1, text, when, imdata, None if i % 50 else friends[i % 1000],
+                      None, f"m{i}", when - 17))
+        if len(batch) == 50_000:
+            conn.executemany("INSERT INTO messages (buid, message_type, message_state, message_read, last_message,"
+                             " timestamp, imdata, author, author_alias, msg_id, sender_timestamp_nano) VALUES"
+                             " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+            batch = []
+    if batch:
+        conn.executemany("INSERT INTO messages (buid, message_type, message_state, message_read, last_message,"
+                         " timestamp, imdata, author, author_alias, msg_id, sender_timestamp_nano) VALUES"
+                         " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+    conn.execute("COMMIT")
+    conn.execute("DELETE FROM messages WHERE _id % 100 = 7")
+    conn.close()
+    acc = sqlite3.connect(db_path.with_name("accountdb.db"))
+    acc.executescript(ACCOUNTDB)
+    acc.execute("INSERT INTO account VALUES ('700000001', 'Bench Owner')")
+    acc.commit()
+    acc.close()
+    return db_path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of 1,000,000 messages (default 1.0)")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/trowel-bench-imo"))
+    args = parser.parse_args()
+    messages = max(1000, int(1_000_000 * args.scale))
+    folder = args.work / f"extraction-{messages}"
+    started = time.perf_counter()
+    db = build(folder, messages)
+    print(f"database: {messages:,} messages, {db.stat().st_size / 1e6:.1f} MB (built in {time.perf_counter() - started:.1f} s)")
+    command = [sys.executable, "-m", "trowel.cli.main", "-q", "imo", str(folder), "--json"]
+    started = time.perf_counter()
+    with open("/dev/null", "w") as sink:
+        proc = subprocess.run(command, stdout=sink, stderr=subprocess.PIPE, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if proc.returncode != 0:
+        print(f"trowel imo failed ({proc.returncode}): {proc.stderr.strip()}")
+        return 1
+    count = subprocess.run([sys.executable, "-m", "trowel.cli.main", "-q", "imo", str(folder)], capture_output=True,
+                           text=True, check=True).stdout if args.scale <= 0.2 else ""
+    print(f"trowel imo --json: {elapsed:.1f} s (target < {TARGET_S:.0f} s at 1,000,000 messages; "
+          f"scaled target {TARGET_S * messages / 1_000_000:.1f} s)")
+    print(f"peak memory: {peak_mb:.0f} MB (target < {TARGET_MB:.0f} MB)")
+    print(f"time: {'OK' if elapsed * 1_000_000 / messages < TARGET_S else 'OVER'} (extrapolated "
+          f"{elapsed * 1_000_000 / messages:.1f} s per 1,000,000); memory: {'OK' if peak_mb < TARGET_MB else 'OVER'}")
+    if count:
+        print(count)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
