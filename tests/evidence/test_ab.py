@@ -169,3 +169,21 @@ def test_examine_counts_files(images: EvidenceImages, tmp_path: Path) -> None:
     assert db.execute("SELECT sha256_before = sha256_after FROM evidence").fetchone() == (1,)
     db.close()
     assert sha256_of(images.ab_encrypted) == before
+
+
+def test_hostile_rounds_refused(tmp_path: Path) -> None:
+    path = tmp_path / "slow.ab"
+    path.write_bytes(b"ANDROID BACKUP\n5\n1\nAES-256\n" + b"AA\nBB\n999999999\n" + b"00" * 16 + b"\n" + b"11" * 48 + b"\n")
+    with pytest.raises(EvidenceError, match="declares 999999999 PBKDF2 rounds"):
+        open_evidence(path, "pw")
+
+
+def test_wrong_password_among_several_inputs_is_a_warning(images: EvidenceImages, tree_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "case"
+    main(["-q", "examine", str(images.ab_encrypted), str(tree_dir), "--password", "wrong", "--out", str(out)])
+    db = sqlite3.connect(out / "case.sqlite")
+    messages = [m for (m,) in db.execute("SELECT json FROM records WHERE kind = 'warning'")]
+    assert any(f"wrong password for Android backup {images.ab_encrypted}" in m for m in messages)
+    files = db.execute("SELECT count(*) FROM files WHERE entry_kind = 'file'").fetchone()[0]
+    assert files == len(android_tree.FILES)
+    db.close()

@@ -180,3 +180,20 @@ def test_ls_marks_deleted(images: EvidenceImages, capsys: pytest.CaptureFixture[
     assert main(["ls", str(images.ext4)]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if line.endswith(DELETED)]
     assert len(lines) == 1 and lines[0].startswith("f *")
+
+
+def test_every_image_format_is_registered() -> None:
+    from trowel.evidence.detect import FORMATS, _load_optional_formats
+
+    _load_optional_formats()
+    assert {"android-backup", "disk-image", "ewf", "sparse-image"} <= {f.name for f in FORMATS}
+
+
+@pytest.mark.parametrize("head", [
+    b"EVF\x09\x0d\x0a\xff\x00" + bytes(502) + b"\x55\xaa",
+    b"\x3a\xff\x26\xed" + bytes(506) + b"\x55\xaa",
+])
+def test_container_magics_are_never_taken_for_a_raw_disk(head: bytes) -> None:
+    from trowel.evidence.formats.disk_image import is_disk_image
+
+    assert not is_disk_image(head + bytes(4096 - len(head)))

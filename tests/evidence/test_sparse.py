@@ -112,3 +112,10 @@ def test_examine_file_count(images: EvidenceImages, tmp_path: Path) -> None:
     assert rows == ext4_expected_files()
     assert db.execute("SELECT kind, sha256_before = sha256_after FROM evidence").fetchone() == ("sparse-image", 1)
     db.close()
+
+
+def test_hostile_chunk_count_refused(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.simg"
+    path.write_bytes(struct.pack("<IHHHHIIII", 0xED26FF3A, 1, 0, 28, 12, 4096, 1, 0xFFFFFFFF, 0))
+    with pytest.raises(EvidenceError, match="declares 4294967295 chunks, over the"):
+        open_evidence(path)

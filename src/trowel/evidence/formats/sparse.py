@@ -33,6 +33,7 @@ FILE_HEADER = struct.Struct("<IHHHHIIII")
 CHUNK_HEADER = struct.Struct("<HHII")
 RAW, FILL, DONT_CARE, CRC32 = 0xCAC1, 0xCAC2, 0xCAC3, 0xCAC4
 MAX_OUTPUT_BYTES = 1 << 44  # 16 TiB: a header claiming more is hostile
+MAX_CHUNKS = 2_000_000  # img2simg writes thousands; the index costs ~100 bytes per chunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,8 @@ def read_index(path: Path, label: str) -> tuple[SparseHeader, list[Chunk], list[
                                     f"(header {hdr_size}, chunk header {chunk_hdr_size}, block {blk})")
             if blk * blocks > MAX_OUTPUT_BYTES:
                 raise EvidenceError(f"{label}: sparse image claims {blk * blocks} bytes, over the limit")
+            if n_chunks > MAX_CHUNKS:
+                raise EvidenceError(f"{label}: sparse image declares {n_chunks} chunks, over the {MAX_CHUNKS} limit")
             header = SparseHeader(major, minor, blk, blocks, n_chunks, checksum)
             pos, out_block = hdr_size, 0
             for number in range(n_chunks):
