@@ -1,11 +1,49 @@
-"""`trowel apk`: evidence predictions for one app."""
+"""`trowel apk analyze APK`: evidence predictions for one app (which files it writes, with which evidence)."""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
 from typing import Any
 
-from trowel.cli.pending import register_pending
+from trowel.cli.common import emit_json, note, progress_bar
 
 
 def register(sub: Any) -> None:
-    register_pending(sub, "apk", "evidence predictions for one app", 6)
+    parser = sub.add_parser("apk", help="evidence predictions for one app")
+    commands = parser.add_subparsers(dest="apk_command", metavar="COMMAND")
+    analyze = commands.add_parser("analyze", help="predict the files an app writes and the evidence in each")
+    analyze.add_argument("apk", type=Path, help="APK (or classes.dex) file")
+    analyze.add_argument("--json", action="store_true", help="JSON Lines, one predicted evidence file per line")
+    analyze.add_argument("--time-limit", type=float, default=None, help="seconds before the analysis stops")
+    analyze.set_defaults(handler=run_analyze)
+    parser.set_defaults(handler=lambda _args: (parser.print_help(sys.stderr), 2)[1])
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    from trowel.apk.engine import Limits
+    from trowel.apk.predict import analyse_apk
+    from trowel.errors import UsageError
+
+    if not args.apk.is_file():
+        raise UsageError(f"{args.apk}: no such file")
+    with progress_bar(f"analyse {args.apk.name}"):
+        result = analyse_apk(args.apk, Limits(seconds=args.time_limit))
+    for warning in result.warnings:
+        sys.stderr.write(f"trowel: warning: {warning}\n")
+    if args.json:
+        emit_json(p.to_json() for p in result.predictions)
+        return 0
+    note(f"{result.package}: {len(result.predictions)} predicted evidence files "
+         f"({result.methods} methods, {result.seconds:.2f} s)")
+    for p in result.predictions:
+        line = f"{p.file_kind:<12} {p.storage:<8} {','.join(p.types):<28} {p.path}"
+        if p.file_kind == "database" and p.tables:
+            line += f"  tables={','.join(p.tables)}"
+        if p.file_kind == "shared_prefs" and not p.committed:
+            line += "  (editor never committed)"
+        sys.stdout.write(line + "\n")
+        if p.trace:
+            sys.stdout.write("    trace: " + " -> ".join(p.trace) + "\n")
+    return 0
