@@ -112,6 +112,8 @@ class TlsSession(Record):
     server_cipher_suite: int | None = None
     server_cipher_suite_name: str | None = None
     server_alpn: str | None = None
+    encrypt_then_mac: bool | None = None  # RFC 7366 negotiated (matters for CBC suites)
+    extended_master_secret: bool | None = None
     ja3: str | None = None
     ja3_string: str | None = None
     ja3s: str | None = None

@@ -9,7 +9,7 @@ from trowel.net.flows import FlowState
 from trowel.net.http import HttpExchange
 from trowel.net.objects import is_zip, save_media, sticker_frames, sticker_id, zip_members
 from trowel.net.records import HttpObject, Sticker, TlsSession
-from trowel.net.tls import CIPHER_SUITES, describe_certificate, ja3, ja3s, ja4
+from trowel.net.tls import CIPHER_SUITES, EXT_EMS, EXT_ETM, describe_certificate, ja3, ja3s, ja4
 from trowel.net.tlsstream import TlsConnection
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection) 
         suite = CIPHER_SUITES.get(sh.cipher)
         fields.update(server_version=sh.version, server_cipher_suite=sh.cipher,
                       server_cipher_suite_name=suite[0] if suite else None, server_alpn=sh.alpn, ja3s=ja3s_hash,
+                      encrypt_then_mac=sh.ext(EXT_ETM) is not None, extended_master_secret=sh.ext(EXT_EMS) is not None,
                       ja3s_string=ja3s_text)
     certs = [describe_certificate(der) for der in conn.certificates]
     return TlsSession(

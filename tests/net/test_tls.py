@@ -1,0 +1,191 @@
+"""TLS: hello parsing, certificates, JA3/JA3S/JA4 per the published specifications, PRF, decryption."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fixtures.net import tlsmaterial as tm
+from tests.net.conftest import by_kind
+from trowel.errors import CaptureError
+from trowel.net import AnalysisResult, KeyLog, analyze_capture
+from trowel.net.tls import (
+    ClientHello,
+    describe_certificate,
+    is_grease,
+    ja3,
+    ja4,
+    ja4_alpn,
+    ja4_from_parts,
+    parse_client_hello,
+)
+from trowel.net.tlscrypto import prf
+
+
+def test_grease_values() -> None:
+    assert [v for v in range(0x10000) if is_grease(v)] == [0x0A0A + 0x1010 * i for i in range(16)]
+
+
+def _hello() -> ClientHello:
+    rec = tm.client_hello("imo.im", ["http/1.1"])
+    return parse_client_hello(rec[5 + 4:])
+
+
+def test_client_hello_fields() -> None:
+    hello = _hello()
+    assert hello.sni == "imo.im"
+    assert hello.alpn == ["http/1.1"]
+    assert hello.ciphers == tm.CH_CIPHERS
+    assert hello.supported_versions == [0x0303]
+    assert hello.signature_algorithms == tm.CH_SIGALGS
+
+
+def test_ja3_excludes_grease() -> None:
+    text, digest = ja3(_hello())
+    assert text == "771,49199-49200-49171-156-47,0-23-65281-10-11-35-16-13-43,29-23-24,0"
+    assert digest == hashlib.md5(text.encode()).hexdigest() == "d2dd57d5c3c8cef2a887840fd5ffb448"
+
+
+def test_ja4_of_the_fixture_hello() -> None:
+    fingerprint, raw = ja4(_hello())
+    assert raw == "t12d0509h1_002f,009c,c013,c02f,c030_000a,000b,000d,0017,0023,002b,ff01_0403,0804,0401"
+    b = hashlib.sha256(b"002f,009c,c013,c02f,c030").hexdigest()[:12]
+    c = hashlib.sha256(b"000a,000b,000d,0017,0023,002b,ff01_0403,0804,0401").hexdigest()[:12]
+    assert fingerprint == f"t12d0509h1_{b}_{c}"
+
+
+def test_ja4_published_example() -> None:
+    """The example in FoxIO's JA4 technical details (a Chrome hello): t13d1516h2_8daaf6152771_..."""
+    ciphers = [0x1301, 0x1302, 0x1303, 0xC02B, 0xC02F, 0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC013, 0xC014, 0x009C,
+               0x009D, 0x002F, 0x0035]
+    exts = [0x001B, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002D, 0x000D, 0x0005, 0x0023, 0x0012, 0x002B, 0xFF01,
+            0x000B, 0x000A, 0x0015]
+    sigs = [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601]
+    fingerprint, _raw = ja4_from_parts("13", True, ciphers, exts, "h2", sigs)
+    assert fingerprint == "t13d1516h2_8daaf6152771_e5627efa2ab1"
+
+
+def test_ja4_second_published_example() -> None:
+    """A browser hello published with its JA4_r: t13d1516h2_8daaf6152771_d8a2da3f94cd."""
+    raw_b = "002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c,c02f,c030,cca8,cca9"
+    raw_c = "0005,000a,000b,000d,0012,0017,001b,0023,002b,002d,0033,44cd,fe0d,ff01"
+    sigs = "0403,0804,0401,0503,0805,0501,0806,0601"
+    ciphers = [int(x, 16) for x in raw_b.split(",")]
+    exts = [int(x, 16) for x in raw_c.split(",")] + [0x0000, 0x0010]
+    fingerprint, raw = ja4_from_parts("13", True, ciphers, exts, "h2", [int(x, 16) for x in sigs.split(",")])
+    assert raw == f"t13d1516h2_{raw_b}_{raw_c}_{sigs}"
+    assert fingerprint == "t13d1516h2_8daaf6152771_d8a2da3f94cd"
+
+
+def test_ja4_alpn_rules() -> None:
+    assert ja4_alpn(None) == "00"
+    assert ja4_alpn("h2") == "h2"
+    assert ja4_alpn("http/1.1") == "h1"
+    assert ja4_alpn("h") == "hh"
+    assert ja4_alpn("\xab\xcd") == "ad"  # not alphanumeric: hex of first and last byte
+
+
+def test_prf_sha256_vector() -> None:
+    """The TLS 1.2 PRF (SHA-256) test vector published on the IETF TLS list."""
+    out = prf(bytes.fromhex("9bbe436ba940f017b17652849a71db35"), b"test label",
+              bytes.fromhex("a0ba9f936cda311827a6f796ffd5198c"), 100, "sha256")
+    assert out.hex().startswith("e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a")
+    assert out.hex().endswith("fff70187347b66")
+
+
+def test_certificate_fields(captures: Path, imo_result: AnalysisResult, manifest: dict[str, Any]) -> None:
+    sessions = by_kind(imo_result, "tls_session")
+    assert len(sessions) == 1
+    s = sessions[0]
+    assert (s["client_ip"], s["server_ip"], s["server_port"], s["sni"]) == ("192.168.1.10", "161.202.10.20", 443,
+                                                                            "imo.im")
+    assert s["server_cipher_suite"] == 0xC02F
+    assert s["server_cipher_suite_name"] == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    assert s["ja3s_string"] == "771,49199,65281-23-11"
+    assert s["ja3s"] == hashlib.md5(b"771,49199,65281-23-11").hexdigest()
+    assert s["ja3"] == "d2dd57d5c3c8cef2a887840fd5ffb448"
+    leaf, ca = s["certificates"]
+    assert leaf["sha256"] == manifest["imo_cert_sha256"]
+    assert ca["sha256"] == manifest["ca_cert_sha256"]
+    assert leaf["common_name"] == "*.imo.im"
+    assert leaf["organisation"] == "PageBites Inc."
+    assert leaf["subject"] == "CN=*.imo.im,O=PageBites Inc.,C=US"
+    assert leaf["issuer"] == "CN=Test Trust RSA CA 2018,O=Test Trust CA Org,C=US"
+    assert leaf["sans"] == ["*.imo.im", "imo.im"]
+    assert leaf["not_before"]["utc"] == "2018-06-01T00:00:00.000000Z"
+    assert leaf["not_after"]["utc"] == "2018-06-21T00:00:00.000000Z"
+    assert leaf["valid_days"] == 20.0
+    assert s["bytes_client_to_server"] > 0 and s["bytes_server_to_client"] > 0
+
+
+def test_damaged_certificate_is_reported() -> None:
+    info = describe_certificate(b"\x30\x03\x02\x01\x00")
+    assert info["sha256"] == hashlib.sha256(b"\x30\x03\x02\x01\x00").hexdigest()
+    assert info["error"].startswith("certificate cannot be read")
+
+
+def test_decryption_of_real_tls12_sessions(tls_result: AnalysisResult, manifest: dict[str, Any]) -> None:
+    sessions = by_kind(tls_result, "tls_session")
+    assert [s["server_cipher_suite_name"] for s in sessions] == [
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"]
+    assert [s["decrypted"] for s in sessions] == [True] * 4
+    assert [s["encrypt_then_mac"] for s in sessions] == [False, True, False, False]
+    assert [s.get("decryption_note") for s in sessions] == [None] * 4
+    objects = by_kind(tls_result, "http_object")
+    assert [o["sha256"] for o in objects] == manifest["secret_objects"]
+    assert all(o["decrypted"] and o["complete"] for o in objects)
+    assert objects[0]["url"] == "https://chat.imo.im/secret/0.png"
+    assert objects[0]["content_type"] == "image/png"
+
+
+def test_without_key_log_nothing_decrypted(captures: Path) -> None:
+    result = analyze_capture(captures / "tls_decrypt.pcap")
+    assert by_kind(result, "http_object") == []
+    assert [s["decrypted"] for s in by_kind(result, "tls_session")] == [False] * 4
+
+
+def test_wrong_and_damaged_keys(captures: Path, tmp_path: Path) -> None:
+    lines = (captures / "tls_decrypt.keylog").read_text().splitlines()
+    keyed = [line for line in lines if line.startswith("CLIENT_RANDOM")]
+    wrong = tmp_path / "wrong.keylog"
+    label, rnd, secret = keyed[0].split()
+    bad_secret = ("00" if secret[:2] != "00" else "11") + secret[2:]
+    wrong.write_text(f"{label} {rnd} {bad_secret}\n{keyed[1]}\nnot a key line\n")
+    log = KeyLog.load(wrong)
+    assert len(log.master_secrets) == 2 and log.bad_lines == 1
+    result = analyze_capture(captures / "tls_decrypt.pcap", keylog=log)
+    notes = [s.get("decryption_note") for s in by_kind(result, "tls_session")]
+    assert notes[0] is not None and "decryption stopped: authentication tag does not verify" in notes[0]
+    assert notes[1] is None
+    assert notes[2] == notes[3] == "the key log has no secret for this session"
+    assert len(by_kind(result, "http_object")) == 2
+
+
+def test_keylog_errors(tmp_path: Path) -> None:
+    empty = tmp_path / "k.txt"
+    empty.write_text("# nothing\n")
+    with pytest.raises(CaptureError, match="not an NSS key log file"):
+        KeyLog.load(empty)
+    with pytest.raises(CaptureError, match="cannot read the key log"):
+        KeyLog.load(tmp_path / "missing.txt")
+    tls13 = tmp_path / "13.txt"
+    tls13.write_text("CLIENT_TRAFFIC_SECRET_0 " + "ab" * 32 + " " + "cd" * 32 + "\n")
+    assert KeyLog.load(tls13).other_labels == {"CLIENT_TRAFFIC_SECRET_0": 1}
+
+
+def test_handshake_split_across_records() -> None:
+    from trowel.net.tlsstream import TlsConnection
+
+    hs = tm.client_hello("split.imo.im")[5:]
+    records = b"".join(struct.pack("!BHH", 22, 0x0301, len(hs[i:i + 30])) + hs[i:i + 30]
+                       for i in range(0, len(hs), 30))
+    conn = TlsConnection(None, lambda _e: None)
+    for i in range(0, len(records), 7):
+        conn.data(0, records[i:i + 7], 1, 1)
+    assert conn.client_hello is not None and conn.client_hello.sni == "split.imo.im"
+    assert conn.client_dir == 0
