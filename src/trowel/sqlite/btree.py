@@ -39,7 +39,7 @@ class TreeWalker:
         self.claimed = claimed if claimed is not None else set()
         self.pages: list[int] = []
         self.overflow: list[int] = []
-        self.leaf_pages: list[int] = []
+        self.leaf_pages: list[int] = []  # every b-tree page of the tree (interior pages keep old leaf bytes)
 
     def cells(self, root: int, name: str) -> Iterator[LeafCell]:
         stack: list[tuple[int, int]] = [(root, 0)]
@@ -71,6 +71,7 @@ class TreeWalker:
                 continue
             self.claimed.add(number)
             self.pages.append(number)
+            self.leaf_pages.append(number)
             if not page.is_leaf:
                 children = []
                 for ptr in page.pointers:
@@ -88,7 +89,6 @@ class TreeWalker:
                 for child in reversed(children):
                     stack.append((child, depth + 1))
                 continue
-            self.leaf_pages.append(number)
             for ptr in page.pointers:
                 try:
                     cell = parse_cell(data, page, ptr)

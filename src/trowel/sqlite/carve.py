@@ -137,8 +137,15 @@ class SchemaCarver:
         payload_len = hend - q + body_size(serials)
         rowid, cell_start = self._prefix(data, q, lo, payload_len)
         how = "cell" if cell_start is not None else "header"
-        return self._finish(data, q, hend, serials, [], payload_len, rowid,
+        cand = self._finish(data, q, hend, serials, [], payload_len, rowid,
                             cell_start if cell_start is not None else q, hi, how)
+        if cand is not None and how == "header":
+            start = _freeblock_header_before(data, q, cand.end, lo)
+            if start is None:
+                if self.n <= 2:
+                    return None  # too little structure to trust without the freeblock evidence
+                cand.confidence *= 0.7
+        return cand
 
     def _serials_ok(self, serials: list[int], first_col: int) -> bool:
         for i, s in enumerate(serials):
@@ -209,6 +216,8 @@ class SchemaCarver:
                 return None
             pos += size
         decoded = [v for i, v in enumerate(values) if i not in lost]
+        if how != "cell" and any(isinstance(v, str) and "\x00" in v for v in decoded):
+            return None  # text with NUL characters: bytes of something else, not a record SQLite wrote
         if not any(v is not None and not _zeroed(v) for v in decoded):
             return None  # nothing but NULLs and zero bytes: wiped space, not a record
         if lost and how != "cell" and sum(v is not None for v in decoded) < 2:
@@ -309,6 +318,18 @@ class SchemaCarver:
         if kinds and kinds <= {"blob"}:
             return 2 * size + 12
         return None
+
+
+def _freeblock_header_before(data: bytes, q: int, end: int, lo: int) -> int | None:
+    """Start of the freeblock header that overwrote this cell's first bytes (4..12 bytes before ``q``)."""
+    for o in range(q - 4, max(lo, q - 13) - 1, -1):
+        if o < 0:
+            break
+        nxt = (data[o] << 8) | data[o + 1]
+        size = (data[o + 2] << 8) | data[o + 3]
+        if size >= end - o and (nxt == 0 or nxt >= o + size):
+            return o
+    return None
 
 
 def _zeroed(value: Any) -> bool:

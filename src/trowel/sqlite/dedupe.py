@@ -74,8 +74,11 @@ class SeenRecords:
         self._seen: set[int] = set()
 
     def first_time(self, table: str | None, rowid: int | None, key: tuple[Any, ...]) -> bool:
+        """False when this row was reported before (a rowid-less copy also matches one with a rowid)."""
         h = hash((table, rowid, key))
-        if h in self._seen:
+        anon = hash((table, None, key))
+        if h in self._seen or (rowid is None and anon in self._seen):
             return False
         self._seen.add(h)
+        self._seen.add(anon)
         return True

@@ -79,7 +79,7 @@ def carve_free_space(data: bytes, page: BtreePage | None, cells: Sequence[Cell],
             end = min(fb_end.get(o, stale.get(o, hi)), hi)
             for carver in carvers:
                 cand = carver.rebuild(data, o, end, exact_end=True)
-                if cand is not None:
+                if cand is not None and (o not in stale or (cand.end == end and not cand.lost)):
                     cands.append(cand)
         chosen = select(cands)
         # records back to back (coalesced freeblocks): rebuild right after each record, until none is new

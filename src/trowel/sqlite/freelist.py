@@ -50,9 +50,19 @@ def walk_freelist(get_page: Callable[[int], bytes | None], first_trunk: int, cou
                 out.leaves.append(leaf)
             else:
                 warnings.append(f"freelist trunk page {trunk} lists impossible or repeated leaf page {leaf}")
-        out.trunk_slack[trunk] = 8 + 4 * n
+        out.trunk_slack[trunk] = _slack_start(data, 8 + 4 * n, page_count, usable)
         trunk = nxt
     total = len(out.trunks) + len(out.leaves)
     if total != count:
         warnings.append(f"freelist holds {total} pages but the header says {count}")
     return out
+
+
+def _slack_start(data: bytes, pos: int, page_count: int, usable: int) -> int:
+    """First byte after the trunk's list and after stale list entries left when the list shrank."""
+    while pos + 4 <= usable:
+        word = int.from_bytes(data[pos:pos + 4], "big")
+        if not 0 < word <= page_count:
+            break
+        pos += 4
+    return pos

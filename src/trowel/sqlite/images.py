@@ -105,8 +105,6 @@ class Carving:
                     rec = self._intact(data, page, cell, owner, meta, matched)
                     if rec is not None:
                         yield rec
-            elif not page.is_leaf:
-                return  # interior pages hold keys and child pointers, no rows
         if owner is not None:
             carvers = [self.carvers[owner_key]] if owner_key in self.carvers else []
         elif matched:
