@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -46,7 +46,8 @@ class Provenance:
     detail: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        # every field is a plain value: read them directly (dataclasses.asdict deep-copies, slow per record)
+        return {k: v for k in self.__dataclass_fields__ if (v := getattr(self, k)) is not None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Provenance:

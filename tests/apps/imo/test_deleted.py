@@ -57,3 +57,20 @@ def test_deleted_rows_are_not_copies_of_live_rows(imo_records: Records) -> None:
                for r in imo_records if r["kind"] == "message" and r["state"] == "deleted"]
     assert len(deleted) == len(set(deleted))
     assert not live & set(deleted)
+
+
+def test_regions_of_friends_stories_and_account(imo_records: Records) -> None:
+    def region(kind: str, **want: Any) -> set[str]:
+        return {r["source"]["region"] for r in imo_records if r["kind"] == kind and r["state"] == "deleted"
+                and all(r.get(k) == v for k, v in want.items())}
+
+    assert region("contact", contact_id="100000004") == {"freeblock"}  # between live friends
+    assert region("contact", contact_id="200000003") == {"wal-stale"}
+    assert region("story", object_id="story_zoe_2") == {"wal-stale"}
+    # the freed cell bordered the page's unallocated gap, so SQLite merged it into the gap
+    assert region("story", object_id="story_alice_9") == {"unallocated"}
+    # every cell of the page freed: the page is re-initialised and its whole content area is unallocated
+    assert region("contact", package="com.imo.android.imous") == {"unallocated"}
+    assert region("account", package="com.imo.android.imous") == {"unallocated"}
+    account = [r for r in imo_records if r["kind"] == "account" and r["state"] == "deleted"]
+    assert [(a["account_id"], a["name"]) for a in account] == [("700000002", "Eva HD")]

@@ -131,7 +131,7 @@ def test_stories_and_orphaned_replies(imo_records: Records) -> None:
     orphan = one(imo_records, kind="story", state="orphaned")
     assert orphan["object_id"] == "story_alice_9" and orphan["author"] == "100000001"
     assert orphan["note"].startswith("reply to a deleted story: 1 message(s) refer to story story_alice_9")
-    assert orphan["raw"]["replies"] == ["com.imo.android.imoim/u0/messages#13"]
+    assert orphan["raw"]["replies"] == ["com.imo.android.imoim/u0/messages#15"]
 
 
 def test_media_hashed_and_linked(imo_records: Records) -> None:
@@ -140,11 +140,11 @@ def test_media_hashed_and_linked(imo_records: Records) -> None:
                              "sdcard/DCIM/imo/IMG_20231114_001.jpg", "sdcard/IMO/story_bob_1.jpg",
                              "sdcard/IMO/voice_unreferenced.aac", "storage/emulated/10/DCIM/imo/IMG_u10.jpg"]
     photo = media["sdcard/DCIM/imo/IMG_20231114_001.jpg"]
-    assert photo["referenced_by"] == ["com.imo.android.imoim/u0/messages#4"]
+    assert photo["referenced_by"] == ["com.imo.android.imoim/u0/messages#6"]
     assert (photo["mime"], photo["size"], photo["package"]) == ("image/jpeg", len(JPEG), IMO)
     assert media["sdcard/IMO/story_bob_1.jpg"]["referenced_by"] == ["com.imo.android.imoim/u0/stories#1"]
     sticker = media["data/data/com.imo.android.imoim/files/stickers/pack_1/sticker_7.zip"]
-    assert sticker["referenced_by"] == ["com.imo.android.imoim/u0/messages#3"] and sticker["mime"] == "application/zip"
+    assert sticker["referenced_by"] == ["com.imo.android.imoim/u0/messages#5"] and sticker["mime"] == "application/zip"
     voice = media["sdcard/IMO/voice_unreferenced.aac"]
     assert (voice["referenced_by"], voice["package"], voice["mime"]) == ([], None, "audio/aac")
     u10 = media["storage/emulated/10/DCIM/imo/IMG_u10.jpg"]
@@ -176,7 +176,7 @@ def test_findings(imo_truth: GroundTruth, imo_records: Records) -> None:
         found[key] = found.get(key, 0) + 1
     assert found == imo_truth.findings
     order = one(imo_records, kind="finding", finding="rowid_order")
-    assert order["related"] == ["com.imo.android.imoim/u0/messages#15", "com.imo.android.imoim/u0/messages#14"]
+    assert order["related"] == ["com.imo.android.imoim/u0/messages#17", "com.imo.android.imoim/u0/messages#16"]
     phone = one(imo_records, kind="finding", finding="login_phone_differs")
     assert "+4915112345678" in phone["message"] and "+4915112345679" in phone["message"]
     survive = one(imo_records, kind="finding", finding="call_timestamps_survive_account_deletion")
