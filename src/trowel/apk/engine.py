@@ -98,6 +98,7 @@ class Engine:
             self.memo.clear()
             self.analysed.clear()
             for method, args in ordered:
+                self.check_limits()
                 self.call(method, args, ())
             for method in self.app.methods():
                 if method.sig not in self.analysed and method.instrs:

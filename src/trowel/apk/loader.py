@@ -82,7 +82,7 @@ def _components(app: AppIR, apk: Any) -> None:
 
     for kind, names in (("activity", apk.get_activities()), ("service", apk.get_services()),
                         ("receiver", apk.get_receivers()), ("provider", apk.get_providers())):
-        for name in names:
+        for name in sorted(set(names)):
             app.components.append(Component(kind, full(name)))
     try:
         application = apk.get_attribute_value("application", "name")

@@ -1,0 +1,80 @@
+"""Loading: the IR of a test app, corrupt input, bare DEX files."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.apk.conftest import APKS
+from trowel.apk.ir import Component, is_library, java_name, parse_method_ref, split_params
+from trowel.apk.loader import load_apk
+from trowel.errors import ApkError
+
+
+def test_ir_of_the_intent_app() -> None:
+    app = load_apk(APKS / "intent.apk")
+    assert app.package == "com.trowel.intent"
+    assert (app.version_code, app.version_name) == ("1", "1.0")
+    assert app.components == [Component("activity", "Lcom/trowel/intent/Main;"),
+                              Component("activity", "Lcom/trowel/intent/Second;")]
+    assert sorted(app.classes) == ["Lcom/trowel/intent/Main;", "Lcom/trowel/intent/Second;"]
+    assert app.classes["Lcom/trowel/intent/Main;"].superclass == "Landroid/app/Activity;"
+    assert {"loc", "received.txt", "network", "location"} <= app.strings
+    second = app.classes["Lcom/trowel/intent/Second;"].methods["onCreate(Landroid/os/Bundle;)V"]
+    assert second.param_registers() == [4, 5]
+    assert [i.op for i in second.instrs[:3]] == ["invoke-super", "invoke-virtual", "move-result-object"]
+    assert len(second.blocks) == 1
+
+
+def test_ir_keeps_interfaces_and_branches() -> None:
+    app = load_apk(APKS / "gps.apk")
+    main = app.classes["Lcom/trowel/gps/Main;"]
+    assert main.interfaces == ["Landroid/location/LocationListener;"]
+    assert app.supertypes("Lcom/trowel/gps/Main;") == {
+        "Lcom/trowel/gps/Main;", "Landroid/app/Activity;", "Landroid/location/LocationListener;"}
+    large = load_apk(APKS / "thread.apk")
+    assert large.ancestors("Lcom/trowel/thread/Saver;") == ["Lcom/trowel/thread/Saver;", "Ljava/lang/Object;"]
+
+
+def test_bare_dex_file(tmp_path: Path) -> None:
+    with zipfile.ZipFile(APKS / "callback.apk") as apk:
+        dex = tmp_path / "classes.dex"
+        dex.write_bytes(apk.read("classes.dex"))
+    app = load_apk(dex)
+    assert app.package == "classes"
+    assert sorted(app.classes) == ["Lcom/trowel/callback/Main;", "Lcom/trowel/callback/Tracker;"]
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04garbage", b"not an apk at all", b"dex\n035\x00" + b"\x00" * 40])
+def test_corrupt_input_is_one_line_apk_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "bad.apk"
+    path.write_bytes(content)
+    with pytest.raises(ApkError) as info:
+        load_apk(path)
+    assert "\n" not in str(info.value)
+
+
+def test_truncated_apk(tmp_path: Path) -> None:
+    data = (APKS / "gps.apk").read_bytes()
+    path = tmp_path / "cut.apk"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ApkError):
+        load_apk(path)
+
+
+def test_zip_without_manifest(tmp_path: Path) -> None:
+    path = tmp_path / "empty.apk"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    with pytest.raises(ApkError, match="AndroidManifest|package"):
+        load_apk(path)
+
+
+def test_names() -> None:
+    assert split_params("Ljava/lang/String; IJ[B[[Ljava/lang/Object;") == [
+        "Ljava/lang/String;", "I", "J", "[B", "[[Ljava/lang/Object;"]
+    assert parse_method_ref("La/B;->m(Ljava/lang/String; I)V") == ("La/B;", "m", "Ljava/lang/String;I", "V")
+    assert java_name("Lcom/ex/Main;") == "com.ex.Main"
+    assert is_library("Landroidx/core/app/X;") and is_library("Lkotlin/Unit;") and not is_library("Lcom/ex/A;")
