@@ -1,0 +1,86 @@
+"""Carved objects: media saving, bounded ZIP opening (also cut-off archives), sticker recognition."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+from tests.fixtures.net.make_captures import png, sticker_zip
+from trowel.net.objects import save_media, sticker_frames, sticker_id, zip_members
+
+
+def test_save_media_once(tmp_path: Path) -> None:
+    media = tmp_path / "media"
+    digest, rel = save_media(media, b"abc")
+    assert digest == hashlib.sha256(b"abc").hexdigest() and rel == f"media/{digest}"
+    assert save_media(media, b"abc") == (digest, rel)
+    assert [p.name for p in media.iterdir()] == [digest]
+    assert save_media(None, b"abc") == (digest, None)
+
+
+def test_zip_members_listed_and_hashed() -> None:
+    data = sticker_zip(5, 4)
+    members, error = zip_members(data)
+    assert error is None
+    assert [m["name"] for m in members] == ["1.png", "2.png", "3.png", "4.png"]
+    assert [m["sha256"] for m in members] == [hashlib.sha256(png(500 + i)).hexdigest() for i in range(1, 5)]
+    assert all(m["png"] and m["complete"] for m in members)
+    assert sticker_frames(members) == 4
+
+
+def test_cut_zip_read_from_local_headers() -> None:
+    data = sticker_zip(6, 3)
+    first_len = 30 + len("1.png") + len(png(601))
+    members, error = zip_members(data[:first_len + 100])
+    assert error is not None and error.startswith("no readable central directory")
+    assert "archive cut off inside member '2.png'" in error
+    assert [(m["name"], m["complete"]) for m in members] == [("1.png", True), ("2.png", False)]
+    assert members[0]["sha256"] == hashlib.sha256(png(601)).hexdigest()
+    assert sticker_frames(members) == 2
+
+
+def test_deflated_member_and_bounds() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("1.png", png(1))
+        zf.writestr("notes.txt", b"x" * 1000)
+    members, error = zip_members(buf.getvalue())
+    assert error is None and members[1]["sha256"] == hashlib.sha256(b"x" * 1000).hexdigest()
+    assert sticker_frames(members) is None  # not every member is N.png
+
+
+def test_zip_bomb_member_not_opened(monkeypatch: object) -> None:
+    import trowel.net.objects as objects
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("1.png", b"\0" * 200_000)
+    old = objects.MAX_MEMBER_SIZE
+    objects.MAX_MEMBER_SIZE = 100_000
+    try:
+        members, _ = zip_members(buf.getvalue())
+    finally:
+        objects.MAX_MEMBER_SIZE = old
+    assert members[0]["complete"] is False and members[0]["error"] == "member too large to open (bounded)"
+
+
+def test_sticker_frame_rules() -> None:
+    def names(*items: str) -> list[dict[str, object]]:
+        return [{"name": n, "complete": True, "png": True} for n in items]
+
+    assert sticker_frames(names("1.png", "2.png")) == 2
+    assert sticker_frames(names("2.png", "1.png", "3.png")) == 3
+    assert sticker_frames(names("1.png", "3.png")) is None
+    assert sticker_frames(names("frame1.png")) is None
+    assert sticker_frames([{"name": "1.png", "complete": True, "png": False}]) is None
+    assert sticker_frames([]) is None
+
+
+def test_sticker_id_from_url() -> None:
+    assert sticker_id("http://h/stickers/pack7/s_1001.zip") == "s_1001"
+    assert sticker_id("http://h/get?id=abc&x=1") == "abc"
+    assert sticker_id("http://h/stickers/77") == "77"
+    assert sticker_id("http://h/") is None
+    assert sticker_id(None) is None

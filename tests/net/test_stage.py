@@ -1,0 +1,41 @@
+"""The examine stage: captures into the case store with their evidence ids; a bad capture is a warning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from trowel.case.context import STAGES, ActionLog, ExamineContext, ExamineOptions
+from trowel.case.examine import STAGE_MODULES
+from trowel.case.store import CaseStore
+from trowel.net.stage import run_network
+
+
+def test_stage_registered() -> None:
+    assert "trowel.net.stage" in STAGE_MODULES
+    stage = STAGES["network"]
+    assert stage.order == 40 and stage.run is run_network
+
+
+def test_stage_stores_records(captures: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "in" / "bad.pcap"
+    bad.parent.mkdir()
+    bad.write_bytes(b"garbage")
+    out = tmp_path / "case"
+    out.mkdir()
+    store = CaseStore(out / "case.sqlite")
+    options = ExamineOptions(evidence=[], out=out, pcaps=[captures / "imo.pcap", bad])
+    ctx = ExamineContext(options=options, store=store, scratch=tmp_path, log=ActionLog(store, out / "log.jsonl"),
+                         inputs={"E1": Path("/elsewhere/x.tar"), "E2": captures / "imo.pcap", "E3": bad})
+    assert STAGES["network"].applies(ctx)
+    run_network(ctx)
+    kinds = store.kinds()
+    assert kinds == {"call_session": 2, "flow": 17, "http_object": 6, "imo_session": 3, "sticker": 4,
+                     "tls_session": 1, "warning": 3}
+    flows = list(store.records("flow"))
+    assert {f["source"]["evidence"] for f in flows} == {"E2"}
+    warnings = [w for w in store.records("warning") if w["source"]["evidence"] == "E3"]
+    assert len(warnings) == 1 and warnings[0]["message"].startswith("capture not analysed: ")
+    assert "not a packet capture" in warnings[0]["message"]
+    assert len(list((out / "media").iterdir())) == 5
+    assert [a["action"] for a in store.actions()] == ["network"]
+    store.close()
