@@ -62,6 +62,10 @@ def test_payloads_never_execute_or_fetch(browser: Browser, hostile_case: Case) -
     assert any(PAYLOAD.replace("\u202e", "") in t.replace("\u202e", "") for t in texts)
     assert p.locator("li.msg .badge.bidi").count() >= 1
     assert p.locator("h1 bdi").inner_text().startswith("Alice<script>")
+    # a right-to-left override in one name cannot reorder its neighbours: every evidence run is isolated
+    assert p.locator("header nav a bdi").count() == 2
+    assert p.locator("header nav a").first.evaluate("a => getComputedStyle(a).unicodeBidi") == "isolate"
+    assert p.locator("li.msg a.src bdi").count() == 8
     w.shot("report-hostile-chat")
     # every record view, and the timeline with a search that renders payload rows
     db = sqlite3.connect(root / "case.sqlite")

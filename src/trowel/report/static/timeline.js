@@ -69,7 +69,11 @@
 
   function cell(tr, text, cls) {
     var td = document.createElement('td');
-    td.textContent = text;
+    if (text !== '') {
+      var isolated = document.createElement('bdi');
+      isolated.textContent = text;
+      td.appendChild(isolated);
+    }
     if (cls) { td.className = cls; }
     tr.appendChild(td);
     return td;
@@ -88,10 +92,7 @@
       var t = cell(tr, window.TROWEL_ZONE.format(r[0]), 'time');
       t.title = 'UTC ' + r[0];
       cell(tr, r[0], 'utc');
-      var what = cell(tr, '', 'what');
-      var bdi = document.createElement('bdi');
-      bdi.textContent = r[5];
-      what.appendChild(bdi);
+      cell(tr, r[5], 'what');
       cell(tr, D.kind[r[2]]);
       cell(tr, D.app[r[3]]);
       cell(tr, D.state[r[4]]);
@@ -101,10 +102,14 @@
         var link = document.createElement('a');
         link.href = 'record.html#' + String(Number(r[6]));
         link.className = 'src';
-        link.textContent = r[7];
+        var label = document.createElement('bdi');
+        label.textContent = r[7];
+        link.appendChild(label);
         src.appendChild(link);
       } else {
-        src.textContent = r[7];
+        var plain = document.createElement('bdi');
+        plain.textContent = r[7];
+        src.appendChild(plain);
       }
       frag.appendChild(tr);
     }
