@@ -1,0 +1,242 @@
+"""Decode one value in one format or in every format, ranked; convert any raw value to a TimeValue.
+
+``decode`` is the timediff32 question asked backwards: given a value, which formats give a plausible date?
+Readings inside the reference window rank first, then by how well the value's shape (length, digits) fits
+the format and by granularity. Nothing here raises on bad input: errors become readings with ``error``.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+from trowel.errors import TimestampError
+from trowel.model.values import Clock, TimeValue, iso_ns, iso_utc, json_raw, ns_to_datetime
+from trowel.timestamps import arith as A
+from trowel.timestamps.base import Format, Kind, Raw
+from trowel.timestamps.catalog import all_formats, get_format
+from trowel.timestamps.when import WhenLike, to_ns
+
+# How common a format is in phone evidence (the reference lists Android-relevant ones first); breaks ties.
+PRIOR: dict[str, float] = {
+    "unix_s": 1.0, "unix_ms": 1.0, "unix_us": 0.9, "unix_ns": 0.9, "chrome": 0.9, "cocoa": 0.8,
+    "mac_absolute": 0.8, "gps": 0.7, "ldap": 0.7, "filetime_le": 0.8, "hfs_plus": 0.6, "dos_le": 0.6,
+    "prtime": 0.7, "nsdate_ns": 0.7, "unix_hex_le": 0.8, "unix_hex_be": 0.7, "biome_hex": 0.6, "ole_auto": 0.6,
+    "ole_le": 0.6, "fat_date_time": 0.5, "exfat": 0.5, "gsm": 0.6, "semi_octet": 0.5, "unix_s_fraction": 0.7,
+    "apfs": 0.6, "dotnet_ticks": 0.5, "systemtime": 0.5,
+}
+DEFAULT_AFTER = A.epoch(1980)
+DEFAULT_BEFORE = A.epoch(2040)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One interpretation of a value: the format, how the raw was read, the instant, and a rank score."""
+
+    format: str
+    display: str
+    raw: Raw
+    raw_text: str
+    unix_ns: int | None
+    clock: Clock = Clock.UTC
+    note: str | None = None
+    error: str | None = None
+    score: float = 0.0
+    also: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return self.unix_ns is not None and self.error is None
+
+    def time_value(self) -> TimeValue:
+        return TimeValue(raw=self.raw, format=self.format, unix_ns=self.unix_ns, clock=self.clock, error=self.error)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"format": self.format, "display": self.display, "utc": None,
+                               "clock": self.clock.value, "raw": json_raw(self.raw), "interpretation": self.raw_text}
+        if self.unix_ns is not None:
+            out["utc"] = iso_utc(ns_to_datetime(self.unix_ns))
+            out["unix_ns"] = str(self.unix_ns)
+            if self.unix_ns % 1000:
+                out["utc_ns"] = iso_ns(self.unix_ns)
+        out["score"] = round(self.score, 4)
+        if self.also:
+            out["also"] = list(self.also)
+        if self.note:
+            out["note"] = self.note
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+def describe_raw(fmt: Format, raw: Raw) -> str:
+    if isinstance(raw, bytes):
+        order = {"little": " LE", "big": " BE"}.get(fmt.byteorder or "", "")
+        return f"{len(raw)} bytes {raw.hex()}{order}"
+    if isinstance(raw, bool):
+        return str(raw)
+    if isinstance(raw, int):
+        return f"integer {raw}"
+    if isinstance(raw, float):
+        return f"double {raw!r}"
+    return f"text {raw!r}"
+
+
+def candidates(fmt: Format, value: Raw) -> list[Raw]:
+    """Every raw value ``value`` can be in ``fmt`` (text parsed, bytes reinterpreted, numbers passed on)."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, str):
+        return fmt.parse_text(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        data = bytes(value)
+        if fmt.kind is Kind.BYTES:
+            return [data] if fmt.width is None or len(data) == fmt.width or fmt.parse_text(data.hex()) else []
+        if fmt.kind is Kind.INT and fmt.byteorder and fmt.width == len(data):
+            return [int.from_bytes(data, fmt.byteorder, signed=fmt.signed)]  # type: ignore[arg-type]
+        if fmt.kind is Kind.INT and fmt.width is None and len(data) in (1, 2, 3, 4, 6, 8):
+            return [int.from_bytes(data, "big", signed=True)]
+        if fmt.kind is Kind.FLOAT and len(data) == 8:
+            return fmt.parse_text(data.hex())
+        return []
+    if isinstance(value, int):
+        if fmt.kind in (Kind.INT, Kind.FLOAT):
+            return [value]
+        if fmt.kind is Kind.TEXT:
+            return fmt.parse_text(str(value))
+        return []
+    if isinstance(value, float):
+        if fmt.kind in (Kind.FLOAT, Kind.INT) and math.isfinite(value):
+            return [value]
+        if fmt.kind is Kind.TEXT and math.isfinite(value):
+            return fmt.parse_text(repr(value))
+    return []
+
+
+def read(fmt: Format, raw: Raw) -> Reading:
+    """Decode one raw value; failures become a Reading with ``error``."""
+    text = describe_raw(fmt, raw)
+    try:
+        decoded = fmt.decode_raw(raw)
+    except TimestampError as exc:
+        return Reading(fmt.name, fmt.display, raw, text, None, fmt.clock, None, str(exc))
+    except (ValueError, OverflowError, struct.error, IndexError) as exc:
+        return Reading(fmt.name, fmt.display, raw, text, None, fmt.clock, None, f"cannot decode: {exc}")
+    return Reading(fmt.name, fmt.display, raw, text, decoded.unix_ns, decoded.clock, decoded.note)
+
+
+def _shape_score(fmt: Format, value: Raw, mid_ns: int) -> float:
+    if not isinstance(value, str):
+        return 0.6
+    try:
+        sample = fmt.to_text(fmt.encode_raw(mid_ns))
+    except (TimestampError, ValueError, OverflowError, struct.error):
+        return 0.5
+    body = value.strip()
+    if body[:2].lower() == "0x":
+        body = body[2:]
+    diff = abs(len(body.lstrip("-")) - len(sample.lstrip("-")))
+    fit = 1.0 if diff == 0 else 0.6 if diff == 1 else 0.3 if diff <= 3 else 0.1
+    if body.lstrip("-").isdigit() and not sample.lstrip("-").isdigit():
+        fit *= 0.5  # digits read as hex or as bytes: a weaker reading than a decimal one
+    return fit
+
+
+def score(reading: Reading, value: Raw, fmt: Format, after_ns: int, before_ns: int) -> float:
+    """Rank in [0, 1]: closeness to the window (0.5), shape of the value (0.25), granularity (0.1) and how
+    common the format is (0.15)."""
+    assert reading.unix_ns is not None
+    t = reading.unix_ns
+    if after_ns <= t <= before_ns:
+        closeness = 1.0
+    else:
+        gap_years = min(abs(t - after_ns), abs(t - before_ns)) / (365.2425 * A.DAY_NS)
+        closeness = 0.5 * math.exp(-gap_years / 5)
+    shape = _shape_score(fmt, value, (after_ns + before_ns) // 2)
+    granularity = 1.0 if t % A.US == 0 else 0.6
+    return 0.5 * closeness + 0.25 * shape + 0.1 * granularity + 0.15 * PRIOR.get(fmt.name, 0.3)
+
+
+def decode(value: Raw, format: str | None = None, after: WhenLike | None = None,
+           before: WhenLike | None = None, all: bool = False) -> list[Reading]:
+    """Readings of ``value``: in one format (every candidate, errors included), or in every format.
+
+    Without ``format`` only readings inside [after, before] (default 1980..2040) are kept unless ``all``;
+    the list is ranked best first and readings with the same instant and raw are merged (``also``).
+    """
+    after_ns = to_ns(after) if after is not None else DEFAULT_AFTER
+    before_ns = to_ns(before) if before is not None else DEFAULT_BEFORE
+    if format is not None:
+        try:
+            fmt = get_format(format)
+        except TimestampError as exc:
+            return [Reading(format, format, value if value is not None else "", "", None, error=str(exc))]
+        raws = candidates(fmt, value)
+        if not raws:
+            return [Reading(fmt.name, fmt.display, value, describe_raw(fmt, value), None, fmt.clock,
+                            error=f"not a {fmt.display} value")]
+        out = [read(fmt, raw) for raw in raws]
+        return sorted((_scored(r, value, fmt, after_ns, before_ns) for r in out), key=lambda r: -r.score)
+    readings: list[Reading] = []
+    for fmt in all_formats():
+        for raw in candidates(fmt, value):
+            reading = read(fmt, raw)
+            if not reading.ok:
+                continue
+            assert reading.unix_ns is not None
+            if not all and not after_ns <= reading.unix_ns <= before_ns:
+                continue
+            readings.append(_scored(reading, value, fmt, after_ns, before_ns))
+    return _merge(sorted(readings, key=lambda r: (-r.score, r.format)))
+
+
+def _scored(reading: Reading, value: Raw, fmt: Format, after_ns: int, before_ns: int) -> Reading:
+    if not reading.ok:
+        return reading
+    return _replace(reading, score=score(reading, value, fmt, after_ns, before_ns))
+
+
+def _replace(reading: Reading, **changes: Any) -> Reading:
+    data = {name: getattr(reading, name) for name in reading.__dataclass_fields__}
+    data.update(changes)
+    return Reading(**data)
+
+
+def _merge(readings: list[Reading]) -> list[Reading]:
+    merged: dict[tuple[int | None, str, str], int] = {}
+    out: list[Reading] = []
+    for reading in readings:
+        key = (reading.unix_ns, reading.raw_text, reading.clock.value)
+        if key in merged:
+            first = out[merged[key]]
+            out[merged[key]] = _replace(first, also=(*first.also, reading.format))
+            continue
+        merged[key] = len(out)
+        out.append(reading)
+    return out
+
+
+def to_time_value(raw: Raw | None, format_name: str) -> TimeValue:
+    """The registry-backed conversion behind ``stamp``: never raises."""
+    if raw is None:
+        return TimeValue(raw=None, format=format_name, unix_ns=None, error="null in the source")
+    try:
+        fmt = get_format(format_name)
+    except TimestampError as exc:
+        return TimeValue(raw=raw, format=format_name, unix_ns=None, error=str(exc))
+    if isinstance(raw, bytearray | memoryview):
+        raw = bytes(raw)
+    raws = candidates(fmt, raw)
+    if not raws:
+        return TimeValue(raw=raw, format=fmt.name, unix_ns=None, clock=fmt.clock,
+                         error=f"not a {fmt.display} value")
+    first: Reading | None = None
+    for candidate in raws:
+        reading = read(fmt, candidate)
+        if reading.ok:
+            return TimeValue(raw=raw, format=fmt.name, unix_ns=reading.unix_ns, clock=reading.clock)
+        first = first or reading
+    assert first is not None
+    return TimeValue(raw=raw, format=fmt.name, unix_ns=None, clock=fmt.clock, error=first.error)

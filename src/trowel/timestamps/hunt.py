@@ -1,0 +1,221 @@
+"""Scan raw bytes for timestamps inside a window: every offset, both byte orders, every width.
+
+The file is read in chunks with an overlap of (widest value - 1) bytes, so memory stays bounded whatever
+the file size. Per chunk, numpy reads a 16-bit little-endian value at every byte offset, looks all of them
+up in one flag table built from every spec's key (see ``huntspec``), and keeps only the offsets whose key
+matches. Integer and double specs then compare the full stored value against raw bounds (integer
+comparisons in the format's own domain); only survivors are decoded in Python.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from trowel.errors import EvidenceError, TimestampError, UsageError
+from trowel.model.values import Clock, iso_ns, iso_utc, ns_to_datetime
+from trowel.timestamps.base import Format
+from trowel.timestamps.catalog import all_formats, get_format
+from trowel.timestamps.huntspec import HuntSpec, build_specs
+from trowel.timestamps.when import WhenLike, to_ns
+
+CHUNK = 16 << 20
+LOOKUP_STEP = 1 << 20
+
+
+def _sparse_nonzero(flags: np.ndarray) -> np.ndarray:
+    """Indices of non-zero flags, scanning 8 bytes at a time (flags are rare)."""
+    per = 8 // flags.itemsize
+    m = len(flags) // per * per
+    blocks = np.flatnonzero(flags[:m].view(np.uint64))
+    rows, cols = np.nonzero(flags[:m].reshape(-1, per)[blocks])
+    head = blocks[rows] * per + cols
+    tail = np.flatnonzero(flags[m:]) + m
+    return np.concatenate((head, tail)) if len(tail) else head
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A value at ``offset`` that decodes into the window in ``format`` (stored ``width`` bytes, ``byteorder``)."""
+
+    offset: int
+    width: int
+    byteorder: str
+    format: str
+    data: bytes
+    unix_ns: int
+    clock: Clock
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"offset": self.offset, "offset_hex": f"0x{self.offset:x}", "width": self.width,
+                               "byteorder": self.byteorder, "format": self.format, "bytes": self.data.hex(),
+                               "utc": iso_utc(ns_to_datetime(self.unix_ns)), "clock": self.clock.value,
+                               "score": round(self.score, 3)}
+        if self.unix_ns % 1000:
+            out["utc_ns"] = iso_ns(self.unix_ns)
+        return out
+
+
+def _hit_score(offset: int, data: bytes) -> float:
+    """Alignment to the value's width (or 4) and bytes that are not mostly zero or 0xFF."""
+    aligned = offset % min(len(data), 8) == 0 or offset % 4 == 0
+    filler = data.count(0) + data.count(0xFF)
+    return round(0.6 + (0.25 if aligned else 0.0) + (0.15 if filler * 2 < len(data) else 0.0), 3)
+
+
+class Scanner:
+    """The per-window state: specs grouped by key position and one 64 Ki flag table."""
+
+    def __init__(self, specs: list[HuntSpec]) -> None:
+        self.specs = specs
+        self.max_width = max((s.width for s in specs), default=1)
+        deltas = sorted({s.key_delta for s in specs})
+        if len(deltas) > 32:
+            raise TimestampError("too many key positions")
+        self.bit_of = {d: 1 << i for i, d in enumerate(deltas)}
+        self.lut = np.zeros(65_536, dtype=np.uint32 if len(deltas) > 8 else np.uint8)
+        for spec in specs:
+            assert spec.key_patterns is not None
+            self.lut[spec.key_patterns] |= self.bit_of[spec.key_delta]
+        self.by_delta: dict[int, list[HuntSpec]] = {}
+        for spec in specs:
+            self.by_delta.setdefault(spec.key_delta, []).append(spec)
+
+    def scan(self, chunk: bytes, base: int, limit: int, after_ns: int, before_ns: int) -> list[Hit]:
+        """Hits starting at chunk offsets [0, limit) (values may run into the overlap past ``limit``)."""
+        n = len(chunk)
+        if n < 2 or not self.specs:
+            return []
+        arr = np.frombuffer(chunk, dtype=np.uint8)
+        even = np.frombuffer(chunk, dtype="<u2", count=n // 2)
+        odd = np.frombuffer(chunk, dtype="<u2", offset=1, count=(n - 1) // 2)
+        flags_even = self._lookup(even)
+        flags_odd = self._lookup(odd)
+        ie = _sparse_nonzero(flags_even)
+        io = _sparse_nonzero(flags_odd)
+        positions = np.concatenate((ie * 2, io * 2 + 1))
+        flags = np.concatenate((flags_even[ie], flags_odd[io]))
+        hits: list[Hit] = []
+        for delta, specs in self.by_delta.items():
+            sel = positions[(flags & self.bit_of[delta]) != 0] - delta
+            if not len(sel):
+                continue
+            sel = sel[(sel >= 0) & (sel < limit)]
+            for spec in specs:
+                cand = sel[sel + spec.width <= n]
+                if len(cand):
+                    hits.extend(self._examine(spec, chunk, arr, cand, base, after_ns, before_ns))
+        hits.sort(key=lambda h: (h.offset, h.width, h.format))
+        return hits
+
+    def _lookup(self, keys: np.ndarray) -> np.ndarray:
+        """The flag of every key, in cache-sized steps (much faster than one huge gather)."""
+        out = np.empty(len(keys), dtype=self.lut.dtype)
+        for i in range(0, len(keys), LOOKUP_STEP):
+            np.take(self.lut, keys[i:i + LOOKUP_STEP], out=out[i:i + LOOKUP_STEP])
+        return out
+
+    def _examine(self, spec: HuntSpec, chunk: bytes, arr: np.ndarray, cand: np.ndarray, base: int,
+                 after_ns: int, before_ns: int) -> Iterator[Hit]:
+        width = spec.width
+        mat = arr[cand[:, None] + np.arange(width)]
+        if spec.mode in ("int", "float"):
+            if width in (2, 4, 8):
+                code = {2: "u2", 4: "u4", 8: "u8"}[width]
+                values = np.ascontiguousarray(mat).view(("<" if spec.order == "little" else ">") + code).ravel()
+                values = values.astype(np.uint64)
+            else:
+                padded = np.zeros((len(cand), 8), dtype=np.uint8)
+                if spec.order == "little":
+                    padded[:, :width] = mat
+                    values = padded.view("<u8").ravel()
+                else:
+                    padded[:, 8 - width:] = mat
+                    values = padded.view(">u8").ravel().astype(np.uint64)
+            keep = np.zeros(len(cand), dtype=bool)
+            for lo, hi in spec.intervals:
+                keep |= (values >= np.uint64(lo)) & (values <= np.uint64(hi))
+            cand = cand[keep]
+        fmt = spec.fmt
+        for pos in cand.tolist():
+            data = chunk[pos:pos + width]
+            try:
+                decoded = fmt.decode_raw(spec.raw_of(data))
+            except (TimestampError, ValueError, OverflowError):
+                continue
+            if after_ns <= decoded.unix_ns <= before_ns:
+                offset = base + pos
+                yield Hit(offset, width, spec.order, fmt.name, data, decoded.unix_ns, decoded.clock,
+                          _hit_score(offset, data))
+
+
+def resolve_formats(formats: Iterable[str | Format] | None) -> list[Format]:
+    if formats is None:
+        return all_formats()
+    out = [f if isinstance(f, Format) else get_format(f) for f in formats]
+    if not out:
+        raise UsageError("no formats to hunt")
+    return out
+
+
+def hunt(source: str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO, after: WhenLike,
+         before: WhenLike, formats: Iterable[str | Format] | None = None, chunk_size: int = CHUNK,
+         progress: Callable[[int], None] | None = None, notes: list[str] | None = None) -> Iterator[Hit]:
+    """Every offset of ``source`` where a value of one of ``formats`` decodes into [after, before].
+
+    Memory is bounded by ``chunk_size`` (plus a few arrays of its size); hits come in offset order per
+    chunk. ``progress`` receives the number of bytes scanned after each chunk; ``notes`` collects formats
+    that could not be hunted (e.g. a window outside their range).
+    """
+    after_ns, before_ns = to_ns(after), to_ns(before)
+    if after_ns > before_ns:
+        raise UsageError("--after is later than --before")
+    specs, skipped = build_specs(resolve_formats(formats), after_ns, before_ns)
+    if notes is not None:
+        notes.extend(skipped)
+    scanner = Scanner(specs)
+    overlap = scanner.max_width - 1
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        for start in range(0, max(len(data), 1), chunk_size):
+            chunk = data[start:start + chunk_size + overlap]
+            yield from scanner.scan(chunk, start, min(chunk_size, len(data) - start), after_ns, before_ns)
+            if progress:
+                progress(min(chunk_size, len(data) - start))
+        return
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            handle: BinaryIO = path.open("rb")
+        except OSError as exc:
+            raise EvidenceError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        with handle:
+            yield from _scan_stream(handle, scanner, chunk_size, overlap, after_ns, before_ns, progress)
+        return
+    yield from _scan_stream(source, scanner, chunk_size, overlap, after_ns, before_ns, progress)
+
+
+def _scan_stream(handle: BinaryIO, scanner: Scanner, chunk_size: int, overlap: int, after_ns: int,
+                 before_ns: int, progress: Callable[[int], None] | None) -> Iterator[Hit]:
+    base = 0
+    carry = b""
+    while True:
+        block = handle.read(chunk_size)
+        if not block and not carry:
+            return
+        chunk = carry + block
+        if not block:  # the tail: offsets still unscanned are all in carry
+            yield from scanner.scan(chunk, base, len(chunk), after_ns, before_ns)
+            return
+        limit = len(chunk) - overlap if len(chunk) > overlap else 0
+        yield from scanner.scan(chunk, base, limit, after_ns, before_ns)
+        if progress:
+            progress(len(block))
+        carry = chunk[limit:]
+        base += limit

@@ -1,0 +1,340 @@
+"""Which fields of unknown records are timestamps, in which format and byte order.
+
+Three inputs: a list of records (bytes; fixed or variable length), columns of values (an SQLite column, a
+list of numbers or strings), or a whole blob (``infer_blob``: the record size is found from the period of
+hunt hits). The evidence for a field: the share of records whose value decodes into a plausible window,
+monotonic or clustered runs across records, and the rule that the least significant byte changes fastest
+(which tells big- from little-endian). ``find_anchor_fields`` does the study's workflow: find a known text,
+then the timestamp fields around it near a known date.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
+
+import numpy as np
+
+from trowel.errors import TimestampError, UsageError
+from trowel.model.values import Clock, iso_utc, ns_to_datetime
+from trowel.timestamps import arith as A
+from trowel.timestamps.base import Format
+from trowel.timestamps.catalog import all_formats, get_format
+from trowel.timestamps.decoding import PRIOR, candidates, read
+from trowel.timestamps.hunt import Hit, hunt
+from trowel.timestamps.huntspec import HuntSpec, build_specs
+from trowel.timestamps.when import WhenLike, to_ns, window
+
+DEFAULT_AFTER = A.epoch(2000)
+DEFAULT_BEFORE = A.epoch(2040)
+MIN_SHARE = 0.6
+SAMPLE = 5_000
+
+
+@dataclass(frozen=True)
+class FieldGuess:
+    """A field that holds timestamps: where (record offset or column), how (format, width, byte order)."""
+
+    field: int | str  # byte offset in the record (negative: from the record's end) or column index/name
+    format: str
+    width: int | None
+    byteorder: str | None
+    confidence: float
+    share: float  # fraction of (non-null) values inside the window
+    count: int
+    monotonic: float  # fraction of consecutive pairs that do not go backwards
+    lsb_fastest: bool | None  # the stored least significant byte changes fastest (None: not binary)
+    first_utc: str | None
+    last_utc: str | None
+    clock: Clock = Clock.UTC
+    also: tuple[str, ...] = dc_field(default=())
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in ("field", "format", "width", "byteorder", "count", "lsb_fastest",
+                                               "first_utc", "last_utc", "note")}
+        out.update(confidence=round(self.confidence, 3), share=round(self.share, 3),
+                   monotonic=round(self.monotonic, 3), clock=self.clock.value, also=list(self.also))
+        return out
+
+
+def _series_stats(values: list[int]) -> tuple[float, str | None, str | None]:
+    if not values:
+        return 0.0, None, None
+    pairs = len(values) - 1
+    mono = sum(1 for a, b in zip(values, values[1:], strict=False) if b >= a) / pairs if pairs else 1.0
+    return mono, iso_utc(ns_to_datetime(min(values))), iso_utc(ns_to_datetime(max(values)))
+
+
+def _lsb_fastest(rows: np.ndarray, order: str) -> bool:
+    """Whether the byte that changes most often between consecutive records is the least significant one."""
+    if len(rows) < 3:
+        return True
+    changes = (rows[1:] != rows[:-1]).sum(axis=0)
+    lsb, msb = (0, rows.shape[1] - 1) if order == "little" else (rows.shape[1] - 1, 0)
+    return bool(changes[lsb] > 0 and changes[lsb] >= changes[msb] and changes[lsb] >= 0.8 * changes.max())
+
+
+def _distinct(raws: list[Any], values: list[int | None]) -> float:
+    """Distinct instants per distinct raw value: 1.0 unless different values collapse onto one instant."""
+    raw_count = len({repr(r) for r in raws})
+    return min(1.0, len({v for v in values if v is not None}) / raw_count) if raw_count else 0.0
+
+
+def _confidence(share: float, mono: float, lsb: bool | None, spread_ok: bool, distinct: float, fmt: str) -> float:
+    shape = max(mono, 1.0 if spread_ok else 0.0)
+    lsb_score = 1.0 if lsb in (True, None) else 0.0
+    return share * (0.4 + 0.2 * shape + 0.2 * lsb_score + 0.1 * distinct + 0.1 * PRIOR.get(fmt, 0.3))
+
+
+NATURAL_WIDTH = {8: 0, 4: 1, 2: 2, 16: 3, 12: 3, 7: 3, 6: 4}
+
+
+def _overlap(a: FieldGuess, b: FieldGuess) -> bool:
+    if not isinstance(a.field, int) or not isinstance(b.field, int):
+        return a.field == b.field
+    return a.field < b.field + (b.width or 1) and b.field < a.field + (a.width or 1)
+
+
+def _dedupe(guesses: list[FieldGuess], series: dict[int, tuple[int, ...]]) -> list[FieldGuess]:
+    """Keep one guess per identical decoded series: the most natural width (8, 4, 2 before 6), then the best
+    confidence; other formats giving the same instants are listed in ``also``."""
+    ranked = sorted(range(len(guesses)), key=lambda i: (-guesses[i].confidence,
+                                                        NATURAL_WIDTH.get(guesses[i].width or 0, 5)))
+    kept: dict[tuple[int, ...], list[int]] = {}
+    out: list[FieldGuess] = []
+    for i in ranked:
+        key = series[i]
+        same = [j for j in kept.get(key, []) if _overlap(out[j], guesses[i])]
+        if same:
+            j = same[0]
+            g = out[j]
+            if guesses[i].field == g.field and guesses[i].format not in g.also and guesses[i].format != g.format:
+                out[j] = FieldGuess(**{**g.__dict__, "also": (*g.also, guesses[i].format)})
+            continue
+        kept.setdefault(key, []).append(len(out))
+        out.append(guesses[i])
+    return sorted(out, key=lambda g: (-g.confidence, str(g.field)))
+
+
+def _spec_values(spec: HuntSpec, rows: np.ndarray) -> list[int | None]:
+    """Decode one field of every record (rows: n x width bytes) in a spec; None where it fails."""
+    out: list[int | None] = []
+    for row in rows:
+        data = row.tobytes()
+        try:
+            out.append(spec.fmt.decode_raw(spec.raw_of(data)).unix_ns)
+        except (TimestampError, ValueError, OverflowError, struct.error):
+            out.append(None)
+    return out
+
+
+def _int_share(spec: HuntSpec, rows: np.ndarray) -> float:
+    """Fast share of rows whose stored value lies in the spec's raw intervals (ints and doubles)."""
+    width = spec.width
+    padded = np.zeros((len(rows), 8), dtype=np.uint8)
+    if spec.order == "little":
+        padded[:, :width] = rows
+        values = padded.view("<u8").ravel()
+    else:
+        padded[:, 8 - width:] = rows
+        values = padded.view(">u8").ravel().astype(np.uint64)
+    keep = np.zeros(len(rows), dtype=bool)
+    for lo, hi in spec.intervals:
+        keep |= (values >= np.uint64(lo)) & (values <= np.uint64(hi))
+    return float(keep.mean()) if len(rows) else 0.0
+
+
+def infer_records(records: list[bytes], after_ns: int, before_ns: int,
+                  formats: list[Format] | None = None) -> list[FieldGuess]:
+    """Timestamp fields at fixed offsets from the start (and from the end) of every record."""
+    records = [bytes(r) for r in records if r]
+    if len(records) < 2:
+        raise UsageError("need at least two records to infer fields")
+    sample = records[:SAMPLE]
+    specs, _ = build_specs(formats or all_formats(), after_ns, before_ns)
+    shortest = min(len(r) for r in sample)
+    starts = np.frombuffer(b"".join(r[:shortest] for r in sample), dtype=np.uint8).reshape(len(sample), shortest)
+    ends = np.frombuffer(b"".join(r[-shortest:] for r in sample), dtype=np.uint8).reshape(len(sample), shortest)
+    fixed = len({len(r) for r in sample}) == 1
+    guesses: list[FieldGuess] = []
+    series: dict[int, tuple[int, ...]] = {}
+    for from_end, matrix in ((False, starts), (True, ends)):
+        if from_end and fixed:
+            continue
+        for spec in specs:
+            for offset in range(0, shortest - spec.width + 1):
+                rows = matrix[:, offset:offset + spec.width]
+                if spec.mode in ("int", "float") and _int_share(spec, rows) < MIN_SHARE:
+                    continue
+                if spec.mode == "decode" and not _key_share_ok(spec, rows):
+                    continue
+                values = _spec_values(spec, rows)
+                inside = [v for v in values if v is not None and after_ns <= v <= before_ns]
+                share = len(inside) / len(values)
+                if share < MIN_SHARE:
+                    continue
+                mono, first, last = _series_stats(inside)
+                spread_ok = (max(inside) - min(inside)) < (before_ns - after_ns) // 4
+                lsb = _lsb_fastest(rows, spec.order) if spec.mode == "int" else None
+                where = offset - shortest if from_end else offset
+                series[len(guesses)] = tuple(v if v is not None else -1 for v in values)
+                distinct = _distinct([r.tobytes() for r in rows], values)
+                guesses.append(FieldGuess(where, spec.fmt.name, spec.width, spec.order,
+                                          _confidence(share, mono, lsb, spread_ok, distinct, spec.fmt.name), share,
+                                          len(inside), mono, lsb, first, last, spec.fmt.clock,
+                                          note="offset from the record's end" if from_end else None))
+    return _non_overlapping(_dedupe(guesses, series))
+
+
+def _non_overlapping(guesses: list[FieldGuess]) -> list[FieldGuess]:
+    """Fields of one record do not overlap: keep the best guess for each byte range, greedily."""
+    taken: list[tuple[int, int]] = []
+    out = []
+    for guess in guesses:
+        assert isinstance(guess.field, int) and guess.width
+        span = (guess.field, guess.field + guess.width)
+        if any(span[0] < b and a < span[1] and (span[0] < 0) == (a < 0) for a, b in taken):
+            continue
+        taken.append(span)
+        out.append(guess)
+    return out
+
+
+def _key_share_ok(spec: HuntSpec, rows: np.ndarray) -> bool:
+    if spec.key_patterns is None:
+        return True
+    d = spec.key_delta
+    keys = rows[:, d].astype(np.uint32) | (rows[:, d + 1].astype(np.uint32) << 8)
+    return float(np.isin(keys, spec.key_patterns).mean()) >= MIN_SHARE
+
+
+def infer_column(values: list[Any], after_ns: int, before_ns: int, name: int | str = 0,
+                 formats: list[Format] | None = None) -> list[FieldGuess]:
+    """Formats under which a column's values are timestamps inside the window, best first."""
+    present = [v for v in values if v is not None and v != ""][:SAMPLE]
+    if not present:
+        return []
+    guesses: list[FieldGuess] = []
+    series: dict[int, tuple[int, ...]] = {}
+    probe = present[: min(50, len(present))]
+    for fmt in formats or all_formats():
+        if not _probe_ok(fmt, probe, after_ns, before_ns):
+            continue
+        decoded: list[int | None] = []
+        for value in present:
+            got = None
+            for raw in candidates(fmt, value):
+                reading = read(fmt, raw)
+                if reading.ok:
+                    got = reading.unix_ns
+                    break
+            decoded.append(got)
+        inside = [v for v in decoded if v is not None and after_ns <= v <= before_ns]
+        share = len(inside) / len(present)
+        if share < MIN_SHARE:
+            continue
+        mono, first, last = _series_stats(inside)
+        spread_ok = (max(inside) - min(inside)) < (before_ns - after_ns) // 4
+        series[len(guesses)] = tuple(v if v is not None else -1 for v in decoded)
+        confidence = _confidence(share, mono, None, spread_ok, _distinct(present, decoded), fmt.name)
+        guesses.append(FieldGuess(name, fmt.name, fmt.width, fmt.byteorder, confidence,
+                                  share, len(inside), mono, None, first, last, fmt.clock))
+    return _dedupe(guesses, series)
+
+
+def _probe_ok(fmt: Format, probe: list[Any], after_ns: int, before_ns: int) -> bool:
+    hits = 0
+    for value in probe:
+        for raw in candidates(fmt, value):
+            reading = read(fmt, raw)
+            if reading.ok and reading.unix_ns is not None and after_ns <= reading.unix_ns <= before_ns:
+                hits += 1
+                break
+    return hits >= MIN_SHARE * len(probe)
+
+
+def infer_fields(records: list[bytes] | None = None, columns: list[list[Any]] | None = None,
+                 after: WhenLike | None = None, before: WhenLike | None = None,
+                 formats: list[str] | None = None) -> list[FieldGuess]:
+    """Timestamp fields of repeated records, or of columns of values (SQLite columns, lists of values).
+
+    The window (default 2000-01-01 .. 2040-01-01) is what "plausible" means; narrow it when the era is
+    known (it is what separates e.g. GPS from Unix seconds).
+    """
+    after_ns, before_ns = window(after, before, DEFAULT_AFTER, DEFAULT_BEFORE)
+    fmts = [all_formats_by_name(n) for n in formats] if formats else None
+    if records is not None:
+        return infer_records(records, after_ns, before_ns, fmts)
+    if columns is not None:
+        out: list[FieldGuess] = []
+        for index, column in enumerate(columns):
+            out.extend(infer_column(list(column), after_ns, before_ns, index, fmts))
+        return out
+    raise UsageError("infer_fields needs records or columns")
+
+
+def all_formats_by_name(name: str) -> Format:
+    return get_format(name)
+
+
+def record_period(hits: list[Hit]) -> int | None:
+    """The record size of a blob: the most common distance between hits of the same format and layout."""
+    groups: dict[tuple[str, int, str], list[int]] = defaultdict(list)
+    for hit in hits:
+        groups[(hit.format, hit.width, hit.byteorder)].append(hit.offset)
+    diffs: Counter[int] = Counter()
+    for offsets in groups.values():
+        offsets.sort()
+        diffs.update(b - a for a, b in zip(offsets, offsets[1:], strict=False) if b > a)
+    if not diffs:
+        return None
+    period, count = diffs.most_common(1)[0]
+    return period if count >= 2 else None
+
+
+def infer_blob(data: bytes, after: WhenLike | None = None, before: WhenLike | None = None,
+               record_size: int | None = None, formats: list[str] | None = None) -> tuple[int | None, list[FieldGuess]]:
+    """Record size and timestamp fields of a blob of repeated records (size found when not given)."""
+    after_ns, before_ns = window(after, before, DEFAULT_AFTER, DEFAULT_BEFORE)
+    if record_size is None:
+        hits = list(hunt(data[: 4 << 20], after_ns, before_ns, formats=formats))
+        record_size = record_period(hits)
+    if record_size is None or record_size < 2:
+        return None, []
+    count = len(data) // record_size
+    records = [data[i * record_size:(i + 1) * record_size] for i in range(count)]
+    fmts = [all_formats_by_name(n) for n in formats] if formats else None
+    return record_size, infer_records(records, after_ns, before_ns, fmts)
+
+
+def find_anchor_fields(data: bytes, anchor: str | bytes, near: WhenLike, radius: int = 256,
+                       days: int = 2, formats: list[str] | None = None) -> list[FieldGuess]:
+    """The study's workflow: every occurrence of ``anchor`` (UTF-8 and UTF-16LE), then the timestamps
+    within ``radius`` bytes of it that fall within ``days`` of ``near``, grouped by position relative to
+    the anchor across occurrences (``field`` = relative offset)."""
+    needles = [anchor] if isinstance(anchor, bytes) else [anchor.encode("utf-8"), anchor.encode("utf-16-le")]
+    centre = to_ns(near)
+    lo, hi = centre - days * A.DAY_NS, centre + days * A.DAY_NS
+    found: dict[tuple[int, str, int, str], list[int]] = defaultdict(list)
+    occurrences = 0
+    for needle in needles:
+        start = data.find(needle)
+        while start >= 0:
+            occurrences += 1
+            begin = max(0, start - radius)
+            piece = data[begin:start + len(needle) + radius]
+            for hit in hunt(piece, lo, hi, formats=formats):
+                found[(hit.offset + begin - start, hit.format, hit.width, hit.byteorder)].append(hit.unix_ns)
+            start = data.find(needle, start + 1)
+    guesses = []
+    for (rel, fmt_name, width, order), values in found.items():
+        mono, first, last = _series_stats(values)
+        share = len(values) / max(occurrences, 1)
+        guesses.append(FieldGuess(rel, fmt_name, width, order, min(1.0, share) * 0.9 + 0.1 * mono, min(1.0, share),
+                                  len(values), mono, None, first, last,
+                                  note=f"relative to the anchor ({occurrences} occurrences)"))
+    return sorted(guesses, key=lambda g: (-g.confidence, -(g.width or 0), str(g.field)))
