@@ -50,6 +50,7 @@ class Carved:
     confidence: float
     overflow: tuple[int, ...] = ()
     note: str | None = None
+    guessed: bool = False  # a rebuilt serial type was derived from where the freeblock ends
 
     @property
     def partial(self) -> bool:
@@ -111,6 +112,8 @@ class SchemaCarver:
         self.col_aff = [affs[c] for c in order]
         self.col_ipk = [c == ipk for c in order]
         self.profile = profile or Profile.empty(self.n)
+        # few columns, or numbers only: too little structure to trust a match without strong evidence
+        self.weak = self.n <= 2 or all(a in ("INTEGER", "REAL") for a in self.col_aff)
         parts = [rb"\x00" if self.col_ipk[i] else _NUMBER if a in ("INTEGER", "REAL")
                  else _TEXTLIKE if a == "TEXT" else _ANY for i, a in enumerate(self.col_aff)]
         low = min(self.n + 1, 0x7F)
@@ -140,10 +143,10 @@ class SchemaCarver:
         cand = self._finish(data, q, hend, serials, [], payload_len, rowid,
                             cell_start if cell_start is not None else q, hi, how)
         if cand is not None and how == "header":
-            start = _freeblock_header_before(data, q, cand.end, lo)
-            if start is None:
-                if self.n <= 2:
-                    return None  # too little structure to trust without the freeblock evidence
+            evidence = _freeblock_header_before(data, q, cand.end, lo)
+            if evidence is None or (self.weak and not evidence[1]):
+                if self.weak:
+                    return None  # too little structure to trust without exact freeblock evidence
                 cand.confidence *= 0.7
         return cand
 
@@ -216,6 +219,8 @@ class SchemaCarver:
                 return None
             pos += size
         decoded = [v for i, v in enumerate(values) if i not in lost]
+        if how != "cell" and not self._natural(values, lost):
+            return None
         if how != "cell" and any(isinstance(v, str) and "\x00" in v for v in decoded):
             return None  # text with NUL characters: bytes of something else, not a record SQLite wrote
         if not any(v is not None and not _zeroed(v) for v in decoded):
@@ -227,6 +232,20 @@ class SchemaCarver:
             conf *= 0.7
         return Carved(start, max(end, hend), q, self.table, values, lost, rowid if how == "cell" else None,
                       how, conf, overflow, note)
+
+    def _natural(self, values: list[Any], lost: list[int]) -> bool:
+        """Each value has the type its column's affinity stores (required when the cell prefix is gone)."""
+        for i, v in enumerate(values):
+            if v is None or i in lost:
+                continue
+            aff = self.col_aff[i]
+            if aff == "TEXT" and not isinstance(v, str):
+                return False
+            if aff == "INTEGER" and not isinstance(v, int):
+                return False
+            if aff == "REAL" and not isinstance(v, float | int):
+                return False
+        return True
 
     # -- header rebuild at a known cell start ----------------------------------------------------
     def rebuild(self, data: bytes, o: int, hi: int, exact_end: bool) -> Carved | None:
@@ -290,6 +309,7 @@ class SchemaCarver:
             return None
         if lost_serial:
             cand.note = "first column's type lost with the overwritten header"
+        cand.guessed = first == 1 and not self.col_ipk[0]
         return cand
 
     def _serial_for_size(self, col: int, size: int) -> int | None:
@@ -320,16 +340,20 @@ class SchemaCarver:
         return None
 
 
-def _freeblock_header_before(data: bytes, q: int, end: int, lo: int) -> int | None:
-    """Start of the freeblock header that overwrote this cell's first bytes (4..12 bytes before ``q``)."""
+def _freeblock_header_before(data: bytes, q: int, end: int, lo: int) -> tuple[int, bool] | None:
+    """The freeblock header that overwrote this cell's first bytes (4..12 bytes before ``q``):
+    (its offset, whether its size is exactly the cell's)."""
+    found = None
     for o in range(q - 4, max(lo, q - 13) - 1, -1):
         if o < 0:
             break
         nxt = (data[o] << 8) | data[o + 1]
         size = (data[o + 2] << 8) | data[o + 3]
         if size >= end - o and (nxt == 0 or nxt >= o + size):
-            return o
-    return None
+            if size == end - o:
+                return o, True
+            found = found or (o, False)
+    return found
 
 
 def _zeroed(value: Any) -> bool:
@@ -353,3 +377,59 @@ def select(cands: list[Carved]) -> list[Carved]:
         out.append(c)
     out.sort(key=lambda c: c.start)
     return out
+
+
+def generic_cells(data: bytes, lo: int, hi: int, encoding: str, usable: int) -> list[tuple[int, int, int, list[Any]]]:
+    """Intact table-leaf cells in bytes of unknown layout, found without a schema.
+
+    A cell is accepted only when it is self-consistent: the payload length equals header plus body, the
+    header length equals its serial types, at least two columns, text decodes, and it fits the range.
+    Returns (start, end, rowid, stored values). Used where no schema applies (pages of dropped tables whose
+    page header is gone, e.g. freelist trunk pages).
+    """
+    out: list[tuple[int, int, int, list[Any]]] = []
+    p = lo
+    max_local = usable - 35
+    while p < hi - 4:
+        found = _generic_at(data, p, hi, encoding, max_local)
+        if found is None:
+            p += 1
+            continue
+        end, rowid, values = found
+        out.append((p, end, rowid, values))
+        p = end
+    return out
+
+
+def _generic_at(data: bytes, p: int, hi: int, encoding: str, max_local: int) -> tuple[int, int, list[Any]] | None:
+    b = data[p]
+    if b == 0:
+        return None
+    try:
+        plen, q = read_varint(data, p)
+        if plen < 3 or plen > max_local or q - p > 3:
+            return None
+        rowid, h = read_varint(data, q)
+        if h - q > 9 or h + plen > hi:
+            return None
+        hsize = data[h]
+        if hsize < 3 or hsize > 64 or hsize > plen:
+            return None
+        serials, body = parse_header(data, h, h + hsize)
+    except (SqliteFormatError, IndexError):
+        return None
+    if len(serials) < 2 or hsize + body_size(serials) != plen:
+        return None
+    values: list[Any] = []
+    pos = body
+    for s in serials:
+        try:
+            values.append(decode_value(data, pos, s, encoding))
+        except (UnicodeDecodeError, ValueError):
+            return None
+        pos += serial_size(s)
+    if not any(v is not None and not _zeroed(v) for v in values):
+        return None
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        return None
+    return h + plen, (rowid - (1 << 64) if rowid >= 1 << 63 else rowid), values

@@ -79,7 +79,10 @@ def carve_free_space(data: bytes, page: BtreePage | None, cells: Sequence[Cell],
             end = min(fb_end.get(o, stale.get(o, hi)), hi)
             for carver in carvers:
                 cand = carver.rebuild(data, o, end, exact_end=True)
-                if cand is not None and (o not in stale or (cand.end == end and not cand.lost)):
+                if cand is None:
+                    continue
+                exact = cand.end == end and (not cand.lost or cand.overflow)
+                if o not in stale or exact or not (cand.lost or cand.guessed or carver.weak):
                     cands.append(cand)
         chosen = select(cands)
         # records back to back (coalesced freeblocks): rebuild right after each record, until none is new

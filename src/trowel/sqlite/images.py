@@ -15,7 +15,7 @@ from typing import Any
 from trowel.errors import SqliteFormatError
 from trowel.model import Region
 from trowel.sqlite.attribution import attribute
-from trowel.sqlite.carve import Carved, Profile, SchemaCarver
+from trowel.sqlite.carve import Carved, Profile, SchemaCarver, generic_cells
 from trowel.sqlite.database import Database
 from trowel.sqlite.dedupe import LiveIndex, SeenRecords
 from trowel.sqlite.freeblock import carve_free_space
@@ -113,6 +113,8 @@ class Carving:
             carvers = list(self.carvers.values())
         if start is None:
             start = 100 if meta.page == 1 and page is None else (8 if page is None else 0)
+        if page is None:
+            yield from self._generic(data, start, meta, owner)
         for cand, region in carve_free_space(data, page, cells, carvers, usable, [], start):
             rec = self._emit_carved(cand, meta.region or region, meta, 0.9 if owner is None else 1.0)
             if rec is not None:
@@ -155,6 +157,22 @@ class Carving:
         region = meta.region or Region.BTREE.value
         return self._emit(table, stored, [], rowid, region, cell.offset, conf * (1.0 if complete else 0.7), meta,
                           note, partial=not complete)
+
+    def _generic(self, data: bytes, start: int, meta: ImageMeta, owner: TableSchema | None) -> Iterator[SqliteRecord]:
+        """Self-consistent intact cells in a page that is no b-tree page any more (no schema needed)."""
+        tables = [t for t in self.tables.values() if not t.without_rowid]
+        for offset, _end, rowid, stored in generic_cells(data, start, self.db.usable, self.db.encoding,
+                                                         self.db.usable):
+            table, conf, others = attribute(stored, tables, owner)
+            note = "also fits " + ", ".join(others) if others else None
+            if table is None:
+                table = self._inferred(len(stored))
+                conf = 0.5
+                note = "no table in the schema fits; columns inferred"
+            region = meta.region or Region.UNALLOCATED.value
+            rec = self._emit(table, stored, [], rowid, region, offset, conf * 0.95, meta, note, partial=False)
+            if rec is not None:
+                yield rec
 
     def _inferred(self, n: int) -> TableSchema:
         table = self.inferred.get(n)

@@ -87,6 +87,13 @@ def _with_header(buf: Any, db_page_size: int, max_page: int, warnings: list[str]
         if nxt <= pos:
             break
         pos = nxt
+        if pos + 28 <= size and bytes(buf[pos:pos + 8]) != JOURNAL_MAGIC:
+            # a segment whose header was not written yet (hot journal) or was zeroed: records still follow
+            tail = _records_from(buf, pos + hdr, page_size, max_page)
+            if tail:
+                warnings.append(f"journal segment at {pos} has no header; {len(tail)} records found after it")
+                out.extend(tail)
+            break
     bad = sum(1 for r in out if r.checksum_ok is False)
     if bad:
         warnings.append(f"{bad} journal records fail their checksum (kept: the page image is still evidence)")
@@ -94,29 +101,35 @@ def _with_header(buf: Any, db_page_size: int, max_page: int, warnings: list[str]
 
 
 def _scan(buf: Any, page_size: int, max_page: int) -> list[JournalPage]:
-    size = len(buf)
-    rec_len = page_size + 8
     best: list[JournalPage] = []
     for hdr in SIZES:
-        if hdr + rec_len > size:
+        if hdr + page_size + 8 > len(buf):
             break
-        out: list[JournalPage] = []
-        nonce: int | None = None
-        p = hdr
-        while p + rec_len <= size:
-            pgno = int.from_bytes(buf[p:p + 4], "big")
-            if pgno == 0 or pgno > max_page:
-                break
-            stored = int.from_bytes(buf[p + 4 + page_size:p + 8 + page_size], "big")
-            derived = (stored - _cksum_sum(buf, p + 4, page_size)) & 0xFFFFFFFF
-            if nonce is None:
-                nonce = derived
-            elif derived != nonce:
-                break
-            out.append(JournalPage(pgno, p + 4, True if len(out) else None))
-            p += rec_len
-        if len(out) > 1 and out[0].checksum_ok is None:
-            out[0] = JournalPage(out[0].page, out[0].offset, True)
+        out = _records_from(buf, hdr, page_size, max_page)
         if len(out) > len(best):
             best = out
     return best
+
+
+def _records_from(buf: Any, start: int, page_size: int, max_page: int) -> list[JournalPage]:
+    """Consecutive page records from ``start`` whose checksums agree on one (unknown) nonce."""
+    size = len(buf)
+    rec_len = page_size + 8
+    out: list[JournalPage] = []
+    nonce: int | None = None
+    p = start
+    while p + rec_len <= size:
+        pgno = int.from_bytes(buf[p:p + 4], "big")
+        if pgno == 0 or pgno > max_page:
+            break
+        stored = int.from_bytes(buf[p + 4 + page_size:p + 8 + page_size], "big")
+        derived = (stored - _cksum_sum(buf, p + 4, page_size)) & 0xFFFFFFFF
+        if nonce is None:
+            nonce = derived
+        elif derived != nonce:
+            break
+        out.append(JournalPage(pgno, p + 4, True if out else None))
+        p += rec_len
+    if len(out) > 1 and out[0].checksum_ok is None:
+        out[0] = JournalPage(out[0].page, out[0].offset, True)
+    return out
