@@ -48,16 +48,33 @@ class AnalysisResult:
         return [r for r in self.records if r.kind == kind]
 
 
+class _Discard:
+    """The consumer of streams that are neither HTTP nor TLS: reassembled (for the gap counts), not kept."""
+
+    def data(self, direction: int, payload: bytes, ts_ns: int, frame: int) -> None:
+        return None
+
+    def gap(self, direction: int, length: int, ts_ns: int, frame: int) -> None:
+        return None
+
+    def close(self, ts_ns: int) -> None:
+        return None
+
+
+_DISCARD = _Discard()
+
+
 class _Dispatcher:
     """Picks the consumer of a TCP stream from its first bytes (TLS, HTTP, or counting only)."""
 
-    __slots__ = ("analysis", "flow", "target", "kind")
+    __slots__ = ("analysis", "flow", "target", "kind", "conn")
 
     def __init__(self, analysis: CaptureAnalysis, flow: FlowState) -> None:
         self.analysis = analysis
         self.flow = flow
         self.target: HttpConnection | TlsConnection | None = None
         self.kind: str | None = None
+        self.conn: TcpConnection | None = None
 
     def data(self, direction: int, payload: bytes, ts_ns: int, frame: int) -> None:
         if self.kind is None:
@@ -71,6 +88,10 @@ class _Dispatcher:
             else:
                 self.kind = "other"
             self.flow.application = self.kind if self.kind != "other" else None
+            if self.conn is not None:  # later bytes go straight to the chosen consumer
+                sink = self.target if self.target is not None else _DISCARD
+                for half in self.conn.halves:
+                    half.consumer = sink
         if self.target is not None:
             self.target.data(direction, payload, ts_ns, frame)
 
@@ -171,7 +192,8 @@ class CaptureAnalysis:
                     if flow.ended:
                         continue
                     if flow.conn is None:
-                        flow.conn = TcpConnection(_Dispatcher(self, flow))
+                        dispatcher = _Dispatcher(self, flow)
+                        flow.conn = dispatcher.conn = TcpConnection(dispatcher)
                     if size and flow.mult16 and (size + cut) % 16:
                         flow.mult16 = False
                     if flow.conn.segment(direction, seq, flags, payload, ts_ns, frame):

@@ -119,6 +119,19 @@ class _Reader:
     # --- input -----------------------------------------------------------------------------------
     def data(self, payload: bytes, ts: int, frame: int) -> None:
         self.ts, self.frame = ts, frame
+        msg = self.msg
+        if self.state == "body_len" and msg is not None and not self.buf and not self.gapped:
+            take = min(self.remaining, len(payload))  # body bytes straight from the segment: no buffering
+            if len(msg.body) + take <= MAX_BODY:
+                msg.body += payload if take == len(payload) else payload[:take]
+                msg.wire_size += take
+                self.remaining -= take
+                if self.remaining:
+                    return
+                self._finish_body()
+                payload = payload[take:]
+                if not payload:
+                    return
         if self.state == "lost":
             self.buf += payload
             self._resync()

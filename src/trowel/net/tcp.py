@@ -66,6 +66,16 @@ class HalfStream:
         return cand
 
     def segment(self, seq: int, flags: int, payload: bytes, ts: int, frame: int) -> None:
+        base = self.base
+        if payload and base is not None and not flags & SYN and not self.starts:
+            nxt = self.next
+            if (nxt & MASK) == ((seq - base) & MASK):  # the next expected byte: the common case
+                self.next = nxt + len(payload)
+                self.delivered += len(payload)
+                self.consumer.data(self.direction, payload, ts, frame)
+                if flags & FIN:
+                    self.fin = self.next
+                return
         if flags & SYN:
             if self.base is None:
                 self.base = (seq + 1) & MASK

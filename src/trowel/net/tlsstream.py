@@ -68,8 +68,8 @@ class TlsConnection:
         self.last_ts = ts_ns
         d = self.dirs[direction]
         d.bytes += len(payload)
-        if d.lost:
-            return
+        if d.lost or (d.encrypted and d.decryptor is None and not d.buf):
+            return  # nothing more to read in clear, nothing to decrypt: only counted
         d.buf += payload
         buf = d.buf
         pos = 0

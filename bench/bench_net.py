@@ -1,0 +1,172 @@
+"""Benchmark: ``trowel net analyze`` on a generated capture of about 1 GB, side by side with
+``tshark -r F -q -z conv,tcp`` and ``tshark -r F -q --export-objects http,DIR`` on the same file.
+
+Targets (issue 7): at least as fast as tshark for the same output, under 1 GB of memory. ``--scale 0.1``
+builds about 100 MB; ``--quick`` is ``--scale 0.05``. The capture is built once under ``--work`` (default
+/tmp/trowel-bench-net) and reused when it exists with the same size.
+
+The capture repeats one unit of traffic with a new client port, new times and a distinct body counter each
+time: an HTTP/1.1 keep-alive connection carrying two 32 KiB objects (so each unit gives two distinct files
+to both tools), a TLS-looking connection on 443, and 40 small UDP call packets. TCP/UDP checksums of the
+copies are not recomputed (neither tool checks them by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fixtures.net import tlsmaterial as tm  # noqa: E402
+from tests.fixtures.net.pcapwriter import ETHERNET, TcpTalk, ip, link, udp  # noqa: E402
+
+TARGET_MB = 1024.0
+T0 = 1_600_000_000 * 1_000_000_000
+BODY = 32 * 1024
+
+
+def unit_template() -> tuple[list[tuple[int, bytes]], list[int], list[tuple[int, int]]]:
+    """(packets as (time offset, frame), frames whose client port is patched, (frame, offset) of body
+    counters)."""
+    frames: list[tuple[int, bytes]] = []
+    body_marks: list[tuple[int, int]] = []
+    http = TcpTalk("10.0.0.2", 50000, "10.0.0.80", 80)
+    t = http.handshake(0)
+    for n in range(2):
+        t = http.send(t, 0, f"GET /obj/{n}.bin HTTP/1.1\r\nHost: bench.example\r\n\r\n".encode())
+        body = bytes([n + 1]) * BODY
+        t = http.send(t, 1, f"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                            f"Content-Length: {BODY}\r\n\r\n".encode() + body, step=50_000)
+    http.close(t)
+    for ts, packet in http.packets:
+        frames.append((ts, link(ETHERNET, packet)))
+    for index, (_ts, frame) in enumerate(frames):  # the first segment of each body carries the counter
+        at = frame.find(b"\r\n\r\n" + bytes([1]) * 8)
+        at = at if at >= 0 else frame.find(b"\r\n\r\n" + bytes([2]) * 8)
+        if at >= 0:
+            body_marks.append((index, at + 4))
+    tls = TcpTalk("10.0.0.2", 50001, "10.0.0.43", 443)
+    t = tls.handshake(5_000_000)
+    t = tls.send(t, 0, tm.client_hello("chat.imo.im", ["http/1.1"]))
+    t = tls.send(t, 1, tm.record(23, bytes(3000)))
+    tls.close(t)
+    frames += [(ts, link(ETHERNET, p)) for ts, p in tls.packets]
+    for i in range(40):
+        payload = b"\x09\x02" + struct.pack("<I", i) + bytes(4) if i % 10 == 0 else b"\x90\x01" + bytes(158)
+        src, dst = ("10.0.0.2", "10.0.0.99") if i % 2 == 0 else ("10.0.0.99", "10.0.0.2")
+        sp, dp = (50002, 30000) if i % 2 == 0 else (30000, 50002)
+        frames.append((6_000_000 + i * 20_000_000, link(ETHERNET, ip(src, dst, 17, udp(src, sp, dst, dp, payload)))))
+    return frames, list(range(len(frames))), body_marks
+
+
+def plan(target_bytes: int) -> tuple[int, int]:
+    """(units, frames per unit) for a capture of about ``target_bytes``."""
+    frames, _ports, _marks = unit_template()
+    return max(1, target_bytes // sum(16 + len(f) for _t, f in frames)), len(frames)
+
+
+def build(path: Path, target_bytes: int) -> tuple[int, int]:
+    """Write the capture; returns (frames, objects)."""
+    frames, _ports, marks = unit_template()
+    units, _per_unit = plan(target_bytes)
+    port_at = 14 + 20  # Ethernet + IPv4: source port, destination port
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, ETHERNET))
+        templates = [bytearray(f) for _t, f in frames]
+        mark_at = dict(marks)
+        for u in range(units):
+            base = T0 + u * 1_000_000_000
+            shift = (u % 3800) * 4  # client ports 50000-65203, reused every 3800 units
+            for index, (offset, _frame) in enumerate(frames):
+                data = templates[index]
+                sport, dport = struct.unpack_from("!HH", data, port_at)
+                if sport >= 50000:
+                    struct.pack_into("!H", data, port_at, 50000 + (sport - 50000) % 4 + shift)
+                elif dport >= 50000:
+                    struct.pack_into("!H", data, port_at + 2, 50000 + (dport - 50000) % 4 + shift)
+                if index in mark_at:
+                    struct.pack_into("<Q", data, mark_at[index], u)
+                sec, ns = divmod(base + offset, 1_000_000_000)
+                out.write(struct.pack("<IIII", sec, ns // 1000, len(data), len(data)))
+                out.write(data)
+    return units * len(frames), units * 2
+
+
+def measure(cmd: list[str], stdout: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one command, run in a fresh process."""
+    probe = ("import resource, subprocess, sys, time\n"
+             "out = open(sys.argv[1], 'wb') if sys.argv[1] != '-' else subprocess.DEVNULL\n"
+             "t = time.perf_counter(); rc = subprocess.call(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL)\n"
+             "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, rc)")
+    res = subprocess.run([sys.executable, "-c", probe, str(stdout) if stdout else "-", *cmd], capture_output=True,
+                         text=True, check=True)
+    seconds, mb, rc = res.stdout.split()
+    if rc != "0":
+        raise SystemExit(f"command failed ({rc}): {' '.join(cmd)}")
+    return float(seconds), float(mb)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="capture size in GB (default 1.0)")
+    parser.add_argument("--quick", action="store_true", help="same as --scale 0.05")
+    parser.add_argument("--work", default="/tmp/trowel-bench-net", help="folder for the capture and outputs")
+    args = parser.parse_args()
+    scale = 0.05 if args.quick else args.scale
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    capture = work / f"bench-{scale:g}.pcap"
+    tshark = shutil.which("tshark")
+    if tshark is None:
+        print("tshark is not installed: run scripts/system-deps.sh", file=sys.stderr)
+        return 1
+    started = time.perf_counter()
+    units, per_unit = plan(int(scale * 1_000_000_000))
+    packets = units * per_unit
+    if not capture.exists():
+        frames, objects = build(capture, int(scale * 1_000_000_000))
+        print(f"built {capture} ({capture.stat().st_size / 1e6:.0f} MB, {frames} frames, {objects} objects) in "
+              f"{time.perf_counter() - started:.1f} s")
+    size_mb = capture.stat().st_size / 1e6
+    ours_out = work / "trowel-out"
+    tshark_objs = work / "tshark-objects"
+    for folder in (ours_out, tshark_objs):
+        shutil.rmtree(folder, ignore_errors=True)
+    tshark_objs.mkdir()
+    trowel = [sys.executable, "-m", "trowel.cli.main", "--quiet", "net", "analyze", str(capture), "--out",
+              str(ours_out), "--json"]
+    ours_s, ours_mb = measure(trowel, work / "trowel.jsonl")
+    lines = (work / "trowel.jsonl").read_text().splitlines()
+    conv_s, conv_mb = measure([tshark, "-r", str(capture), "-q", "-z", "conv,tcp"])
+    exp_s, exp_mb = measure([tshark, "-r", str(capture), "-q", "--export-objects", f"http,{tshark_objs}"])
+    ours_objects = sum(1 for line in lines if '"kind":"http_object"' in line)
+    ours_flows = sum(1 for line in lines if '"kind":"flow"' in line)
+    tshark_files = sum(1 for _ in tshark_objs.iterdir())
+
+    def rate(seconds: float) -> str:
+        return f"{packets / seconds:,.0f} packets/s"
+
+    print(f"capture: {size_mb:.0f} MB, {packets} frames")
+    print(f"trowel net analyze (flows + objects + TLS + imo): {ours_s:7.1f} s  {rate(ours_s):>22}  "
+          f"peak {ours_mb:6.0f} MB  ({ours_flows} flows, {ours_objects} objects)")
+    print(f"tshark -z conv,tcp:                              {conv_s:7.1f} s  {rate(conv_s):>22}  peak {conv_mb:6.0f} MB")
+    print(f"tshark --export-objects http:                    {exp_s:7.1f} s  {rate(exp_s):>22}  peak {exp_mb:6.0f} MB  "
+          f"({tshark_files} files)")
+    both = conv_s + exp_s
+    print(f"target: at least as fast as tshark for the same output (conv + export = {both:.1f} s): "
+          f"{'met' if ours_s <= both else 'NOT met'} ({both / ours_s:.2f}x); "
+          f"vs export alone: {'met' if ours_s <= exp_s else 'NOT met'} ({exp_s / ours_s:.2f}x)")
+    print(f"target: peak memory under {TARGET_MB:.0f} MB: {'met' if ours_mb < TARGET_MB else 'NOT met'} "
+          f"({ours_mb:.0f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
