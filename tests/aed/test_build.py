@@ -1,0 +1,95 @@
+"""`aed build`: local process pool (--jobs 2), Dask LocalCluster, failures recorded, AED contents."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from distributed import LocalCluster
+
+from tests.aed.conftest import APKS
+from trowel.aed.build import BuildSummary, collect_apks
+from trowel.aed.db import AedDatabase, AedError
+from trowel.cli.main import main
+
+
+def _table(db: Path) -> list[tuple[str, str, str, str]]:
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT package, path, kind, types FROM predictions ORDER BY package, path").fetchall()
+    con.close()
+    return rows
+
+
+def test_jobs_2_build_counts_and_failure(built_aed: tuple[Path, BuildSummary]) -> None:
+    db, summary = built_aed
+    assert (summary.apps, summary.ok, summary.failed, summary.timeout, summary.memory) == (19, 18, 1, 0, 0)
+    assert summary.predictions == 26
+    with AedDatabase(db, create=False) as aed:
+        rows = {r.apk.rsplit("/", 1)[-1]: r for r in aed.apps()}
+        assert rows["truncated.apk"].status == "failed"
+        assert rows["truncated.apk"].error is not None and "not an APK" in rows["truncated.apk"].error
+        assert rows["gps.apk"].status == "ok" and rows["gps.apk"].predictions == 3
+        assert rows["gps.apk"].peak_rss is not None and rows["gps.apk"].peak_rss > 0
+        assert len(aed.packages()) == 18
+        gps = aed.predictions("com.trowel.gps")
+        assert [(p.path, p.types) for p in gps] == [
+            ("/data/data/<pkg>/databases/tracks.db", ["location", "time"]),
+            ("/data/data/<pkg>/files/track.log", ["location", "time"]),
+            ("/data/data/<pkg>/shared_prefs/gps_prefs.xml", ["location", "time"]),
+        ]
+        assert gps[0].columns == {"latitude": ["location"], "recorded_at": ["time"]}
+
+
+def test_rebuilding_replaces_rows_of_the_same_apk(tmp_path: Path) -> None:
+    db = tmp_path / "aed.sqlite"
+    for _ in range(2):
+        assert main(["-q", "aed", "build", str(APKS / "im.apk"), "--db", str(db), "--jobs", "1"]) == 0
+    assert _table(db) == [("com.trowel.im", "/data/data/<pkg>/databases/chat.db", "database", '["text_input", "time"]')]
+
+
+def test_cli_json_lines_and_corrupt_warning(tmp_path: Path, corrupt_dir: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "aed.sqlite"
+    args = ["aed", "build", str(APKS / "thread.apk"), str(APKS / "neg_bundle.apk"), str(corrupt_dir),
+            "--db", str(db), "--jobs", "2", "--json"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    lines = sorted((json.loads(x) for x in captured.out.splitlines()), key=lambda d: Path(d["apk"]).name)
+    assert [(Path(d["apk"]).name, d["status"], d["package"], d["predictions"]) for d in lines] == [
+        ("neg_bundle.apk", "ok", "com.trowel.neg.bundle", 0),
+        ("thread.apk", "ok", "com.trowel.thread", 2),
+        ("truncated.apk", "failed", None, 0),
+    ]
+    assert "trowel: warning: " in captured.err and "truncated.apk: failed" in captured.err
+
+
+def test_dask_local_cluster_gives_the_same_aed(tmp_path: Path, built_aed: tuple[Path, BuildSummary],
+                                               corrupt_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "dask.sqlite"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        assert main(["aed", "build", str(APKS), str(corrupt_dir), "--db", str(db),
+                     "--scheduler", cluster.scheduler_address]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("apps: 19, ok: 18, failed: 1, timeout: 0, memory: 0, predictions: 26")
+    assert _table(db) == _table(built_aed[0])
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["aed", "build", str(APKS / "im.apk"), "--db", str(tmp_path / "a.sqlite"),
+              "--scheduler", "tcp://127.0.0.1:9", "--time-limit", "5"])
+    assert info.value.code == 2
+
+
+def test_collect_and_bad_inputs(tmp_path: Path) -> None:
+    assert [p.name for p in collect_apks([APKS])][:3] == ["asynctask.apk", "browser.apk", "callback.apk"]
+    assert len(collect_apks([APKS, APKS / "gps.apk"])) == 18
+    with pytest.raises(SystemExit) as info:
+        main(["aed", "build", str(tmp_path / "missing"), "--db", str(tmp_path / "a.sqlite")])
+    assert info.value.code == 2
+    not_aed = tmp_path / "x.sqlite"
+    not_aed.write_bytes(b"garbage" * 200)
+    with pytest.raises(AedError):
+        AedDatabase(not_aed)
