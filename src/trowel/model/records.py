@@ -26,6 +26,17 @@ def record_kind(cls: R) -> R:
     return cls
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type[Record]) -> tuple[str, ...]:
+    """Field names of a record class, computed once per class (to_json runs once per record)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 @dataclass(frozen=True, kw_only=True)
 class Record:
     kind: ClassVar[str] = "record"
@@ -39,13 +50,13 @@ class Record:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind}
-        for f in fields(self):
-            value = getattr(self, f.name)
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
             if value is Absence.NOT_PRESENT:
                 continue
-            if f.name == "raw" and not value:
+            if name == "raw" and not value:
                 continue
-            out[f.name] = to_jsonable(value)
+            out[name] = to_jsonable(value)
         return out
 
     @property

@@ -129,7 +129,12 @@ def json_raw(raw: Any) -> Any:
 
 def to_jsonable(value: Any) -> Any:
     """Convert any record field value to plain JSON types."""
-    if value is None or isinstance(value, str | bool | float):
+    kind = type(value)
+    if kind is str or value is None or kind is bool or kind is float:  # the common cases, checked cheaply first
+        return value
+    if kind is int:
+        return value if -JSON_SAFE_INT < value < JSON_SAFE_INT else str(value)
+    if isinstance(value, str | bool | float):
         return value
     if isinstance(value, int):
         return json_raw(value)

@@ -11,11 +11,12 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from trowel.model import TimeValue, datetime_to_ns
-from trowel.timestamps import stamp
+from trowel.model import TimeValue, datetime_to_ns, ns_to_datetime
+from trowel.timestamps import decode, stamp
 
 APP_EPOCH_NS = datetime_to_ns(datetime(2009, 1, 1, tzinfo=UTC))  # imo for Android did not exist earlier
 UNIX_UNITS = ("unix_s", "unix_ms", "unix_us", "unix_ns")
+YEAR_NS = 365 * 86_400 * 10**9
 _MISSED = re.compile(r"\bmissed\b.*\bcall\b", re.IGNORECASE)
 
 
@@ -141,24 +142,29 @@ def ns_time(raw: Any) -> TimeValue:
 def plausible_time(raw: Any, now: int) -> tuple[TimeValue | None, str]:
     """Choose the Unix unit (s, ms, µs, ns) of an undocumented timestamp by plausibility.
 
-    The only unit that puts the value between 2009-01-01 (before imo for Android) and one year after the
-    examination is chosen; the reason is returned for the record. None when no unit (or several) fits.
+    ``trowel.timestamps.decode`` ranks every reading inside [2009-01-01 (before imo for Android), one year
+    after the examination]; imo is a Java app, so only the Unix units are candidates. The unit is kept when
+    exactly one fits, and the reason (digit count, window, score) is returned for the record's note.
+    None when no unit (or more than one) fits.
     """
     value = as_int(raw)
     if value is None:
         return None, "not an integer"
-    fits = []
-    for unit in UNIX_UNITS:
-        decoded = stamp(value, unit)
-        if decoded.unix_ns is not None and APP_EPOCH_NS <= decoded.unix_ns <= now + 365 * 86_400 * 10**9:
-            fits.append(decoded)
     digits = len(str(abs(value)))
-    if len(fits) == 1:
-        return fits[0], (f"{fits[0].format}: {digits} digits; the only Unix unit giving a date between 2009-01-01 "
-                         "and one year after the examination")
+    window = "a date between 2009-01-01 and one year after the examination"
+    readings = decode(value, after=ns_to_datetime(APP_EPOCH_NS), before=ns_to_datetime(now + YEAR_NS))
+    fits: list[tuple[str, float]] = []
+    for reading in readings:
+        names = [n for n in (reading.format, *reading.also) if n in UNIX_UNITS]
+        if names and names[0] not in {name for name, _ in fits}:
+            fits.append((names[0], reading.score))
     if not fits:
-        return None, f"{digits} digits: no Unix unit gives a date between 2009-01-01 and one year after the examination"
-    return None, f"ambiguous: {', '.join(f.format for f in fits)} all give plausible dates"
+        return None, f"{digits} digits: no Unix unit gives {window}"
+    if len(fits) > 1:
+        return None, f"ambiguous: {', '.join(name for name, _ in fits)} all give {window}"
+    name, score = fits[0]
+    return stamp(value, name), (f"{name}: {digits} digits; the only Unix unit giving {window} "
+                                f"(trowel.timestamps.decode score {score:.2f})")
 
 
 def phone_key(phone: Any) -> str | None:
