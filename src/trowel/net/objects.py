@@ -30,10 +30,12 @@ def save_media(media_dir: Path | None, data: bytes) -> tuple[str, str | None]:
         return digest, None
     media_dir.mkdir(parents=True, exist_ok=True)
     target = media_dir / digest
-    if not target.exists():
-        tmp = target.with_name(digest + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+    try:
+        with open(target, "xb") as stream:  # exclusive: identical objects are written once
+            stream.write(data)
+    except FileExistsError:
+        if target.stat().st_size != len(data):  # a copy cut short by an earlier interrupted run
+            target.write_bytes(data)
     return digest, f"{media_dir.name}/{digest}"
 
 

@@ -9,7 +9,7 @@ from trowel.net.flows import FlowState
 from trowel.net.http import HttpExchange
 from trowel.net.objects import is_zip, save_media, sticker_frames, sticker_id, zip_members
 from trowel.net.records import HttpObject, Sticker, TlsSession
-from trowel.net.tls import CIPHER_SUITES, EXT_EMS, EXT_ETM, describe_certificate, ja3, ja3s, ja4
+from trowel.net.tls import CIPHER_SUITES, EXT_EMS, EXT_ETM, client_fingerprints, describe_certificate, ja3s
 from trowel.net.tlsstream import TlsConnection
 
 if TYPE_CHECKING:
@@ -87,8 +87,7 @@ def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection) 
     client_ip, client_port, server_ip, server_port = _endpoints(flow, client_dir)
     fields: dict[str, object] = {}
     if ch is not None:
-        ja3_text, ja3_hash = ja3(ch)
-        ja4_hash, ja4_raw = ja4(ch)
+        ja3_text, ja3_hash, ja4_hash, ja4_raw = client_fingerprints(ch.raw)
         fields.update(sni=ch.sni, alpn=ch.alpn, client_version=ch.legacy_version,
                       client_supported_versions=ch.supported_versions, cipher_suites=ch.ciphers, ja3=ja3_hash,
                       ja3_string=ja3_text, ja4=ja4_hash, ja4_raw=ja4_raw)

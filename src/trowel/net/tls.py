@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from trowel.model import TimeValue, datetime_to_ns, iso_utc
@@ -111,12 +112,15 @@ def _extensions(cur: _Cursor) -> list[tuple[int, bytes]]:
 
 @dataclass
 class ClientHello:
+    """A parsed ClientHello; ``raw`` is the message body it was read from."""
+
     legacy_version: int
     random: bytes
     session_id: bytes
     ciphers: list[int]
     compression: bytes
     extensions: list[tuple[int, bytes]] = field(default_factory=list)
+    raw: bytes = b""
 
     def ext(self, etype: int) -> bytes | None:
         return next((body for t, body in self.extensions if t == etype), None)
@@ -202,7 +206,7 @@ def parse_client_hello(body: bytes) -> ClientHello:
     session = cur.vec(1)
     ciphers = _u16_list(cur.vec(2))
     compression = cur.vec(1)
-    return ClientHello(version, random, session, ciphers, compression, _extensions(cur))
+    return ClientHello(version, random, session, ciphers, compression, _extensions(cur), body)
 
 
 def parse_server_hello(body: bytes) -> ServerHello:
@@ -290,6 +294,15 @@ def ja4(hello: ClientHello) -> tuple[str, str]:
     sigs = [s for s in hello.signature_algorithms if not is_grease(s)]
     return ja4_from_parts(JA4_VERSIONS.get(top, "00"), hello.sni is not None, ciphers, exts,
                           alpn[0] if alpn else None, sigs)
+
+
+@lru_cache(maxsize=4096)
+def client_fingerprints(body: bytes) -> tuple[str, str, str, str]:
+    """(JA3 string, JA3, JA4, JA4_r) of a ClientHello body; cached because apps repeat their hellos."""
+    hello = parse_client_hello(body)
+    ja3_text, ja3_hash = ja3(hello)
+    ja4_hash, ja4_raw = ja4(hello)
+    return ja3_text, ja3_hash, ja4_hash, ja4_raw
 
 
 # --- certificates ----------------------------------------------------------------------------------
