@@ -179,6 +179,8 @@ def test_findings(imo_truth: GroundTruth, imo_records: Records) -> None:
     assert order["related"] == ["com.imo.android.imoim/u0/messages#17", "com.imo.android.imoim/u0/messages#16"]
     phone = one(imo_records, kind="finding", finding="login_phone_differs")
     assert "+4915112345678" in phone["message"] and "+4915112345679" in phone["message"]
+    early = one(imo_records, kind="finding", finding="time_before_app")
+    assert early["time"]["utc"] == "2005-01-01T00:00:00.000000Z" and early["user"] == 10
     survive = one(imo_records, kind="finding", finding="call_timestamps_survive_account_deletion")
     assert survive["related"] == ["com.imo.android.imous/u0/call_timestamps#1",
                                   "com.imo.android.imous/u0/call_timestamps#2"]
