@@ -74,12 +74,43 @@ class Format:
         return self._range()[1]
 
     def _range(self) -> tuple[int, int]:
+        """The representable range: the reference's dates, narrowed to what the raw field can hold
+        (e.g. a uint32 of seconds ends at 06:28:15 on its last day). Computed once, on first use."""
         cached: tuple[tuple[str, str], int, int] | None = self.__dict__.get("_range_cache")
         if cached is None or cached[0] != self.range_text:
-            cached = (self.range_text, max(MIN_NS, date_ns(self.range_text[0])),
-                      min(MAX_NS, date_ns(self.range_text[1], end=True)))
+            lo = max(MIN_NS, date_ns(self.range_text[0]))
+            hi = min(MAX_NS, date_ns(self.range_text[1], end=True))
+            self.__dict__["_range_cache"] = (self.range_text, lo, hi)
+            if not self.decode_only:
+                lo, hi = self._edge(lo, hi, upper=False), self._edge(lo, hi, upper=True)
+            cached = (self.range_text, lo, hi)
             self.__dict__["_range_cache"] = cached
         return cached[1], cached[2]
+
+    def _encodes(self, unix_ns: int) -> bool:
+        try:
+            self.encode_raw(unix_ns)
+        except (TimestampError, ValueError, OverflowError, struct.error):
+            return False
+        return True
+
+    def _edge(self, lo: int, hi: int, upper: bool) -> int:
+        """The last (or first) instant near the table's end (start) date that the raw field can hold."""
+        edge = hi if upper else lo
+        if self._encodes(edge):
+            return edge
+        window = 3 * 86_400_000_000_000
+        inner = max(lo, hi - window) if upper else min(hi, lo + window)
+        if not self._encodes(inner):
+            return edge
+        good, bad = inner, edge
+        while abs(bad - good) > 1:
+            mid = (good + bad) // 2
+            if self._encodes(mid):
+                good = mid
+            else:
+                bad = mid
+        return good
 
     def range_label(self) -> str:
         return f"{self.range_text[0]} .. {self.range_text[1]}"

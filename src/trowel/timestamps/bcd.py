@@ -41,6 +41,7 @@ class BcdFormat(Format):
     width = 6
     byteorder = "big"
     clock = Clock.LOCAL
+    resolution_ns = A.NS
 
     def __init__(self, name: str, display: str, swapped: bool, century_pivot: int | None, encoding: str,
                  range_text: tuple[str, str], aliases: tuple[str, ...] = ()) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from trowel.timestamps import bcd, bitfields, decimals, floats, idtext, linear, structs, tokens
+import importlib
+from types import ModuleType
+
 from trowel.timestamps.base import Format
 from trowel.timestamps.registry import REGISTRY, Registry
 
-MODULES = (linear, decimals, floats, bitfields, structs, bcd, idtext, tokens)
+# Registration order is listing order (and the tie-break in rankings): the common linear formats first.
+MODULE_NAMES = ("linear", "decimals", "floats", "bitfields", "structs", "bcd", "idtext", "tokens")
+MODULES: tuple[ModuleType, ...] = tuple(importlib.import_module(f"trowel.timestamps.{n}") for n in MODULE_NAMES)
 
 
 def registry() -> Registry:

@@ -143,6 +143,12 @@ def _xid_extract(text: str) -> int:
     return (from_base(text, BASE32_HEX) >> 4) >> 64
 
 
+def _u32(count: int) -> int:
+    if not 0 <= count < 1 << 32:
+        raise OutOfRange("outside the 32-bit time field")
+    return count
+
+
 def _ksuid_extract(text: str) -> int:
     value = from_base(text, BASE62)
     if value >= 1 << 160:
@@ -160,7 +166,7 @@ FORMATS = [register(f) for f in (
              lambda t: from_base(t[:10].upper(), CROCKFORD), lambda c: to_base(c, CROCKFORD, 10) + "0" * 16,
              0, MS, "26 chars Crockford base32: first 10 chars = 48-bit ms since 1970", UNIX),
     IdFormat("ksuid", "KSUID Alpha-numeric", r"[0-9A-Za-z]{27}", _ksuid_extract,
-             lambda c: to_base(c << 128, BASE62, 27), 1_400_000_000 * S, S,
+             lambda c: to_base(_u32(c) << 128, BASE62, 27), 1_400_000_000 * S, S,
              "27-char base62 -> 20 bytes; first 4 bytes BE seconds + 1400000000", ("2014-05-13", "2150-06-19"),
              ("ksalnum", "ksuid_alnum")),
     IdFormat("xid", "xid time", r"[0-9a-v]{20}", _xid_extract,
