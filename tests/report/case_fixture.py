@@ -8,8 +8,10 @@ a file inventory, evidence items with hashes before/after, an action log and med
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import struct
+import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -83,6 +85,13 @@ def build_case(root: Path, payload: str = "", messages: int = 6) -> dict[str, An
     (root / "media" / sticker_sha).write_bytes(sticker_png)
     (root / "media" / photo_sha).write_bytes(photo_png)
     photo_path = f"data/media/0/imo/photo{p}.png"
+    pack = io.BytesIO()
+    with zipfile.ZipFile(pack, "w") as zf:
+        zf.writestr("1.png", png_bytes(11))
+        zf.writestr("2.png", png_bytes(12))
+        zf.writestr("meta.json", b"{}")
+    pack_sha = hashlib.sha256(pack.getvalue()).hexdigest()
+    (root / "media" / pack_sha).write_bytes(pack.getvalue())
     entries = [
         (Entry(DB, EntryKind.FILE, 8192, mtime=(BASE_MS + 500_000) * 1_000_000, atime=None,
                ctime=(BASE_MS + 500_001) * 1_000_000, inode=12), "c" * 64),
@@ -120,12 +129,15 @@ def build_case(root: Path, payload: str = "", messages: int = 6) -> dict[str, An
                 time=t(1200), **common),
         MediaFile(source=Provenance(evidence="E1", path=photo_path), sha256=photo_sha, size=len(photo_png),
                   mime="image/png", referenced_by=["messages"], **common),
+        MediaFile(source=Provenance(evidence="E1", path=f"data/data/{IMO}/files/stickers/pack{p}.zip"),
+                  sha256=pack_sha, size=len(pack.getvalue()), mime="application/zip",
+                  referenced_by=[f"{IMO}/u0/messages#3"], **common),
         Call(source=Provenance(evidence="E1", path=DB, table="calls", rowid=1), peer="uid-alice",
              peer_name=f"Alice{p}", direction="outgoing", call_type="video", duration_s=61.0,
              call_state="answered", time=t(2000), **common),
         Call(source=Provenance(evidence="E1", path=DB, table="calls", rowid=2), peer="uid-alice", direction="incoming",
              call_type="audio", duration_s=0.0, call_state="missed", time=t(2100), **common),
-        Story(source=Provenance(evidence="E1", path=DB, table="stories", rowid=1), author="uid-alice",
+        Story(source=Provenance(evidence="E1", path=DB, table="stories", rowid=1), state=State.ORPHANED, author="uid-alice",
               object_id="obj1", text=f"story text{p}", time=t(3000), **common),
         AppEvent(source=Provenance(evidence="E1", path=f"data/data/{IMO}/shared_prefs/imo.xml"), event="install",
                  meaning=f"first install{p}", time=t(-5000), **common),
@@ -153,8 +165,12 @@ def build_case(root: Path, payload: str = "", messages: int = 6) -> dict[str, An
                     "source": {"evidence": "E1", "path": "base.apk"}, "confidence": 1.0,
                     "path_pattern": f"/data/data/{IMO}/databases/imofriends.db", "evidence_types": ["text_input", "time"],
                     "matched_files": [DB]})
+    add_raw(store, {"kind": "evidence_file", "state": "live", "package": IMO, "user": 0,
+                    "source": {"evidence": "E1", "path": DB}, "confidence": 1.0, "path": DB,
+                    "pattern": "/data/data/<pkg>/databases/imofriends.db", "types": ["text_input", "time"]})
     store.log_action("end", None, {"ok": True})
     kinds = store.kinds()
     store.close()
     return {"kinds": kinds, "messages": messages + 3, "photo_sha": photo_sha, "sticker_sha": sticker_sha,
-            "files": len(entries)}
+            "files": len(entries),
+            "frames": [hashlib.sha256(png_bytes(n)).hexdigest() for n in (11, 12)]}

@@ -68,7 +68,12 @@ def test_chat_thread_and_follow_message_to_source(browser: Browser, built_case: 
     assert deleted.count() == 1
     assert deleted.locator(".badge").inner_text() == "deleted · freeblock"
     assert "deleted secret" in deleted.locator(".text").inner_text()
-    photo = w.page.locator("li.msg img")
+    pack = w.page.locator("li.msg", has_text="hello 2").locator("img")
+    assert pack.count() == 2  # the sticker pack named by this message shows its two images
+    assert [pack.nth(i).get_attribute("src") for i in range(2)] == [f"../media/{s}" for s in facts["frames"]]
+    assert all(pack.nth(i).evaluate("img => img.naturalWidth") == 1 for i in range(2))
+    assert w.page.locator("li.msg img").count() == 3
+    photo = w.page.locator("li.msg", has_text="photo").locator("img")
     assert photo.count() == 1
     assert photo.evaluate("img => img.complete && img.naturalWidth") == 1
     assert photo.get_attribute("src") == f"../media/{facts['photo_sha']}"
@@ -164,6 +169,9 @@ def test_network_and_evidence_map(browser: Browser, built_case: Case) -> None:
     w.shot("report-network")
     p.goto(url(root, "evidence-map.html"))
     assert p.locator("section.emap").count() == 1
-    assert p.locator("section.emap .badge").all_inner_texts() == ["text_input", "time"]
+    assert p.locator("section.emap h2").inner_text() == "com.imo.android.imoim"
+    assert p.locator("section.emap > p .badge").all_inner_texts() == ["text_input", "time"]
+    assert p.locator("section.emap table[data-kind='evidence_prediction'] tbody tr").count() == 1
+    assert p.locator("section.emap table[data-kind='evidence_file'] tbody tr").count() == 1
     assert DB in p.locator("section.emap").inner_text()
     _clean(w)

@@ -6,7 +6,9 @@ the evidence items with their hashes before and after, the action log and the ca
 
 from __future__ import annotations
 
+import hashlib
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,8 @@ from typing import Any
 from trowel.case.store import CaseStore
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+FRAME_LIMIT = 16 << 20  # bytes of one image inside a sticker archive
+FRAMES_PER_ARCHIVE = 64
 # Magic numbers of the media types the report may show inline; anything else is never embedded or linked.
 _MAGIC: list[tuple[bytes, int, str]] = [
     (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
@@ -26,6 +30,8 @@ _MAGIC: list[tuple[bytes, int, str]] = [
     (b"OggS", 0, "audio/ogg"),
     (b"ID3", 0, "audio/mpeg"),
     (b"#!AMR", 0, "audio/amr"),
+    (b"\xff\xf1", 0, "audio/aac"),
+    (b"\xff\xf9", 0, "audio/aac"),
 ]
 
 
@@ -56,6 +62,7 @@ class CaseData:
     root: Path
     store: CaseStore
     _media: dict[str, str | None] = field(default_factory=dict)
+    _frames: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, root: Path) -> CaseData:
@@ -98,6 +105,39 @@ class CaseData:
             path = self.root / "media" / sha256
             self._media[sha256] = sniff_media(path) if path.is_file() else None
         return self._media[sha256]
+
+    def archive_frames(self, sha256: str | None) -> list[str]:
+        """The images inside a media copy that is a ZIP archive (imo sticker packs), each written next to it as
+        ``media/<sha256 of the image>``; their SHA-256 names, in archive order. Bounded: at most 64 members of at
+        most 16 MiB each; anything that is not a ZIP, or not an image, gives nothing."""
+        if not sha256 or not SHA256_RE.match(sha256):
+            return []
+        if sha256 in self._frames:
+            return self._frames[sha256]
+        frames: list[str] = []
+        path = self.root / "media" / sha256
+        try:
+            with open(path, "rb") as stream:
+                is_zip = stream.read(4) == b"PK\x03\x04"
+            if is_zip:
+                with zipfile.ZipFile(path) as archive:
+                    for info in archive.infolist()[:FRAMES_PER_ARCHIVE]:
+                        if info.is_dir() or info.file_size > FRAME_LIMIT:
+                            continue
+                        with archive.open(info) as member:
+                            data = member.read(FRAME_LIMIT + 1)
+                        if len(data) > FRAME_LIMIT or not any(data.startswith(m) for m in (b"\x89PNG", b"GIF8")) \
+                                and not (data.startswith(b"RIFF") and data[8:12] == b"WEBP"):
+                            continue
+                        digest = hashlib.sha256(data).hexdigest()
+                        target = self.root / "media" / digest
+                        if not target.exists():
+                            target.write_bytes(data)
+                        frames.append(digest)
+        except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError):
+            frames = []
+        self._frames[sha256] = frames
+        return frames
 
     def close(self) -> None:
         self.store.close()

@@ -41,10 +41,11 @@ CONTEXT = {
     "types": "https://ontology.unifiedcyberontology.org/uco/types/",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
-NETWORK_SRC = ("src_ip", "src", "source_ip", "local_ip", "client_ip")
-NETWORK_DST = ("dst_ip", "dst", "destination_ip", "remote_ip", "peer_ip", "server_ip")
-NETWORK_SPORT = ("src_port", "sport", "source_port", "local_port", "client_port")
-NETWORK_DPORT = ("dst_port", "dport", "destination_port", "remote_port", "peer_port", "server_port")
+NETWORK_SRC = ("src_ip", "src", "source_ip", "local_ip", "client_ip", "a_ip")
+NETWORK_DST = ("dst_ip", "dst", "destination_ip", "remote_ip", "peer_ip", "server_ip", "relay_ip", "b_ip")
+NETWORK_SPORT = ("src_port", "sport", "source_port", "local_port", "client_port", "a_port")
+NETWORK_DPORT = ("dst_port", "dport", "destination_port", "remote_port", "peer_port", "server_port", "relay_port",
+                 "b_port")
 NETWORK_START = ("start", "first", "time", "start_time", "first_seen")
 NETWORK_END = ("end", "last", "end_time", "last_seen")
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader
 
 from trowel.model.values import TimeValue, iso_utc
 from trowel.report.casedata import SHA256_RE, CaseData, is_time
@@ -33,6 +33,7 @@ NETWORK_KINDS = {"flow": "Flows", "imo_session": "imo sessions", "call_session":
                  "tls_session": "TLS sessions", "http_object": "HTTP objects", "sticker": "Stickers"}
 APP_KINDS = {"account": "accounts", "call": "calls", "contact": "contacts", "story": "stories", "app_event": "events"}
 TABLE_LIMIT = 5000
+CELL_LIMIT = 300
 WARNING_LIMIT = 1000
 CHUNK = 2000
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
@@ -62,11 +63,13 @@ def _jsontext(value: Any) -> str:
 
 
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=ChainableUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.tests["timevalue"] = is_time
     env.tests["bidi"] = lambda v: isinstance(v, str) and bool(_BIDI.search(v))
+    env.tests["startingwith"] = lambda v, prefix: isinstance(v, str) and v.startswith(prefix)
     env.filters["jsontext"] = _jsontext
+    env.filters["clip"] = lambda v: v if len(v) <= CELL_LIMIT else v[:CELL_LIMIT] + f"… ({len(v)} characters; all in the record view)"
     env.filters["source_label"] = source_label
     env.filters["columns"] = _columns
     env.filters["export_name"] = export_name
@@ -147,10 +150,13 @@ class MediaIndex:
     def __init__(self, case: CaseData) -> None:
         self.case = case
         self.by_key: dict[str, str] = {}
+        self.by_ref: dict[str, list[str]] = defaultdict(list)
         for m in case.records("media"):
             sha = m.get("sha256")
             if not isinstance(sha, str) or not SHA256_RE.match(sha):
                 continue
+            for ref in m.get("referenced_by") or []:
+                self.by_ref[str(ref)].append(sha)
             for key in (m.get("media_path"), (m.get("source") or {}).get("path")):
                 if isinstance(key, str) and key:
                     self.by_key.setdefault(key.lstrip("/"), sha)
@@ -165,6 +171,35 @@ class MediaIndex:
         why = "" if mime else ("no copy in the case's media folder" if sha is None or not
                                (self.case.root / "media" / sha).is_file() else "not an image, audio or video file")
         return {"label": text, "sha256": sha, "mime": mime, "why": why}
+
+    def attachments(self, r: dict[str, Any]) -> list[dict[str, Any]]:
+        """What a message, story or sticker shows: its attachments, the media records that name it
+        (``<package>/u<user>/<table>#<rowid>``) and a sticker's own file and members, each copy once."""
+        labels: list[Any] = list(r.get("attachments") or [])
+        src = r.get("source") or {}
+        if src.get("table") is not None and src.get("rowid") is not None:
+            labels += self.by_ref.get(f"{r.get('package')}/u{r.get('user')}/{src['table']}#{src['rowid']}", [])
+        if r.get("kind") == "sticker":
+            labels += [r.get("sha256")] + [m.get("sha256") for m in r.get("members") or [] if isinstance(m, dict)]
+        out: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for label in labels:
+            if label is None:
+                continue
+            item = self.resolve(label)
+            if item["sha256"] and item["sha256"] in seen:
+                continue
+            if item["sha256"]:
+                seen.add(item["sha256"])
+            frames = self.case.archive_frames(item["sha256"]) if item["mime"] is None else []
+            if frames:  # a sticker pack: show its images
+                for frame in frames:
+                    if frame not in seen:
+                        seen.add(frame)
+                        out.append({**self.resolve(frame), "label": f"{item['label']} (frame)"})
+                continue
+            out.append(item)
+        return out
 
 
 class ReportBuilder:
@@ -202,15 +237,12 @@ class ReportBuilder:
     def _place(self, r: dict[str, Any]) -> None:
         kind = str(r.get("kind"))
         if kind in ("message", "story", "sticker"):
-            r = {**r}  # the stored form (written to the record data files) stays as it is
-            r["resolved"] = [self.media.resolve(a) for a in r.get("attachments") or []]
-            if kind == "sticker" and r.get("sha256"):
-                r["resolved"] = [self.media.resolve(r["sha256"])]
+            r = {**r, "resolved": self.media.attachments(r)}  # the stored form (in the data files) stays as is
         if kind == "warning":
             if len(self.warnings) < WARNING_LIMIT:
                 self.warnings.append(r)
-        elif kind == "evidence_prediction":
-            self.predictions[str(r.get("app") or r.get("package") or "(unknown app)")].append(r)
+        elif kind in ("evidence_prediction", "evidence_file"):
+            self.predictions[str(r.get("package") or r.get("app") or "(unknown app)")].append(r)
         elif kind in NETWORK_KINDS:
             self.network_total[kind] += 1
             if len(self.network[kind]) < TABLE_LIMIT:
@@ -304,28 +336,34 @@ class ReportBuilder:
         self.apps = {a.name: a for a in sorted(self.apps.values(), key=lambda a: a.name)}
 
     def _emap(self) -> list[dict[str, Any]]:
+        """Per app (package): the files its APK analysis predicts (evidence_prediction), the device files the
+        AED matched (evidence_file), the evidence types, and the inventory's files of that package."""
         apps = []
+        db = self.case.store.db
         for name, rows in sorted(self.predictions.items()):
+            predicted = [r for r in rows if r.get("kind") == "evidence_prediction"]
+            matched = [r for r in rows if r.get("kind") == "evidence_file"]
             types: set[str] = set()
-            packages = {str(r["package"]) for r in rows if r.get("package")}
             for r in rows:
-                value = r.get("evidence_types")
-                if isinstance(value, list):
-                    types.update(str(v) for v in value)
-                elif isinstance(value, dict):
-                    for inner in value.values():
-                        types.update(str(v) for v in inner) if isinstance(inner, list) else types.add(str(inner))
-                elif isinstance(value, str):
-                    types.add(value)
+                for key in ("types", "evidence_types"):
+                    value = r.get(key)
+                    if isinstance(value, list):
+                        types.update(str(v) for v in value)
+                    elif isinstance(value, dict):
+                        for inner in value.values():
+                            types.update(str(v) for v in (inner if isinstance(inner, list) else [inner]))
+                    elif isinstance(value, str):
+                        types.add(value)
+            packages = sorted({str(r["package"]) for r in rows if r.get("package")})
             marks = ",".join("?" * len(packages))
-            db = self.case.store.db
-            found_total = db.execute(f"SELECT count(*) FROM files WHERE package IN ({marks})",
-                                     sorted(packages)).fetchone()[0] if packages else 0
-            cur = db.execute(f"SELECT evidence, path, size, sha256, deleted FROM files WHERE package IN ({marks})"
-                             " ORDER BY path LIMIT 2000", sorted(packages)) if packages else None
-            found = [dict(zip(("evidence", "path", "size", "sha256", "deleted"), row, strict=True))
-                     for row in cur] if cur is not None else []
-            apps.append({"name": name, "types": sorted(types), "predictions": rows[:TABLE_LIMIT], "total": len(rows),
+            found_total, found = 0, []
+            if packages:
+                found_total = db.execute(f"SELECT count(*) FROM files WHERE package IN ({marks})", packages).fetchone()[0]
+                cur = db.execute(f"SELECT evidence, path, size, sha256, deleted FROM files WHERE package IN ({marks})"
+                                 " AND entry_kind = 'file' ORDER BY path LIMIT 2000", packages)
+                found = [dict(zip(("evidence", "path", "size", "sha256", "deleted"), row, strict=True)) for row in cur]
+            apps.append({"name": name, "types": sorted(types), "predictions": predicted[:TABLE_LIMIT],
+                         "total": len(predicted), "matched": matched[:TABLE_LIMIT], "matched_total": len(matched),
                          "found": found, "found_total": found_total})
         return apps
 

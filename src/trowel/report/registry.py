@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trowel.errors import TrowelError
 from trowel.report.casedata import CaseData
 
 # Modules that register writers (imported by load_writers); a new output adds its module here.
@@ -61,13 +60,15 @@ class WriteResult:
 
 
 def write_all(case: CaseData, on_done: Callable[[str], None] | None = None) -> WriteResult:
-    """Run every registered writer over the case; a writer's TrowelError or OSError is kept, not raised."""
+    """Run every registered writer over the case. One broad catch per writer call: whatever one writer
+    raises is kept as that writer's failure (one line) and every other output is still written."""
     result = WriteResult()
     for writer in load_writers():
         try:
             result.outputs[writer.name] = writer.write(case)
-        except (TrowelError, OSError) as exc:
-            result.failures[writer.name] = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # noqa: BLE001 - one failing output must never stop the others
+            reason = str(exc).splitlines()[0] if str(exc) else ""
+            result.failures[writer.name] = f"{type(exc).__name__}: {reason}"
         if on_done is not None:
             on_done(writer.name)
     return result
