@@ -93,3 +93,24 @@ def test_collect_and_bad_inputs(tmp_path: Path) -> None:
     not_aed.write_bytes(b"garbage" * 200)
     with pytest.raises(AedError):
         AedDatabase(not_aed)
+
+
+
+def test_hard_time_limit_kills_the_worker_and_starts_a_new_one() -> None:
+    """With no time at all, the parent kills each worker (still importing) and records the app."""
+    from trowel.aed.build import BuildOptions, run_local
+
+    results: list = []
+    run_local([str(APKS / "callback.apk"), str(APKS / "im.apk")], BuildOptions(jobs=1, time_limit=0.0, grace=0.0),
+              results.append)
+    assert [(Path(r.apk).name, r.status) for r in results] == [("callback.apk", "timeout"), ("im.apk", "timeout")]
+    assert all(r.error.startswith("killed after ") and r.error.endswith("(limit 0 s)") for r in results)
+
+
+def test_hard_memory_limit_kills_the_worker() -> None:
+    from trowel.aed.build import BuildOptions, run_local
+
+    results: list = []
+    run_local([str(APKS / "callback.apk")], BuildOptions(jobs=1, memory_limit=8 << 20), results.append)
+    assert [(r.status, r.error.split(" at ")[0]) for r in results] == [("memory", "killed")]
+    assert results[0].error.endswith("(limit 8 MiB)")

@@ -37,6 +37,7 @@ class BuildOptions:
     time_limit: float = DEFAULT_TIME_LIMIT
     memory_limit: int = DEFAULT_MEMORY_LIMIT
     scheduler: str | None = None
+    grace: float = GRACE_SECONDS  # how long past the time limit before a local worker is killed
 
 
 @dataclass
@@ -94,10 +95,10 @@ def _peak_rss() -> int | None:
 
 
 def failed_result(path: str, status: str, error: str, seconds: float = 0.0) -> AppAnalysis:
-    try:
-        sha = sha256_of(Path(path))
-    except OSError:
-        sha = f"unreadable:{path}"
+    sha = f"unreadable:{path}"
+    if Path(path).is_file():  # never block on a FIFO or a device
+        with contextlib.suppress(OSError):
+            sha = sha256_of(Path(path))
     return AppAnalysis(apk=path, sha256=sha, status=status, error=error, seconds=round(seconds, 3))
 
 
@@ -212,7 +213,7 @@ def run_local(paths: list[str], options: BuildOptions, on_result: Callable[[AppA
                     continue
                 elapsed = now - slot.started
                 rss = _rss_of(slot.process.pid)
-                if elapsed > options.time_limit + GRACE_SECONDS:
+                if elapsed > options.time_limit + options.grace:
                     path = slot.path
                     slot.kill()
                     on_result(failed_result(path, "timeout", f"killed after {elapsed:.0f} s "

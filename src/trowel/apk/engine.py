@@ -14,7 +14,7 @@ import os
 import time
 from dataclasses import dataclass, field
 
-from trowel.apk.catalog import Catalog, default_catalog
+from trowel.apk.catalog import ApiEntry, Catalog, default_catalog
 from trowel.apk.ir import AppIR, Instr, Method, is_library, parse_method_ref, split_params
 from trowel.apk.tags import EMPTY, Tag, join_all
 from trowel.errors import TrowelError
@@ -81,6 +81,8 @@ class Engine:
         self.stats = Stats()
         self._started = time.monotonic()
         self._class_cache: dict[str, set[str]] = {}
+        self._ref_cache: dict[str, tuple[str, str, str, str]] = {}
+        self._rows_cache: dict[tuple[str, str, str], tuple[list[ApiEntry], ...]] = {}
         self._methods: dict[str, Method] = {m.sig: m for m in self.app.methods()}
         self._by_class_name: dict[tuple[str, str], list[Method]] = {}
         for m in self._methods.values():
@@ -148,6 +150,17 @@ class Engine:
             cached = self.catalog.expand(self.app.supertypes(class_name))
             self._class_cache[class_name] = cached
         return cached
+
+    def catalog_rows(self, cls: str, name: str, params: str) -> tuple[list[ApiEntry], ...]:
+        """(summaries, dynamic path parts, sources, sinks) of a library call, cached per call target."""
+        key = (cls, name, params)
+        rows = self._rows_cache.get(key)
+        if rows is None:
+            classes = self.classes_for(cls)
+            rows = tuple(self.catalog.find(table, classes, name, params)
+                         for table in ("summary", "dynamic_path", "source", "sink"))
+            self._rows_cache[key] = rows
+        return rows
 
     def resolve(self, class_name: str, name: str, params: str, ret: str) -> Method | None:
         """The app method a call on ``class_name`` lands on (walking up app superclasses)."""
@@ -288,7 +301,11 @@ class Engine:
         return constant_field(ref)
 
     def invoke(self, method: Method, index: int, ins: Instr, state: State, stack: tuple[str, ...]) -> Tag:
-        cls, name, params, ret_type = parse_method_ref(ins.ref or "")
+        ref = ins.ref or ""
+        parsed = self._ref_cache.get(ref)
+        if parsed is None:
+            parsed = self._ref_cache[ref] = parse_method_ref(ref)
+        cls, name, params, ret_type = parsed
         static = ins.op.startswith("invoke-static")
         arg_regs = argument_registers(ins.regs, params, static)
         args = tuple(state.get(r, EMPTY) for r in arg_regs)

@@ -68,7 +68,6 @@ class Call:
         self.arg_regs = arg_regs
         self.state = state
         self.stack = stack
-        self.classes = engine.classes_for(cls)
         self.static = static
 
     @property
@@ -105,17 +104,17 @@ def library_call(engine: Engine, caller: Method, index: int, cls: str, name: str
                  static: bool) -> Tag:
     """The tag of the call's return value; updates receiver/argument registers and records sink events."""
     call = Call(engine, caller, index, cls, name, params, args, arg_regs, state, stack, static)
-    catalog = engine.catalog
+    summaries, dynamic_parts, sources, sinks = engine.catalog_rows(cls, name, params)
     ret: Tag | None = None
-    for entry in catalog.find("summary", call.classes, name, params):
+    for entry in summaries:
         handler = OPS.get(entry.value)
         if handler is not None:
             ret = handler(call, entry)
             break
-    for entry in catalog.find("dynamic_path", call.classes, name, params):
+    for entry in dynamic_parts:
         base = ret if ret is not None else call.all_data()
         ret = base.replace(strs=frozenset({entry.value}))
-    for entry in catalog.find("source", call.classes, name, params):
+    for entry in sources:
         origin = f"{entry.api} in {caller.sig}"
         if entry.kind == "return_value":
             base = ret if ret is not None else call.all_data()
@@ -125,7 +124,7 @@ def library_call(engine: Engine, caller: Method, index: int, cls: str, name: str
         elif entry.kind == "method_argument":
             for number in entry.args:
                 call.set_arg(number, call.arg(number).with_ev(entry.value, origin))
-    for entry in catalog.find("sink", call.classes, name, params):
+    for entry in sinks:
         sink(call, entry)
     if ret is None:
         ret = call.receiver().replace(res=frozenset(), objs=frozenset(), cls=frozenset()) if name == "toString" \

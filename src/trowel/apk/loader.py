@@ -35,6 +35,8 @@ def silence_androguard() -> None:
 def load_apk(path: Path) -> AppIR:
     """Parse an APK (or a ``.dex`` file) into the analysis IR; a corrupt file raises :class:`ApkError`."""
     silence_androguard()
+    if not path.is_file():
+        raise ApkError(f"{path}: not a regular file")
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -126,8 +126,8 @@ def analyse_apk(path: Path, limits: Limits | None = None, catalog: Catalog | Non
     """Analyse one APK. Raises :class:`~trowel.errors.ApkError` for a file that is not a readable app and
     :class:`~trowel.apk.engine.AnalysisLimit` when a limit is hit."""
     started = time.monotonic()
-    result = AppAnalysis(apk=str(path), sha256=sha256_of(path))
     app = load_apk(path)
+    result = AppAnalysis(apk=str(path), sha256=sha256_of(path))
     result.package, result.version_code, result.version_name = app.package, app.version_code, app.version_name
     result.classes = len(app.classes)
     result.methods = sum(len(c.methods) for c in app.classes.values())
