@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from trowel.errors import SqliteFormatError
 from trowel.sqlite.overflow import read_chain
-from trowel.sqlite.page import BtreePage, Cell, parse_cell, parse_page
+from trowel.sqlite.page import TABLE_LEAF, BtreePage, Cell, parse_cell, parse_page
 
 MAX_DEPTH = 40
 PageGetter = Callable[[int], bytes | None]
@@ -89,6 +89,9 @@ class TreeWalker:
                 for child in reversed(children):
                     stack.append((child, depth + 1))
                 continue
+            if page.kind == TABLE_LEAF:
+                yield from self._table_leaf(number, data, page, name)
+                continue
             for ptr in page.pointers:
                 try:
                     cell = parse_cell(data, page, ptr)
@@ -96,6 +99,43 @@ class TreeWalker:
                     self.warnings.append(f"{name}: {exc}")
                     continue
                 yield from self._leaf_cell(number, data, page, cell, name)
+
+    def _table_leaf(self, number: int, data: bytes, page: BtreePage, name: str) -> Iterator[LeafCell]:
+        """Cells of a table leaf page; the common short-varint, no-overflow case without function calls."""
+        usable = self.usable
+        max_local = usable - 35
+        low = page.hdr + 8
+        for ptr in page.pointers:
+            if low <= ptr < usable - 12:
+                b = data[ptr]
+                p = ptr + 1
+                plen = b
+                if b >= 0x80:
+                    b = data[p]
+                    p += 1
+                    plen = ((plen & 0x7F) << 7) | (b & 0x7F)
+                    if b >= 0x80:
+                        plen = -1
+                rowid = 0
+                for _ in range(4):
+                    b = data[p]
+                    p += 1
+                    rowid = (rowid << 7) | (b & 0x7F)
+                    if b < 0x80:
+                        break
+                else:
+                    plen = -1
+                if 0 <= plen <= max_local and p + plen <= usable:
+                    payload = data[p:p + plen]
+                    yield LeafCell(number, Cell(ptr, max(p + plen - ptr, 4), rowid, None, plen, payload, None),
+                                   payload, True, ())
+                    continue
+            try:
+                cell = parse_cell(data, page, ptr)
+            except SqliteFormatError as exc:
+                self.warnings.append(f"{name}: {exc}")
+                continue
+            yield from self._leaf_cell(number, data, page, cell, name)
 
     def _leaf_cell(self, number: int, data: bytes, page: BtreePage, cell: Cell, name: str) -> Iterator[LeafCell]:
         if cell.overflow is None:

@@ -112,6 +112,8 @@ class SchemaCarver:
         self.col_aff = [affs[c] for c in order]
         self.col_ipk = [c == ipk for c in order]
         self.profile = profile or Profile.empty(self.n)
+        self.small_ok = [[allowed(a, s, ipk) for s in range(128)] for a, ipk in zip(self.col_aff, self.col_ipk,
+                                                                                  strict=True)]
         # few columns, or numbers only: too little structure to trust a match without strong evidence
         self.weak = self.n <= 2 or all(a in ("INTEGER", "REAL") for a in self.col_aff)
         parts = [rb"\x00" if self.col_ipk[i] else _NUMBER if a in ("INTEGER", "REAL")
@@ -151,9 +153,12 @@ class SchemaCarver:
         return cand
 
     def _serials_ok(self, serials: list[int], first_col: int) -> bool:
-        for i, s in enumerate(serials):
-            c = first_col + i
-            if not allowed(self.col_aff[c], s, self.col_ipk[c]):
+        table = self.small_ok
+        for i, s in enumerate(serials, first_col):
+            if s < 128:
+                if not table[i][s]:
+                    return False
+            elif not allowed(self.col_aff[i], s, self.col_ipk[i]):
                 return False
         return True
 

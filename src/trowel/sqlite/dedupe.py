@@ -15,16 +15,12 @@ from typing import Any
 import numpy as np
 
 
-def _h(value: Any) -> int:
-    return hash((type(value).__name__, value)) if isinstance(value, float) else hash(value)
-
-
 class LiveIndex:
     def __init__(self) -> None:
         self.full: set[int] = set()
         self.values: set[int] = set()
         self.rowids: set[int] = set()
-        self._columns: dict[str, list[array[int]]] = {}
+        self._columns: dict[str, tuple[int, array[int]]] = {}
         self._frozen: dict[str, np.ndarray] = {}
 
     def add(self, table: str, rowid: int | None, key: tuple[Any, ...]) -> None:
@@ -34,9 +30,12 @@ class LiveIndex:
             self.rowids.add(hash((table, rowid)))
         cols = self._columns.get(table)
         if cols is None:
-            cols = self._columns[table] = [array("q") for _ in key]
-        for i, v in enumerate(key[:len(cols)]):
-            cols[i].append(_h(v))
+            cols = self._columns[table] = (len(key), array("q"))
+        width, flat = cols
+        if len(key) == width:
+            flat.extend(map(hash, key))
+        else:
+            flat.extend(map(hash, (key + (None,) * width)[:width]))
 
     def is_live(self, table: str, rowid: int | None, key: tuple[Any, ...]) -> bool:
         if rowid is not None:
@@ -51,9 +50,10 @@ class LiveIndex:
         arr = self._frozen.get(table)
         if arr is None:
             cols = self._columns.get(table)
-            if not cols or not len(cols[0]):
+            if not cols or not len(cols[1]):
                 return False
-            arr = np.stack([np.frombuffer(c, dtype=np.int64) for c in cols], axis=1)
+            width, flat = cols
+            arr = np.frombuffer(flat, dtype=np.int64).reshape(-1, width)
             self._frozen[table] = arr
         if not known:
             return False
@@ -61,7 +61,7 @@ class LiveIndex:
         for i in known:
             if i >= arr.shape[1]:
                 return False
-            mask &= arr[:, i] == _h(key[i])
+            mask &= arr[:, i] == hash(key[i])
             if not mask.any():
                 return False
         return bool(mask.any())

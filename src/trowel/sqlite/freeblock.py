@@ -10,18 +10,20 @@ content area).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 from trowel.model import Region
 from trowel.sqlite.carve import Carved, SchemaCarver, select
-from trowel.sqlite.page import BtreePage, Cell, freeblocks
+from trowel.sqlite.page import BtreePage, freeblocks
 
 
-def free_ranges(page: BtreePage | None, cells: Sequence[Cell], usable: int, start: int = 0) -> list[tuple[int, int]]:
-    """Byte ranges of a page not used by its header, pointer array or cells."""
+def free_ranges(page: BtreePage | None, cells: Sequence[tuple[int, int]], usable: int,
+                start: int = 0) -> list[tuple[int, int]]:
+    """Byte ranges of a page not used by its header, pointer array or cells ((offset, size) pairs)."""
     if page is None:
         return [(start, usable)] if usable > start else []
-    occupied = sorted((c.offset, c.offset + c.size) for c in cells)
+    occupied = sorted((o, o + size) for o, size in cells)
     lo = page.pointer_array_end
     out: list[tuple[int, int]] = []
     for a, b in occupied:
@@ -60,10 +62,19 @@ def stale_freeblock_headers(data: bytes, lo: int, hi: int, usable: int) -> list[
     return out
 
 
-def carve_free_space(data: bytes, page: BtreePage | None, cells: Sequence[Cell], carvers: Sequence[SchemaCarver],
+def _block_end(blocks: list[tuple[int, int]], x: int, default: int) -> int:
+    """End of the freeblock containing ``x`` (blocks sorted by offset), else ``default``."""
+    i = bisect_right(blocks, (x, 1 << 30)) - 1
+    if i >= 0 and blocks[i][0] <= x < blocks[i][0] + blocks[i][1]:
+        return blocks[i][0] + blocks[i][1]
+    return default
+
+
+def carve_free_space(data: bytes, page: BtreePage | None, cells: Sequence[tuple[int, int]],
+                     carvers: Sequence[SchemaCarver],
                      usable: int, warnings: list[str], start: int = 0) -> list[tuple[Carved, str]]:
     """Carve every free range of a page image with the given schemas; returns (record, region) pairs."""
-    blocks = freeblocks(data, page, warnings) if page is not None else []
+    blocks = sorted(freeblocks(data, page, warnings)) if page is not None else []
     fb_end = {o: o + size for o, size in blocks}
     content = page.content_start if page is not None else 0
     out: list[tuple[Carved, str]] = []
@@ -75,7 +86,10 @@ def carve_free_space(data: bytes, page: BtreePage | None, cells: Sequence[Cell],
         if page is not None and lo < content <= hi and content not in fb_end:
             starts.append(content)
         stale = {x: e for x, e in stale_freeblock_headers(data, lo, hi, usable) if x not in fb_end}
+        covered = {c.header for c in cands}
         for o in starts + list(stale):
+            if any(h in covered for h in range(o + 4, o + 14)):
+                continue  # a record with an intact header already starts in this cell
             end = min(fb_end.get(o, stale.get(o, hi)), hi)
             for carver in carvers:
                 cand = carver.rebuild(data, o, end, exact_end=True)
@@ -89,13 +103,16 @@ def carve_free_space(data: bytes, page: BtreePage | None, cells: Sequence[Cell],
         tried: set[int] = set()
         for _round in range(64):
             extra: list[Carved] = []
-            begun = {c.start for c in chosen}
+            begun = sorted(c.start for c in chosen)
             for c in chosen:
                 x = c.end
-                if x in tried or x + 8 >= hi or any(x <= b < x + 8 for b in begun):
+                if x in tried or x + 8 >= hi:
+                    continue
+                i = bisect_left(begun, x)
+                if i < len(begun) and begun[i] < x + 8:
                     continue
                 tried.add(x)
-                end = next((e for o, e in fb_end.items() if o <= x < e), hi)
+                end = _block_end(blocks, x, hi)
                 for carver in carvers:
                     cand = carver.rebuild(data, x, end, exact_end=False)
                     if cand is not None:
@@ -104,7 +121,7 @@ def carve_free_space(data: bytes, page: BtreePage | None, cells: Sequence[Cell],
                 break
             chosen = select(chosen + extra)
         for c in chosen:
-            in_block = any(o <= c.start < e for o, e in fb_end.items())
+            in_block = _block_end(blocks, c.start, -1) != -1
             region = Region.FREEBLOCK if in_block or page is None or c.start >= content else Region.UNALLOCATED
             out.append((c, region.value))
     return out

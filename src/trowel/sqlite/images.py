@@ -21,7 +21,7 @@ from trowel.sqlite.dedupe import LiveIndex, SeenRecords
 from trowel.sqlite.freeblock import carve_free_space
 from trowel.sqlite.livetables import stored_key, to_table_order
 from trowel.sqlite.overflow import read_chain
-from trowel.sqlite.page import INDEX_LEAF, TABLE_LEAF, BtreePage, cell_extents, parse_page
+from trowel.sqlite.page import INDEX_LEAF, TABLE_LEAF, BtreePage, cell_extents, cell_spans, parse_page
 from trowel.sqlite.record import RecordError, decode_record
 from trowel.sqlite.result import SqliteRecord
 from trowel.sqlite.schema import TableSchema
@@ -73,9 +73,9 @@ class Carving:
         except SqliteFormatError as exc:
             self.warnings.append(str(exc))
             return
-        cells = cell_extents(data, page, self.warnings)
+        spans = cell_spans(data, page)
         carvers = [self.carvers[table_key]] if table_key in self.carvers else []
-        for cand, region in carve_free_space(data, page, cells, carvers, self.db.usable, self.warnings):
+        for cand, region in carve_free_space(data, page, spans, carvers, self.db.usable, self.warnings):
             rec = self._emit_carved(cand, region, meta, 1.0)
             if rec is not None:
                 yield rec
@@ -115,7 +115,8 @@ class Carving:
             start = 100 if meta.page == 1 and page is None else (8 if page is None else 0)
         if page is None:
             yield from self._generic(data, start, meta, owner)
-        for cand, region in carve_free_space(data, page, cells, carvers, usable, [], start):
+        spans = [(c.offset, c.size) for c in cells]
+        for cand, region in carve_free_space(data, page, spans, carvers, usable, [], start):
             rec = self._emit_carved(cand, meta.region or region, meta, 0.9 if owner is None else 1.0)
             if rec is not None:
                 yield rec

@@ -46,23 +46,19 @@ def to_table_order(stored: list[Any], table: TableSchema, rowid: int | None) -> 
 
 def _real_columns(values: list[Any], table: TableSchema) -> None:
     """SQLite stores integral REAL values as integers on disk and reads them back as floats."""
-    for i, aff in enumerate(table.affinities):
-        v = values[i] if i < len(values) else None
-        if aff == "REAL" and isinstance(v, int) and not isinstance(v, bool):
-            values[i] = float(v)
+    for i in table.real_columns:
+        if type(values[i]) is int:
+            values[i] = float(values[i])
 
 
 def stored_key(values: list[Any], table: TableSchema) -> tuple[Any, ...]:
     """The values that the record itself stores (IPK column blanked): what de-duplication compares."""
     ipk = table.ipk_index
     if ipk is None:
-        return tuple(_norm(v) for v in values)
-    return tuple(None if i == ipk else _norm(v) for i, v in enumerate(values))
-
-
-def _norm(value: Any) -> Any:
-    # 1 and 1.0 compare equal in Python but are different stored values; keep the type in the key
-    return (value, "f") if isinstance(value, float) else value
+        return tuple(values)
+    key = list(values)
+    key[ipk] = None
+    return tuple(key)
 
 
 class SchemaReader:

@@ -7,6 +7,7 @@ against the page, and hostile values make :class:`PageError`.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 from trowel.errors import SqliteFormatError
@@ -93,8 +94,7 @@ def parse_page(data: bytes, number: int, usable: int) -> BtreePage:
     array = hdr + (8 if leaf else 12)
     if array + 2 * ncells > usable:
         raise PageError(f"page {number}: {ncells} cells do not fit on the page")
-    raw = data[array:array + 2 * ncells]
-    pointers = tuple(int.from_bytes(raw[i:i + 2], "big") for i in range(0, 2 * ncells, 2))
+    pointers = struct.unpack_from(f">{ncells}H", data, array) if ncells else ()
     return BtreePage(number, kind, hdr, first_fb, ncells, content, frag, right, pointers, usable)
 
 
@@ -164,6 +164,36 @@ def freeblocks(data: bytes, page: BtreePage, warnings: list[str] | None = None) 
             warnings.append(f"page {page.number}: freeblock chain goes backwards at {pos}; walk stopped")
             break
         pos = nxt
+    return out
+
+
+def cell_spans(data: bytes, page: BtreePage) -> list[tuple[int, int]]:
+    """(offset, size) of every cell of a table leaf page, without copying payloads (free-space maps)."""
+    if page.kind != TABLE_LEAF:
+        return [(c.offset, c.size) for c in cell_extents(data, page)]
+    usable = page.usable
+    max_local = usable - 35
+    out: list[tuple[int, int]] = []
+    for ptr in page.pointers:
+        if not page.hdr + 8 <= ptr < usable - 12:
+            continue
+        p = ptr
+        plen = 0
+        for _ in range(3):
+            b = data[p]
+            p += 1
+            plen = (plen << 7) | (b & 0x7F)
+            if b < 0x80:
+                break
+        for _ in range(9):
+            b = data[p]
+            p += 1
+            if b < 0x80:
+                break
+        if plen <= max_local:
+            out.append((ptr, max(p + plen - ptr, 4)))
+        else:
+            out.append((ptr, p - ptr + local_payload(plen, usable, True) + 4))
     return out
 
 

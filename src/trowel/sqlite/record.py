@@ -180,11 +180,64 @@ def body_size(serials: list[int]) -> int:
 
 
 def decode_record(payload: bytes, encoding: str, strict: bool = False) -> list[Any]:
-    """Decode a complete record payload (header and body)."""
+    """Decode a complete record payload (header and body).
+
+    The common case (1-byte header length, valid text) runs in one tight loop; anything unusual falls back
+    to the checked path below, which raises RecordError with a reason.
+    """
+    try:
+        return _decode_fast(payload, encoding)
+    except (IndexError, ValueError, struct.error, UnicodeDecodeError, RecordError):
+        pass
     serials, body = parse_header(payload, 0)
     if body + body_size(serials) > len(payload):
         raise RecordError("record body is longer than its payload")
     return decode_body(payload, body, serials, encoding, strict)
+
+
+_unpack_double = _DOUBLE.unpack_from
+_from_bytes = int.from_bytes
+
+
+def _decode_fast(buf: bytes, encoding: str) -> list[Any]:
+    hsize = buf[0]
+    if hsize >= 0x80 or hsize < 1:
+        raise RecordError("long header")
+    p = 1
+    pos = hsize
+    out: list[Any] = []
+    append = out.append
+    while p < hsize:
+        t = buf[p]
+        p += 1
+        if t >= 0x80:
+            t, p = read_varint(buf, p - 1)
+        if t >= 12:
+            n = (t - 12) >> 1
+            end = pos + n
+            if t & 1:
+                append(buf[pos:end].decode(encoding))
+            else:
+                append(bytes(buf[pos:end]))
+            pos = end
+        elif t == 0:
+            append(None)
+        elif t < 7:
+            size = _FIXED_SIZES[t]
+            append(_from_bytes(buf[pos:pos + size], "big", signed=True))
+            pos += size
+        elif t == 7:
+            append(_unpack_double(buf, pos)[0])
+            pos += 8
+        elif t == 8:
+            append(0)
+        elif t == 9:
+            append(1)
+        else:
+            raise RecordError("reserved serial type")
+    if p != hsize or pos > len(buf):
+        raise RecordError("record does not fit its payload")
+    return out
 
 
 def decode_text_lenient(raw: bytes, encoding: str) -> str | bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 MASTER_COLUMNS = ["type", "name", "tbl_name", "rootpage", "sql"]
@@ -43,15 +44,20 @@ class TableSchema:
     origin: str = "schema"
     pk_columns: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def ipk_index(self) -> int | None:
         return self.columns.index(self.ipk) if self.ipk in self.columns else None
 
-    @property
+    @cached_property
     def affinities(self) -> list[str]:
         return [affinity(t) for t in self.types]
 
-    @property
+    @cached_property
+    def real_columns(self) -> list[int]:
+        """Columns with REAL affinity (SQLite stores their integral values as integers)."""
+        return [i for i, a in enumerate(self.affinities) if a == "REAL"]
+
+    @cached_property
     def storage(self) -> list[int]:
         """Column index for each value position in a stored record."""
         if not self.without_rowid or not self.pk_columns:
