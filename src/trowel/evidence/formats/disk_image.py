@@ -15,6 +15,7 @@ The image is opened read-only by TSK (or through a read-only adapter for E01 and
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 from collections.abc import Iterator
@@ -197,12 +198,18 @@ class DiskImageSource(EvidenceSource):
     def __init__(self, path: Path, image: Any | None = None, label: str | None = None) -> None:
         super().__init__(path)
         self._label = label or str(path)
+        self._owns_image = image is None
+        self._current: tuple[str, int, Any] | None = None  # the entry last yielded, to hash without a lookup
+        self.filesystems: list[FileSystem] = []
         try:
             self._image = image if image is not None else pytsk3.Img_Info(str(path))
         except OSError as exc:
             raise EvidenceError(f"{self._label}: cannot open the image ({_tsk_message(exc)})") from exc
-        self.filesystems = find_file_systems(self._image, self._label, self.warnings)
-        self._current: tuple[str, int, Any] | None = None  # the entry last yielded, to hash without a lookup
+        try:
+            self.filesystems = find_file_systems(self._image, self._label, self.warnings)
+        except EvidenceError:
+            self.close()
+            raise
 
     # -- listing -------------------------------------------------------------------------------------------------
 
@@ -258,7 +265,7 @@ class DiskImageSource(EvidenceSource):
         for child in children:
             name = child.info.name.name.decode("utf-8", "backslashreplace")
             entry, tsk_file = self._entry(fsys, child, f"{path}/{name}", True)
-            entry = Entry(**{**_as_dict(entry), "note": entry.note or "orphan inode: no file name points to it"})
+            entry = dataclasses.replace(entry, note=entry.note or "orphan inode: no file name points to it")
             self._current = (entry.path, entry.inode or 0, tsk_file)
             yield entry
 
@@ -368,10 +375,9 @@ class DiskImageSource(EvidenceSource):
     def close(self) -> None:
         self._current = None
         self.filesystems = []
-
-
-def _as_dict(entry: Entry) -> dict[str, Any]:
-    return {name: getattr(entry, name) for name in Entry.__slots__}
+        if self._owns_image and self._image is not None:
+            self._image.close()
+            self._image = None
 
 
 def is_disk_image(head: bytes) -> bool:
