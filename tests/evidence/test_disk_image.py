@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -197,3 +199,51 @@ def test_container_magics_are_never_taken_for_a_raw_disk(head: bytes) -> None:
     from trowel.evidence.formats.disk_image import is_disk_image
 
     assert not is_disk_image(head + bytes(4096 - len(head)))
+
+
+def _debugfs_copy(images: EvidenceImages, tmp_path: Path, *requests: str) -> Path:
+    copy = tmp_path / "changed.img"
+    shutil.copyfile(images.ext4, copy)
+    for request in requests:
+        subprocess.run(["debugfs", "-w", "-R", request, str(copy)], check=True, capture_output=True)
+    return copy
+
+
+def test_deleted_name_whose_inode_was_reused(images: EvidenceImages, tmp_path: Path) -> None:
+    new = tmp_path / "new.txt"
+    new.write_bytes(b"new content\n")
+    image = _debugfs_copy(images, tmp_path, f"write {new} data/newfile")
+    with open_evidence(image) as source:
+        entries = {e.path: e for e in source.entries()}
+        old, reused = entries[DELETED], entries["data/newfile"]
+        assert reused.inode == old.inode and not reused.deleted and reused.size == 12
+        assert source.hash_entry(reused) == hashlib.sha256(b"new content\n").hexdigest()
+        assert old.deleted and not old.readable and old.size == 0 and old.mtime is None
+        assert old.note == f"inode {old.inode} now belongs to another file; this name's metadata and content are gone"
+        assert source.hash_entry(old) is None
+        with pytest.raises(EvidenceError, match="no longer readable"):
+            source.open(old)
+
+
+def test_deleted_file_whose_extents_are_gone(images: EvidenceImages, tmp_path: Path) -> None:
+    with open_evidence(images.ext4) as source:
+        inode = next(e.inode for e in source.entries() if e.path == DELETED)
+    image = _debugfs_copy(images, tmp_path, f"sif <{inode}> block[0] 0x0004F30A")  # a broken extent header
+    with open_evidence(image) as source:
+        entry = next(e for e in source.entries() if e.path == DELETED)
+    assert entry.deleted and not entry.readable and entry.size == len(android_tree.FILES[DELETED])
+    assert entry.mtime == android_tree.MTIME * NS  # the metadata survives the lost content
+
+
+@pytest.mark.parametrize("name", ["ext4", "mbr_disk", "gpt_disk", "e01", "sparse"])
+def test_ls_json_hash_on_every_image(images: EvidenceImages, name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ls", str(getattr(images, name)), "--json", "--hash"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    prefix = "p1/" if name == "mbr_disk" else ""
+    live = {r["path"][len(prefix):]: r["sha256"] for r in rows
+            if r["entry_kind"] == "file" and not r["deleted"] and r["path"].startswith(prefix)}
+    assert live == ext4_expected_files()
+    deleted = next(r for r in rows if r["path"] == prefix + DELETED)
+    assert deleted["deleted"] is True and deleted["mtime"] == "2023-11-14T22:13:20.000000Z"
+    link = next(r for r in rows if r["path"] == prefix + SYMLINK)
+    assert link["link_target"] == SYMLINK_TARGET
