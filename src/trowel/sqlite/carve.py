@@ -226,8 +226,8 @@ class SchemaCarver:
         decoded = [v for i, v in enumerate(values) if i not in lost]
         if how != "cell" and not self._natural(values, lost):
             return None
-        if how != "cell" and any(isinstance(v, str) and "\x00" in v for v in decoded):
-            return None  # text with NUL characters: bytes of something else, not a record SQLite wrote
+        if any(isinstance(v, str) and "\x00" in v for v in decoded):
+            return None  # text with NUL characters: overwritten or not a record at all
         if not any(v is not None and not _zeroed(v) for v in decoded):
             return None  # nothing but NULLs and zero bytes: wiped space, not a record
         if lost and how != "cell" and sum(v is not None for v in decoded) < 2:
