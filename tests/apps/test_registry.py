@@ -52,3 +52,12 @@ def test_globs() -> None:
     assert matches("Android/data/com.imo.android.imous/files/a", ("Android/data/{package}/**",),
                    "com.imo.android.imous")
     assert not matches("Android/data/com.other/files/a", ("Android/data/{package}/**",), "com.imo.android.imous")
+
+
+def test_apps_stage_is_registered_for_examine() -> None:
+    import trowel.apps.stage  # noqa: F401
+    from trowel.case.context import STAGES
+    from trowel.case.examine import STAGE_MODULES
+
+    assert "trowel.apps.stage" in STAGE_MODULES
+    assert (STAGES["apps"].name, STAGES["apps"].order) == ("apps", 30)
