@@ -66,15 +66,25 @@ class DecimalFormat(Format):
             raise TimestampError(f"{raw!r} is not a decimal number") from exc
 
     def decode_raw(self, raw: Raw) -> Decoded:
-        value = self.value_of(raw)
-        scale_ns = A.fraction_to_ns(self.epoch + value * self.unit)
-        unix_ns = scale_to_utc(scale_ns, TT_MINUS_NS) if self.spec.tt else scale_ns
-        return self.decoded(unix_ns)
+        return self.decoded(self.decode_unchecked(raw))
 
     def encode_raw(self, unix_ns: int) -> Raw:
         self.check_range(unix_ns)
         scale_ns = utc_to_scale(unix_ns, TT_MINUS_NS) if self.spec.tt else unix_ns
-        return A.decimal_text((scale_ns - self.epoch) / self.unit, self.spec.digits)
+        value = (scale_ns - self.epoch) / self.unit
+        text = A.decimal_text(value, self.spec.digits)
+        step = Fraction(1, 10**self.spec.digits)
+        for _ in range(2):  # keep the rounded text inside the range at its edges
+            decoded = self.decode_unchecked(text)
+            if decoded < self.min_ns:
+                text = A.decimal_text(A.parse_decimal(text) + step, self.spec.digits)
+            elif decoded > self.max_ns:
+                text = A.decimal_text(A.parse_decimal(text) - step, self.spec.digits)
+        return text
+
+    def decode_unchecked(self, raw: Raw) -> int:
+        scale_ns = A.fraction_to_ns(self.epoch + self.value_of(raw) * self.unit)
+        return scale_to_utc(scale_ns, TT_MINUS_NS) if self.spec.tt else scale_ns
 
     def parse_text(self, text: str) -> list[Raw]:
         body = text.strip()
@@ -85,7 +95,7 @@ class DecimalFormat(Format):
         return [body]
 
     def tolerance_ns(self, raw: Raw) -> int:
-        return int(self.unit / 10**self.spec.digits / 2) + 1
+        return int(self.unit / 10**self.spec.digits) + 1
 
     def binary_forms(self, raw: Raw) -> tuple[str | None, str | None, str | None]:
         return str(raw), None, None

@@ -36,12 +36,8 @@ class DoubleFormat(Format):
         self.aliases = aliases
         self.resolution_ns = 1000
 
-    def struct_code(self, raw_first_byte: int | None = None) -> str:
-        if self.byteorder == "little":
-            return "<d"
-        if self.byteorder == "big":
-            return ">d"
-        return ">d" if raw_first_byte == 0x41 else "<d"
+    def struct_code(self) -> str:
+        return "<d" if self.byteorder == "little" else ">d"
 
     def decode_raw(self, raw: Raw) -> Decoded:
         if isinstance(raw, bool) or not isinstance(raw, int | float):
@@ -53,7 +49,15 @@ class DoubleFormat(Format):
 
     def encode_raw(self, unix_ns: int) -> Raw:
         self.check_range(unix_ns)
-        return float(Fraction(unix_ns - self.epoch_ns, self.unit_ns))
+        value = float(Fraction(unix_ns - self.epoch_ns, self.unit_ns))
+        if self.instant(value) < self.min_ns:  # the nearest double fell outside: step one ulp inwards
+            value = math.nextafter(value, math.inf)
+        elif self.instant(value) > self.max_ns:
+            value = math.nextafter(value, -math.inf)
+        return value
+
+    def instant(self, value: float) -> int:
+        return self.epoch_ns + A.fraction_to_ns(Fraction(value) * self.unit_ns)
 
     def double_bounds(self, after_ns: int, before_ns: int) -> tuple[float, float] | None:
         lo_ns, hi_ns = max(after_ns, self.min_ns), min(before_ns, self.max_ns)
@@ -71,11 +75,24 @@ class DoubleFormat(Format):
         data = hex_bytes(text, 8)
         if data is None:
             return []
-        return [struct.unpack(self.struct_code(data[0]), data)[0]]
+        if self.byteorder:
+            return [struct.unpack(self.struct_code(), data)[0]]
+        # Biome: big-endian if the first byte is 0x41 (the reference's rule); otherwise little-endian,
+        # unless that reading is not a plausible count (within 1 us of the epoch but not zero, NaN or outside the range), as for
+        # big-endian values before 2001 (first byte 0xC1/0xC2) or near 2001-01-01.
+        be, le = struct.unpack(">d", data)[0], struct.unpack("<d", data)[0]
+        if data[0] == 0x41 or not self.plausible(le):
+            return [be]
+        return [le]
+
+    def plausible(self, value: float) -> bool:
+        if not math.isfinite(value) or (value != 0 and abs(value) < 2.0**-20):
+            return False
+        return self.min_ns <= self.instant(value) <= self.max_ns
 
     def tolerance_ns(self, raw: Raw) -> int:
         assert isinstance(raw, float)
-        return int(math.ulp(raw) * self.unit_ns / 2) + 1
+        return int(math.ulp(raw) * self.unit_ns) + 1
 
 
 class BiomeDecimal(DoubleFormat):

@@ -124,7 +124,7 @@ def _uuid7_extract(text: str) -> int:
 def _uuid7_build(count: int) -> str:
     if not 0 <= count < 1 << 48:
         raise OutOfRange("outside the 48-bit UUID v7 time")
-    return _uuid_text(f"{count:012x}7000800000000000000")
+    return _uuid_text(f"{count:012x}70008000{'0' * 12}")
 
 
 def _gmail_boundary_extract(text: str) -> int:
@@ -204,7 +204,7 @@ FORMATS = [register(f) for f in (
     IdFormat("gmail_boundary", "GMail Boundary time", r"[0-9a-fA-F]{28}", _gmail_boundary_extract,
              _gmail_boundary_build, 0, US, "MIME boundary (28 hex): hex [12:26] rotated -> microseconds since 1970",
              ("1970-01-01", "4253-05-31"), ("gbound",)),
-    IdFormat("fb_cookie", "Facebook cookie time", r"fb\.\d+\.\d{10,16}\.[^.]*(\..*)?", lambda t: int(t.split(".")[2]),
+    IdFormat("fb_cookie", "Facebook cookie time", r"fb\.\d+\.\d{1,16}\.[^.]*(\..*)?", lambda t: int(t.split(".")[2]),
              lambda c: f"fb.1.{c}.0", 0, MS, "Meta _fbp/_fbc cookie 'fb.<subdomain>.<ms since 1970>.<random|fbclid>'",
              UNIX, ("fbp", "fbc")),
     IdFormat("ga_cookie", "Google Analytics cookie time", r"GA\d\.\d+\.\d+\.\d{9,11}", lambda t: int(t.split(".")[3]),

@@ -99,6 +99,8 @@ class LinearFormat(Format):
         offset = self.to_scale(unix_ns) - self.spec.epoch_ns
         count = (offset * self.unit.denominator) // self.unit.numerator
         raw = count << self.spec.shift
+        if raw < 0 and (self.spec.shift or not self.signed):
+            raise OutOfRange(f"{self.name} values are not negative")
         limits = self.raw_limits()
         if limits and not limits[0] <= raw <= limits[1]:
             raise OutOfRange(f"outside the range of the {self.width}-byte {self.name} field")

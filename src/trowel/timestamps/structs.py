@@ -155,6 +155,8 @@ def _sql(order: str) -> tuple[Reader, Writer]:
     def write(ns: int, c: A.Civil) -> bytes:
         days, rest = divmod(ns - A.EPOCH_1900, A.DAY_NS)
         ticks = rest * 300 // A.NS
+        if A.div_round_half_even((ticks + 1) * A.NS, 300) <= rest:  # the next tick rounds onto the instant
+            ticks += 1
         return struct.pack(">iI", days, ticks) if order == "big" else struct.pack("<Ii", ticks, days)
 
     return read, write
@@ -283,11 +285,9 @@ def _julian_hex_w(ns: int, c: A.Civil) -> bytes:
     jdn = jd.numerator // jd.denominator
     frac = jd - jdn
     for n in (10, 9):
-        digits = A.div_round_half_even(frac.numerator * 10**n, frac.denominator)
+        digits = frac.numerator * 10**n // frac.denominator  # truncated: never after the instant
         if digits < 1 << 32:
             break
-    if digits == 10**n:
-        jdn, digits = jdn + 1, 0
     text = str(digits).rjust(n, "0").rstrip("0") if digits else ""
     if text.startswith("0"):
         raise OutOfRange("not representable: the 4-byte fraction cannot hold leading zero digits (JD .0x)")

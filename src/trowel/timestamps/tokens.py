@@ -135,6 +135,8 @@ def _ext4_w(ns: int) -> str:
     low = sec & 0xFFFFFFFF
     signed_low = low - (1 << 32) if low & 0x80000000 else low
     epoch_bits = (sec - signed_low) >> 32
+    if not 0 <= epoch_bits <= 3:
+        raise OutOfRange("outside the 34-bit ext4 seconds")
     return f"{low:08x}:{(nano << 2) | epoch_bits:08x}"
 
 
