@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import sqlite3
 import subprocess
 import sys
+import tarfile
+import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -187,3 +191,59 @@ def test_wrong_password_among_several_inputs_is_a_warning(images: EvidenceImages
     files = db.execute("SELECT count(*) FROM files WHERE entry_kind = 'file'").fetchone()[0]
     assert files == len(android_tree.FILES)
     db.close()
+
+
+class _Deflater:
+    """A write-only file object that zlib-compresses into another file (to build a big backup in a stream)."""
+
+    def __init__(self, out: io.BufferedWriter) -> None:
+        self._out = out
+        self._z = zlib.compressobj(1)
+
+    def write(self, data: bytes) -> int:
+        self._out.write(self._z.compress(data))
+        return len(data)
+
+    def finish(self) -> None:
+        self._out.write(self._z.flush())
+
+
+class _Zeros(io.RawIOBase):
+    def __init__(self, size: int) -> None:
+        self._left = size
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), self._left)
+        buffer[:n] = bytes(n)
+        self._left -= n
+        return n
+
+
+CHILD = """
+import resource, sys
+from pathlib import Path
+from trowel.evidence import open_evidence
+with open_evidence(Path(sys.argv[1])) as source:
+    hashes = [source.hash_entry(e) for e in source.entries()]
+print(len(hashes), hashes[0], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def test_big_backup_is_streamed_with_bounded_memory(tmp_path: Path) -> None:
+    """A 200 MiB member (a ~1 MiB compressed backup) is listed and hashed in a child using far less memory."""
+    size = 200 << 20
+    path = tmp_path / "big.ab"
+    with open(path, "wb") as out:
+        out.write(b"ANDROID BACKUP\n5\n1\nnone\n")
+        deflater = _Deflater(out)
+        with tarfile.open(fileobj=deflater, mode="w|") as tar:  # type: ignore[call-overload]
+            info = tarfile.TarInfo("apps/com.example.big/f/zeros.bin")
+            info.size = size
+            tar.addfile(info, _Zeros(size))
+        deflater.finish()
+    assert path.stat().st_size < 2 << 20
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, check=True)
+    count, digest, peak_mb = proc.stdout.split()
+    assert count == "1"
+    assert digest == hashlib.sha256(bytes(size)).hexdigest()
+    assert int(peak_mb) < 120, f"peak RSS {peak_mb} MB for a {size >> 20} MiB member"
