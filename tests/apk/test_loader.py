@@ -78,3 +78,17 @@ def test_names() -> None:
     assert parse_method_ref("La/B;->m(Ljava/lang/String; I)V") == ("La/B;", "m", "Ljava/lang/String;I", "V")
     assert java_name("Lcom/ex/Main;") == "com.ex.Main"
     assert is_library("Landroidx/core/app/X;") and is_library("Lkotlin/Unit;") and not is_library("Lcom/ex/A;")
+
+
+def test_switch_and_exception_edges() -> None:
+    app = load_apk(APKS / "controlflow.apk")
+    cls = app.classes["Lcom/trowel/controlflow/Main;"]
+    pick = cls.methods["pick()Ljava/lang/String;"]
+    assert [(b.start, b.end, b.succs) for b in pick.blocks] == [
+        (0, 2, [1, 3, 4]), (2, 3, [2, 5]), (3, 5, []), (5, 7, []), (7, 9, []), (9, 11, [])]
+    handler = cls.methods["onLocationChanged(Landroid/location/Location;)V"]
+    # the try range covers only invoke-static/range (index 7); its block may go on or to the catch block
+    assert [(b.start, b.end, b.succs) for b in handler.blocks] == [(0, 7, [1]), (7, 8, [2, 3]), (8, 11, []),
+                                                                   (11, 22, [])]
+    assert handler.instrs[7].op == "invoke-static/range" and handler.instrs[7].regs == (0, 1, 2, 3, 4, 5)
+    assert handler.instrs[11].op == "move-exception"

@@ -68,6 +68,16 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, list[str], dict[str, Any]]]]
         ("file", f"{I}/files/<intent>", ["time"], {}),
         ("file", f"{I}/files/notes/<uuid>.txt", ["text_input"], {}),
     ]),
+    "controlflow": ("com.trowel.controlflow", [
+        # the loop appends an unknown number of digits: the prefix alone and the prefix + <unknown>
+        ("file", f"{I}/cache/depth_", ["location"], {}),
+        ("file", f"{I}/cache/depth_<unknown>", ["location"], {}),
+        ("file", f"{I}/files/a.txt", ["location", "time"], {}),  # packed-switch case 0
+        ("file", f"{I}/files/b.txt", ["location", "time"], {}),  # packed-switch case 1
+        ("file", f"{I}/files/c.txt", ["location", "time"], {}),  # sparse-switch case 100
+        ("file", f"{I}/files/d.txt", ["location", "time"], {}),  # default
+        ("file", f"{I}/files/error.log", ["time"], {}),  # written by the exception handler
+    ]),
     "neg_bundle": ("com.trowel.neg.bundle", []),
     "neg_sinkonly": ("com.trowel.neg.sinkonly", []),
     "neg_nosink": ("com.trowel.neg.nosink", []),
@@ -80,7 +90,7 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, list[str], dict[str, Any]]]]
 
 def test_every_fixture_app_has_an_expectation() -> None:
     assert sorted(EXPECTED) == APP_NAMES
-    assert len(APP_NAMES) == 18
+    assert len(APP_NAMES) == 19
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -135,14 +145,15 @@ def test_ir_facts(analyses: dict[str, AppAnalysis]) -> None:
     assert gps.sha256 == hashlib.sha256((APKS / "gps.apk").read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("name", ["gps", "browser", "dynamic", "reflection"])
+@pytest.mark.parametrize("name", ["gps", "browser", "dynamic", "reflection", "controlflow"])
 def test_instruction_count_matches_dexdump(name: str, analyses: dict[str, AppAnalysis], tmp_path: Path) -> None:
     """Cross-check of the loader against an independent disassembler (Debian's dexdump)."""
     with zipfile.ZipFile(APKS / f"{name}.apk") as apk:
         (tmp_path / "classes.dex").write_bytes(apk.read("classes.dex"))
     out = subprocess.run(["dexdump", "-d", str(tmp_path / "classes.dex")], capture_output=True, text=True,
                          check=True).stdout
-    count = len(re.findall(r"(?m)^[0-9a-f]{6}: [0-9a-f ]+\|[0-9a-f]{4}: ", out))
+    # every instruction line, without the switch/array payload pseudo-instructions
+    count = len(re.findall(r"(?m)^[0-9a-f]{6}: [0-9a-f .]+\|[0-9a-f]{4}: (?!\S+-data \()", out))
     assert analyses[name].instructions == count
 
 

@@ -199,7 +199,7 @@ def _blocks(method: Method, code: Any, index_of: dict[int, int]) -> None:
         for handler in handler_list.get_list() if handler_list else []:
             for pair in handler.get_handlers():
                 handlers.add(pair.get_addr())
-            catch_all = handler.get_catch_all_addr()
+            catch_all = getattr(handler, "catch_all_addr", None)  # only set when the handler has a catch-all
             if catch_all is not None and catch_all >= 0:
                 handlers.add(catch_all)
     except (AttributeError, TypeError):
