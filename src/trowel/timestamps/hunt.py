@@ -9,6 +9,7 @@ comparisons in the format's own domain); only survivors are decoded in Python.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -155,6 +156,13 @@ class Scanner:
                           _hit_score(offset, data))
 
 
+@functools.lru_cache(maxsize=16)
+def scanner_for(formats: tuple[Format, ...], after_ns: int, before_ns: int) -> tuple[Scanner, tuple[str, ...]]:
+    """The scanner of a window (cached: anchors and repeated calls scan many pieces with one window)."""
+    specs, skipped = build_specs(formats, after_ns, before_ns)
+    return Scanner(specs), tuple(skipped)
+
+
 def resolve_formats(formats: Iterable[str | Format] | None) -> list[Format]:
     if formats is None:
         return all_formats()
@@ -176,10 +184,9 @@ def hunt(source: str | os.PathLike[str] | bytes | bytearray | memoryview | Binar
     after_ns, before_ns = to_ns(after), to_ns(before)
     if after_ns > before_ns:
         raise UsageError("--after is later than --before")
-    specs, skipped = build_specs(resolve_formats(formats), after_ns, before_ns)
+    scanner, skipped = scanner_for(tuple(resolve_formats(formats)), after_ns, before_ns)
     if notes is not None:
         notes.extend(skipped)
-    scanner = Scanner(specs)
     overlap = scanner.max_width - 1
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)

@@ -116,15 +116,15 @@ def _sample_key(fmt: Format, after_ns: int, before_ns: int) -> tuple[int, np.nda
     """Key of a non-linear fixed-width format: a slice constant within each day (or hour) of the window.
 
     Slices that vary within a period (probed at its start, middle and end on up to 24 periods spread over
-    the window) are not keys; an invariant slice is then collected once per period.
+    the window; periods of a day, an hour, a minute) are not keys; an invariant slice is then collected once per period.
     """
     width = fmt.width or 0
     lo = max(after_ns - A.DAY_NS, fmt.min_ns)
     hi = min(before_ns + A.DAY_NS, fmt.max_ns)
     if lo > hi or width < 2:
         return None
-    for period in (A.DAY_NS, 3600 * A.NS):
-        probes = (0, period // 2 + 1_234_567_891, period - 1)
+    for period in (A.DAY_NS, 3600 * A.NS, 60 * A.NS):
+        probes = (0, period // 2 + 1_234_567, period - 1)
         start = lo - lo % period
         steps = (hi - start) // period + 1
         if steps > MAX_KEY_STEPS:

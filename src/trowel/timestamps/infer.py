@@ -334,7 +334,8 @@ def find_anchor_fields(data: bytes, anchor: str | bytes, near: WhenLike, radius:
     for (rel, fmt_name, width, order), values in found.items():
         mono, first, last = _series_stats(values)
         share = len(values) / max(occurrences, 1)
-        guesses.append(FieldGuess(rel, fmt_name, width, order, min(1.0, share) * 0.9 + 0.1 * mono, min(1.0, share),
+        confidence = min(1.0, share) * 0.85 + 0.1 * mono + 0.05 * PRIOR.get(fmt_name, 0.3)
+        guesses.append(FieldGuess(rel, fmt_name, width, order, confidence, min(1.0, share),
                                   len(values), mono, None, first, last,
                                   note=f"relative to the anchor ({occurrences} occurrences)"))
     return sorted(guesses, key=lambda g: (-g.confidence, -(g.width or 0), str(g.field)))
