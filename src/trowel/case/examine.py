@@ -19,7 +19,10 @@ from trowel.evidence import open_evidence, sha256_file
 from trowel.evidence.base import CHUNK
 
 # Modules that register examine stages; a capability adds its module here.
-STAGE_MODULES = ["trowel.case.inventory", "trowel.apk.stage", "trowel.apps.stage", "trowel.net.stage", "trowel.report.stage"]
+STAGE_MODULES = [
+    "trowel.case.inventory", "trowel.apk.stage", "trowel.apps.stage", "trowel.apps.generic", "trowel.net.stage",
+    "trowel.case.correlate", "trowel.report.stage",
+]
 
 __all__ = ["ExamineOptions", "ExamineResult", "examine", "input_digest"]
 

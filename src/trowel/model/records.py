@@ -214,3 +214,4 @@ class GenericRow(Record):
     values: dict[str, Any] = field(default_factory=dict)
     time_fields: dict[str, TimeValue] = field(default_factory=dict)
     evidence_types: dict[str, list[str]] = field(default_factory=dict)
+    time: TimeValue | None = None  # the first decoded time field, for the timeline

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from tests.fixtures.generic import unknown_app
+from trowel.case.store import CaseStore
+from trowel.cli.main import main
+
+
+def _tree_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            digest.update(path.as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_generic_rows_with_times_and_deleted(tmp_path: Path) -> None:
+    evidence = tmp_path / "extraction"
+    unknown_app.build(evidence)
+    before = _tree_hash(evidence)
+    out = tmp_path / "case"
+    assert main(["-q", "examine", str(evidence), "--out", str(out)]) == 0
+    assert _tree_hash(evidence) == before
+    store = CaseStore(out / "case.sqlite")
+    rows = [r for r in store.records("generic_row") if r["package"] == unknown_app.PKG]
+    notes = [r for r in rows if r["table"] == "notes"]
+    live = {r["values"]["_id"]: r for r in notes if r["state"] == "live"}
+    deleted = [r for r in notes if r["state"] == "deleted"]
+    assert sorted(live) == [n[0] for n in unknown_app.NOTES if n[0] not in unknown_app.DELETED_IDS]
+    recovered = {r["values"]["body"] for r in deleted}
+    assert recovered == {f"note {i} caf\u00e9" for i in unknown_app.DELETED_IDS}
+    assert all(r["source"]["region"] in ("freeblock", "unallocated", "freelist") for r in deleted)
+    first = live[1]
+    assert first["time_fields"]["created_ms"]["format"] == "unix_ms"
+    assert first["time_fields"]["created_ms"]["utc"] == "2023-11-14T23:13:20.000000Z"
+    assert first["time_fields"]["edited_s"]["format"] == "unix_s"
+    assert first["time"]["raw"] in (unknown_app.NOTES[0][2], unknown_app.NOTES[0][3])
+    assert "body" not in first["time_fields"] and "_id" not in first["time_fields"]
+    prefs = {r["values"]["key"]: r for r in rows if r["container"] == "xml"}
+    assert prefs["launch_count"]["values"]["value"] == 42 and "value" not in prefs["launch_count"]["time_fields"]
+    assert prefs["last_sync_time"]["time_fields"]["value"]["utc"] == "2023-11-14T22:13:20.000000Z"
+    assert prefs["last_query"]["values"]["value"] == "<script>alert(1)</script>"
+    assert prefs["tags"]["values"]["value"] == ["a", "b"]
+    settings = {r["values"]["key"]: r for r in rows if r["container"] == "json"}
+    assert settings["installed_at"]["time_fields"]["value"]["format"] == "unix_s"
+    assert settings["nested"]["values"]["value"] == '{"a": [1, 2]}'
+    store.close()
+
+
+def test_imo_files_are_left_to_the_imo_spec(tmp_path: Path) -> None:
+    from trowel.apps.generic import _claimed
+    from trowel.apps.registry import load_specs
+    from trowel.evidence import locate
+
+    index: dict[str, list] = {}
+    for spec in load_specs().values():
+        for package in spec.packages:
+            index.setdefault(package, []).append(spec)
+    assert _claimed(index, locate("data/data/com.imo.android.imoim/databases/imofriends.db"))
+    assert not _claimed(index, locate(f"data/data/{unknown_app.PKG}/databases/notes.db"))
