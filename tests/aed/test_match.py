@@ -140,3 +140,18 @@ def test_examine_stage_analyses_embedded_and_given_apks(tmp_path: Path, extracti
     assert (out / "aed.sqlite").is_file()
     assert input_digest(extraction_dir) == before and sha256_of(im_apk) == apk_hash
     store.close()
+
+
+def test_examine_command_runs_the_stage(tmp_path: Path, extraction_dir: Path) -> None:
+    out = tmp_path / "case"
+    before = input_digest(extraction_dir)
+    assert main(["-q", "examine", str(extraction_dir), "--apk", str(extraction.APKS / "im.apk"), "--out", str(out)]) == 0
+    store = CaseStore(out / "case.sqlite")
+    kinds = store.kinds()
+    assert (kinds["evidence_prediction"], kinds["evidence_file"]) == (4, 4)
+    warnings = [w["message"] for w in store.records("warning") if w.get("stage") == "apps-analysis"]
+    assert warnings == ["APK analysis failed: data/app/com.other.app-1/base.apk: the APK has no readable "
+                        "AndroidManifest.xml package name"]
+    store.close()
+    assert (out / "aed.sqlite").is_file()
+    assert input_digest(extraction_dir) == before

@@ -62,7 +62,8 @@ def run_apps_analysis(ctx: ExamineContext) -> None:
     for result in results:
         evidence_id, path = origin.get(result.apk, ("", result.apk))
         if result.status != "ok":
-            ctx.warn(f"APK analysis {result.status}: {result.error}", evidence_id, path, STAGE_NAME)
+            reason = (result.error or "").replace(result.apk, path)  # name the APK as the examiner knows it
+            ctx.warn(f"APK analysis {result.status}: {reason}", evidence_id, path, STAGE_NAME)
             continue
         ctx.store.add_many(
             EvidencePrediction(source=Provenance(evidence=evidence_id, path=path, detail="static analysis"),
