@@ -25,6 +25,7 @@ PCAP_MAGICS = {
 }
 PCAPNG_SHB = b"\x0a\x0d\x0d\x0a"
 MAX_RECORD = 1 << 26  # no link layer carries frames of 64 MiB; a bigger length means a damaged record
+RELEASE_EVERY = 32 << 20  # pages already read are handed back to the OS this often (bounded resident memory)
 
 
 class Packet(NamedTuple):
@@ -78,6 +79,14 @@ class CaptureReader:
             self._file.close()
             raise CaptureError(f"{path}: {exc}") from None
         self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
+        self._released = 0
+
+    def _release(self, pos: int) -> None:
+        """Drop the mapped pages before ``pos`` from this process's resident set (frames are copies)."""
+        upto = pos - pos % mmap.PAGESIZE
+        if upto - self._released >= RELEASE_EVERY and hasattr(self._map, "madvise"):
+            self._map.madvise(mmap.MADV_DONTNEED, self._released, upto - self._released)
+            self._released = upto
 
     def close(self) -> None:
         self._map.close()
@@ -116,8 +125,12 @@ class CaptureReader:
         unpack = rec.unpack_from
         pos = 24
         frame = 0
+        next_release = RELEASE_EVERY
         while pos < size:
             self._pos = pos
+            if pos >= next_release:
+                self._release(pos)
+                next_release = pos + RELEASE_EVERY
             if pos + 16 > size:
                 self._warn(f"file ends inside a record header at offset {pos} (truncated capture)")
                 break
@@ -145,8 +158,12 @@ class CaptureReader:
         order = "<"
         ifaces: list[tuple[int, int, int, int]] = []  # linktype, ts units numerator, denominator, offset seconds
         section = -1
+        next_release = RELEASE_EVERY
         while pos < size:
             self._pos = pos
+            if pos >= next_release:
+                self._release(pos)
+                next_release = pos + RELEASE_EVERY
             if pos + 12 > size:
                 self._warn(f"file ends inside a block header at offset {pos} (truncated capture)")
                 break
