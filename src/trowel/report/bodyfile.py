@@ -41,7 +41,7 @@ def bodyfile_line(row: dict[str, Any]) -> str:
 
 def write_bodyfile(case: CaseData) -> list[Path]:
     path = case.root / "bodyfile.txt"
-    with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="\n") as stream:
+    with open(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as stream:
         for row in case.files():
             stream.write(bodyfile_line(row) + "\n")
     return [path]

@@ -7,7 +7,10 @@ the evidence items with their hashes before and after, the action log and the ca
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -63,6 +66,7 @@ class CaseData:
     store: CaseStore
     _media: dict[str, str | None] = field(default_factory=dict)
     _frames: dict[str, list[str]] = field(default_factory=dict)
+    _scratch: Path | None = None
 
     @classmethod
     def open(cls, root: Path) -> CaseData:
@@ -82,6 +86,26 @@ class CaseData:
 
     def records(self, kind: str | None = None) -> Iterator[dict[str, Any]]:
         return self.store.records(kind)
+
+    def records_by_id(self, ids: list[int]) -> Iterator[dict[str, Any]]:
+        """The records with these store ids, in the order given (fetched in batches, never all at once)."""
+        self.store.flush()
+        for start in range(0, len(ids), 500):
+            batch = ids[start:start + 500]
+            marks = ",".join("?" * len(batch))
+            found = {rid: text for rid, text in self.store.db.execute(
+                f"SELECT id, json FROM records WHERE id IN ({marks})", batch)}
+            for rid in batch:
+                if rid in found:
+                    data = json.loads(found[rid])
+                    data["id"] = rid
+                    yield data
+
+    def scratch(self) -> Path:
+        """A private scratch folder for writers (sort tables), removed by close()."""
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="trowel-report-"))
+        return self._scratch
 
     def files(self) -> Iterator[dict[str, Any]]:
         return self.store.files()
@@ -140,4 +164,12 @@ class CaseData:
         return frames
 
     def close(self) -> None:
+        """Close the store (only for a CaseData made by open()) and remove the scratch folder."""
+        self.release()
         self.store.close()
+
+    def release(self) -> None:
+        """Remove the scratch folder; the store stays open (examine owns it)."""
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None

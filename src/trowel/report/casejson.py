@@ -64,7 +64,7 @@ class Graph:
     def __init__(self, stream: IO[str], seed: str) -> None:
         self.stream = stream
         self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:trowel:case:{seed}")
-        self.written: set[str] = set()
+        self.written: set[str] = set()  # shared nodes (accounts, applications, addresses) already written
         self.count = 0
 
     def iri(self, kind: str, key: str) -> str:
@@ -75,7 +75,6 @@ class Graph:
             self.stream.write(",\n")
         self.stream.write(json.dumps(data, ensure_ascii=False))
         self.count += 1
-        self.written.add(data["@id"])
         return str(data["@id"])
 
     def sub(self, owner: str, name: str) -> str:
@@ -90,6 +89,7 @@ class Graph:
         """A node shared by many records (an account, an application): written once."""
         iri = self.iri(kind, key)
         if iri not in self.written:
+            self.written.add(iri)
             self.node(build(iri))
         return iri
 
@@ -285,7 +285,7 @@ def write_casejson(case: CaseData) -> list[Path]:
     actions = case.actions()
     seed = "|".join([str(info.get("case_number") or "")] + [str(e.get("sha256_before")) for e in evidence])
     path = case.root / "case.jsonld"
-    with open(path, "w", encoding="utf-8") as stream:
+    with open(path, "w", encoding="utf-8", errors="backslashreplace") as stream:
         stream.write('{"@context": ' + json.dumps(CONTEXT) + ',\n"@graph": [\n')
         g = Graph(stream, seed)
         tool = g.node({"@id": g.iri("tool", "trowel"), "@type": "tool:Tool", "core:name": "trowel",

@@ -59,7 +59,7 @@ def write_kind(case: CaseData, kind: str, folder: Path) -> Path:
     for record in case.records(kind):
         columns.update(dict.fromkeys(flatten(record)))
     path = folder / export_name(kind)
-    with open(path, "w", encoding="utf-8", newline="") as stream:
+    with open(path, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
         writer = csvlib.DictWriter(stream, fieldnames=list(columns))
         writer.writeheader()
         for record in case.records(kind):
@@ -72,7 +72,7 @@ def write_csv(case: CaseData) -> list[Path]:
     folder.mkdir(exist_ok=True)
     written = [write_kind(case, kind, folder) for kind in case.kinds()]
     files = folder / "files.csv"
-    with open(files, "w", encoding="utf-8", errors="surrogateescape", newline="") as stream:
+    with open(files, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
         writer = csvlib.DictWriter(stream, fieldnames=FILE_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for row in case.files():

@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,11 +43,15 @@ OUTPUTS = [("timeline.jsonl", "timeline, Timesketch JSONL"), ("timeline.csv", "t
            ("locations.kml", "locations (KML)"), ("log.jsonl", "action log"), ("exports/", "CSV per record kind")]
 
 
-def data_js(name: str, value: Any) -> str:
-    """A data file: one global assignment of ASCII JSON in which no character can open or close markup."""
+def json_text(value: Any) -> str:
+    """ASCII JSON in which no character can open or close markup (<, >, & escaped)."""
     text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), default=str)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return f"window.{name} = {text};\n"
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def data_js(name: str, value: Any) -> str:
+    """A data file: one global assignment of ``json_text``."""
+    return f"window.{name} = {json_text(value)};\n"
 
 
 def _columns(rows: list[dict[str, Any]]) -> list[str]:
@@ -87,30 +92,38 @@ def _ns(value: Any) -> int | None:
 
 @dataclass
 class Conversation:
+    """One chat thread: only an index of its messages (sort key, store id) is kept; the pages fetch the
+    messages from the store when they are written, so memory does not grow with the number of messages."""
+
     key: str
     title: str = ""
     page: str = ""
     is_group: bool = False
-    messages: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[tuple[bool, int, int]] = field(default_factory=list)  # (no time, ns, record id)
+    deleted: int = 0
+    first: Any = None
+    last: Any = None
+    _first_ns: int | None = None
+    _last_ns: int | None = None
+
+    def add(self, r: dict[str, Any]) -> None:
+        ns = _ns(r.get("time"))
+        self.entries.append((ns is None, ns or 0, int(r["id"])))
+        self.is_group = self.is_group or bool(r.get("is_group"))
+        if r.get("state") != "live":
+            self.deleted += 1
+        if ns is not None:
+            if self._first_ns is None or ns < self._first_ns:
+                self._first_ns, self.first = ns, r["time"]
+            if self._last_ns is None or ns > self._last_ns:
+                self._last_ns, self.last = ns, r["time"]
 
     @property
     def count(self) -> int:
-        return len(self.messages)
+        return len(self.entries)
 
-    @property
-    def deleted(self) -> int:
-        return sum(1 for m in self.messages if m.get("state") != "live")
-
-    def sort(self) -> None:
-        self.messages.sort(key=lambda m: (_ns(m.get("time")) is None, _ns(m.get("time")) or 0, m["id"]))
-
-    @property
-    def first(self) -> Any:
-        return next((m["time"] for m in self.messages if _ns(m.get("time")) is not None), None)
-
-    @property
-    def last(self) -> Any:
-        return next((m["time"] for m in reversed(self.messages) if _ns(m.get("time")) is not None), None)
+    def ordered_ids(self) -> list[int]:
+        return [rid for _, _, rid in sorted(self.entries)]
 
 
 @dataclass
@@ -129,10 +142,8 @@ class AppView:
             self.packages.add(str(r["package"]))
         if kind == "message":
             key = str(r.get("conversation") or "(no conversation)")
-            conv = self.conversations_by_key.setdefault(key, Conversation(key))
-            conv.is_group = conv.is_group or bool(r.get("is_group"))
-            conv.messages.append(r)
-        elif kind in APP_KINDS or len(self.by_kind[kind]) < TABLE_LIMIT:
+            self.conversations_by_key.setdefault(key, Conversation(key)).add(r)
+        elif len(self.by_kind[kind]) < TABLE_LIMIT:
             self.by_kind[kind].append(r)
 
     def context(self) -> dict[str, Any]:
@@ -236,7 +247,7 @@ class ReportBuilder:
 
     def _place(self, r: dict[str, Any]) -> None:
         kind = str(r.get("kind"))
-        if kind in ("message", "story", "sticker"):
+        if kind in ("story", "sticker"):
             r = {**r, "resolved": self.media.attachments(r)}  # the stored form (in the data files) stays as is
         if kind == "warning":
             if len(self.warnings) < WARNING_LIMIT:
@@ -268,10 +279,16 @@ class ReportBuilder:
 
     # --- writing -----------------------------------------------------------------------------------
     def render(self, template: str, name: str, **context: Any) -> None:
-        page = self.env.get_template(template).render(**self.base, page_name=name, **context)
         path = self.out / name
-        path.write_text(page, encoding="utf-8", errors="backslashreplace")
+        with open(path, "w", encoding="utf-8", errors="backslashreplace") as stream:
+            for piece in self.env.get_template(template).generate(**self.base, page_name=name, **context):
+                stream.write(piece)
         self.written.append(path)
+
+    def thread(self, conv: Conversation) -> Iterator[dict[str, Any]]:
+        """A conversation's messages in order, fetched from the store, with their attachments resolved."""
+        for r in self.case.records_by_id(conv.ordered_ids()):
+            yield {**r, "resolved": self.media.attachments(r)}
 
     def build(self) -> list[Path]:
         if self.out.exists():
@@ -304,7 +321,7 @@ class ReportBuilder:
             self.render("app.html", app.page, page_title=f"App {app.name}", app=ctx)
             for conv in ctx["conversations"]:
                 self.render("chat.html", conv.page, page_title=f"Conversation {conv.title}", conv=conv,
-                            messages=conv.messages, app_page=app.page, app_name=app.name)
+                            messages=self.thread(conv), app_page=app.page, app_name=app.name)
         if self.predictions:
             self.render("evidence.html", "evidence-map.html", page_title="Evidence map", apps=self._emap())
         if self.network_total:
@@ -329,7 +346,6 @@ class ReportBuilder:
                     names.setdefault(str(contact["contact_id"]), str(contact["name"]))
             convs = sorted(app.conversations_by_key.values(), key=lambda c: c.key)
             for index, conv in enumerate(convs, start=1):
-                conv.sort()
                 conv.page = f"app{number}-chat{index}.html"
                 conv.title = f"{names[conv.key]} ({conv.key})" if conv.key in names else conv.key
             app.conversations_by_key = {c.key: c for c in convs}
@@ -383,21 +399,28 @@ class ReportBuilder:
         self.written.append(path)
 
     def _write_timeline_js(self) -> int:
+        """``data/timeline.js``: rows [utc, desc, kind, app, state, message, record id, source] streamed to the
+        file, with the lookup tables (desc/kind/app/state names) written after the rows."""
         lookups: dict[str, dict[str, int]] = {"desc": {}, "kind": {}, "app": {}, "state": {}}
-        rows = []
-        for line in sorted_events(self.case):
-            idx = []
-            for name, key in (("desc", "timestamp_desc"), ("kind", "kind"), ("app", "app"), ("state", "state")):
-                table = lookups[name]
-                value = str(line.get(key) or "")
-                idx.append(table.setdefault(value, len(table)))
-            rows.append([line["datetime"], *idx, line["message"], line.get("record_id"), line.get("source", "")])
-        data: dict[str, Any] = {name: list(table) for name, table in lookups.items()}
-        data["rows"] = rows
         path = self.out / "data" / "timeline.js"
-        path.write_text(data_js("TROWEL_TIMELINE", data), encoding="ascii")
+        count = 0
+        with open(path, "w", encoding="ascii") as stream:
+            stream.write('window.TROWEL_TIMELINE = {"rows":[')
+            for line in sorted_events(self.case):
+                idx = []
+                for name, key in (("desc", "timestamp_desc"), ("kind", "kind"), ("app", "app"), ("state", "state")):
+                    table = lookups[name]
+                    value = str(line.get(key) or "")
+                    idx.append(table.setdefault(value, len(table)))
+                row = [line["datetime"], *idx, line["message"], line.get("record_id"), line.get("source", "")]
+                stream.write(("," if count else "") + json_text(row))
+                count += 1
+            stream.write("]")
+            for name, table in lookups.items():
+                stream.write(f",{json_text(name)}:{json_text(list(table))}")
+            stream.write("};\n")
         self.written.append(path)
-        return len(rows)
+        return count
 
 
 def write_html(case: CaseData) -> list[Path]:

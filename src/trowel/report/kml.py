@@ -7,6 +7,7 @@ ranges are left out. Text goes through the XML writer, so evidence cannot break 
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -58,7 +59,12 @@ def coordinates(record: dict[str, Any]) -> tuple[float, float] | None:
 
 
 def located(case: CaseData) -> Iterator[tuple[dict[str, Any], float, float]]:
-    for record in case.records():
+    """Records with coordinates. Only rows whose JSON holds a key starting with "lat" are parsed."""
+    case.store.flush()
+    rows = case.store.db.execute("SELECT id, json FROM records WHERE instr(lower(json), '\"lat') > 0 ORDER BY id")
+    for rid, text in rows:
+        record = json.loads(text)
+        record["id"] = rid
         where = coordinates(record)
         if where is not None:
             yield record, where[0], where[1]

@@ -63,12 +63,15 @@ def write_all(case: CaseData, on_done: Callable[[str], None] | None = None) -> W
     """Run every registered writer over the case. One broad catch per writer call: whatever one writer
     raises is kept as that writer's failure (one line) and every other output is still written."""
     result = WriteResult()
-    for writer in load_writers():
-        try:
-            result.outputs[writer.name] = writer.write(case)
-        except Exception as exc:  # noqa: BLE001 - one failing output must never stop the others
-            reason = str(exc).splitlines()[0] if str(exc) else ""
-            result.failures[writer.name] = f"{type(exc).__name__}: {reason}"
-        if on_done is not None:
-            on_done(writer.name)
+    try:
+        for writer in load_writers():
+            try:
+                result.outputs[writer.name] = writer.write(case)
+            except Exception as exc:  # noqa: BLE001 - one failing output must never stop the others
+                reason = str(exc).splitlines()[0] if str(exc) else ""
+                result.failures[writer.name] = f"{type(exc).__name__}: {reason}"
+            if on_done is not None:
+                on_done(writer.name)
+    finally:
+        case.release()  # the writers' shared scratch (the timeline sort table)
     return result

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv as csvlib
 import json
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,42 +85,52 @@ def file_events(row: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
         yield int(ns), {k: v for k, v in line.items() if v is not None}
 
 
-def sorted_events(case: CaseData) -> Iterator[dict[str, Any]]:
-    """Every timeline line of the case, oldest first (ties keep store order)."""
-    with tempfile.TemporaryDirectory(prefix="trowel-timeline-") as tmp:
-        db = sqlite3.connect(Path(tmp) / "sort.sqlite")
+def _build_sorted(case: CaseData, path: Path) -> None:
+    db = sqlite3.connect(path)
+    try:
         db.execute("CREATE TABLE ev (ns INTEGER, seq INTEGER, line TEXT)")
-        seq = 0
         batch: list[tuple[int, int, str]] = []
 
-        def add(ns: int, line: dict[str, Any]) -> None:
-            nonlocal seq, batch
-            seq += 1
-            batch.append((ns, seq, json.dumps(line, ensure_ascii=False, default=str)))
+        def lines() -> Iterator[tuple[int, dict[str, Any]]]:
+            for record in case.records():
+                yield from record_events(record)
+            for row in case.files():
+                yield from file_events(row)
+
+        for seq, (ns, line) in enumerate(lines(), start=1):
+            batch.append((ns, seq, json.dumps(line, default=str)))
             if len(batch) >= 20_000:
                 db.executemany("INSERT INTO ev VALUES (?, ?, ?)", batch)
                 batch = []
-
-        for record in case.records():
-            for ns, line in record_events(record):
-                add(ns, line)
-        for row in case.files():
-            for ns, line in file_events(row):
-                add(ns, line)
         db.executemany("INSERT INTO ev VALUES (?, ?, ?)", batch)
         db.execute("CREATE INDEX ev_order ON ev(ns, seq)")
-        try:
-            for (text,) in db.execute("SELECT line FROM ev ORDER BY ns, seq"):
-                yield json.loads(text)
-        finally:
-            db.close()
+        db.commit()
+    finally:
+        db.close()
+
+
+def sorted_events(case: CaseData) -> Iterator[dict[str, Any]]:
+    """Every timeline line of the case, oldest first (ties keep store order). The sort table is built once
+    per CaseData in its scratch folder and shared by the writers that need it (timeline files, HTML)."""
+    path = case.scratch() / "timeline.sqlite"
+    if not path.exists():
+        partial = path.with_name("timeline.partial.sqlite")
+        partial.unlink(missing_ok=True)
+        _build_sorted(case, partial)
+        partial.rename(path)
+    db = sqlite3.connect(path)
+    try:
+        for (text,) in db.execute("SELECT line FROM ev ORDER BY ns, seq"):
+            yield json.loads(text)
+    finally:
+        db.close()
 
 
 def write_timeline(case: CaseData) -> list[Path]:
     jsonl = case.root / "timeline.jsonl"
     csv_path = case.root / "timeline.csv"
-    with open(jsonl, "w", encoding="utf-8", newline="\n") as jstream, \
-            open(csv_path, "w", encoding="utf-8", newline="") as cstream:
+    with open(jsonl, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as jstream, \
+            open(csv_path, "w", encoding="utf-8", errors="backslashreplace", newline="") as cstream:
         writer = csvlib.DictWriter(cstream, fieldnames=CSV_FIELDS, extrasaction="ignore")
         writer.writeheader()
         for line in sorted_events(case):
