@@ -80,6 +80,7 @@ def build_tree(root: Path, n_files: int, total: int, seed: int = 2) -> int:
 
 def build_image(tree: Path, image: Path, n_files: int, data_bytes: int) -> None:
     size = int(data_bytes * 1.25) + n_files * 4096 + (64 << 20)
+    size -= size % (1 << 20)  # whole MiB: sector-aligned, as a real partition is
     with open(image, "wb") as fh:
         fh.truncate(size)
     subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-N", str(int(n_files * 1.2) + 1024),

@@ -1,7 +1,7 @@
 """Expert Witness (E01, Ex01) images via libewf (``pyewf``), with the stored hashes verified.
 
 The segment set (``.E01``, ``.E02``, ...) is found next to the first segment. On open, the media is read
-once from start to end (4 MiB reads, streamed into MD5 and SHA-1) and compared with the hashes the
+once from start to end (a few EWF chunks per read, streamed into MD5 and SHA-1) and compared with the hashes the
 acquisition tool stored. A mismatch is a clear error: the image is damaged or was altered, and nothing
 read from it could be trusted. An image with no stored hash opens with a warning. The case and examiner
 headers and the verification result are part of :meth:`EwfSource.describe` (and so of the case log).
@@ -25,7 +25,7 @@ from trowel.evidence.formats.disk_image import DiskImageSource, StreamImage
 
 EWF1_MAGIC = b"EVF\x09\x0d\x0a\xff\x00"
 EWF2_MAGIC = b"EVF2\x0d\x0a\x81\x00"
-VERIFY_CHUNK = 4 << 20
+VERIFY_CHUNKS = 8  # read 8 EWF chunks at a time: larger reads are slower with libewf's chunk cache
 
 
 def segment_files(path: Path) -> list[Path]:
@@ -55,11 +55,12 @@ class EwfReader:
 def verify_media(handle: Any, size: int, stored: dict[str, str], label: str) -> dict[str, object]:
     """Hash the whole media (streamed) and compare with the stored hashes; return the verification facts."""
     digests = {"MD5": hashlib.md5(usedforsecurity=False), "SHA1": hashlib.sha1(usedforsecurity=False)}
+    piece = max(int(handle.get_chunk_size() or 0), 32 << 10) * VERIFY_CHUNKS
     done = 0
     with progress_bar(f"verify {Path(label).name}", total=size, bytes_=True) as bar:
         while done < size:
             try:
-                data = handle.read_buffer_at_offset(min(VERIFY_CHUNK, size - done), done)
+                data = handle.read_buffer_at_offset(min(piece, size - done), done)
             except OSError as exc:
                 raise EvidenceError(f"{label}: E01 media unreadable at byte {done} while verifying "
                                     "(a segment is missing or damaged)") from exc
