@@ -12,7 +12,7 @@ from typing import Any
 from trowel.errors import SqliteFormatError
 from trowel.sqlite.btree import LeafCell, TreeWalker
 from trowel.sqlite.database import Database
-from trowel.sqlite.record import decode_record
+from trowel.sqlite.record import decode_partial, decode_record
 from trowel.sqlite.schema import MASTER_SCHEMA, IndexSchema, TableSchema, parse_create_table
 
 
@@ -109,7 +109,10 @@ def live_rows(database: Database, table: TableSchema, walker: TreeWalker,
     """Every row of a table as (cell, values in column order, columns, rowid)."""
     for leaf in walker.cells(table.root_page, table.name):
         try:
-            stored = decode_record(leaf.payload, database.encoding)
+            if leaf.complete:
+                stored = decode_record(leaf.payload, database.encoding)
+            else:
+                stored, _lost = decode_partial(leaf.payload, database.encoding)
         except SqliteFormatError as exc:
             warnings.append(f"{table.name}: row at page {leaf.page} offset {leaf.cell.offset}: {exc}")
             continue

@@ -246,3 +246,23 @@ def decode_text_lenient(raw: bytes, encoding: str) -> str | bytes:
         return raw.decode(encoding)
     except UnicodeDecodeError:
         return bytes(raw)
+
+
+def decode_partial(payload: bytes, encoding: str) -> tuple[list[Any], list[int]]:
+    """Values of a record whose payload is cut short (broken overflow chain): the values that are complete,
+    None for the others, and the indexes of those lost values. Raises RecordError if the header is gone."""
+    serials, pos = parse_header(payload, 0)
+    values: list[Any] = []
+    lost: list[int] = []
+    for i, s in enumerate(serials):
+        size = serial_size(s)
+        if pos + size > len(payload):
+            values.append(None)
+            lost.append(i)
+        else:
+            try:
+                values.append(decode_value(payload, pos, s, encoding))
+            except UnicodeDecodeError:
+                values.append(bytes(payload[pos:pos + size]))
+        pos += size
+    return values, lost
