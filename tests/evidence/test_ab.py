@@ -20,7 +20,7 @@ from tests.fixtures.evidence_images import AB_PASSWORD, EvidenceImages, ab_membe
 from trowel.cli.main import main
 from trowel.errors import EvidenceError, PasswordError
 from trowel.evidence import EntryKind, locate, open_evidence
-from trowel.evidence.formats.android_backup import java_utf8ish
+from trowel.evidence.formats.android_backup import java_utf8ish, password_inputs
 
 
 @pytest.fixture(scope="session")
@@ -94,6 +94,9 @@ def test_random_access_reads_after_listing(images: EvidenceImages) -> None:
 def test_checksum_variants(tmp_path: Path) -> None:
     """v5 with the 8-bit checksum and v1 with the signed-byte checksum both open (both variants are tried)."""
     assert java_utf8ish(b"\x7f\x80\xff") == "\x7f\uff80\uffff".encode()
+    assert password_inputs("p\u00e4ss", 1) == [b"p\xe4ss", b"p\xc3\xa4ss"]
+    assert password_inputs("p\u00e4ss", 5) == [b"p\xc3\xa4ss", b"p\xe4ss"]
+    assert password_inputs("plain", 5) == [b"plain"]
     for version, signed in ((5, False), (1, True), (3, True)):
         path = write_ab(tmp_path / f"v{version}-{signed}.ab", ab_members(), version=version, password=AB_PASSWORD,
                         signed_checksum=signed)

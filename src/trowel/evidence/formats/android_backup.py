@@ -8,7 +8,8 @@ PBKDF2 rounds, user-key IV (hex) and the encrypted master-key blob (hex). The bo
 The password opens the master-key blob (PBKDF2-HMAC-SHA1 with the user salt); the blob holds the master IV,
 the master key and a checksum of the key. Android computes that checksum over the key bytes turned into Java
 chars: from version 2 on each byte is sign-extended and the chars are UTF-8 encoded (the "utf-8-ish" form),
-version 1 used the 8-bit bytes as they are. Both are tried, so a backup made by any Android version opens.
+version 1 used the 8-bit bytes as they are (and, for the same reason, the low 8 bits of each password char).
+Both forms are tried, so a backup made by any Android version opens.
 
 The body is never held in memory nor written to disk: :class:`BackupBodyStream` decrypts and inflates on
 the fly and offers a seekable view (a forward seek reads on, a backward seek restarts the pipeline). The tar
@@ -126,31 +127,50 @@ def _aes_cbc_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
     return unpadder.update(plain) + unpadder.finalize()
 
 
-def unlock_master_key(header: BackupHeader, password: str, label: str) -> tuple[bytes, bytes]:
-    """Return (master key, master IV); :class:`PasswordError` when the password is wrong."""
-    wrong = PasswordError(f"wrong password for Android backup {label}")
-    user_key = pbkdf2_sha1(password.encode("utf-8"), header.user_salt, header.rounds)
+def password_inputs(password: str, version: int) -> list[bytes]:
+    """The password as PBKDF2 input: UTF-8 (Android >= 2), or the low 8 bits of each char (version 1's bug).
+
+    The two differ only for non-ASCII passwords; both are tried, the version's own first."""
+    variants = [password.encode("utf-8")]
+    eight_bit = bytes(ord(c) & 0xFF for c in password)
+    if eight_bit != variants[0]:
+        variants.append(eight_bit)
+    return variants if version >= 2 else variants[::-1]
+
+
+def _open_blob(user_key: bytes, header: BackupHeader) -> tuple[bytes, bytes, bytes] | None:
+    """(master IV, master key, checksum) from the master-key blob, or None when the key is wrong."""
     try:
         blob = _aes_cbc_decrypt(user_key, header.user_iv, header.master_blob)
-    except ValueError as exc:
-        raise wrong from exc
+    except ValueError:
+        return None
     fields: list[bytes] = []
     pos = 0
     for _ in range(3):
         if pos >= len(blob):
-            raise wrong
+            return None
         length = blob[pos]
         fields.append(blob[pos + 1:pos + 1 + length])
         if len(fields[-1]) != length:
-            raise wrong
+            return None
         pos += 1 + length
     master_iv, master_key, checksum = fields
     if len(master_iv) != 16 or len(master_key) != 32:
-        raise wrong
-    for secret in checksum_inputs(master_key, header.version):
-        if pbkdf2_sha1(secret, header.checksum_salt, header.rounds) == checksum:
-            return master_key, master_iv
-    raise wrong
+        return None
+    return master_iv, master_key, checksum
+
+
+def unlock_master_key(header: BackupHeader, password: str, label: str) -> tuple[bytes, bytes]:
+    """Return (master key, master IV); :class:`PasswordError` when the password is wrong."""
+    for secret in password_inputs(password, header.version):
+        opened = _open_blob(pbkdf2_sha1(secret, header.user_salt, header.rounds), header)
+        if opened is None:
+            continue
+        master_iv, master_key, checksum = opened
+        for key_chars in checksum_inputs(master_key, header.version):
+            if pbkdf2_sha1(key_chars, header.checksum_salt, header.rounds) == checksum:
+                return master_key, master_iv
+    raise PasswordError(f"wrong password for Android backup {label}")
 
 
 class BackupBodyStream(io.RawIOBase):
