@@ -61,8 +61,8 @@ def find_apk() -> Path | None:
     return apk
 
 
-def run() -> int:
-    build_dir = ROOT / "build" / "demo"
+def run(build_dir: Path = ROOT / "build" / "demo") -> int:
+    """Build the inputs under ``build_dir/input``, examine them into ``build_dir/case``, print the report path."""
     inputs = build_dir / "input"
     shutil.rmtree(inputs, ignore_errors=True)
     inputs.mkdir(parents=True)
