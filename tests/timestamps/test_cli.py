@@ -6,6 +6,7 @@ import hashlib
 import json
 import struct
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[
     return code, out.out.splitlines(), out.err
 
 
-def jsonl(lines: list[str]) -> list[dict]:  # type: ignore[type-arg]
+def jsonl(lines: list[str]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines]
 
 

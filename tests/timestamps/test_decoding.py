@@ -9,8 +9,8 @@ import pytest
 
 from trowel.errors import UsageError
 from trowel.model.values import Clock, TimeValue
-from trowel.timestamps import decode, encode, stamp
 from trowel.timestamps import arith as A
+from trowel.timestamps import decode, encode, stamp
 from trowel.timestamps.leapseconds import GPS_MINUS_NS, scale_to_utc, tai_minus_utc, utc_to_scale
 from trowel.timestamps.when import parse_when
 
@@ -101,7 +101,7 @@ def test_encode_timediff32_table() -> None:
     assert rows["exfat"].text == "5aa47a59"
     assert rows["gsm"].text == "52504051810500"
     assert rows["nokia"].text == "d19d0f5a" and rows["nokia_plus1"].text == "d19d0f59"
-    assert rows["ole_auto"].text.startswith("45781.63807945531")
+    assert (rows["ole_auto"].text or "").startswith("45781.63807945531")
     assert "ga_cookie" not in rows
     assert {e.format for e in rows.values() if e.error} == {"stardate_tng", "stardate_tos"}  # ranges start 2265+
 

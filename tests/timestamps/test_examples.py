@@ -31,8 +31,9 @@ T_S = datetime(2025, 5, 4, 15, 18, 50, tzinfo=UTC)
 UNIX_T = 1746371930
 
 
-def ns(*args: int, micro: int = 0, nano: int = 0) -> int:
-    return datetime_to_ns(datetime(*args, microsecond=micro, tzinfo=UTC)) + nano  # type: ignore[misc]
+def ns(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, micro: int = 0,
+       nano: int = 0) -> int:
+    return datetime_to_ns(datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)) + nano
 
 
 T_NS = datetime_to_ns(T)

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from tests.timestamps import record_files as rf
 from trowel.errors import UsageError
-from trowel.timestamps import find_anchor_fields, infer_fields
+from trowel.timestamps import FieldGuess, find_anchor_fields, infer_fields
 from trowel.timestamps.infer import infer_blob
 
 AFTER, BEFORE = "2023-06-01", "2024-06-01"
 
 
-def named(guesses: list, truth: list[rf.Truth]) -> None:
+def named(guesses: list[FieldGuess], truth: list[rf.Truth]) -> None:
     got = {(g.field, g.format, g.width, g.byteorder) for g in guesses}
     for t in truth:
         assert (t.offset, t.format, t.width, t.byteorder) in got, (t, sorted(got, key=str))
 
 
 @pytest.mark.parametrize("builder", [rf.fixed_le, rf.fixed_be, rf.variable])
-def test_records_fields_named(builder) -> None:  # type: ignore[no-untyped-def]
+def test_records_fields_named(builder: Callable[[], tuple[list[bytes], list[rf.Truth]]]) -> None:
     records, truth = builder()
     guesses = infer_fields(records=records, after=AFTER, before=BEFORE)
     named(guesses, truth)
@@ -58,7 +60,7 @@ def test_byte_order_from_lsb_rule() -> None:
 
 def test_columns_like_sqlite() -> None:
     times = rf.times(200, 9)
-    columns = [
+    columns: list[list[Any]] = [
         [t // 10**6 for t in times],  # INTEGER unix ms
         [t // 1000 + 11_644_473_600_000_000 for t in times],  # INTEGER Chrome/WebKit us
         [(t - 978_307_200 * 10**9) / 1e9 for t in times],  # REAL Cocoa seconds
@@ -67,7 +69,7 @@ def test_columns_like_sqlite() -> None:
         ["hello", "world"] * 20,  # not a timestamp
     ]
     guesses = infer_fields(columns=columns, after=AFTER, before=BEFORE)
-    best = {}
+    best: dict[int | str, FieldGuess] = {}
     for g in guesses:
         best.setdefault(g.field, g)
     assert best[0].format == "unix_ms"

@@ -7,6 +7,7 @@ the format and by granularity. Nothing here raises on bad input: errors become r
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
 from dataclasses import dataclass, field
@@ -127,12 +128,20 @@ def read(fmt: Format, raw: Raw) -> Reading:
     return Reading(fmt.name, fmt.display, raw, text, decoded.unix_ns, decoded.clock, decoded.note)
 
 
+@functools.lru_cache(maxsize=4096)
+def _sample_text(fmt: Format, mid_ns: int) -> str | None:
+    """The format's text for an instant in the middle of the window (what a typical value looks like)."""
+    try:
+        return fmt.to_text(fmt.encode_raw(mid_ns))
+    except (TimestampError, ValueError, OverflowError, struct.error):
+        return None
+
+
 def _shape_score(fmt: Format, value: Raw, mid_ns: int) -> float:
     if not isinstance(value, str):
         return 0.6
-    try:
-        sample = fmt.to_text(fmt.encode_raw(mid_ns))
-    except (TimestampError, ValueError, OverflowError, struct.error):
+    sample = _sample_text(fmt, mid_ns)
+    if sample is None:
         return 0.5
     body = value.strip()
     if body[:2].lower() == "0x":

@@ -40,6 +40,9 @@ class Registry:
         return fmt
 
     def get(self, name: str) -> Format:
+        exact = self._formats.get(name)
+        if exact is not None:
+            return exact
         key = normalise(name)
         canonical = self._names.get(key)
         if canonical is None:

@@ -1,0 +1,163 @@
+"""Benchmark of the timestamp toolkit (issue 5): ``hunt`` throughput and memory, ``decode --batch`` rate.
+
+    python bench/bench_timestamps.py              # 1 GiB file, 1,000,000 values (the issue's sizes)
+    python bench/bench_timestamps.py --scale 0.1  # 102 MiB, 100,000 values
+    python bench/bench_timestamps.py --quick      # --scale 0.02
+
+The hunt file is random data with planted values of every 4- and 8-byte integer format and the doubles
+(both byte orders), generated once under /tmp. The window is one hour around the planted instant. Peak
+memory is the process's maximum resident set size, measured in a child process per phase.
+Targets: hunt >= 200 MB/s and < 500 MB; decode --batch: values/s (no target given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+T = 1_746_371_930_064_939_000  # 2025-05-04T15:18:50.064939Z
+AFTER, BEFORE = "2025-05-04T15:00:00Z", "2025-05-04T16:00:00Z"
+CHILD_HUNT = "hunt"
+CHILD_DECODE = "decode"
+
+
+def hunt_formats() -> list[str]:
+    """Every linear integer format stored in 4 or 8 bytes (or stored as decimal: hunted as int32/int64),
+    and the double formats."""
+    from trowel.timestamps import all_formats
+    from trowel.timestamps.floats import BiomeDecimal, DoubleFormat
+    from trowel.timestamps.linear import LinearFormat
+
+    out = []
+    for fmt in all_formats():
+        if isinstance(fmt, LinearFormat) and (fmt.width in (4, 8) or (fmt.width is None and fmt.spec.base == 10)):
+            out.append(fmt.name)
+        elif isinstance(fmt, DoubleFormat) and not isinstance(fmt, BiomeDecimal):
+            out.append(fmt.name)
+    return out
+
+
+def make_file(path: Path, size: int, formats: list[str]) -> int:
+    """Random data with one planted value per (format, width, byte order) every 1 MiB; returns the count."""
+    import numpy as np
+
+    from trowel.timestamps import all_formats
+    from trowel.timestamps.huntspec import build_specs
+    from trowel.timestamps.when import to_ns
+
+    chosen = [f for f in all_formats() if f.name in formats]
+    specs, _ = build_specs(chosen, to_ns(AFTER), to_ns(BEFORE))
+    payloads = []
+    for spec in specs:
+        raw = spec.fmt.encode_raw(T)
+        if spec.mode == "float":
+            import struct
+
+            payloads.append(struct.pack("<d" if spec.order == "little" else ">d", raw))
+        elif isinstance(raw, int):
+            payloads.append(raw.to_bytes(spec.width, spec.order, signed=spec.signed))  # type: ignore[arg-type]
+    rng = np.random.default_rng(42)
+    planted = 0
+    block = 1 << 20
+    with path.open("wb") as handle:
+        for start in range(0, size, block):
+            chunk = bytearray(rng.integers(0, 256, min(block, size - start), dtype=np.uint8).tobytes())
+            pos = 64
+            for data in payloads:
+                if pos + len(data) >= len(chunk):
+                    break
+                chunk[pos:pos + len(data)] = data
+                pos += 64 + (planted % 7)
+                planted += 1
+            handle.write(chunk)
+    return planted
+
+
+def child_hunt(path: str, formats: list[str]) -> dict[str, float]:
+    from trowel.timestamps import hunt
+
+    start, cpu = time.perf_counter(), time.process_time()
+    hits = sum(1 for _ in hunt(path, AFTER, BEFORE, formats=formats))
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"hits": hits, "seconds": seconds, "cpu": cpu,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def child_decode(path: str, fmt: str | None) -> dict[str, float]:
+    from trowel.cli.main import main
+
+    start, cpu = time.perf_counter(), time.process_time()
+    with open(os.devnull, "w") as sink:
+        saved = sys.stdout
+        sys.stdout = sink
+        try:
+            args = ["--quiet", "time", "decode", "--batch", path, "--json"]
+            main(args + (["--format", fmt] if fmt else []))
+        finally:
+            sys.stdout = saved
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"seconds": seconds, "cpu": cpu, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run_child(*args: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of 1 GiB / 1,000,000 values")
+    parser.add_argument("--quick", action="store_true", help="same as --scale 0.02")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, path, *rest = args.child
+        result = child_hunt(path, rest) if kind == CHILD_HUNT else child_decode(path, rest[0] if rest else None)
+        print(json.dumps(result))
+        return 0
+    scale = 0.02 if args.quick else args.scale
+    size = int((1 << 30) * scale)
+    values = int(1_000_000 * scale)
+    workdir = Path(tempfile.gettempdir()) / "trowel-bench-timestamps"
+    workdir.mkdir(exist_ok=True)
+    formats = hunt_formats()
+    blob = workdir / f"hunt-{size}.bin"
+    if not blob.exists():
+        planted = make_file(blob, size, formats)
+        print(f"generated {blob} ({size / 2**20:.0f} MiB, {planted} planted values)")
+    hunt_result = run_child(CHILD_HUNT, str(blob), *formats)
+    rate = size / 1e6 / hunt_result["seconds"]
+    cpu_rate = size / 1e6 / hunt_result["cpu"]
+    print(f"hunt: {size / 2**20:.0f} MiB, {len(formats)} formats (4/8-byte integers and doubles, both byte orders), "
+          f"1-hour window: {hunt_result['seconds']:.1f} s wall = {rate:.0f} MB/s "
+          f"({hunt_result['cpu']:.1f} s CPU = {cpu_rate:.0f} MB/s per core), {hunt_result['hits']:.0f} hits, "
+          f"peak {hunt_result['peak_mb']:.0f} MB  (target >= 200 MB/s, < 500 MB: "
+          f"{'met' if rate >= 200 and hunt_result['peak_mb'] < 500 else 'NOT met'} on wall time)")
+    batch = workdir / f"values-{values}.txt"
+    if not batch.exists():
+        with batch.open("w") as handle:
+            for i in range(values):
+                handle.write(f"{1_700_000_000_000 + i * 937}\n")
+    one = run_child(CHILD_DECODE, str(batch), "unix_ms")
+    print(f"decode --batch --format unix_ms --json: {values} values in {one['seconds']:.1f} s wall = "
+          f"{values / one['seconds']:,.0f} values/s ({values / one['cpu']:,.0f} per CPU second), "
+          f"peak {one['peak_mb']:.0f} MB")
+    few = workdir / f"values-all-{max(values // 100, 100)}.txt"
+    if not few.exists():
+        few.write_text("".join(f"{1_700_000_000_000 + i * 937}\n" for i in range(max(values // 100, 100))))
+    every = run_child(CHILD_DECODE, str(few))
+    count = max(values // 100, 100)
+    print(f"decode --batch --json (every format, ranked): {count} values in {every['seconds']:.1f} s = "
+          f"{count / every['seconds']:,.0f} values/s ({count / every['cpu']:,.0f} per CPU second)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
