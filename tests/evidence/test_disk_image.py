@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -247,3 +248,33 @@ def test_ls_json_hash_on_every_image(images: EvidenceImages, name: str, capsys: 
     assert deleted["deleted"] is True and deleted["mtime"] == "2023-11-14T22:13:20.000000Z"
     link = next(r for r in rows if r["path"] == prefix + SYMLINK)
     assert link["link_target"] == SYMLINK_TARGET
+
+
+def test_deleted_folder_and_its_contents(images: EvidenceImages, tmp_path: Path) -> None:
+    notes = "data/user/10/com.example.notes"
+    image = _debugfs_copy(images, tmp_path, f"rm {notes}/files/notes.txt", f"rmdir {notes}/files", f"rmdir {notes}")
+    with open_evidence(image) as source:
+        entries = {e.path: e for e in source.entries() if e.path.startswith(notes)}
+        content = source.hash_entry(entries[f"{notes}/files/notes.txt"])
+    assert {p: (e.kind, e.deleted) for p, e in entries.items()} == {
+        notes: (EntryKind.DIR, True), f"{notes}/files": (EntryKind.DIR, True),
+        f"{notes}/files/notes.txt": (EntryKind.FILE, True)}
+    assert content == hashlib.sha256(android_tree.FILES[f"{notes}/files/notes.txt"]).hexdigest()
+
+
+def test_names_that_are_not_utf8(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    raw_name = b"caf\xe9-latin1.txt"
+    with open(os.path.join(os.fsencode(tree), raw_name), "wb") as fh:
+        fh.write(b"x")
+    image = tmp_path / "names.img"
+    with open(image, "wb") as fh:
+        fh.truncate(1 << 20)
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-d", str(tree), str(image)], check=True, capture_output=True)
+    out = tmp_path / "case"
+    assert main(["-q", "examine", str(image), "--out", str(out)]) == 0
+    db = sqlite3.connect(out / "case.sqlite")
+    paths = [p for (p,) in db.execute("SELECT path FROM files WHERE entry_kind = 'file'")]
+    db.close()
+    assert paths == ["caf\\xe9-latin1.txt"]
