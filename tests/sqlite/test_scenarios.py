@@ -86,6 +86,9 @@ def test_wal_records_carry_frame_salts_and_transaction(scenarios: Built) -> None
     old = [r for r in deleted if r.rowid == 5]
     assert len(old) == 1 and old[0].values[2] == sc.old_versions["msg"][0][2]
     assert "older version of live rowid 5" in (old[0].note or "")
+    # diffing page versions dates the deletion: the DELETE was the third transaction
+    dated = [r for r in deleted if "gone from page" in (r.note or "")]
+    assert len(dated) >= 45 and all("in transaction 3 (WAL frame" in (r.note or "") for r in dated)
 
 
 def test_wal_reset_rows_come_only_from_stale_frames(scenarios: Built) -> None:

@@ -38,6 +38,8 @@ class ImageMeta:
     salts: tuple[int, int] | None = None
     commit: int | None = None
     note: str | None = None
+    next_frame: int | None = None  # the WAL frame holding the next version of this page (same generation)
+    next_commit: int | None = None
 
 
 class Carving:
@@ -59,6 +61,25 @@ class Carving:
             for name, t in tables.items()
         }
         self.inferred: dict[int, TableSchema] = {}
+        self._frame_rowids: dict[int, set[int]] = {}
+
+    def _rowids_in_frame(self, index: int) -> set[int]:
+        """Rowids of the cells of one WAL frame's page image (cached; used to date a deletion)."""
+        found = self._frame_rowids.get(index)
+        if found is None:
+            found = set()
+            wal = self.db.wal
+            frame = wal.frames[index - 1] if wal is not None and 0 < index <= len(wal.frames) else None
+            if wal is not None and frame is not None:
+                data = wal.frame_data(frame)
+                try:
+                    page = parse_page(data, frame.page, self.db.usable)
+                    if page.kind == TABLE_LEAF:
+                        found = {c.rowid for c in cell_extents(data, page) if c.rowid is not None}
+                except SqliteFormatError:
+                    pass
+            self._frame_rowids[index] = found
+        return found
 
     def add_table(self, table: TableSchema, key: str) -> None:
         self.tables[key] = table
@@ -213,6 +234,10 @@ class Carving:
             return None
         if rowid is not None and not table.without_rowid and self.live.rowid_live(table.name, rowid):
             note = _join(note, f"older version of live rowid {rowid} (row changed)")
+        elif rowid is not None and meta.next_frame is not None and rowid not in self._rowids_in_frame(
+                meta.next_frame):
+            when = f"transaction {meta.next_commit}" if meta.next_commit else "an uncommitted transaction"
+            note = _join(note, f"gone from page {meta.page} in {when} (WAL frame {meta.next_frame})")
         if table.origin != "schema":
             note = _join(note, f"table {table.name}: schema {table.origin}")
         if region == Region.FREELIST.value and table.origin in ("recovered", "inferred"):

@@ -28,6 +28,7 @@ from trowel.sqlite.journal import read_journal
 from trowel.sqlite.livetables import SchemaReader, live_rows, stored_key
 from trowel.sqlite.result import RecoveryResult, SqliteRecord
 from trowel.sqlite.schema import MASTER_SCHEMA, TableSchema, parse_create_table
+from trowel.sqlite.wal import WalFrame
 
 PROFILE_ROWS = 5000
 INDEX_OWNER = "index:"
@@ -178,12 +179,18 @@ class Engine:
             yield from carving.old_image(image, meta)
 
         # 5. main-file versions of pages the WAL supersedes
+        first_frame: dict[int, WalFrame] = {}
+        for f in database.wal.frames if database.wal else []:
+            if f.committed:
+                first_frame.setdefault(f.page, f)
         for n, frame in sorted(database.current.items()):
             old = database.main_page(n)
             if old is None or not any(old):
                 continue
+            nxt = first_frame.get(n)
             meta = ImageMeta(page=n, region=None, source_file="db",
-                             note=f"main-file version of page {n}, superseded by WAL frame {frame.index}")
+                             note=f"main-file version of page {n}, superseded by WAL frame {frame.index}",
+                             next_frame=nxt.index if nxt else None, next_commit=nxt.commit if nxt else None)
             yield from carving.old_image(old, meta)
 
         # 6. every other WAL frame (older committed versions, uncommitted, invalid, stale salts)
@@ -215,6 +222,13 @@ class Engine:
             return []
         out: list[tuple[bytes, ImageMeta]] = []
         seen: set[int] = set()
+        following: dict[int, WalFrame] = {}
+        last: dict[tuple[int, tuple[int, int]], WalFrame] = {}
+        for frame in wal.frames:
+            prev = last.get((frame.page, frame.salts))
+            if prev is not None:
+                following[prev.index] = frame
+            last[(frame.page, frame.salts)] = frame
         for frame in wal.frames:
             if database.current.get(frame.page) is frame:
                 continue
@@ -231,8 +245,11 @@ class Engine:
                 region, note = Region.WAL.value, "frame of an uncommitted transaction"
             else:
                 region, note = Region.WAL.value, "frame after the end of the valid WAL (checksum or salts)"
+            nxt = following.get(frame.index)
             out.append((data, ImageMeta(page=frame.page, region=region, source_file="wal", frame=frame.index,
-                                        salts=frame.salts, commit=frame.commit, note=note)))
+                                        salts=frame.salts, commit=frame.commit, note=note,
+                                        next_frame=nxt.index if nxt else None,
+                                        next_commit=nxt.commit if nxt else None)))
         return out
 
     def _journal_images(self, database: Database, warnings: list[str]) -> list[tuple[bytes, ImageMeta]]:
