@@ -40,7 +40,7 @@ class Row:
         return self.values.get(column, default)
 
     def provenance(self, evidence: str, path: str, detail: str | None = None) -> Provenance:
-        note = "; ".join(x for x in (self.detail, detail) if x) or None
+        note = self.detail if not detail else detail if not self.detail else f"{self.detail}; {detail}"
         if self.state is State.LIVE:
             return Provenance(evidence=evidence, path=path, table=self.table, rowid=self.rowid, detail=note)
         return Provenance(evidence=evidence, path=self.source_file or path, table=self.table, rowid=self.rowid,

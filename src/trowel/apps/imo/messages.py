@@ -37,21 +37,22 @@ def _sender(scope: Scope, conversation: str | None, way: str, author: str | None
 
 def map_message(scope: Scope, row: Row) -> Iterator[Record]:
     """One ``messages`` row: the message, a call record for a missed call, a finding for an impossible time."""
-    conversation = as_text(row.get("buid"))
-    text = as_text(row.get("last_message"))
-    data = imdata(row.get("imdata"))
+    values = row.values  # called once per message: plain dict lookups
+    conversation = as_text(values.get("buid"))
+    text = as_text(values.get("last_message"))
+    data = imdata(values.get("imdata"))
     kind, reference = classify(text, data)
-    way = direction(row.get("message_type"))
-    author = as_text(row.get("author"))
+    way = direction(values.get("message_type"))
+    author = as_text(values.get("author"))
     group = is_group_id(conversation) or bool(author and author != conversation)
-    sender, sender_name = _sender(scope, conversation, way, author, as_text(row.get("author_alias")), group)
-    attachments = attachment_paths(data)
-    time = ns_time(row.get("timestamp")) if row.get("timestamp") is not None else None
+    sender, sender_name = _sender(scope, conversation, way, author, as_text(values.get("author_alias")), group)
+    attachments = attachment_paths(data) if data else []
+    time = ns_time(values["timestamp"]) if values.get("timestamp") is not None else None
     common = scope.common(row)
     message = Message(
-        **common, conversation=conversation, direction=way, direction_raw=row.get("message_type"), sender=sender,
-        sender_name=sender_name, text=text, delivered=as_flag(row.get("message_state")),
-        read=as_flag(row.get("message_read")), message_kind=kind, attachments=attachments, time=time,
+        **common, conversation=conversation, direction=way, direction_raw=values.get("message_type"),
+        sender=sender, sender_name=sender_name, text=text, delivered=as_flag(values.get("message_state")),
+        read=as_flag(values.get("message_read")), message_kind=kind, attachments=attachments, time=time,
         reference=reference, is_group=group, store=row.table,
     )
     yield message
