@@ -20,9 +20,11 @@ import numpy as np
 
 from trowel.errors import EvidenceError, TimestampError, UsageError
 from trowel.model.values import Clock, iso_ns, iso_utc, ns_to_datetime
+from trowel.timestamps.arith import div_round_half_even
 from trowel.timestamps.base import Format
 from trowel.timestamps.catalog import all_formats, get_format
 from trowel.timestamps.huntspec import HuntSpec, build_specs
+from trowel.timestamps.linear import LinearFormat
 from trowel.timestamps.when import WhenLike, to_ns
 
 CHUNK = 16 << 20
@@ -143,6 +145,9 @@ class Scanner:
             for lo, hi in spec.intervals:
                 keep |= (values >= np.uint64(lo)) & (values <= np.uint64(hi))
             cand = cand[keep]
+            if spec.mode == "int" and isinstance(spec.fmt, LinearFormat) and spec.fmt.spec.scale is None:
+                yield from self._linear_hits(spec, chunk, cand, values[keep], base, after_ns, before_ns)
+                return
         fmt = spec.fmt
         for pos in cand.tolist():
             data = chunk[pos:pos + width]
@@ -154,6 +159,27 @@ class Scanner:
                 offset = base + pos
                 yield Hit(offset, width, spec.order, fmt.name, data, decoded.unix_ns, decoded.clock,
                           _hit_score(offset, data))
+
+
+    @staticmethod
+    def _linear_hits(spec: HuntSpec, chunk: bytes, cand: np.ndarray, values: np.ndarray, base: int,
+                     after_ns: int, before_ns: int) -> Iterator[Hit]:
+        """Hits of a linear UTC format without a Python call per value: the raw bounds already hold the
+        window (and the range), so only the exact instant is computed here."""
+        fmt = spec.fmt
+        assert isinstance(fmt, LinearFormat)
+        epoch, shift, num, den = fmt.spec.epoch_ns, fmt.spec.shift, fmt.unit.numerator, fmt.unit.denominator
+        size, signed, width, clock, name = 1 << (8 * spec.width), spec.signed, spec.width, fmt.clock, fmt.name
+        half = size >> 1
+        for pos, value in zip(cand.tolist(), values.tolist(), strict=True):
+            if signed and value >= half:
+                value -= size
+            count = value >> shift
+            unix_ns = epoch + (count * num if den == 1 else div_round_half_even(count * num, den))
+            if after_ns <= unix_ns <= before_ns:
+                data = chunk[pos:pos + width]
+                offset = base + pos
+                yield Hit(offset, width, spec.order, name, data, unix_ns, clock, _hit_score(offset, data))
 
 
 @functools.lru_cache(maxsize=16)

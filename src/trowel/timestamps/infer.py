@@ -31,7 +31,7 @@ from trowel.timestamps.when import WhenLike, to_ns, window
 DEFAULT_AFTER = A.epoch(2000)
 DEFAULT_BEFORE = A.epoch(2040)
 MIN_SHARE = 0.6
-SAMPLE = 5_000
+SAMPLE = 2_000
 
 
 @dataclass(frozen=True)
