@@ -14,7 +14,7 @@ from trowel.apps.imo.spec import STICKER_PATHS
 from trowel.errors import TrowelError
 from trowel.evidence import locate
 from trowel.evidence.base import CHUNK
-from trowel.model import MediaFile, Provenance, Record, Warning
+from trowel.model import MediaFile, Provenance, Record, State, Warning
 from trowel.timestamps import stamp
 
 MEDIA_PATHS = ("DCIM/imo/**", "IMO/**", "Android/data/{package}/**")
@@ -80,7 +80,8 @@ def media_files(data: AppData, refs: dict[str, list[tuple[str, str]]]) -> Iterat
         data.exported.setdefault(sha, located)
         detail = f"also at {', '.join(located.aliases)}" if located.aliases else None
         mtime = located.entry.mtime
-        yield MediaFile(source=Provenance(evidence=data.evidence, path=located.path, detail=detail), app=APP,
+        state = State.DELETED if located.entry.deleted else State.LIVE  # a deleted file still readable in an image
+        yield MediaFile(source=Provenance(evidence=data.evidence, path=located.path, detail=detail), state=state, app=APP,
                         package=package, user=data.user, sha256=sha, size=size, mime=sniff(head, located.relative),
                         referenced_by=sorted({r for _, r in linked}),
                         time=stamp(mtime, "unix_ns") if mtime is not None else None)
