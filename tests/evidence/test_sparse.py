@@ -66,7 +66,19 @@ def test_every_chunk_type_matches_simg2img(tmp_path: Path) -> None:
     with SparseImage(tmp_path / "hand.simg") as image:
         assert image.read() == expected
         assert image.read_at(2 * 4096 + 1, 6) == b"\x02\x03\x04\x01\x02\x03"  # a FILL read off its pattern's phase
-        assert image.crc32_values == [zlib.crc32(expected[: 7 * 4096])]
+        assert image.crc32_values == [(7 * 4096, zlib.crc32(expected[: 7 * 4096]))]
+        assert image.verify_crc32(piece=5000) == [{"covers_bytes": 7 * 4096, "stored": f"{zlib.crc32(expected[: 7 * 4096]):08x}",
+                                                   "computed": f"{zlib.crc32(expected[: 7 * 4096]):08x}", "verified": True}]
+
+
+def test_crc32_mismatch_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "hand.simg"
+    _handmade_sparse(path)
+    data = bytearray(path.read_bytes())
+    data[28 + 12 + 100] ^= 0xFF  # one byte of the first RAW chunk
+    path.write_bytes(bytes(data))
+    with pytest.raises(EvidenceError, match=r"sparse CRC32 chunk over the first 28672 bytes does not match .*damaged"):
+        open_evidence(path)
 
 
 def test_ext4_inside(images: EvidenceImages) -> None:

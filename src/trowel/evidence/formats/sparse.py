@@ -4,7 +4,8 @@ File header (28 bytes, little endian): magic 0xED26FF3A, major 1, minor, file-he
 block size, total blocks, total chunks, image checksum. Each chunk header (12 bytes): type, reserved, size
 in output blocks, total size in input bytes (header included). Types: RAW (0xCAC1, the blocks follow), FILL
 (0xCAC2, a 4-byte pattern repeated), DONT_CARE (0xCAC3, nothing stored; reads as zeros, as ``simg2img``
-writes it), CRC32 (0xCAC4, a 4-byte checksum of the data so far; recorded, it covers no output).
+writes it), CRC32 (0xCAC4, the CRC-32 of all output so far; it covers no output itself). CRC32 chunks are
+checked on open in one streamed pass (a mismatch is a clear error); img2simg does not write them.
 
 :class:`SparseImage` indexes the chunks once (a few bytes per chunk) and answers positioned reads from the
 host file, so a multi-gigabyte partition is read through pytsk3 with bounded memory and no scratch copy.
@@ -16,6 +17,7 @@ import bisect
 import io
 import os
 import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,10 +59,12 @@ class SparseHeader:
     image_checksum: int
 
 
-def read_index(path: Path, label: str) -> tuple[SparseHeader, list[Chunk], list[int]]:
-    """Parse the header and every chunk header; raise a clear error on any inconsistency."""
+def read_index(path: Path, label: str) -> tuple[SparseHeader, list[Chunk], list[tuple[int, int]]]:
+    """Parse the header and every chunk header; raise a clear error on any inconsistency.
+
+    Returns the header, the output chunks, and each CRC32 chunk as (output bytes it covers, stored value)."""
     chunks: list[Chunk] = []
-    crcs: list[int] = []
+    crcs: list[tuple[int, int]] = []
     try:
         with open(path, "rb") as stream:
             host_size = os.fstat(stream.fileno()).st_size
@@ -102,7 +106,7 @@ def read_index(path: Path, label: str) -> tuple[SparseHeader, list[Chunk], list[
                     if kind == FILL:
                         chunks.append(Chunk(out_block * blk, length, FILL, fill=value))
                     else:
-                        crcs.append(struct.unpack("<I", value)[0])
+                        crcs.append((out_block * blk, struct.unpack("<I", value)[0]))
                         size_blocks = 0
                 elif kind == DONT_CARE:
                     if data_len != 0:
@@ -130,6 +134,19 @@ class SparseImage(io.RawIOBase):
         self.size = self.header.block_size * self.header.total_blocks
         self._fd = os.open(path, os.O_RDONLY)
         self._pos = 0
+
+    def verify_crc32(self, piece: int = 4 << 20) -> list[dict[str, object]]:
+        """Check every CRC32 chunk (CRC-32 of all expanded bytes before it) in one streamed pass."""
+        results: list[dict[str, object]] = []
+        crc = done = 0
+        for covered, stored in self.crc32_values:
+            while done < covered:
+                data = self.read_at(done, min(piece, covered - done))
+                crc = zlib.crc32(data, crc)
+                done += len(data)
+            results.append({"covers_bytes": covered, "stored": f"{stored:08x}", "computed": f"{crc:08x}",
+                            "verified": crc == stored})
+        return results
 
     def read_at(self, offset: int, size: int) -> bytes:
         """``size`` bytes of the expanded image from ``offset`` (fewer at its end)."""
@@ -192,6 +209,11 @@ class SparseImageSource(DiskImageSource):
     def __init__(self, path: Path) -> None:
         self.sparse = SparseImage(path)
         try:
+            self.crc32_checks = self.sparse.verify_crc32()
+            bad = [c for c in self.crc32_checks if not c["verified"]]
+            if bad:
+                raise EvidenceError(f"{path}: sparse CRC32 chunk over the first {bad[0]['covers_bytes']} bytes does not "
+                                    f"match (stored {bad[0]['stored']}, computed {bad[0]['computed']}): the image is damaged")
             super().__init__(path, StreamImage(self.sparse, self.sparse.size), f"{path} (sparse image)")
         except EvidenceError:
             self.sparse.close()
@@ -202,7 +224,7 @@ class SparseImageSource(DiskImageSource):
         head = self.sparse.header
         info["sparse"] = {"version": f"{head.major}.{head.minor}", "block_size": head.block_size,
                           "blocks": head.total_blocks, "chunks": head.total_chunks,
-                          "expanded_bytes": self.sparse.size, "crc32_chunks": [f"{v:08x}" for v in self.sparse.crc32_values]}
+                          "expanded_bytes": self.sparse.size, "crc32_chunks": self.crc32_checks}
         return info
 
     def close(self) -> None:
