@@ -195,3 +195,24 @@ def test_truncated_capture(captures: Path) -> None:
     messages = [w["message"] for w in by_kind(result, "warning")]
     assert messages[0].startswith("file ends inside frame 1338") and len(messages) == 3
     assert len(by_kind(result, "call_session")) == 2
+
+
+def test_mutated_captures_never_crash(captures: Path, tmp_path: Path) -> None:
+    """Hostile input: random byte flips anywhere in real captures give records and warnings, never a traceback."""
+    import random
+
+    from trowel.errors import CaptureError
+
+    rng = random.Random(7)
+    sources = [(captures / n).read_bytes() for n in ("tcp_edge.pcap", "two_ifaces.pcapng", "ipv6_sll2.pcap",
+                                                     "tls_decrypt.pcap")]
+    for round_ in range(60):
+        data = bytearray(sources[round_ % len(sources)])
+        for _ in range(rng.randrange(1, 40)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        path = tmp_path / f"m{round_}.pcap"
+        path.write_bytes(bytes(data))
+        try:
+            analyze_capture(path, media_dir=tmp_path / "media")
+        except CaptureError:
+            pass

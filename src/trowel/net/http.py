@@ -19,6 +19,7 @@ MAX_BODY = 512 << 20  # bodies beyond this are kept up to it and flagged incompl
 MAX_DECODED = 512 << 20
 _REQUEST_LINE = re.compile(rb"(GET|POST|HEAD|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE) \S+ HTTP/1\.[01]\r?\n")
 _RESPONSE_LINE = re.compile(rb"HTTP/1\.[01] \d{3}")
+ASCII_DIGITS = re.compile(r"[0-9]+")  # ASCII digits only (str.isdigit accepts other scripts' digits)
 METHODS = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ", b"TRACE ")
 
 
@@ -280,7 +281,7 @@ class _Reader:
             self.conn.requests.append(msg)
             self.conn.on_request(msg)
         else:
-            if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+            if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not ASCII_DIGITS.fullmatch(parts[1]):
                 self.state = "lost"
                 self._resync()
                 return self.state == "start"
@@ -306,7 +307,7 @@ class _Reader:
             self._finish_body(emit=False)
         elif "chunked" in te:
             self.state, self.chunk_left = "body_chunked", -1
-        elif cl is not None and cl.strip().isdigit():
+        elif cl is not None and ASCII_DIGITS.fullmatch(cl.strip()):
             self.remaining = int(cl.strip())
             self.state = "body_len"
             if self.remaining == 0:

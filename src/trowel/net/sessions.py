@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from trowel.net.flows import FlowState
-from trowel.net.http import HttpExchange
+from trowel.net.http import ASCII_DIGITS, HttpExchange
 from trowel.net.objects import is_zip, save_media, sticker_frames, sticker_id, zip_members
 from trowel.net.records import HttpObject, Sticker, TlsSession
 from trowel.net.tls import CIPHER_SUITES, EXT_EMS, EXT_ETM, client_fingerprints, describe_certificate, ja3s
@@ -55,7 +55,7 @@ def exchange_records(analysis: CaptureAnalysis, flow: FlowState, ex: HttpExchang
         path=path, status=ex.response.status if ex.response else None,
         reason=ex.response.reason if ex.response else None, content_type=msg.header("Content-Type"),
         content_encoding=msg.header("Content-Encoding"), transfer_encoding=msg.header("Transfer-Encoding"),
-        content_length=int(cl) if cl and cl.strip().isdigit() else None, size=len(ex.body),
+        content_length=int(cl) if cl and ASCII_DIGITS.fullmatch(cl.strip()) else None, size=len(ex.body),
         wire_size=msg.wire_size, sha256=digest, media_path=media_path, complete=complete,
         incomplete_reason=reason, request_time=ts(req.start_ts) if req else None,
         response_time=ts(ex.response.start_ts) if ex.response else None, end_time=ts(msg.end_ts),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -130,13 +131,16 @@ class ClientHello:
         body = self.ext(EXT_SNI)
         if not body or len(body) < 5:
             return None
-        cur = _Cursor(body)
-        names = _Cursor(cur.vec(2))
-        while names.left >= 3:
-            ntype = names.u8()
-            name = names.vec(2)
-            if ntype == 0:
-                return name.decode("ascii", "replace")
+        try:
+            cur = _Cursor(body)
+            names = _Cursor(cur.vec(2))
+            while names.left >= 3:
+                ntype = names.u8()
+                name = names.vec(2)
+                if ntype == 0:
+                    return name.decode("ascii", "replace")
+        except ValueError:  # a damaged extension: no name rather than a guess
+            return None
         return None
 
     @property
@@ -190,11 +194,14 @@ class ServerHello:
 def parse_alpn(body: bytes | None) -> list[str]:
     if not body or len(body) < 2:
         return []
-    cur = _Cursor(body)
-    names = _Cursor(cur.vec(2))
-    out = []
-    while names.left >= 1:
-        out.append(names.vec(1).decode("ascii", "replace"))
+    out: list[str] = []
+    try:
+        cur = _Cursor(body)
+        names = _Cursor(cur.vec(2))
+        while names.left >= 1:
+            out.append(names.vec(1).decode("ascii", "replace"))
+    except ValueError:  # damaged: keep the names read before the damage
+        return out
     return out
 
 
@@ -312,42 +319,56 @@ def _x509_time(value: Any) -> TimeValue:
 
 def describe_certificate(der: bytes) -> dict[str, Any]:
     """Subject, issuer, organisation, validity, SANs and SHA-256 fingerprint of one DER certificate."""
+    out: dict[str, Any] = {"sha256": hashlib.sha256(der).hexdigest(), "size": len(der)}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out.update(_certificate_fields(der))
+    notes = sorted({str(w.message) for w in caught})
+    if notes:  # e.g. a serial number that is not positive: the certificate breaks RFC 5280
+        out["notes"] = notes
+    return out
+
+
+def _certificate_fields(der: bytes) -> dict[str, Any]:
     from cryptography import x509
     from cryptography.x509.oid import NameOID
 
-    out: dict[str, Any] = {"sha256": hashlib.sha256(der).hexdigest(), "size": len(der)}
+    out: dict[str, Any] = {}
     try:
         cert = x509.load_der_x509_certificate(der)
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:
         out["error"] = f"certificate cannot be read: {exc}"
         return out
-    out["subject"] = cert.subject.rfc4514_string()
-    out["issuer"] = cert.issuer.rfc4514_string()
-    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    orgs = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
-    issuer_orgs = cert.issuer.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
-    out["common_name"] = str(cns[0].value) if cns else None
-    out["organisation"] = str(orgs[0].value) if orgs else None
-    out["issuer_organisation"] = str(issuer_orgs[0].value) if issuer_orgs else None
-    out["serial"] = f"{cert.serial_number:x}"
-    before, after = cert.not_valid_before_utc, cert.not_valid_after_utc
-    out["not_before"] = _x509_time(before)
-    out["not_after"] = _x509_time(after)
-    out["valid_days"] = round((after - before).total_seconds() / 86400, 3)
-    sans: list[str] = []
     try:
-        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-        sans = [str(v) for v in ext.value.get_values_for_type(x509.DNSName)]
-        sans += [str(v) for v in ext.value.get_values_for_type(x509.IPAddress)]
-    except x509.ExtensionNotFound:
-        pass
-    except ValueError as exc:
-        out["san_error"] = str(exc)
-    out["sans"] = sans
-    try:
-        out["signature_algorithm"] = cert.signature_algorithm_oid._name
-    except ValueError:
-        out["signature_algorithm"] = cert.signature_algorithm_oid.dotted_string
+        out["subject"] = cert.subject.rfc4514_string()
+        out["issuer"] = cert.issuer.rfc4514_string()
+        cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        orgs = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+        issuer_orgs = cert.issuer.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+        out["common_name"] = str(cns[0].value) if cns else None
+        out["organisation"] = str(orgs[0].value) if orgs else None
+        out["issuer_organisation"] = str(issuer_orgs[0].value) if issuer_orgs else None
+        out["serial"] = f"{cert.serial_number:x}"
+        before, after = cert.not_valid_before_utc, cert.not_valid_after_utc
+        out["not_before"] = _x509_time(before)
+        out["not_after"] = _x509_time(after)
+        out["valid_days"] = round((after - before).total_seconds() / 86400, 3)
+        sans: list[str] = []
+        try:
+            ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+            sans = [str(v) for v in ext.value.get_values_for_type(x509.DNSName)]
+            sans += [str(v) for v in ext.value.get_values_for_type(x509.IPAddress)]
+        except x509.ExtensionNotFound:
+            pass
+        except ValueError as exc:
+            out["san_error"] = str(exc)
+        out["sans"] = sans
+        try:
+            out["signature_algorithm"] = cert.signature_algorithm_oid._name
+        except ValueError:
+            out["signature_algorithm"] = cert.signature_algorithm_oid.dotted_string
+    except ValueError as exc:  # cryptography parses fields lazily: damage shows up here
+        out["error"] = f"certificate field cannot be read: {exc}"
     return out
 
 
