@@ -114,3 +114,11 @@ def test_examine_file_count_and_log(images: EvidenceImages, tmp_path: Path) -> N
     db.close()
     log = (out / "log.jsonl").read_text()
     assert '"md5_verified": true' in log or '"md5_verified":true' in log
+
+
+def test_e01_without_a_file_system_is_a_clear_error(tmp_path: Path) -> None:
+    blob = tmp_path / "blob.raw"
+    blob.write_bytes(hashlib.sha256(b"x").digest() * (1 << 15))  # 1 MiB, no partition table, no file system
+    (e01,) = evidence_images.build_e01(blob, tmp_path / "blob")
+    with pytest.raises(EvidenceError, match=r"blob\.E01 \(E01\): no partition table and no file system"):
+        open_evidence(e01)

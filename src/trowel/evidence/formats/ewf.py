@@ -93,6 +93,7 @@ class EwfSource(DiskImageSource):
             self._handle.open([str(p) for p in self.segments], "r")
         except (OSError, ValueError) as exc:
             raise EvidenceError(f"{label}: cannot open the E01 image (corrupt, truncated, or a segment is missing)") from exc
+        self._handle_open = True
         try:
             self.media_size = int(self._handle.get_media_size())
             self.headers = {k: v for k, v in (self._handle.get_header_values() or {}).items() if v}
@@ -109,7 +110,7 @@ class EwfSource(DiskImageSource):
                         "the image is damaged or was altered")
             super().__init__(path, StreamImage(EwfReader(self._handle, label), self.media_size), f"{label} (E01)")
         except BaseException:
-            self._handle.close()
+            self._close_handle()
             raise
         if verify and not any(k.endswith("_verified") for k in self.verification):
             self.warnings.append(f"{label}: the E01 image stores no MD5 or SHA-1; its media could not be verified")
@@ -123,9 +124,14 @@ class EwfSource(DiskImageSource):
         }
         return info
 
+    def _close_handle(self) -> None:
+        if self._handle_open:
+            self._handle_open = False
+            self._handle.close()
+
     def close(self) -> None:
         super().close()
-        self._handle.close()
+        self._close_handle()
 
 
 register_format(Format("ewf", lambda head: head.startswith((EWF1_MAGIC, EWF2_MAGIC)),
