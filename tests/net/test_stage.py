@@ -39,3 +39,26 @@ def test_stage_stores_records(captures: Path, tmp_path: Path) -> None:
     assert len(list((out / "media").iterdir())) == 5
     assert [a["action"] for a in store.actions()] == ["network"]
     store.close()
+
+
+def test_examine_with_pcaps(tree_dir: Path, captures: Path, tmp_path: Path) -> None:
+    """The whole examine run: capture records carry the evidence ids examine registered for the captures."""
+    import hashlib
+
+    from trowel.case.examine import examine
+
+    pcap = captures / "imo.pcap"
+    before = hashlib.sha256(pcap.read_bytes()).hexdigest()
+    out = tmp_path / "case"
+    result = examine(ExamineOptions(evidence=[tree_dir], out=out, pcaps=[pcap, captures / "truncated.pcap"]))
+    assert result.ok
+    assert {k: result.counts[k] for k in ("flow", "http_object", "sticker", "call_session", "imo_session")} == {
+        "flow": 34, "http_object": 12, "sticker": 8, "call_session": 4, "imo_session": 6}
+    store = CaseStore(out / "case.sqlite")
+    ids = {r["source"]["evidence"] for r in store.records("call_session")}
+    evidence = {e["id"]: e for e in store.evidence()}
+    assert ids == {"E2", "E3"}
+    assert evidence["E2"]["host_path"] == str(pcap.resolve())
+    assert evidence["E2"]["sha256_before"] == evidence["E2"]["sha256_after"] == before
+    store.close()
+    assert (out / "media").is_dir() and len(list((out / "media").glob("*"))) >= 5
