@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.report.browser import chromium, watch  # noqa: E402
+
 from trowel.case.store import CaseStore  # noqa: E402
 from trowel.evidence.base import Entry, EntryKind  # noqa: E402
 from trowel.model import Call, Contact, Message, Provenance, State  # noqa: E402
@@ -86,16 +87,19 @@ def main() -> int:
         print(f"records: {records:,}  (case store built in {time.perf_counter() - start:.1f} s)")
         case = CaseData.open(root)
         total = 0.0
+        cpu_total = 0.0
         for writer in load_writers():
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             paths = writer.write(case)
-            took = time.perf_counter() - start
+            took, cpu = time.perf_counter() - start, time.process_time() - cpu
             total += took
+            cpu_total += cpu
             size = sum(p.stat().st_size for p in paths if p.is_file())
-            print(f"  {writer.name:9s} {took:7.2f} s  {len(paths):4d} files  {size / 1e6:8.1f} MB"
-                  f"  peak RSS so far {peak_mb():7.0f} MB")
+            print(f"  {writer.name:9s} {took:7.2f} s wall {cpu:7.2f} s CPU  {len(paths):4d} files  {size / 1e6:8.1f} MB"
+                  f"  peak RSS so far {peak_mb():7.0f} MB", flush=True)
         case.close()
-        print(f"all outputs: {total:.1f} s, peak RSS {peak_mb():.0f} MB")
+        print(f"all outputs: {total:.1f} s wall, {cpu_total:.1f} s CPU (the machine's 2 cores are shared), "
+              f"peak RSS {peak_mb():.0f} MB")
         if args.no_browser:
             return 0
         with chromium() as browser:

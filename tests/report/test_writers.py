@@ -204,3 +204,37 @@ def test_data_js_cannot_break_out() -> None:
     assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
     assert text.isascii()
     assert json.loads(text[len("window.X = "):-2]) == {"a": "</script><!--\u2028&"}
+
+
+def test_extreme_and_undecodable_times(tmp_path: Path) -> None:
+    """Year 1 and year 9999 sort correctly (beyond the int64 nanosecond range); an undecodable time has no
+    timeline line but keeps its raw value in the CSV and the HTML report."""
+    from tests.report.case_fixture import add_raw
+    from trowel.case.store import CaseStore
+    from trowel.model import Message, Provenance, TimeValue
+    store = CaseStore(tmp_path / "case.sqlite")
+    src = Provenance(evidence="E1", path="x.db", table="m", rowid=1)
+    for message in [
+        Message(source=src, text="late", time=TimeValue(raw=1, format="test", unix_ns=253402300799999999000)),
+        Message(source=src, text="early", time=TimeValue(raw=2, format="test", unix_ns=-62135596800000000000)),
+        Message(source=src, text="middle", time=TimeValue(raw=3, format="test", unix_ns=0)),
+        Message(source=src, text="broken", time=TimeValue(raw=99, format="test", unix_ns=None, error="bad value")),
+    ]:
+        add_raw(store, message.to_json())  # CaseStore.add cannot index times outside int64 nanoseconds
+    store.close()
+    case = CaseData.open(tmp_path)
+    try:
+        result = registry.write_all(case)
+    finally:
+        case.close()
+    assert result.failures == {}
+    lines = [json.loads(x) for x in (tmp_path / "timeline.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [x["datetime"] for x in lines] == ["0001-01-01T00:00:00.000000Z", "1970-01-01T00:00:00.000000Z",
+                                              "9999-12-31T23:59:59.999999Z"]
+    with open(tmp_path / "exports" / "message.csv", encoding="utf-8", newline="") as stream:
+        broken = next(r for r in csv.DictReader(stream) if r["text"] == "broken")
+    assert broken["time_raw"] == "99" and broken["time_utc"] == ""
+    chat = (tmp_path / "report" / "app1-chat1.html")
+    assert not chat.exists()  # no app: messages without an app are listed on the "other" page
+    other = (tmp_path / "report" / "other.html").read_text(encoding="utf-8")
+    assert "99 (test: bad value)" in other

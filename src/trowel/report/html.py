@@ -22,7 +22,7 @@ from typing import Any
 
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader
 
-from trowel.model.values import TimeValue, iso_utc
+from trowel.model.values import iso_utc
 from trowel.report.casedata import SHA256_RE, CaseData, is_time
 from trowel.report.csv import export_name
 from trowel.report.registry import Writer, register_writer
@@ -81,13 +81,14 @@ def environment() -> Environment:
     return env
 
 
-def _ns(value: Any) -> int | None:
+def _instant(value: Any) -> str | None:
+    """A time object's instant as a string that sorts in time order (nanosecond ISO 8601 UTC), or None."""
     if not is_time(value) or not value.get("utc"):
         return None
-    try:
-        return TimeValue.from_json(value).unix_ns
-    except (ValueError, TypeError):
-        return None
+    if value.get("utc_ns"):
+        return str(value["utc_ns"])
+    utc = str(value["utc"])
+    return utc[:-1] + "000Z" if len(utc) == 27 else utc
 
 
 @dataclass
@@ -99,16 +100,16 @@ class Conversation:
     title: str = ""
     page: str = ""
     is_group: bool = False
-    entries: list[tuple[bool, int, int]] = field(default_factory=list)  # (no time, ns, record id)
+    entries: list[tuple[bool, str, int]] = field(default_factory=list)  # (no time, instant, record id)
     deleted: int = 0
     first: Any = None
     last: Any = None
-    _first_ns: int | None = None
-    _last_ns: int | None = None
+    _first_ns: str | None = None
+    _last_ns: str | None = None
 
     def add(self, r: dict[str, Any]) -> None:
-        ns = _ns(r.get("time"))
-        self.entries.append((ns is None, ns or 0, int(r["id"])))
+        ns = _instant(r.get("time"))
+        self.entries.append((ns is None, ns or "", int(r["id"])))
         self.is_group = self.is_group or bool(r.get("is_group"))
         if r.get("state") != "live":
             self.deleted += 1

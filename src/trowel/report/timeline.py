@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from trowel.model.values import TimeValue, iso_ns, iso_utc, ns_to_datetime
+from trowel.model.values import datetime_to_ns, iso_ns, iso_utc, ns_to_datetime
 from trowel.report.casedata import CaseData
 from trowel.report.registry import Writer, register_writer
 from trowel.report.summary import describe, record_times, source_label
@@ -34,15 +34,31 @@ def _desc(kind: str, field: str) -> str:
     return f"{kind.replace('_', ' ')} {name}" if name != "time" else f"{kind.replace('_', ' ')} time"
 
 
-def record_events(record: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Timeline lines of one record: (unix ns, line)."""
+def iso_to_ns(text: Any) -> int | None:
+    """Unix ns of a record time's ``utc``/``utc_ns`` text (YYYY-MM-DDTHH:MM:SS[.fraction]Z); None if malformed."""
+    if not isinstance(text, str) or len(text) < 20 or not text.endswith("Z"):
+        return None
+    frac = text[20:-1] if text[19] == "." else ""
+    if not frac.isdigit() and frac:
+        return None
+    try:
+        base = datetime.fromisoformat(text[:19]).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return datetime_to_ns(base) + int((frac + "000000000")[:9])
+
+
+def sort_key(ns: int) -> str:
+    """A text key that sorts in time order for every representable date (years 1-9999), unlike an int64."""
+    return iso_ns(ns)
+
+
+def record_events(record: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Timeline lines of one record: (sort key, line)."""
     src = record.get("source") or {}
     message = describe(record)
     for field, when in record_times(record):
-        try:
-            ns = TimeValue.from_json(when).unix_ns
-        except (ValueError, TypeError):
-            continue
+        ns = iso_to_ns(when.get("utc_ns") or when["utc"])
         if ns is None:
             continue
         raw = when.get("raw")
@@ -59,10 +75,10 @@ def record_events(record: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]
         }
         if when.get("utc_ns"):
             line["datetime_ns"] = when["utc_ns"]
-        yield ns, {k: v for k, v in line.items() if v is not None}
+        yield sort_key(ns), {k: v for k, v in line.items() if v is not None}
 
 
-def file_events(row: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+def file_events(row: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """Timeline lines of one inventory entry, one per known file time."""
     for column, desc in FILE_TIMES:
         ns = row.get(column)
@@ -82,16 +98,16 @@ def file_events(row: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
         }
         if int(ns) % 1000:
             line["datetime_ns"] = iso_ns(int(ns))
-        yield int(ns), {k: v for k, v in line.items() if v is not None}
+        yield sort_key(int(ns)), {k: v for k, v in line.items() if v is not None}
 
 
 def _build_sorted(case: CaseData, path: Path) -> None:
     db = sqlite3.connect(path)
     try:
-        db.execute("CREATE TABLE ev (ns INTEGER, seq INTEGER, line TEXT)")
-        batch: list[tuple[int, int, str]] = []
+        db.execute("CREATE TABLE ev (ns TEXT, seq INTEGER, line TEXT)")
+        batch: list[tuple[str, int, str]] = []
 
-        def lines() -> Iterator[tuple[int, dict[str, Any]]]:
+        def lines() -> Iterator[tuple[str, dict[str, Any]]]:
             for record in case.records():
                 yield from record_events(record)
             for row in case.files():
