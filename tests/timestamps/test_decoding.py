@@ -157,3 +157,22 @@ def test_arith_calendar() -> None:
     assert A.decimal_text(A.parse_decimal("1.50"), 3) == "1.5"
     with pytest.raises(ValueError):
         A.civil_ns(2023, 2, 29)
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "", " ", "0x", "-", "1e999999", "nan", "inf", "\x00\xff",
+                                   "1" * 300, "0x" + "f" * 4000, "1.5.6", "GA1.2.3", "@", ":", ","])
+def test_hostile_values_never_raise(value: str) -> None:
+    for reading in decode(value, all=True):
+        assert reading.ok
+    for name in ("unix_s", "ole_auto", "gsm", "ulid", "horolog", "ext4", "biome_hex", "julian_date"):
+        out = decode(value, format=name)
+        assert out and all(r.ok or r.error for r in out)
+        assert stamp(value, name).format == name
+
+
+def test_huge_numbers_never_raise() -> None:
+    assert stamp(10**400, "ole_le").error
+    assert stamp(-(10**400), "unix_s").error
+    assert stamp(10**400, "mac_absolute").error
+    assert stamp(float("inf"), "mac_absolute").error
+    assert all(r.ok for r in decode(10**30, all=True))

@@ -90,6 +90,8 @@ def test_chunk_boundaries_and_files(tmp_path: Path) -> None:
         assert_found(hits, planted)
         assert len(hits) == len({(h.offset, h.format, h.width, h.byteorder) for h in hits})  # no duplicates
         assert len(list(hunt(blob, AFTER, BEFORE, chunk_size=chunk))) == len(hits)
+    parallel = list(hunt(path, AFTER, BEFORE, chunk_size=4099, jobs=2))
+    assert parallel == list(hunt(path, AFTER, BEFORE, chunk_size=4099))
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
 
 

@@ -54,6 +54,7 @@ def register(sub: Any) -> None:
     p.add_argument("--after", required=True, help="window start (ISO 8601)")
     p.add_argument("--before", required=True, help="window end (ISO 8601)")
     p.add_argument("--format", "-f", action="append", help="hunt only these formats (repeatable)")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="processes scanning the file (default 1)")
     p.add_argument("--json", action="store_true", help="JSON Lines")
     p.set_defaults(handler=cmd_hunt)
 
@@ -195,7 +196,8 @@ def cmd_hunt(args: argparse.Namespace) -> int:
     skipped: list[str] = []
     count = 0
     with progress_bar(f"hunting {path.name}", total=path.stat().st_size, bytes_=True) as bar:
-        for hit in hunt(path, after, before, formats=args.format, progress=bar.advance, notes=skipped):
+        for hit in hunt(path, after, before, formats=args.format, progress=bar.advance, notes=skipped,
+                        jobs=max(1, args.jobs)):
             count += 1
             if args.json:
                 emit_json([hit.to_json()])

@@ -28,6 +28,7 @@ PRIOR: dict[str, float] = {
     "ole_le": 0.6, "fat_date_time": 0.5, "exfat": 0.5, "gsm": 0.6, "semi_octet": 0.5, "unix_s_fraction": 0.7,
     "apfs": 0.6, "dotnet_ticks": 0.5, "systemtime": 0.5,
 }
+MAX_TEXT = 256  # longer inputs are no timestamp in any format (and would make int() slow or refuse)
 DEFAULT_AFTER = A.epoch(1980)
 DEFAULT_BEFORE = A.epoch(2040)
 
@@ -90,7 +91,12 @@ def candidates(fmt: Format, value: Raw) -> list[Raw]:
     if isinstance(value, bool):
         return []
     if isinstance(value, str):
-        return fmt.parse_text(value)
+        if len(value) > MAX_TEXT:
+            return []
+        try:
+            return fmt.parse_text(value)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return []
     if isinstance(value, bytes | bytearray | memoryview):
         data = bytes(value)
         if fmt.kind is Kind.BYTES:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -53,7 +54,11 @@ class Hit:
     data: bytes
     unix_ns: int
     clock: Clock
-    score: float
+
+    @property
+    def score(self) -> float:
+        """Alignment to the value's width (or 4) and bytes that are not mostly zero or 0xFF."""
+        return _hit_score(self.offset, self.data)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"offset": self.offset, "offset_hex": f"0x{self.offset:x}", "width": self.width,
@@ -90,7 +95,7 @@ class Scanner:
         for spec in specs:
             self.by_delta.setdefault(spec.key_delta, []).append(spec)
 
-    def scan(self, chunk: bytes, base: int, limit: int, after_ns: int, before_ns: int) -> list[Hit]:
+    def scan(self, chunk: bytes | memoryview, base: int, limit: int, after_ns: int, before_ns: int) -> list[Hit]:
         """Hits starting at chunk offsets [0, limit) (values may run into the overlap past ``limit``)."""
         n = len(chunk)
         if n < 2 or not self.specs:
@@ -124,7 +129,7 @@ class Scanner:
             np.take(self.lut, keys[i:i + LOOKUP_STEP], out=out[i:i + LOOKUP_STEP])
         return out
 
-    def _examine(self, spec: HuntSpec, chunk: bytes, arr: np.ndarray, cand: np.ndarray, base: int,
+    def _examine(self, spec: HuntSpec, chunk: bytes | memoryview, arr: np.ndarray, cand: np.ndarray, base: int,
                  after_ns: int, before_ns: int) -> Iterator[Hit]:
         width = spec.width
         mat = arr[cand[:, None] + np.arange(width)]
@@ -150,7 +155,7 @@ class Scanner:
                 return
         fmt = spec.fmt
         for pos in cand.tolist():
-            data = chunk[pos:pos + width]
+            data = bytes(chunk[pos:pos + width])
             try:
                 decoded = fmt.decode_raw(spec.raw_of(data))
             except (TimestampError, ValueError, OverflowError):
@@ -158,11 +163,11 @@ class Scanner:
             if after_ns <= decoded.unix_ns <= before_ns:
                 offset = base + pos
                 yield Hit(offset, width, spec.order, fmt.name, data, decoded.unix_ns, decoded.clock,
-                          _hit_score(offset, data))
+                          )
 
 
     @staticmethod
-    def _linear_hits(spec: HuntSpec, chunk: bytes, cand: np.ndarray, values: np.ndarray, base: int,
+    def _linear_hits(spec: HuntSpec, chunk: bytes | memoryview, cand: np.ndarray, values: np.ndarray, base: int,
                      after_ns: int, before_ns: int) -> Iterator[Hit]:
         """Hits of a linear UTC format without a Python call per value: the raw bounds already hold the
         window (and the range), so only the exact instant is computed here."""
@@ -177,9 +182,9 @@ class Scanner:
             count = value >> shift
             unix_ns = epoch + (count * num if den == 1 else div_round_half_even(count * num, den))
             if after_ns <= unix_ns <= before_ns:
-                data = chunk[pos:pos + width]
+                data = bytes(chunk[pos:pos + width])
                 offset = base + pos
-                yield Hit(offset, width, spec.order, name, data, unix_ns, clock, _hit_score(offset, data))
+                yield Hit(offset, width, spec.order, name, data, unix_ns, clock)
 
 
 @functools.lru_cache(maxsize=16)
@@ -200,12 +205,14 @@ def resolve_formats(formats: Iterable[str | Format] | None) -> list[Format]:
 
 def hunt(source: str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO, after: WhenLike,
          before: WhenLike, formats: Iterable[str | Format] | None = None, chunk_size: int = CHUNK,
-         progress: Callable[[int], None] | None = None, notes: list[str] | None = None) -> Iterator[Hit]:
+         progress: Callable[[int], None] | None = None, notes: list[str] | None = None,
+         jobs: int = 1) -> Iterator[Hit]:
     """Every offset of ``source`` where a value of one of ``formats`` decodes into [after, before].
 
-    Memory is bounded by ``chunk_size`` (plus a few arrays of its size); hits come in offset order per
-    chunk. ``progress`` receives the number of bytes scanned after each chunk; ``notes`` collects formats
-    that could not be hunted (e.g. a window outside their range).
+    Memory is bounded by ``chunk_size`` (plus a few arrays of its size, per job); hits come in offset
+    order per chunk. ``progress`` receives the number of bytes scanned after each chunk; ``notes``
+    collects formats that could not be hunted (e.g. a window outside their range). With ``jobs`` > 1 a
+    file is scanned by that many processes, chunk by chunk, results still in file order.
     """
     after_ns, before_ns = to_ns(after), to_ns(before)
     if after_ns > before_ns:
@@ -224,6 +231,10 @@ def hunt(source: str | os.PathLike[str] | bytes | bytearray | memoryview | Binar
         return
     if isinstance(source, str | os.PathLike):
         path = Path(source)
+        if jobs > 1:
+            names = tuple(f.name for f in resolve_formats(formats))
+            yield from _scan_parallel(path, names, after_ns, before_ns, chunk_size, overlap, jobs, progress)
+            return
         try:
             handle: BinaryIO = path.open("rb")
         except OSError as exc:
@@ -236,19 +247,60 @@ def hunt(source: str | os.PathLike[str] | bytes | bytearray | memoryview | Binar
 
 def _scan_stream(handle: BinaryIO, scanner: Scanner, chunk_size: int, overlap: int, after_ns: int,
                  before_ns: int, progress: Callable[[int], None] | None) -> Iterator[Hit]:
+    """Read ``chunk_size`` bytes at a time into one reused buffer; the last ``overlap`` bytes of a chunk
+    move to the front of the next, so values across the boundary are seen exactly once."""
+    buffer = bytearray(chunk_size + overlap)
+    view = memoryview(buffer)
     base = 0
-    carry = b""
+    held = 0  # bytes carried over at the front of the buffer
     while True:
-        block = handle.read(chunk_size)
-        if not block and not carry:
+        got = handle.readinto(view[held:held + chunk_size])  # type: ignore[attr-defined]
+        got = got or 0
+        size = held + got
+        if size == 0:
             return
-        chunk = carry + block
-        if not block:  # the tail: offsets still unscanned are all in carry
-            yield from scanner.scan(chunk, base, len(chunk), after_ns, before_ns)
+        chunk = view[:size]
+        if got == 0:  # the tail: every offset left is in the carried bytes
+            yield from scanner.scan(chunk, base, size, after_ns, before_ns)
             return
-        limit = len(chunk) - overlap if len(chunk) > overlap else 0
+        limit = size - overlap if size > overlap else 0
         yield from scanner.scan(chunk, base, limit, after_ns, before_ns)
         if progress:
-            progress(len(block))
-        carry = chunk[limit:]
+            progress(got)
+        view[:size - limit] = view[limit:size]
+        held = size - limit
         base += limit
+
+
+def _scan_piece(path: str, start: int, limit: int, overlap: int, names: tuple[str, ...], after_ns: int,
+                before_ns: int) -> list[Hit]:
+    """One chunk of a file, in a worker process (the scanner is cached per process)."""
+    scanner, _ = scanner_for(tuple(resolve_formats(names)), after_ns, before_ns)
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        chunk = handle.read(limit + overlap)
+    return scanner.scan(chunk, start, limit, after_ns, before_ns)
+
+
+def _scan_parallel(path: Path, names: tuple[str, ...], after_ns: int, before_ns: int, chunk_size: int,
+                   overlap: int, jobs: int, progress: Callable[[int], None] | None) -> Iterator[Hit]:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise EvidenceError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    starts = list(range(0, size, chunk_size))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending = []
+        for start in starts:  # at most 2 x jobs chunks in flight: memory stays bounded
+            limit = min(chunk_size, size - start)
+            pending.append((limit, pool.submit(_scan_piece, str(path), start, limit, overlap, names, after_ns,
+                                               before_ns)))
+            if len(pending) >= 2 * jobs:
+                done_limit, future = pending.pop(0)
+                yield from future.result()
+                if progress:
+                    progress(done_limit)
+        for done_limit, future in pending:
+            yield from future.result()
+            if progress:
+                progress(done_limit)
