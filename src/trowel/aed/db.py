@@ -23,7 +23,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS apps (
     sha256 TEXT PRIMARY KEY, package TEXT, apk TEXT, version_code TEXT, version_name TEXT,
-    status TEXT NOT NULL, error TEXT, seconds REAL, peak_rss INTEGER, classes INTEGER, methods INTEGER,
+    status TEXT NOT NULL, error TEXT, seconds REAL, cpu_seconds REAL, peak_rss INTEGER, classes INTEGER, methods INTEGER,
     instructions INTEGER, steps INTEGER, warnings TEXT, analysed_at TEXT, trowel_version TEXT);
 CREATE TABLE IF NOT EXISTS predictions (
     id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, package TEXT NOT NULL, path TEXT NOT NULL,
@@ -84,9 +84,9 @@ class AedDatabase:
         with self.db:
             self.db.execute("DELETE FROM predictions WHERE sha256=?", (result.sha256,))
             self.db.execute(
-                "INSERT OR REPLACE INTO apps VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO apps VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (result.sha256, result.package, result.apk, result.version_code, result.version_name,
-                 result.status, result.error, result.seconds, result.peak_rss, result.classes, result.methods,
+                 result.status, result.error, result.seconds, result.cpu_seconds, result.peak_rss, result.classes, result.methods,
                  result.instructions, result.steps, json.dumps(result.warnings), now, __version__))
             self.db.executemany(
                 "INSERT INTO predictions (sha256, package, path, kind, storage, types, committed, tables, columns,"

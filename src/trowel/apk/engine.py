@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from trowel.apk.catalog import ApiEntry, Catalog, default_catalog
 from trowel.apk.ir import AppIR, Instr, Method, is_library, parse_method_ref, split_params
@@ -243,13 +244,16 @@ class Engine:
                 self.stats.steps += 1
                 if self.stats.steps % CHECK_EVERY == 0:
                     self.check_limits()
-                if ins.op.startswith("return"):
+                family = FAMILIES.get(ins.op) or _new_family(ins.op)
+                if family == "control":
+                    continue
+                if family == "return":
                     if ins.regs:
                         ret = ret.join(state.get(ins.regs[0], EMPTY))
                     if this_reg is not None:
                         this_out = this_out.join(state.get(this_reg, EMPTY))
                     continue
-                self.step(method, index, ins, state, stack)
+                self.step(method, index, ins, state, stack, family)
             for succ in block.succs:
                 old = states.get(succ)
                 merged = state if old is None else join_states(old, state)
@@ -258,41 +262,39 @@ class Engine:
                     work.append(succ)
         return ret, this_out
 
-    def step(self, method: Method, index: int, ins: Instr, state: State, stack: tuple[str, ...]) -> None:
-        """The transfer function of one instruction."""
-        op = ins.op
+    def step(self, method: Method, index: int, ins: Instr, state: State, stack: tuple[str, ...],
+             family: str | None = None) -> None:
+        """The transfer function of one instruction (dispatched on the opcode's family)."""
+        family = family or FAMILIES.get(ins.op) or _new_family(ins.op)
         regs = ins.regs
-        if op.startswith("invoke"):
+        if family == "invoke":
             state[-1] = self.invoke(method, index, ins, state, stack)
-        elif op.startswith("move-result"):
+        elif family == "move-result":
             state[regs[0]] = state.pop(-1, EMPTY)
-        elif op.startswith("const-string"):
+        elif family == "const-string":
             state[regs[0]] = Tag(strs=frozenset({ins.ref or ""}))
-        elif op.startswith("const-class"):
+        elif family == "const-class":
             state[regs[0]] = Tag(refl=frozenset({f"class:{ins.ref}"}))
-        elif op.startswith(("const", "move-exception", "new-array", "array-length", "instance-of")):
+        elif family == "clear":
             state.pop(regs[0], None)
-        elif op.startswith("move"):
+        elif family == "move":
             state[regs[0]] = state.get(regs[1], EMPTY)
-        elif op == "new-instance":
+        elif family == "new-instance":
             initial = frozenset({""}) if ins.ref in ("Ljava/lang/StringBuilder;", "Ljava/lang/StringBuffer;") else frozenset()
             state[regs[0]] = Tag(strs=initial, cls=frozenset({ins.ref or ""}))
-        elif op.startswith("filled-new-array"):
+        elif family == "filled-new-array":
             state[-1] = join_all([state.get(r, EMPTY) for r in regs])
-        elif op.startswith("aget"):
+        elif family == "aget":
             state[regs[0]] = state.get(regs[1], EMPTY)
-        elif op.startswith("aput"):
+        elif family == "aput":
             state[regs[1]] = state.get(regs[1], EMPTY).join(state.get(regs[0], EMPTY))
-        elif op.startswith(("iget", "sget")):
+        elif family == "get":
             state[regs[0]] = self.fields.get(ins.ref or "", EMPTY) or self.library_constant(ins.ref)
-        elif op.startswith(("iput", "sput")):
+        elif family == "put":
             self.write_field(ins.ref or "", state.get(regs[0], EMPTY))
-        elif op.startswith(("if-", "goto", "packed-switch", "sparse-switch", "throw", "monitor", "nop",
-                            "check-cast", "fill-array-data")):
-            return
-        elif regs:
+        elif family == "data" and regs:
             # arithmetic, comparisons and conversions: the data flows, the string/file identity does not
-            sources = regs[1:] if len(regs) > 1 and not op.endswith("/2addr") else regs
+            sources = regs[1:] if len(regs) > 1 and not ins.op.endswith("/2addr") else regs
             state[regs[0]] = join_all([state.get(r, EMPTY).data_only() for r in sources])
 
     def library_constant(self, ref: str | None) -> Tag:
@@ -326,6 +328,37 @@ class Engine:
         return library_call(self, method, index, cls, name, params, args, arg_regs, state, stack, static)
 
 
+FAMILIES: dict[str, str] = {}
+
+
+def family_of(op: str) -> str:
+    """The transfer-rule family of a Dalvik opcode name (computed once per name)."""
+    prefixes = (
+        ("invoke", "invoke"), ("move-result", "move-result"), ("const-string", "const-string"),
+        ("const-class", "const-class"), ("const", "clear"), ("move-exception", "clear"), ("new-array", "clear"),
+        ("array-length", "clear"), ("instance-of", "clear"), ("move", "move"), ("new-instance", "new-instance"),
+        ("filled-new-array", "filled-new-array"), ("aget", "aget"), ("aput", "aput"), ("iget", "get"),
+        ("sget", "get"), ("iput", "put"), ("sput", "put"), ("return", "return"),
+    )
+    for prefix, family in prefixes:
+        if op.startswith(prefix):
+            return family
+    if op.startswith(("if-", "goto", "packed-switch", "sparse-switch", "throw", "monitor", "nop", "check-cast",
+                      "fill-array-data")):
+        return "control"
+    return "data"
+
+
+def _new_family(op: str) -> str:
+    family = FAMILIES[op] = family_of(op)
+    return family
+
+
+@lru_cache(maxsize=65536)
+def _param_widths(params: str) -> tuple[int, ...]:
+    return tuple(2 if p in ("J", "D") else 1 for p in split_params(params))
+
+
 def argument_registers(regs: tuple[int, ...], params: str, static: bool) -> list[int]:
     """The register of each argument of a call (wide values take two registers)."""
     out: list[int] = []
@@ -335,11 +368,11 @@ def argument_registers(regs: tuple[int, ...], params: str, static: bool) -> list
             return out
         out.append(regs[0])
         position = 1
-    for ptype in split_params(params):
+    for width in _param_widths(params):
         if position >= len(regs):
             break
         out.append(regs[position])
-        position += 2 if ptype in ("J", "D") else 1
+        position += width
     return out
 
 

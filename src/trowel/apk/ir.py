@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Library code is modelled by summaries, never analysed, even when it is compiled into the app.
 LIBRARY_PREFIXES = (
@@ -20,6 +21,7 @@ LIBRARY_PREFIXES = (
 _PARAM = re.compile(r"\[*(?:L[^;]+;|[ZBSCIJFDV])")
 
 
+@lru_cache(maxsize=65536)
 def is_library(class_name: str) -> bool:
     """True for framework and support-library classes (android.*, java.*, androidx.*, kotlin.* ...)."""
     return class_name.startswith(LIBRARY_PREFIXES)

@@ -70,7 +70,8 @@ class AppAnalysis:
     version_name: str | None = None
     status: str = "ok"  # ok | failed | timeout | memory
     error: str | None = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall clock
+    cpu_seconds: float = 0.0  # CPU time of the analysing process (fair on a shared machine)
     peak_rss: int | None = None
     classes: int = 0
     methods: int = 0
@@ -126,6 +127,7 @@ def analyse_apk(path: Path, limits: Limits | None = None, catalog: Catalog | Non
     """Analyse one APK. Raises :class:`~trowel.errors.ApkError` for a file that is not a readable app and
     :class:`~trowel.apk.engine.AnalysisLimit` when a limit is hit."""
     started = time.monotonic()
+    cpu_started = time.process_time()
     app = load_apk(path)
     result = AppAnalysis(apk=str(path), sha256=sha256_of(path))
     result.package, result.version_code, result.version_name = app.package, app.version_code, app.version_name
@@ -138,5 +140,6 @@ def analyse_apk(path: Path, limits: Limits | None = None, catalog: Catalog | Non
     result.predictions = group_events(app.package, engine.events, engine.committed)
     result.steps = engine.stats.steps
     result.seconds = round(time.monotonic() - started, 3)
+    result.cpu_seconds = round(time.process_time() - cpu_started, 3)
     result.peak_rss = current_rss()
     return result
