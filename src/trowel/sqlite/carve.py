@@ -26,7 +26,7 @@ from typing import Any
 from trowel.errors import SqliteFormatError
 from trowel.sqlite.overflow import read_chain
 from trowel.sqlite.page import local_payload
-from trowel.sqlite.record import body_size, decode_value, parse_header, read_varint, serial_size
+from trowel.sqlite.record import body_size, decode_record, decode_value, parse_header, read_varint, serial_size
 from trowel.sqlite.schema import TableSchema
 
 _ANY = rb"(?:[\x00-\x09\x0c-\x7f]|[\x80-\xff]{1,8}[\x00-\x7f])"
@@ -211,6 +211,12 @@ class SchemaCarver:
         lost: list[int] = []
         pos = hend - q
         avail = len(buf)
+        if how != "rebuilt" and avail == payload_len:
+            try:
+                values = decode_record(buf, self.encoding, strict=True)
+            except SqliteFormatError:
+                return None
+            serials = []  # decoded in one go
         for i, s in enumerate(serials):
             size = serial_size(s)
             if i in lost_serial or pos + size > avail:

@@ -19,7 +19,7 @@ class LiveIndex:
     def __init__(self) -> None:
         self.full: set[int] = set()
         self.values: set[int] = set()
-        self.rowids: set[int] = set()
+        self.rowids: dict[str, set[int]] = {}
         self._columns: dict[str, tuple[int, array[int]]] = {}
         self._frozen: dict[str, np.ndarray] = {}
 
@@ -27,7 +27,10 @@ class LiveIndex:
         self.full.add(hash((table, rowid, key)))
         self.values.add(hash((table, key)))
         if rowid is not None:
-            self.rowids.add(hash((table, rowid)))
+            ids = self.rowids.get(table)
+            if ids is None:
+                ids = self.rowids[table] = set()
+            ids.add(rowid)
         cols = self._columns.get(table)
         if cols is None:
             cols = self._columns[table] = (len(key), array("q"))
@@ -43,7 +46,7 @@ class LiveIndex:
         return hash((table, key)) in self.values
 
     def rowid_live(self, table: str, rowid: int) -> bool:
-        return hash((table, rowid)) in self.rowids
+        return rowid in self.rowids.get(table, ())
 
     def partial_is_live(self, table: str, key: Sequence[Any], known: Sequence[int]) -> bool:
         """Whether some live row of ``table`` has these values in the ``known`` column positions."""

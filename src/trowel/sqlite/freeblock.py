@@ -36,6 +36,8 @@ def free_ranges(page: BtreePage | None, cells: Sequence[tuple[int, int]], usable
 
 
 _STALE: dict[int, re.Pattern[bytes]] = {}
+FREEBLOCK = Region.FREEBLOCK.value
+UNALLOCATED = Region.UNALLOCATED.value
 
 
 def stale_freeblock_headers(data: bytes, lo: int, hi: int, usable: int) -> list[tuple[int, int]]:
@@ -122,6 +124,5 @@ def carve_free_space(data: bytes, page: BtreePage | None, cells: Sequence[tuple[
             chosen = select(chosen + extra)
         for c in chosen:
             in_block = _block_end(blocks, c.start, -1) != -1
-            region = Region.FREEBLOCK if in_block or page is None or c.start >= content else Region.UNALLOCATED
-            out.append((c, region.value))
+            out.append((c, FREEBLOCK if in_block or page is None or c.start >= content else UNALLOCATED))
     return out

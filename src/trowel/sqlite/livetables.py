@@ -19,8 +19,9 @@ from trowel.sqlite.schema import MASTER_SCHEMA, IndexSchema, TableSchema, parse_
 def to_table_order(stored: list[Any], table: TableSchema, rowid: int | None) -> tuple[list[Any], list[str]]:
     """Stored record values → (values in column order, column names). Extra values keep made-up names."""
     n = len(table.columns)
-    columns = list(table.columns)
+    columns = table.columns
     if table.without_rowid:
+        columns = list(columns)
         values: list[Any] = [None] * n
         order = table.storage
         for pos, value in enumerate(stored):
@@ -31,12 +32,16 @@ def to_table_order(stored: list[Any], table: TableSchema, rowid: int | None) -> 
                 columns.append(f"extra_{pos + 1}")
         _real_columns(values, table)
         return values, columns
-    values = list(stored[:n])
-    if len(values) < n:
-        values.extend([None] * (n - len(values)))
-    for pos in range(n, len(stored)):
-        values.append(stored[pos])
-        columns.append(f"extra_{pos + 1}")
+    if len(stored) == n:
+        values = stored
+    else:
+        values = list(stored[:n])
+        if len(values) < n:
+            values.extend([None] * (n - len(values)))
+        columns = list(columns)
+        for pos in range(n, len(stored)):
+            values.append(stored[pos])
+            columns.append(f"extra_{pos + 1}")
     ipk = table.ipk_index
     if ipk is not None and values[ipk] is None and rowid is not None:
         values[ipk] = rowid

@@ -186,7 +186,7 @@ def decode_record(payload: bytes, encoding: str, strict: bool = False) -> list[A
     to the checked path below, which raises RecordError with a reason.
     """
     try:
-        return _decode_fast(payload, encoding)
+        return _decode_planned(payload, encoding)
     except (IndexError, ValueError, struct.error, UnicodeDecodeError, RecordError):
         pass
     serials, body = parse_header(payload, 0)
@@ -237,6 +237,68 @@ def _decode_fast(buf: bytes, encoding: str) -> list[Any]:
             raise RecordError("reserved serial type")
     if p != hsize or pos > len(buf):
         raise RecordError("record does not fit its payload")
+    return out
+
+
+_Plan = tuple[struct.Struct, int, tuple[tuple[int, int], ...], tuple[tuple[int, Any], ...]]
+_PLANS: dict[bytes, _Plan] = {}
+_STRUCT_CODE = {1: "b", 2: "h", 4: "i", 8: "q"}
+TEXT_FIX, INT_FIX, BLOB_FIX = 0, 1, 2
+
+
+def _plan(header: bytes) -> _Plan:
+    """A struct layout for records with this exact header: one unpack call decodes the whole body."""
+    serials, _ = parse_header(header, 0)
+    fmt = [">"]
+    fixes: list[tuple[int, int]] = []
+    consts: list[tuple[int, Any]] = []
+    k = 0  # index among unpacked fields
+    size = 0
+    for i, t in enumerate(serials):
+        if t == 0 or t == 8 or t == 9:
+            consts.append((i, None if t == 0 else t - 8))
+            continue
+        if t < 7:
+            n = _FIXED_SIZES[t]
+            if n in _STRUCT_CODE:
+                fmt.append(_STRUCT_CODE[n])
+            else:
+                fmt.append(f"{n}s")
+                fixes.append((k, INT_FIX))
+            size += n
+        elif t == 7:
+            fmt.append("d")
+            size += 8
+        else:
+            n = (t - 12) >> 1
+            fmt.append(f"{n}s")
+            fixes.append((k, TEXT_FIX if t & 1 else BLOB_FIX))
+            size += n
+        k += 1
+    return struct.Struct("".join(fmt)), size, tuple(fixes), tuple(consts)
+
+
+def _decode_planned(buf: bytes, encoding: str) -> list[Any]:
+    hsize = buf[0]
+    if hsize >= 0x80 or hsize < 1:
+        return _decode_fast(buf, encoding)
+    header = bytes(buf[:hsize])
+    plan = _PLANS.get(header)
+    if plan is None:
+        if len(_PLANS) > 8192:
+            _PLANS.clear()
+        plan = _PLANS[header] = _plan(header)
+    st, size, fixes, consts = plan
+    if hsize + size > len(buf):
+        raise RecordError("record does not fit its payload")
+    out: list[Any] = list(st.unpack_from(buf, hsize))
+    for k, kind in fixes:
+        if kind == TEXT_FIX:
+            out[k] = out[k].decode(encoding)
+        elif kind == INT_FIX:
+            out[k] = _from_bytes(out[k], "big", signed=True)
+    for i, value in consts:
+        out.insert(i, value)
     return out
 
 

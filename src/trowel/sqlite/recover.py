@@ -31,6 +31,7 @@ from trowel.sqlite.schema import MASTER_SCHEMA, TableSchema, parse_create_table
 from trowel.sqlite.wal import WalFrame
 
 PROFILE_ROWS = 5000
+BTREE = Region.BTREE.value
 INDEX_OWNER = "index:"
 
 
@@ -105,7 +106,7 @@ class Engine:
                 if emit:
                     frame = database.current.get(leaf.page)
                     yield SqliteRecord(
-                        table=table.name, state="live", region=Region.BTREE.value, page=leaf.page,
+                        table=table.name, state="live", region=BTREE, page=leaf.page,
                         offset=leaf.cell.offset, rowid=rowid, values=values, columns=columns, confidence=1.0,
                         partial=not leaf.complete, source_file="wal" if frame else "db",
                         frame=frame.index if frame else None, salts=frame.salts if frame else None,
