@@ -42,6 +42,9 @@ def test_examine_writes_every_output(tree_targz: Path, tmp_path: Path) -> None:
     row = row[:row.index("</tr>")]
     assert row.count(before) == 2 and '<td class="ok">yes</td>' in row  # before and after on the case page
     assert f'<td class="count">{files}</td>' in page
+    # no capture, no APK: their pages and links are left out
+    assert not (out / "report" / "network.html").exists() and not (out / "report" / "evidence-map.html").exists()
+    assert "network.html" not in page and "evidence-map.html" not in page
     actions = [json.loads(line)["action"] for line in (out / "log.jsonl").read_text().splitlines()]
     assert "report" in actions and actions.index("report") < actions.index("verify")
 
