@@ -92,3 +92,12 @@ def test_switch_and_exception_edges() -> None:
                                                                    (11, 22, [])]
     assert handler.instrs[7].op == "invoke-static/range" and handler.instrs[7].regs == (0, 1, 2, 3, 4, 5)
     assert handler.instrs[11].op == "move-exception"
+
+
+def test_zip_bomb_dex_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.apk"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("AndroidManifest.xml", b"\x03\x00\x08\x00")
+        zf.writestr("classes.dex", b"\x00" * (8 << 20))
+    with pytest.raises(ApkError, match="zip bomb"):
+        load_apk(path)

@@ -16,6 +16,8 @@ from trowel.apk.ir import AppIR, Block, ClassInfo, Component, Instr, Method, dal
 from trowel.errors import ApkError
 
 _SILENCED = {"done": False}
+MAX_DEX_BYTES = 512 << 20
+MAX_RATIO = 200
 
 # Opcodes after which control does not fall through to the next instruction.
 _NO_FALLTHROUGH = ("goto", "return", "throw")
@@ -47,6 +49,7 @@ def load_apk(path: Path) -> AppIR:
         return app
     if not zipfile.is_zipfile(path):
         raise ApkError(f"{path}: not an APK (no ZIP structure) and not a DEX file")
+    _check_dex_sizes(path)
     from androguard.core.apk import APK
 
     try:
@@ -68,6 +71,21 @@ def load_apk(path: Path) -> AppIR:
     for number, dex in enumerate(dexes, start=1):
         _load_dex(app, dex, f"classes{number if number > 1 else ''}.dex")
     return app
+
+
+def _check_dex_sizes(path: Path) -> None:
+    """Refuse DEX members that claim more than ``MAX_DEX_BYTES`` or expand over ``MAX_RATIO`` (zip bombs)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [i for i in archive.infolist() if i.filename.startswith("classes") and i.filename.endswith(".dex")]
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ApkError(f"{path}: cannot read the ZIP directory ({exc})") from exc
+    total = sum(i.file_size for i in members)
+    if total > MAX_DEX_BYTES:
+        raise ApkError(f"{path}: DEX files claim {total} bytes, over the {MAX_DEX_BYTES} byte limit")
+    for info in members:
+        if info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
+            raise ApkError(f"{path}: {info.filename} expands {info.file_size // info.compress_size}x (zip bomb?)")
 
 
 def _str(value: Any) -> str | None:
