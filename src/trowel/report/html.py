@@ -375,7 +375,8 @@ class ReportBuilder:
             marks = ",".join("?" * len(packages))
             found_total, found = 0, []
             if packages:
-                found_total = db.execute(f"SELECT count(*) FROM files WHERE package IN ({marks})", packages).fetchone()[0]
+                found_total = db.execute(f"SELECT count(*) FROM files WHERE package IN ({marks})"
+                                         " AND entry_kind = 'file'", packages).fetchone()[0]
                 cur = db.execute(f"SELECT evidence, path, size, sha256, deleted FROM files WHERE package IN ({marks})"
                                  " AND entry_kind = 'file' ORDER BY path LIMIT 2000", packages)
                 found = [dict(zip(("evidence", "path", "size", "sha256", "deleted"), row, strict=True)) for row in cur]
