@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import sqlite3
 import struct
 from pathlib import Path
 from typing import Any
@@ -151,3 +153,19 @@ def test_formats_listing(capsys: pytest.CaptureFixture[str]) -> None:
     assert gps["display"] == "GPS time" and gps["clock"] == "utc" and gps["range"] == "1980-01-06 .. 9999-12-31"
     code, lines, _ = run(["time", "formats"], capsys)
     assert code == 0 and len(lines) == 131 and lines[0].startswith("unix_s ")
+
+
+def test_fields_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db_path = tmp_path / "calls.db"
+    with contextlib.closing(sqlite3.connect(db_path)) as db:
+        db.execute("CREATE TABLE calls (id INTEGER, started INTEGER, who TEXT)")
+        db.executemany("INSERT INTO calls VALUES (?, ?, ?)",
+                       [(i, 1_700_000_000 + 3_600 * i, "x") for i in range(40)])
+        db.commit()
+    before = hashlib.sha256(db_path.read_bytes()).hexdigest()
+    code, lines, _ = run(["time", "fields", str(db_path), "--after", "2023-06-01", "--before", "2024-06-01",
+                          "--json"], capsys)
+    rows = jsonl(lines)
+    assert code == 0 and (rows[0]["field"], rows[0]["format"]) == ("calls.started", "unix_s")
+    assert rows[0]["first_utc"] == "2023-11-14T22:13:20.000000Z" and rows[0]["count"] == 40
+    assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import sqlite3
 import struct
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.timestamps import record_files as rf
-from trowel.errors import UsageError
+from trowel.errors import EvidenceError, UsageError
 from trowel.timestamps import FieldGuess, find_anchor_fields, infer_fields
-from trowel.timestamps.infer import infer_blob
+from trowel.timestamps.infer import infer_blob, infer_sqlite
 
 AFTER, BEFORE = "2023-06-01", "2024-06-01"
 
@@ -95,3 +99,28 @@ def test_bad_input() -> None:
         infer_fields(records=[b"x"])
     assert infer_fields(columns=[[]]) == []
     assert infer_fields(records=[struct.pack("<I", 5)] * 10, after=AFTER, before=BEFORE) == []
+
+
+def test_sqlite_columns_and_evidence_untouched(tmp_path: Path) -> None:
+    db_path = tmp_path / "msgstore.db"
+    times = rf.times(120, 11)
+    with contextlib.closing(sqlite3.connect(db_path)) as db:
+        db.execute("CREATE TABLE messages (_id INTEGER PRIMARY KEY, body TEXT, timestamp INTEGER, "
+                   "received REAL, chrome_time INTEGER)")
+        db.executemany("INSERT INTO messages (body, timestamp, received, chrome_time) VALUES (?, ?, ?, ?)",
+                       [(f"m{i}", t // 10**6, (t - 978_307_200 * 10**9) / 1e9, t // 1000 + 11_644_473_600_000_000)
+                        for i, t in enumerate(times)])
+        db.commit()
+    digest = hashlib.sha256(db_path.read_bytes()).hexdigest()
+    guesses = infer_sqlite(db_path, AFTER, BEFORE)
+    best: dict[int | str, FieldGuess] = {}
+    for g in guesses:
+        best.setdefault(g.field, g)
+    assert best["messages.timestamp"].format == "unix_ms"
+    assert best["messages.received"].format in ("mac_absolute", "cocoa")
+    assert best["messages.chrome_time"].format == "chrome"
+    assert "messages._id" not in best and "messages.body" not in best
+    assert hashlib.sha256(db_path.read_bytes()).hexdigest() == digest
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["msgstore.db"]
+    with pytest.raises(EvidenceError):
+        infer_sqlite(tmp_path / "missing.db")

@@ -22,7 +22,15 @@ from trowel.timestamps import all_formats, get_format
 from trowel.timestamps.decoding import Reading, decode
 from trowel.timestamps.encoding import encode
 from trowel.timestamps.hunt import hunt
-from trowel.timestamps.infer import DEFAULT_AFTER, DEFAULT_BEFORE, FieldGuess, find_anchor_fields, infer_blob
+from trowel.timestamps.infer import (
+    DEFAULT_AFTER,
+    DEFAULT_BEFORE,
+    SQLITE_MAGIC,
+    FieldGuess,
+    find_anchor_fields,
+    infer_blob,
+    infer_sqlite,
+)
 from trowel.timestamps.infer import infer_fields as infer_values
 from trowel.timestamps.when import parse_when
 
@@ -58,7 +66,7 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="JSON Lines")
     p.set_defaults(handler=cmd_hunt)
 
-    p = tsub.add_parser("fields", help="which fields of repeated records hold timestamps")
+    p = tsub.add_parser("fields", help="which fields of repeated records (or SQLite columns) hold timestamps")
     p.add_argument("file")
     p.add_argument("--record-size", type=int, help="record size in bytes (found from the data when omitted)")
     p.add_argument("--values", action="store_true", help="FILE holds one value per line (a column of values)")
@@ -237,6 +245,8 @@ def cmd_fields(args: argparse.Namespace) -> int:
             raise UsageError("--anchor needs --near DATE")
         guesses = find_anchor_fields(data, args.anchor, parse_when(args.near)[0], radius=args.radius,
                                      days=args.days, formats=args.format)
+    elif data.startswith(SQLITE_MAGIC):
+        guesses = infer_sqlite(path, args.after, args.before)
     elif args.values:
         values = [line.strip() for line in data.decode("utf-8", errors="replace").splitlines() if line.strip()]
         guesses = infer_values(columns=[values], after=args.after, before=args.before, formats=args.format)

@@ -10,15 +10,20 @@ then the timestamp fields around it near a known date.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import sqlite3
 import struct
+import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from trowel.errors import TimestampError, UsageError
+from trowel.errors import EvidenceError, TimestampError, UsageError
 from trowel.model.values import Clock, iso_utc, ns_to_datetime
 from trowel.timestamps import arith as A
 from trowel.timestamps.base import Format
@@ -339,3 +344,42 @@ def find_anchor_fields(data: bytes, anchor: str | bytes, near: WhenLike, radius:
                                   len(values), mono, None, first, last,
                                   note=f"relative to the anchor ({occurrences} occurrences)"))
     return sorted(guesses, key=lambda g: (-g.confidence, -(g.width or 0), str(g.field)))
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def infer_sqlite(path: str | Path, after: WhenLike | None = None, before: WhenLike | None = None,
+                 rows: int = SAMPLE) -> list[FieldGuess]:
+    """Timestamp columns of every table of an SQLite database (``field`` = 'table.column').
+
+    The database (with its -wal/-journal companions) is copied to a scratch folder and only the copy is
+    opened, read-only: the evidence is never touched.
+    """
+    after_ns, before_ns = window(after, before, DEFAULT_AFTER, DEFAULT_BEFORE)
+    source = Path(path)
+    out: list[FieldGuess] = []
+    with tempfile.TemporaryDirectory(prefix="trowel-fields-") as scratch:
+        copy = Path(scratch) / "db.sqlite"
+        try:
+            shutil.copyfile(source, copy)
+            for suffix in ("-wal", "-journal"):
+                companion = source.with_name(source.name + suffix)
+                if companion.is_file():
+                    shutil.copyfile(companion, copy.with_name(copy.name + suffix))
+        except OSError as exc:
+            raise EvidenceError(f"cannot read {source}: {exc.strerror or exc}") from exc
+        try:
+            with contextlib.closing(sqlite3.connect(copy)) as db:
+                tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+                for table in tables:
+                    quoted = '"' + table.replace('"', '""') + '"'
+                    cursor = db.execute(f"SELECT * FROM {quoted} LIMIT {int(rows)}")
+                    names = [d[0] for d in cursor.description or ()]
+                    data = cursor.fetchall()
+                    for index, name in enumerate(names):
+                        values = [row[index] for row in data]
+                        out.extend(infer_column(values, after_ns, before_ns, f"{table}.{name}"))
+        except sqlite3.DatabaseError as exc:
+            raise EvidenceError(f"{source}: not a readable SQLite database ({exc})") from exc
+    return out
