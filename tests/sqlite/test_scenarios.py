@@ -131,3 +131,14 @@ def test_rebuilt_headers_have_unknown_rowid(scenarios: Built) -> None:
     assert rebuilt
     assert all(r.rowid is None and r.values[0] is None for r in rebuilt)
     assert all(r.confidence < 1.0 for r in rebuilt)
+
+
+def test_overflow_pages_of_lost_cells_are_fragments(scenarios: Built) -> None:
+    sc, result = scenarios.get("overflow")
+    fragments = [r for r in result.records if r.region == "overflow"]
+    assert fragments and all(r.table is None and r.partial and r.state == "deleted" for r in fragments)
+    bodies = [row[2] for row in sc.deleted["notes"]]
+    # every fragment is a piece of a deleted row's text (the tail of a long row whose cell is gone)
+    for frag in fragments:
+        text = frag.values[0]
+        assert any(text[:60] in body for body in bodies), text[:60]

@@ -26,7 +26,14 @@ from typing import Any
 from trowel.errors import SqliteFormatError
 from trowel.sqlite.overflow import read_chain
 from trowel.sqlite.page import local_payload
-from trowel.sqlite.record import body_size, decode_record, decode_value, parse_header, read_varint, serial_size
+from trowel.sqlite.record import (
+    body_size,
+    decode_record,
+    decode_value,
+    parse_header,
+    read_varint,
+    serial_size,
+)
 from trowel.sqlite.schema import TableSchema
 
 _ANY = rb"(?:[\x00-\x09\x0c-\x7f]|[\x80-\xff]{1,8}[\x00-\x7f])"

@@ -62,6 +62,7 @@ class Carving:
         }
         self.inferred: dict[int, TableSchema] = {}
         self._frame_rowids: dict[int, set[int]] = {}
+        self.chain_pages: set[int] = set()  # overflow pages that recovered records were read from
 
     def _rowids_in_frame(self, index: int) -> set[int]:
         """Rowids of the cells of one WAL frame's page image (cached; used to date a deletion)."""
@@ -152,6 +153,7 @@ class Carving:
                                self.db.page_count)
             payload = cell.local + chain.data
             complete = chain.complete
+            self.chain_pages.update(chain.pages)
             overflow_note = chain.problem
         try:
             stored = decode_record(payload, self.db.encoding, strict=True)
@@ -196,6 +198,36 @@ class Carving:
             if rec is not None:
                 yield rec
 
+    def overflow_fragment(self, data: bytes, meta: ImageMeta) -> SqliteRecord | None:
+        """A free page that is the tail of a deleted long row whose cell is gone: its text, as a fragment.
+
+        Only pages no recovered record's chain used, whose first 4 bytes are a plausible next-page number
+        and whose content is text in the database encoding, are reported (table unknown, partial).
+        """
+        if meta.page in self.chain_pages:
+            return None
+        nxt = int.from_bytes(data[0:4], "big")
+        if nxt > self.db.page_count:
+            return None
+        body = bytes(data[4:self.db.usable])
+        width = 2 if self.db.encoding.startswith("utf-16") else 1
+        body = body.rstrip(b"\x00")
+        if len(body) % width:
+            body += b"\x00"
+        if len(body) < 16:
+            return None
+        try:
+            text = body.decode(self.db.encoding)
+        except UnicodeDecodeError:
+            return None
+        printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text)
+        if printable < 0.95 * len(text):
+            return None
+        note = "overflow page of a deleted row whose cell is gone" + (f"; next overflow page {nxt}" if nxt else "")
+        return SqliteRecord(table=None, state="deleted", region=Region.OVERFLOW.value, page=meta.page, offset=4,
+                            rowid=None, values=[text], columns=["fragment"], confidence=0.3, partial=True,
+                            source_file=meta.source_file, note=_join(meta.note, note))
+
     def _inferred(self, n: int) -> TableSchema:
         table = self.inferred.get(n)
         if table is None:
@@ -209,6 +241,7 @@ class Carving:
     def _emit_carved(self, c: Carved, region: str, meta: ImageMeta, attribution: float) -> SqliteRecord | None:
         how = {"cell": None, "header": "cell header overwritten: rowid unknown",
                "rebuilt": "record header rebuilt from the schema: rowid unknown"}[c.how]
+        self.chain_pages.update(c.overflow)
         note = _join(how, c.note)
         return self._emit(c.table, c.stored, c.lost, c.rowid, region, c.start, c.confidence * attribution, meta,
                           note, partial=bool(c.lost))

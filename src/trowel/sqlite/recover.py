@@ -157,9 +157,15 @@ class Engine:
                                  header.freelist_count if header else 0, database.page_count, database.usable,
                                  warnings)
         free_pages = set(freelist.trunks) | set(freelist.leaves)
+        barren: list[tuple[int, ImageMeta]] = []  # free pages without rows: maybe overflow pages
         for n in freelist.leaves:
-            yield from carving.old_image(self._page(database, n),
-                                         replace(self._meta(database, n), region=Region.FREELIST.value))
+            meta = replace(self._meta(database, n), region=Region.FREELIST.value)
+            found = 0
+            for rec in carving.old_image(self._page(database, n), meta):
+                found += 1
+                yield rec
+            if not found:
+                barren.append((n, meta))
         for n in freelist.trunks:
             yield from carving.old_image(self._page(database, n),
                                          replace(self._meta(database, n), region=Region.FREELIST.value,
@@ -177,7 +183,17 @@ class Engine:
                 continue
             where = "past the end of the database" if n > database.page_count else "in no b-tree and not free"
             meta = replace(self._meta(database, n), region=Region.UNALLOCATED.value, note=f"page {where}")
-            yield from carving.old_image(image, meta)
+            found = 0
+            for rec in carving.old_image(image, meta):
+                found += 1
+                yield rec
+            if not found and n <= database.page_count:
+                barren.append((n, meta))
+        if self.tables is None:
+            for n, meta in barren:
+                fragment = carving.overflow_fragment(self._page(database, n), meta)
+                if fragment is not None:
+                    yield fragment
 
         # 5. main-file versions of pages the WAL supersedes
         first_frame: dict[int, WalFrame] = {}
