@@ -32,6 +32,22 @@ CHUNK = 16 << 20
 LOOKUP_STEP = 1 << 20
 
 
+def _stored_values(arr: np.ndarray, cand: np.ndarray, width: int, order: str) -> np.ndarray | None:
+    """The unsigned integer (bit pattern) stored at each candidate offset; None for widths over 8."""
+    if width > 8:
+        return None
+    mat = arr[cand[:, None] + np.arange(width)]
+    if width in (2, 4, 8):
+        code = {2: "u2", 4: "u4", 8: "u8"}[width]
+        return np.ascontiguousarray(mat).view(("<" if order == "little" else ">") + code).ravel().astype(np.uint64)
+    padded = np.zeros((len(cand), 8), dtype=np.uint8)
+    if order == "little":
+        padded[:, :width] = mat
+        return padded.view("<u8").ravel()
+    padded[:, 8 - width:] = mat
+    return padded.view(">u8").ravel().astype(np.uint64)
+
+
 def _sparse_nonzero(flags: np.ndarray) -> np.ndarray:
     """Indices of non-zero flags, scanning 8 bytes at a time (flags are rare)."""
     per = 8 // flags.itemsize
@@ -91,9 +107,10 @@ class Scanner:
         for spec in specs:
             assert spec.key_patterns is not None
             self.lut[spec.key_patterns] |= self.bit_of[spec.key_delta]
-        self.by_delta: dict[int, list[HuntSpec]] = {}
+        # key position -> (width, byte order) -> specs: the stored values are read once per group
+        self.by_delta: dict[int, dict[tuple[int, str], list[HuntSpec]]] = {}
         for spec in specs:
-            self.by_delta.setdefault(spec.key_delta, []).append(spec)
+            self.by_delta.setdefault(spec.key_delta, {}).setdefault((spec.width, spec.order), []).append(spec)
 
     def scan(self, chunk: bytes | memoryview, base: int, limit: int, after_ns: int, before_ns: int) -> list[Hit]:
         """Hits starting at chunk offsets [0, limit) (values may run into the overlap past ``limit``)."""
@@ -110,15 +127,18 @@ class Scanner:
         positions = np.concatenate((ie * 2, io * 2 + 1))
         flags = np.concatenate((flags_even[ie], flags_odd[io]))
         hits: list[Hit] = []
-        for delta, specs in self.by_delta.items():
+        for delta, groups in self.by_delta.items():
             sel = positions[(flags & self.bit_of[delta]) != 0] - delta
             if not len(sel):
                 continue
             sel = sel[(sel >= 0) & (sel < limit)]
-            for spec in specs:
-                cand = sel[sel + spec.width <= n]
-                if len(cand):
-                    hits.extend(self._examine(spec, chunk, arr, cand, base, after_ns, before_ns))
+            for (width, order), specs in groups.items():
+                cand = sel[sel + width <= n]
+                if not len(cand):
+                    continue
+                values = _stored_values(arr, cand, width, order)
+                for spec in specs:
+                    hits.extend(self._examine(spec, chunk, cand, values, base, after_ns, before_ns))
         hits.sort(key=lambda h: (h.offset, h.width, h.format))
         return hits
 
@@ -129,23 +149,10 @@ class Scanner:
             np.take(self.lut, keys[i:i + LOOKUP_STEP], out=out[i:i + LOOKUP_STEP])
         return out
 
-    def _examine(self, spec: HuntSpec, chunk: bytes | memoryview, arr: np.ndarray, cand: np.ndarray, base: int,
-                 after_ns: int, before_ns: int) -> Iterator[Hit]:
+    def _examine(self, spec: HuntSpec, chunk: bytes | memoryview, cand: np.ndarray, values: np.ndarray | None,
+                 base: int, after_ns: int, before_ns: int) -> Iterator[Hit]:
         width = spec.width
-        mat = arr[cand[:, None] + np.arange(width)]
-        if spec.mode in ("int", "float"):
-            if width in (2, 4, 8):
-                code = {2: "u2", 4: "u4", 8: "u8"}[width]
-                values = np.ascontiguousarray(mat).view(("<" if spec.order == "little" else ">") + code).ravel()
-                values = values.astype(np.uint64)
-            else:
-                padded = np.zeros((len(cand), 8), dtype=np.uint8)
-                if spec.order == "little":
-                    padded[:, :width] = mat
-                    values = padded.view("<u8").ravel()
-                else:
-                    padded[:, 8 - width:] = mat
-                    values = padded.view(">u8").ravel().astype(np.uint64)
+        if spec.mode in ("int", "float") and values is not None:
             keep = np.zeros(len(cand), dtype=bool)
             for lo, hi in spec.intervals:
                 keep |= (values >= np.uint64(lo)) & (values <= np.uint64(hi))
