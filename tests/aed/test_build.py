@@ -24,15 +24,15 @@ def _table(db: Path) -> list[tuple[str, str, str, str]]:
 
 def test_jobs_2_build_counts_and_failure(built_aed: tuple[Path, BuildSummary]) -> None:
     db, summary = built_aed
-    assert (summary.apps, summary.ok, summary.failed, summary.timeout, summary.memory) == (20, 19, 1, 0, 0)
-    assert summary.predictions == 33
+    assert (summary.apps, summary.ok, summary.failed, summary.timeout, summary.memory) == (21, 20, 1, 0, 0)
+    assert summary.predictions == 35
     with AedDatabase(db, create=False) as aed:
         rows = {r.apk.rsplit("/", 1)[-1]: r for r in aed.apps()}
         assert rows["truncated.apk"].status == "failed"
         assert rows["truncated.apk"].error is not None and "not an APK" in rows["truncated.apk"].error
         assert rows["gps.apk"].status == "ok" and rows["gps.apk"].predictions == 3
         assert rows["gps.apk"].peak_rss is not None and rows["gps.apk"].peak_rss > 0
-        assert len(aed.packages()) == 19
+        assert len(aed.packages()) == 20
         gps = aed.predictions("com.trowel.gps")
         assert [(p.path, p.types) for p in gps] == [
             ("/data/data/<pkg>/databases/tracks.db", ["location", "time"]),
@@ -72,7 +72,7 @@ def test_dask_local_cluster_gives_the_same_aed(tmp_path: Path, built_aed: tuple[
         assert main(["aed", "build", str(APKS), str(corrupt_dir), "--db", str(db),
                      "--scheduler", cluster.scheduler_address]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("apps: 20, ok: 19, failed: 1, timeout: 0, memory: 0, predictions: 33")
+    assert out.startswith("apps: 21, ok: 20, failed: 1, timeout: 0, memory: 0, predictions: 35")
     assert _table(db) == _table(built_aed[0])
 
 
@@ -85,7 +85,7 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_collect_and_bad_inputs(tmp_path: Path) -> None:
     assert [p.name for p in collect_apks([APKS])][:3] == ["asynctask.apk", "browser.apk", "callback.apk"]
-    assert len(collect_apks([APKS, APKS / "gps.apk"])) == 19
+    assert len(collect_apks([APKS, APKS / "gps.apk"])) == 20
     with pytest.raises(SystemExit) as info:
         main(["aed", "build", str(tmp_path / "missing"), "--db", str(tmp_path / "a.sqlite")])
     assert info.value.code == 2

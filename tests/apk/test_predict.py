@@ -78,6 +78,10 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, list[str], dict[str, Any]]]]
         ("file", f"{I}/files/d.txt", ["location", "time"], {}),  # default
         ("file", f"{I}/files/error.log", ["time"], {}),  # written by the exception handler
     ]),
+    "sqlraw": ("com.trowel.sqlraw", [
+        ("database", f"{I}/databases/device.db", ["device_id"], {"tables": ["log"], "columns": {"imei": ["device_id"]}}),
+        ("database", f"{I}/databases/notes.db", ["text_input", "time"], {"tables": ["notes"], "columns": {}}),
+    ]),
     "neg_bundle": ("com.trowel.neg.bundle", []),
     "neg_sinkonly": ("com.trowel.neg.sinkonly", []),
     "neg_nosink": ("com.trowel.neg.nosink", []),
@@ -90,7 +94,7 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, list[str], dict[str, Any]]]]
 
 def test_every_fixture_app_has_an_expectation() -> None:
     assert sorted(EXPECTED) == APP_NAMES
-    assert len(APP_NAMES) == 19
+    assert len(APP_NAMES) == 20
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
