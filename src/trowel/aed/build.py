@@ -183,14 +183,14 @@ class _Slot:
 
 def run_local(paths: list[str], options: BuildOptions, on_result: Callable[[AppAnalysis], None]) -> None:
     """Run the apps on a pool of worker processes with hard time and memory backstops."""
-    todo = deque(paths)
+    pending = deque(paths)
     slots = [_Slot(options) for _ in range(max(1, min(options.jobs, len(paths))))]
     hard_memory = int(options.memory_limit * 1.25)
     try:
-        while todo or any(s.path for s in slots):
+        while pending or any(s.path for s in slots):
             for slot in slots:
-                if slot.path is None and todo:
-                    slot.submit(todo.popleft())
+                if slot.path is None and pending:
+                    slot.submit(pending.popleft())
             busy = {s.conn: s for s in slots if s.path is not None and s.conn is not None}
             for conn in wait(list(busy), timeout=0.5):
                 slot = busy[conn]  # type: ignore[index]

@@ -145,17 +145,17 @@ class AppIR:
     def supertypes(self, class_name: str) -> set[str]:
         """Every class and interface the class extends or implements, as far as the app declares them."""
         seen: set[str] = set()
-        todo = [class_name]
-        while todo:
-            current = todo.pop()
+        pending = [class_name]
+        while pending:
+            current = pending.pop()
             if current in seen:
                 continue
             seen.add(current)
             info = self.classes.get(current)
             if info:
                 if info.superclass:
-                    todo.append(info.superclass)
-                todo.extend(info.interfaces)
+                    pending.append(info.superclass)
+                pending.extend(info.interfaces)
         return seen
 
     def subclasses(self, class_name: str) -> list[str]:
