@@ -19,7 +19,7 @@ from trowel.sqlite.carve import Carved, Profile, SchemaCarver, generic_cells
 from trowel.sqlite.database import Database
 from trowel.sqlite.dedupe import LiveIndex, SeenRecords
 from trowel.sqlite.freeblock import carve_free_space
-from trowel.sqlite.livetables import stored_key, to_table_order
+from trowel.sqlite.livetables import to_table_order
 from trowel.sqlite.overflow import read_chain
 from trowel.sqlite.page import INDEX_LEAF, TABLE_LEAF, BtreePage, cell_extents, cell_spans, parse_page
 from trowel.sqlite.record import RecordError, decode_record
@@ -250,13 +250,10 @@ class Carving:
               offset: int, confidence: float, meta: ImageMeta, note: str | None, partial: bool) -> SqliteRecord | None:
         if self.wanted is not None and table.name not in self.wanted:
             return None
-        values, columns = to_table_order(stored, table, rowid)
-        key = stored_key(values, table)
-        order = table.storage
-        lost_cols = {order[i] if i < len(order) else i for i in lost}
-        if partial or lost_cols:
-            ipk = table.ipk_index
-            known = [i for i in range(len(table.columns)) if i not in lost_cols and i != ipk]
+        key = tuple(stored)  # as the record stores it, like the live-row keys
+        if partial or lost:
+            ipk = None if table.without_rowid else table.ipk_index
+            known = [i for i in range(len(stored)) if i not in lost and i != ipk]
             if rowid is not None and self.live.is_live(table.name, rowid, key):
                 return None
             if self.live.partial_is_live(table.name, key, known):
@@ -265,6 +262,7 @@ class Carving:
             return None
         if not self.seen.first_time(table.name, rowid, key):
             return None
+        values, columns = to_table_order(list(stored), table, rowid)
         if rowid is not None and not table.without_rowid and self.live.rowid_live(table.name, rowid):
             note = _join(note, f"older version of live rowid {rowid} (row changed)")
         elif rowid is not None and meta.next_frame is not None and rowid not in self._rowids_in_frame(

@@ -57,7 +57,7 @@ def _real_columns(values: list[Any], table: TableSchema) -> None:
 
 
 def stored_key(values: list[Any], table: TableSchema) -> tuple[Any, ...]:
-    """The values that the record itself stores (IPK column blanked): what de-duplication compares."""
+    """Table-order values back to what the record stores (IPK column blanked), for rowid tables."""
     ipk = table.ipk_index
     if ipk is None:
         return tuple(values)
@@ -110,8 +110,8 @@ class SchemaReader:
 
 
 def live_rows(database: Database, table: TableSchema, walker: TreeWalker,
-              warnings: list[str]) -> Iterator[tuple[LeafCell, list[Any], list[str], int | None]]:
-    """Every row of a table as (cell, values in column order, columns, rowid)."""
+              warnings: list[str]) -> Iterator[tuple[LeafCell, list[Any], int | None]]:
+    """Every row of a table as (cell, values as stored in the record, rowid)."""
     for leaf in walker.cells(table.root_page, table.name):
         try:
             if leaf.complete:
@@ -121,9 +121,7 @@ def live_rows(database: Database, table: TableSchema, walker: TreeWalker,
         except SqliteFormatError as exc:
             warnings.append(f"{table.name}: row at page {leaf.page} offset {leaf.cell.offset}: {exc}")
             continue
-        rowid = None if table.without_rowid else leaf.cell.rowid
-        values, columns = to_table_order(stored, table, rowid)
-        yield leaf, values, columns, rowid
+        yield leaf, stored, None if table.without_rowid else leaf.cell.rowid
 
 
 def master_schema() -> TableSchema:

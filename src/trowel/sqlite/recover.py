@@ -25,7 +25,7 @@ from trowel.sqlite.dedupe import LiveIndex
 from trowel.sqlite.freelist import walk_freelist
 from trowel.sqlite.images import Carving, ImageMeta
 from trowel.sqlite.journal import read_journal
-from trowel.sqlite.livetables import SchemaReader, live_rows, stored_key
+from trowel.sqlite.livetables import SchemaReader, live_rows, to_table_order
 from trowel.sqlite.result import RecoveryResult, SqliteRecord
 from trowel.sqlite.schema import MASTER_SCHEMA, TableSchema, parse_create_table
 from trowel.sqlite.wal import WalFrame
@@ -93,17 +93,18 @@ class Engine:
         profiles: dict[str, Profile] = {}
         leaves: dict[str, list[int]] = {MASTER_SCHEMA.name: []}
         for row in reader.master_rows:
-            live.add(MASTER_SCHEMA.name, None, stored_key(row, MASTER_SCHEMA))
+            live.add(MASTER_SCHEMA.name, None, tuple(row))
         for table in sorted(reader.tables.values(), key=lambda t: t.root_page):
             walker = TreeWalker(database.page, database.usable, database.page_count, warnings, claimed)
             profile = profiles[table.name] = Profile.empty(len(table.columns))
             emit = not self.deleted_only and self._wanted(table.name)
-            for n, (leaf, values, columns, rowid) in enumerate(live_rows(database, table, walker, warnings)):
-                key = stored_key(values, table)
-                live.add(table.name, rowid, key)
+            for n, (leaf, stored, rowid) in enumerate(live_rows(database, table, walker, warnings)):
+                # de-duplication compares values as the record stores them (INTEGER PRIMARY KEY as NULL)
+                live.add(table.name, rowid, tuple(stored))
                 if n < PROFILE_ROWS:
-                    profile.add([key[i] for i in table.storage])
+                    profile.add(stored)
                 if emit:
+                    values, columns = to_table_order(stored, table, rowid)
                     frame = database.current.get(leaf.page)
                     yield SqliteRecord(
                         table=table.name, state="live", region=BTREE, page=leaf.page,
