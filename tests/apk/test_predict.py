@@ -42,6 +42,7 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, list[str], dict[str, Any]]]]
     ]),
     "callback": ("com.trowel.callback", [("file", f"{I}/files/where.txt", ["location"], {})]),
     "thread": ("com.trowel.thread", [
+        ("file", f"{I}/app_worker/draft.txt", ["text_input"], {}),  # Thread subclass: start() -> run()
         ("file", f"{I}/files/exec.txt", ["time"], {}),
         ("file", f"{I}/files/note.txt", ["text_input"], {}),
     ]),
@@ -123,6 +124,8 @@ def test_traces_follow_thread_reflection_asynctask_and_intent_edges(analyses: di
     assert "Lcom/trowel/thread/Saver;->run()V" in note
     assert note[0] == "source Landroid/widget/EditText;->getText() in Lcom/trowel/thread/Main;->onCreate(Landroid/os/Bundle;)V"
     assert note[-1] == "sink Ljava/io/FileOutputStream;->write([B)"
+    assert trace("thread", "draft.txt")[1:3] == ["Lcom/trowel/thread/Main;->onCreate(Landroid/os/Bundle;)V",
+                                                 "Lcom/trowel/thread/Worker;->run()V"]
     reflected = trace("reflection", "reflected.txt")
     assert reflected[1:3] == ["Lcom/trowel/reflection/Main;->onCreate(Landroid/os/Bundle;)V",
                               "Lcom/trowel/reflection/Archiver;->save(Ljava/lang/String;)V"]

@@ -83,6 +83,7 @@ class Engine:
         self._started = time.monotonic()
         self._class_cache: dict[str, set[str]] = {}
         self._ref_cache: dict[str, tuple[str, str, str, str]] = {}
+        self._children: dict[str, list[str]] | None = None
         self._rows_cache: dict[tuple[str, str, str], tuple[list[ApiEntry], ...]] = {}
         self._methods: dict[str, Method] = {m.sig: m for m in self.app.methods()}
         self._by_class_name: dict[tuple[str, str], list[Method]] = {}
@@ -152,6 +153,17 @@ class Engine:
             self._class_cache[class_name] = cached
         return cached
 
+    def subclasses(self, class_name: str) -> list[str]:
+        """App classes that extend or implement ``class_name`` (index built once per app)."""
+        if self._children is None:
+            children: dict[str, list[str]] = {}
+            for name in sorted(self.app.classes):
+                for parent in self.app.supertypes(name):
+                    if parent != name:
+                        children.setdefault(parent, []).append(name)
+            self._children = children
+        return self._children.get(class_name, [])
+
     def catalog_rows(self, cls: str, name: str, params: str) -> tuple[list[ApiEntry], ...]:
         """(summaries, dynamic path parts, sources, sinks) of a library call, cached per call target."""
         key = (cls, name, params)
@@ -197,7 +209,7 @@ class Engine:
         if target:
             targets.append(target)
         if class_name in self.app.classes and not is_library(class_name):
-            for sub in self.app.subclasses(class_name):
+            for sub in self.subclasses(class_name):
                 info = self.app.classes[sub]
                 override = info.methods.get(f"{name}({params}){ret}")
                 if override is not None and override.instrs and override not in targets:

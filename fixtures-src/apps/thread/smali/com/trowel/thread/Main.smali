@@ -1,4 +1,5 @@
-# Thread mechanism: typed text goes to a Runnable run by a Thread; the time goes to one run by an Executor.
+# Thread mechanism: typed text goes to a Runnable run by a Thread and to a Thread subclass; the time goes to a
+# Runnable run by an Executor.
 .class public Lcom/trowel/thread/Main;
 .super Landroid/app/Activity;
 
@@ -26,5 +27,8 @@
     new-instance v4, Lcom/trowel/thread/Stamper;
     invoke-direct {v4}, Lcom/trowel/thread/Stamper;-><init>()V
     invoke-interface {v3, v4}, Ljava/util/concurrent/ExecutorService;->execute(Ljava/lang/Runnable;)V
+    new-instance v1, Lcom/trowel/thread/Worker;
+    invoke-direct {v1, v0}, Lcom/trowel/thread/Worker;-><init>(Ljava/lang/String;)V
+    invoke-virtual {v1}, Lcom/trowel/thread/Worker;->start()V
     return-void
 .end method
