@@ -133,7 +133,7 @@ def bench_big(scale: float, workdir: Path, all_records: bool = False) -> dict[st
     with_rowid = sum(1 for r in expected if hash(tuple(r)) in found_rowid)
     wrong = n_deleted - n_partial - strict
     print(f"database: {db.stat().st_size / 1e6:.1f} MB, {rows:,} rows, {len(expected):,} deleted, "
-          f"{n_live:,} live rows read")
+          f"{n_live:,} live rows emitted")
     print(f"recovered (strict, all stored values): {strict:,} / {len(expected):,} = {strict / len(expected):.1%}"
           f"   (target >= 95%)  {'OK' if strict / len(expected) >= 0.95 else 'MISSED'}")
     print(f"  of those with the rowid as well: {with_rowid:,} ({with_rowid / len(expected):.1%})")

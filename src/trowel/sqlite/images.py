@@ -164,7 +164,7 @@ class Carving:
             if owner is not None and not owner.without_rowid:
                 return None
         else:
-            candidates = [t for t in self.tables.values() if not t.without_rowid]
+            candidates = self._rowid_tables()
         table, conf, others = attribute(stored, candidates, owner)
         note = overflow_note
         if others:
@@ -184,7 +184,7 @@ class Carving:
 
     def _generic(self, data: bytes, start: int, meta: ImageMeta, owner: TableSchema | None) -> Iterator[SqliteRecord]:
         """Self-consistent intact cells in a page that is no b-tree page any more (no schema needed)."""
-        tables = [t for t in self.tables.values() if not t.without_rowid]
+        tables = self._rowid_tables()
         for offset, _end, rowid, stored in generic_cells(data, start, self.db.usable, self.db.encoding,
                                                          self.db.usable):
             table, conf, others = attribute(stored, tables, owner)
@@ -227,6 +227,10 @@ class Carving:
         return SqliteRecord(table=None, state="deleted", region=Region.OVERFLOW.value, page=meta.page, offset=4,
                             rowid=None, values=[text], columns=["fragment"], confidence=0.3, partial=True,
                             source_file=meta.source_file, note=_join(meta.note, note))
+
+    def _rowid_tables(self) -> list[TableSchema]:
+        """Tables a row of an unowned page may belong to (sqlite_master rows live only on its own pages)."""
+        return [t for t in self.tables.values() if not t.without_rowid and t.name != "sqlite_master"]
 
     def _inferred(self, n: int) -> TableSchema:
         table = self.inferred.get(n)
