@@ -6,6 +6,7 @@ floating-point inputs), so nothing is ever one microsecond off because of a floa
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 NS = 1_000_000_000
@@ -88,11 +89,18 @@ def fraction_to_ns(value: Fraction) -> int:
     return div_round_half_even(value.numerator, value.denominator)
 
 
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE](?P<exp>[+-]?\d{1,3}))?")
+
+
 def parse_decimal(text: str) -> Fraction:
-    """An exact rational from decimal text (``-12.5``, ``3e2``); ValueError when it is not a number."""
+    """An exact rational from decimal text (``-12.5``, ``3e2``); ValueError when it is not a number.
+
+    Exponents beyond +-60 and texts over 100 characters are refused: no timestamp needs them, and
+    ``1e999999`` would otherwise build a million-digit integer."""
     body = text.strip()
-    if not body or body.lower() in {"nan", "inf", "-inf", "+inf", "infinity", "-infinity"}:
-        raise ValueError(f"{text!r} is not a finite decimal number")
+    match = _DECIMAL.fullmatch(body) if len(body) <= 100 else None
+    if match is None or abs(int(match.group("exp") or 0)) > 60:
+        raise ValueError(f"{text!r} is not a finite decimal number of a plausible size")
     return Fraction(body)
 
 
