@@ -105,7 +105,10 @@ class BiomeDecimal(DoubleFormat):
             raise TimestampError("Apple Biome decimal needs an integer")
         if not 0 <= raw < 1 << 64:
             raise OutOfRange("not a 64-bit pattern")
-        return super().decode_raw(struct.unpack(">d", raw.to_bytes(8, "big"))[0])
+        value = struct.unpack(">d", raw.to_bytes(8, "big"))[0]
+        if value != 0 and abs(value) < 2.0**-20:
+            raise TimestampError("the double is within 1 us of the epoch but not zero: not a Biome value")
+        return super().decode_raw(value)
 
     def encode_raw(self, unix_ns: int) -> Raw:
         value = super().encode_raw(unix_ns)

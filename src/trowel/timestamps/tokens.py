@@ -305,7 +305,7 @@ FORMATS = [register(f) for f in (
     TokenFormat("ved", "Google VED time", B64, _ved_r, None,
                 "Google 'ved' parameter: URL-safe base64 protobuf, field 13.1.1 = microseconds since 1970",
                 ("1970-01-01", "9999-12-31"), ("google_ved",), resolution_ns=A.US),
-    TokenFormat("metasploit_uuid", "Metasploit Payload UUID", r"[A-Za-z0-9_\-]{22}.*", _metasploit_r, None,
+    TokenFormat("metasploit_uuid", "Metasploit Payload UUID", r"[A-Za-z0-9_\-]{22}", _metasploit_r, None,
                 "payload UUID (base64url): puid(8), xor keys(2), platform/arch(2), 4 time bytes XORed -> Unix s",
                 U32, ("metasploit", "msf_uuid"), resolution_ns=A.NS),
 )]
