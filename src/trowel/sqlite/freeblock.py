@@ -89,9 +89,15 @@ def carve_free_space(data: bytes, page: BtreePage | None, cells: Sequence[tuple[
             starts.append(content)
         stale = {x: e for x, e in stale_freeblock_headers(data, lo, hi, usable) if x not in fb_end}
         covered = {c.header for c in cands}
+        spans = sorted((c.header, c.end) for c in cands)
+        heads = [a for a, _ in spans]
         for o in starts + list(stale):
             if any(h in covered for h in range(o + 4, o + 14)):
                 continue  # a record with an intact header already starts in this cell
+            if o in stale:
+                i = bisect_right(heads, o) - 1
+                if i >= 0 and spans[i][0] <= o < spans[i][1]:
+                    continue  # looks like a freeblock header but lies inside a record already found
             end = min(fb_end.get(o, stale.get(o, hi)), hi)
             for carver in carvers:
                 cand = carver.rebuild(data, o, end, exact_end=True)
