@@ -95,3 +95,19 @@ def test_local_clock_formats() -> None:
     assert {"bcd", "cdma_sms", "semi_octet", "dos_le", "fat_date_time", "exfat", "dvr", "bitdate", "dttm",
             "horolog", "oracle_date", "sqlserver", "sqlserver_le", "hfs_be", "hfs_le", "mysql_datetime"} <= local
     assert not {"gsm", "iso9660", "unix_s", "gps", "hfs_plus_be"} & local
+
+
+def test_every_format_module_is_loaded() -> None:
+    import importlib
+    import pkgutil
+
+    import trowel.timestamps as package
+    from trowel.timestamps.catalog import MODULE_NAMES
+
+    with_formats = set()
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"trowel.timestamps.{info.name}")
+        if hasattr(module, "FORMATS"):
+            with_formats.add(info.name)
+            assert all(f in set(all_formats()) for f in module.FORMATS)
+    assert with_formats == set(MODULE_NAMES)

@@ -17,6 +17,7 @@ from trowel.model.values import Clock
 from trowel.timestamps.arith import MAX_NS, MIN_NS, Civil, date_ns
 
 Raw = int | float | bytes | str
+LOCAL_NOTE = "device local clock: no UTC offset stored (the time shown is the wall-clock reading)"
 
 
 class Kind(enum.StrEnum):
@@ -146,7 +147,9 @@ class Format:
     # -- helpers shared by subclasses ------------------------------------------------------------------
     def decoded(self, unix_ns: int, clock: Clock | None = None, note: str | None = None) -> Decoded:
         self.check_range(unix_ns)
-        return Decoded(unix_ns, clock or self.clock, note or self.clock_note)
+        clock = clock or self.clock
+        note = note or self.clock_note or (LOCAL_NOTE if clock is Clock.LOCAL else None)
+        return Decoded(unix_ns, clock, note)
 
     def prepare(self, unix_ns: int) -> Civil:
         """Range-check an instant for encoding and break it into fields."""
