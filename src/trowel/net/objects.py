@@ -19,6 +19,7 @@ ZIP_LOCAL = b"PK\x03\x04"
 MAX_MEMBERS = 10_000
 MAX_MEMBER_SIZE = 64 << 20
 MAX_TOTAL = 256 << 20
+OPENED_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 _FRAME_NAME = re.compile(r"^(?:.*/)?(\d+)\.png$", re.IGNORECASE)
 
 
@@ -50,7 +51,7 @@ def zip_members(data: bytes) -> tuple[list[dict[str, Any]], str | None]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return _from_directory(archive), None
-    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
         members, error = _walk_local_headers(data)
         return members, f"no readable central directory ({exc}); {error or 'members read from local headers'}"
 
@@ -64,13 +65,19 @@ def _from_directory(archive: zipfile.ZipFile) -> list[dict[str, Any]]:
                                  "method": info.compress_type}
         if info.is_dir():
             entry["directory"] = True
+        elif info.compress_type not in OPENED_METHODS:
+            entry["complete"] = False
+            entry["error"] = f"compression method {info.compress_type} not opened"
+        elif info.flag_bits & 0x1:
+            entry["complete"] = False
+            entry["error"] = "member is encrypted"
         elif info.file_size > MAX_MEMBER_SIZE or total + info.file_size > MAX_TOTAL:
             entry["complete"] = False
             entry["error"] = "member too large to open (bounded)"
         else:
             try:
                 content = archive.read(info)
-            except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
+            except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, RuntimeError, OSError) as exc:
                 entry["complete"] = False
                 entry["error"] = str(exc)
             else:
