@@ -4,6 +4,7 @@ byte order the scanner knows; chunk boundaries do not hide a value; the input is
 from __future__ import annotations
 
 import hashlib
+import io
 import random
 import struct
 from pathlib import Path
@@ -126,3 +127,23 @@ def test_bad_window() -> None:
         list(hunt(b"1234", BEFORE, AFTER))
     assert list(hunt(b"", AFTER, BEFORE)) == []
     assert list(hunt(b"\x01", AFTER, BEFORE)) == []
+
+
+class _Trickle:
+    """A stream that returns at most 5 bytes per read and has no readinto."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data, self._pos = data, 0
+
+    def read(self, size: int = -1) -> bytes:
+        size = 5 if size < 0 else min(size, 5)
+        out = self._data[self._pos:self._pos + size]
+        self._pos += len(out)
+        return out
+
+
+def test_streams_with_short_reads() -> None:
+    blob, planted = planted_blob(seed=9)
+    hits = list(hunt(_Trickle(blob), AFTER, BEFORE, chunk_size=1000))  # type: ignore[arg-type]
+    assert_found(hits, planted)
+    assert hits == list(hunt(io.BytesIO(blob), AFTER, BEFORE, chunk_size=1000))

@@ -252,6 +252,23 @@ def hunt(source: str | os.PathLike[str] | bytes | bytearray | memoryview | Binar
     yield from _scan_stream(source, scanner, chunk_size, overlap, after_ns, before_ns, progress)
 
 
+def _read_into(handle: BinaryIO, target: memoryview) -> int:
+    """Fill ``target`` as far as the stream allows (short reads are retried until EOF)."""
+    filled = 0
+    reader = getattr(handle, "readinto", None)
+    while filled < len(target):
+        if reader is not None:
+            got = reader(target[filled:]) or 0
+        else:
+            data = handle.read(len(target) - filled)
+            got = len(data)
+            target[filled:filled + got] = data
+        if got == 0:
+            break
+        filled += got
+    return filled
+
+
 def _scan_stream(handle: BinaryIO, scanner: Scanner, chunk_size: int, overlap: int, after_ns: int,
                  before_ns: int, progress: Callable[[int], None] | None) -> Iterator[Hit]:
     """Read ``chunk_size`` bytes at a time into one reused buffer; the last ``overlap`` bytes of a chunk
@@ -261,8 +278,7 @@ def _scan_stream(handle: BinaryIO, scanner: Scanner, chunk_size: int, overlap: i
     base = 0
     held = 0  # bytes carried over at the front of the buffer
     while True:
-        got = handle.readinto(view[held:held + chunk_size])  # type: ignore[attr-defined]
-        got = got or 0
+        got = _read_into(handle, view[held:held + chunk_size])
         size = held + got
         if size == 0:
             return
