@@ -141,8 +141,11 @@ def sink(call: Call, entry: ApiEntry) -> None:
     kind = entry.value
     paths = sorted(p for k, p in receiver.res if k == kind)
     if not paths:
-        paths = [{"file": "/<unknown>", "database": f"{INTERNAL}/databases/{UNKNOWN}",
-                  "shared_prefs": f"{INTERNAL}/shared_prefs/{UNKNOWN}.xml"}[kind]]
+        if kind == "file":
+            # a stream or writer not traced to a file constructor is more often a socket, a byte buffer or a
+            # string writer than a file: no prediction (a file opened with an unknown name is /<unknown>)
+            return
+        paths = [f"{INTERNAL}/databases/{UNKNOWN}" if kind == "database" else f"{INTERNAL}/shared_prefs/{UNKNOWN}.xml"]
     tables: frozenset[str] = frozenset()
     columns: frozenset[tuple[str, str]] = frozenset()
     editors: frozenset[str] = frozenset()

@@ -1,4 +1,5 @@
-# Negative: location, time and typed text are read but only logged and shown, never written to a file.
+# Negative: location, time and typed text are read but only logged, shown and sent over a socket, never
+# written to a file.
 .class public Lcom/trowel/neg/nosink/Main;
 .super Landroid/app/Activity;
 .implements Landroid/location/LocationListener;
@@ -20,5 +21,17 @@
     invoke-virtual {v2}, Landroid/widget/EditText;->getText()Landroid/text/Editable;
     move-result-object v4
     invoke-virtual {v2, v4}, Landroid/widget/EditText;->setText(Ljava/lang/CharSequence;)V
+    # sent over a socket: an OutputStream that is not a file
+    new-instance v2, Ljava/net/Socket;
+    const-string v3, "192.0.2.1"
+    const/16 v4, 0x50
+    invoke-direct {v2, v3, v4}, Ljava/net/Socket;-><init>(Ljava/lang/String;I)V
+    invoke-virtual {v2}, Ljava/net/Socket;->getOutputStream()Ljava/io/OutputStream;
+    move-result-object v2
+    invoke-static {v0, v1}, Ljava/lang/String;->valueOf(J)Ljava/lang/String;
+    move-result-object v3
+    invoke-virtual {v3}, Ljava/lang/String;->getBytes()[B
+    move-result-object v3
+    invoke-virtual {v2, v3}, Ljava/io/OutputStream;->write([B)V
     return-void
 .end method
