@@ -7,7 +7,8 @@
 3. ``aed build`` over COPIES copies of the test apps with ``--jobs 2`` and with a 2-worker Dask
    LocalCluster: apps per minute.
 
-Usage: python bench/bench_apk.py [--quick] [--copies 200] [--large-classes 1000]
+Usage: python bench/bench_apk.py [--quick] [--copies 200] [--large-classes 1000] [--large-apk F]
+       [--extra-apk F]...
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ def main() -> int:
     parser.add_argument("--copies", type=int, default=200)
     parser.add_argument("--large-classes", type=int, default=1000)
     parser.add_argument("--large-apk", type=Path, help="analyse this APK as the large app instead of building one")
+    parser.add_argument("--extra-apk", type=Path, action="append", default=[],
+                        help="also analyse this (real) APK, e.g. app-uiautomator.apk from the uiautomator2 wheel")
     args = parser.parse_args()
     copies = 40 if args.quick else args.copies
     classes = 100 if args.quick else args.large_classes
@@ -118,6 +121,8 @@ def main() -> int:
         work = Path(tmp)
         per_app()
         large_app(classes, work, args.large_apk)
+        for extra in args.extra_apk:
+            large_app(0, work, extra)
         corpus(copies, work)
     return 0
 
