@@ -114,3 +114,14 @@ def test_hard_memory_limit_kills_the_worker() -> None:
     run_local([str(APKS / "callback.apk")], BuildOptions(jobs=1, memory_limit=8 << 20), results.append)
     assert [(r.status, r.error.split(" at ")[0]) for r in results] == [("memory", "killed")]
     assert results[0].error.endswith("(limit 8 MiB)")
+
+
+def test_exit_1_when_nothing_could_be_analysed(tmp_path: Path, corrupt_dir: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    for inputs in ([str(corrupt_dir)], [str(tmp_path)]):
+        with pytest.raises(SystemExit) as info:
+            main(["-q", "aed", "build", *inputs, "--db", str(tmp_path / "a.sqlite"), "--jobs", "1"])
+        assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert "trowel: none of the 1 apps could be analysed (see the warnings)" in err
+    assert "trowel: no APK files found in the inputs" in err

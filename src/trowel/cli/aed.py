@@ -33,13 +33,15 @@ def register(sub: Any) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     from trowel.aed.build import BuildOptions, build_aed, collect_apks
-    from trowel.errors import UsageError
+    from trowel.errors import TrowelError, UsageError
 
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     options = BuildOptions(jobs=args.jobs, time_limit=args.time_limit, memory_limit=args.memory_limit << 20,
                            scheduler=args.scheduler)
     total = len(collect_apks(args.inputs))
+    if total == 0:
+        raise TrowelError("no APK files found in the inputs")
     with progress_bar("aed build", total=total) as bar:
         def progress(result: Any) -> None:
             bar.advance()
@@ -56,6 +58,8 @@ def run_build(args: argparse.Namespace) -> int:
         sys.stdout.write(f"apps: {summary.apps}, ok: {summary.ok}, failed: {summary.failed}, "
                          f"timeout: {summary.timeout}, memory: {summary.memory}, "
                          f"predictions: {summary.predictions}, seconds: {summary.seconds:.1f}\n")
+    if summary.ok == 0:
+        raise TrowelError(f"none of the {summary.apps} apps could be analysed (see the warnings)")
     return 0
 
 
