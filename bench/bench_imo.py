@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import sqlite3
@@ -91,7 +92,9 @@ def main() -> int:
     with open("/dev/null", "w") as sink:
         proc = subprocess.run(command, stdout=sink, stderr=subprocess.PIPE, text=True, check=False)
     elapsed = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_mb = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
     if proc.returncode != 0:
         print(f"trowel imo failed ({proc.returncode}): {proc.stderr.strip()}")
         return 1
@@ -99,6 +102,8 @@ def main() -> int:
                            text=True, check=True).stdout if args.scale <= 0.2 else ""
     print(f"trowel imo --json: {elapsed:.1f} s (target < {TARGET_S:.0f} s at 1,000,000 messages; "
           f"scaled target {TARGET_S * messages / 1_000_000:.1f} s)")
+    print(f"CPU time (user + system): {cpu:.1f} s; load average while running: {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs (wall time on a shared machine exceeds the CPU time)")
     print(f"peak memory: {peak_mb:.0f} MB (target < {TARGET_MB:.0f} MB)")
     print(f"time: {'OK' if elapsed * 1_000_000 / messages < TARGET_S else 'OVER'} (extrapolated "
           f"{elapsed * 1_000_000 / messages:.1f} s per 1,000,000); memory: {'OK' if peak_mb < TARGET_MB else 'OVER'}")
