@@ -59,7 +59,7 @@ def _sparse_nonzero(flags: np.ndarray) -> np.ndarray:
     return np.concatenate((head, tail)) if len(tail) else head
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Hit:
     """A value at ``offset`` that decodes into the window in ``format`` (stored ``width`` bytes, ``byteorder``)."""
 
