@@ -138,6 +138,8 @@ def _batch_values(path: Path, column: str | None) -> Iterator[tuple[int, str]]:
                     yield number, text
             return
         reader = csv.reader(handle)
+        if column.isdigit() and int(column) < 1:
+            raise UsageError("--column numbers start at 1")
         index: int | None = int(column) - 1 if column.isdigit() else None
         for number, row in enumerate(reader, 1):
             if index is None:
