@@ -143,6 +143,7 @@ def collect(source: EvidenceSource, specs: list[AppSpec], evidence: str, scratch
     """Sort the evidence's files into one AppData per (spec, Android user) that has any."""
     found: dict[tuple[str, int | None], AppData] = {}
     seen: dict[str, LocatedFile] = {}
+    owner: dict[str, AppData] = {}  # canonical -> the AppData that holds the file
     by_package = {pkg: spec for spec in specs for pkg in spec.packages}
 
     def data_for(spec: AppSpec, user: int | None) -> AppData:
@@ -157,7 +158,11 @@ def collect(source: EvidenceSource, specs: list[AppSpec], evidence: str, scratch
             continue
         loc = locate(entry.path)
         if loc.canonical in seen:
-            seen[loc.canonical].aliases.append(entry.path)
+            first = seen[loc.canonical]
+            first.aliases.append(entry.path)
+            if entry.size != first.entry.size:
+                owner[loc.canonical].warn(entry.path, f"same Android file as {first.path} but {entry.size} bytes "
+                                          f"instead of {first.entry.size}: only {first.path} was read")
             continue
         if loc.area in ("internal", "device_protected") and loc.package:
             rel = loc.app_relative or ""
@@ -165,14 +170,16 @@ def collect(source: EvidenceSource, specs: list[AppSpec], evidence: str, scratch
             if spec is not None and matches(rel, spec.app_paths, loc.package):
                 located = LocatedFile(entry, rel, loc.canonical)
                 seen[loc.canonical] = located
-                data_for(spec, loc.user).packages.setdefault(loc.package, {})[rel] = located
+                owner[loc.canonical] = data_for(spec, loc.user)
+                owner[loc.canonical].packages.setdefault(loc.package, {})[rel] = located
                 continue
             for spec in specs:
                 patterns = spec.related_paths.get(loc.package)
                 if patterns and matches(rel, patterns):
                     located = LocatedFile(entry, rel, loc.canonical)
                     seen[loc.canonical] = located
-                    data_for(spec, loc.user).related.setdefault(loc.package, {})[rel] = located
+                    owner[loc.canonical] = data_for(spec, loc.user)
+                    owner[loc.canonical].related.setdefault(loc.package, {})[rel] = located
         elif loc.area == "external":
             match = _EXTERNAL_ROOT.match(loc.canonical)
             if not match:
@@ -183,7 +190,8 @@ def collect(source: EvidenceSource, specs: list[AppSpec], evidence: str, scratch
                 if any(matches(rel, (p,), pkg) for p in spec.external_paths for pkg in spec.packages):
                     located = LocatedFile(entry, rel, loc.canonical)
                     seen[loc.canonical] = located
-                    data_for(spec, user).external[rel] = located
+                    owner[loc.canonical] = data_for(spec, user)
+                    owner[loc.canonical].external[rel] = located
                     break
     return [found[k] for k in sorted(found, key=lambda k: (k[0], -1 if k[1] is None else k[1]))]
 

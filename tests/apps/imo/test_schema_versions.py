@@ -31,3 +31,17 @@ def test_old_schema_with_unknown_columns(tmp_path: Path) -> None:
                             "timestamp": "1400000000000000000"}
     second = next(r for r in records if r.get("text") == "to a stranger")
     assert (second["direction"], second["conversation"]) == ("outgoing", "43")
+
+
+def test_same_file_with_different_content_by_two_paths_is_warned(tmp_path: Path) -> None:
+    for prefix, phone in (("data/data", "+31600000001"), ("data/user/0", "+31600000002222")):
+        prefs = tmp_path / "ev" / prefix / "com.imo.android.imoim/files/VerificationPrefs.json"
+        prefs.parent.mkdir(parents=True)
+        prefs.write_text(f'{{"phone": "{phone}"}}')
+    records = run_imo(tmp_path / "ev")
+    assert [r["phone"] for r in records if r["kind"] == "account"] == ["+31600000001"]
+    [warning] = [r for r in records if r["kind"] == "warning"]
+    assert warning["source"]["path"] == "data/user/0/com.imo.android.imoim/files/VerificationPrefs.json"
+    assert warning["message"] == ("same Android file as data/data/com.imo.android.imoim/files/VerificationPrefs.json"
+                                  " but 28 bytes instead of 25: only data/data/com.imo.android.imoim/files/"
+                                  "VerificationPrefs.json was read")
