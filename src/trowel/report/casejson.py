@@ -17,6 +17,7 @@ report gives the same graph. The graph is written node by node, so memory stays 
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import uuid
@@ -64,11 +65,22 @@ class Graph:
     def __init__(self, stream: IO[str], seed: str) -> None:
         self.stream = stream
         self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:trowel:case:{seed}")
+        self._ns_bytes = self.namespace.bytes
         self.written: set[str] = set()  # shared nodes (accounts, applications, addresses) already written
+        self._shared: dict[tuple[str, str], str] = {}
         self.count = 0
 
+    def uuid5(self, name: str) -> str:
+        """RFC 4122 version-5 UUID of ``name`` in the case's namespace (the same value as uuid.uuid5, made
+        without building UUID objects: this runs several times per record)."""
+        digest = bytearray(hashlib.sha1(self._ns_bytes + name.encode("utf-8", "surrogatepass")).digest()[:16])
+        digest[6] = (digest[6] & 0x0F) | 0x50
+        digest[8] = (digest[8] & 0x3F) | 0x80
+        h = digest.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
     def iri(self, kind: str, key: str) -> str:
-        return f"kb:{kind}-{uuid.uuid5(self.namespace, f'{kind}:{key}')}"
+        return f"kb:{kind}-{self.uuid5(f'{kind}:{key}')}"
 
     def node(self, data: dict[str, Any]) -> str:
         if self.count:
@@ -79,7 +91,7 @@ class Graph:
 
     def sub(self, owner: str, name: str) -> str:
         """The IRI of a node that belongs to another (a facet, a hash): ends with a UUID, as UCO asks."""
-        return f"kb:{name}-{uuid.uuid5(self.namespace, f'{owner}#{name}')}"
+        return f"kb:{name}-{self.uuid5(f'{owner}#{name}')}"
 
     def facet(self, owner: str, facet_type: str, props: dict[str, Any]) -> dict[str, Any]:
         body = {k: v for k, v in props.items() if v not in (None, [], "")}
@@ -87,7 +99,11 @@ class Graph:
 
     def shared(self, kind: str, key: str, build: Any) -> str:
         """A node shared by many records (an account, an application): written once."""
+        known = self._shared.get((kind, key))
+        if known is not None:
+            return known
         iri = self.iri(kind, key)
+        self._shared[(kind, key)] = iri
         if iri not in self.written:
             self.written.add(iri)
             self.node(build(iri))

@@ -114,7 +114,7 @@ def _build_sorted(case: CaseData, path: Path) -> None:
                 yield from file_events(row)
 
         for seq, (ns, line) in enumerate(lines(), start=1):
-            batch.append((ns, seq, json.dumps(line, default=str)))
+            batch.append((ns, seq, json.dumps(line, ensure_ascii=False, default=str)))
             if len(batch) >= 20_000:
                 db.executemany("INSERT INTO ev VALUES (?, ?, ?)", batch)
                 batch = []
@@ -126,8 +126,14 @@ def _build_sorted(case: CaseData, path: Path) -> None:
 
 
 def sorted_events(case: CaseData) -> Iterator[dict[str, Any]]:
-    """Every timeline line of the case, oldest first (ties keep store order). The sort table is built once
-    per CaseData in its scratch folder and shared by the writers that need it (timeline files, HTML)."""
+    """Every timeline line of the case, oldest first (ties keep store order)."""
+    for text in sorted_lines(case):
+        yield json.loads(text)
+
+
+def sorted_lines(case: CaseData) -> Iterator[str]:
+    """The timeline lines as JSON text, oldest first. The sort table is built once per CaseData in its
+    scratch folder and shared by the writers that need it (timeline files, HTML)."""
     path = case.scratch() / "timeline.sqlite"
     if not path.exists():
         partial = path.with_name("timeline.partial.sqlite")
@@ -137,7 +143,7 @@ def sorted_events(case: CaseData) -> Iterator[dict[str, Any]]:
     db = sqlite3.connect(path)
     try:
         for (text,) in db.execute("SELECT line FROM ev ORDER BY ns, seq"):
-            yield json.loads(text)
+            yield text
     finally:
         db.close()
 
@@ -149,9 +155,9 @@ def write_timeline(case: CaseData) -> list[Path]:
             open(csv_path, "w", encoding="utf-8", errors="backslashreplace", newline="") as cstream:
         writer = csvlib.DictWriter(cstream, fieldnames=CSV_FIELDS, extrasaction="ignore")
         writer.writeheader()
-        for line in sorted_events(case):
-            jstream.write(json.dumps(line, ensure_ascii=False) + "\n")
-            writer.writerow(line)
+        for text in sorted_lines(case):
+            jstream.write(text + "\n")
+            writer.writerow(json.loads(text))
     return [jsonl, csv_path]
 
 
