@@ -282,14 +282,19 @@ class ReportBuilder:
     def render(self, template: str, name: str, **context: Any) -> None:
         path = self.out / name
         with open(path, "w", encoding="utf-8", errors="backslashreplace") as stream:
+            pieces: list[str] = []
             for piece in self.env.get_template(template).generate(**self.base, page_name=name, **context):
-                stream.write(piece)
+                pieces.append(piece)
+                if len(pieces) >= 4096:
+                    stream.write("".join(pieces))
+                    pieces = []
+            stream.write("".join(pieces))
         self.written.append(path)
 
     def thread(self, conv: Conversation) -> Iterator[dict[str, Any]]:
         """A conversation's messages in order, fetched from the store, with their attachments resolved."""
         for r in self.case.records_by_id(conv.ordered_ids()):
-            yield {**r, "resolved": self.media.attachments(r)}
+            yield {**r, "resolved": self.media.attachments(r), "source_text": source_label(r)}
 
     def build(self) -> list[Path]:
         if self.out.exists():
