@@ -146,7 +146,7 @@ class Scanner:
         """The flag of every key, in cache-sized steps (much faster than one huge gather)."""
         out = np.empty(len(keys), dtype=self.lut.dtype)
         for i in range(0, len(keys), LOOKUP_STEP):
-            np.take(self.lut, keys[i:i + LOOKUP_STEP], out=out[i:i + LOOKUP_STEP])
+            np.take(self.lut, keys[i:i + LOOKUP_STEP], out=out[i:i + LOOKUP_STEP], mode="clip")
         return out
 
     def _examine(self, spec: HuntSpec, chunk: bytes | memoryview, cand: np.ndarray, values: np.ndarray | None,
