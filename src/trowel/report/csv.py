@@ -54,13 +54,34 @@ def export_name(kind: str) -> str:
     return f"{kind}.csv" if _SAFE_KIND.match(kind) else "kind_" + "".join(f"{ord(c):x}" for c in kind)[:60] + ".csv"
 
 
-def write_kind(case: CaseData, kind: str, folder: Path) -> Path:
+_IS_TIME = ("(CASE WHEN j.type = 'object' THEN json_type(j.value, '$.format') IS NOT NULL"
+            " AND json_type(j.value, '$.raw') IS NOT NULL AND json_type(j.value, '$.utc') IS NOT NULL ELSE 0 END)")
+
+
+def kind_columns(case: CaseData, kind: str) -> list[str]:
+    """The CSV columns of one kind, in first-seen order, found by SQLite's JSON functions (no record is
+    decoded in Python for this): a field that holds a time object in any record gets the four time columns,
+    a field that holds anything else in any record gets its own column."""
+    case.store.flush()
     columns: dict[str, None] = dict.fromkeys(HEAD + [f"source_{k}" for k in SOURCE])
-    for record in case.records(kind):
-        columns.update(dict.fromkeys(flatten(record)))
+    rows = case.store.db.execute(
+        f"SELECT j.key, max({_IS_TIME}), max(NOT {_IS_TIME}) FROM records r, json_each(r.json) j"
+        " WHERE r.kind = ? GROUP BY j.key ORDER BY min(r.id * 4294967296 + j.id)", (kind,))
+    for key, has_time, has_other in rows:
+        if key in HEAD or key == "source":
+            continue
+        if has_time:
+            columns.update(dict.fromkeys(f"{key}_{part}" for part in ("utc", "raw", "format", "clock")))
+        if has_other:
+            columns[key] = None
+    return list(columns)
+
+
+def write_kind(case: CaseData, kind: str, folder: Path) -> Path:
+    columns = kind_columns(case, kind)
     path = folder / export_name(kind)
     with open(path, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
-        writer = csvlib.DictWriter(stream, fieldnames=list(columns))
+        writer = csvlib.DictWriter(stream, fieldnames=columns)
         writer.writeheader()
         for record in case.records(kind):
             writer.writerow(flatten(record))
