@@ -52,6 +52,9 @@ class CaptureInfo:
     packets: int = 0
 
 
+_new = tuple.__new__  # builds a Packet without the Python-level constructor (runs once per frame)
+
+
 def sniff_format(head: bytes) -> str:
     """``pcap`` or ``pcapng`` from the first bytes; raises CaptureError for anything else."""
     if head[:4] in PCAP_MAGICS:
@@ -144,7 +147,7 @@ class CaptureReader:
                            "bytes; truncated capture)")
                 break
             frame += 1
-            yield Packet(frame, sec * 1_000_000_000 + frac * scale, linktype, buf[pos + 16:end], orig, 0)
+            yield _new(Packet, (frame, sec * 1_000_000_000 + frac * scale, linktype, buf[pos + 16:end], orig, 0))
             pos = end
         self._pos = pos
         self.info.packets = frame

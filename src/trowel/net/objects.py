@@ -20,6 +20,7 @@ MAX_MEMBERS = 10_000
 MAX_MEMBER_SIZE = 64 << 20
 MAX_TOTAL = 256 << 20
 OPENED_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+_MADE: set[Path] = set()  # media folders known to exist (saves a mkdir per object)
 _FRAME_NAME = re.compile(r"^(?:.*/)?(\d+)\.png$", re.IGNORECASE)
 
 
@@ -29,7 +30,9 @@ def save_media(media_dir: Path | None, data: bytes) -> tuple[str, str | None]:
     digest = hashlib.sha256(data).hexdigest()
     if media_dir is None:
         return digest, None
-    media_dir.mkdir(parents=True, exist_ok=True)
+    if media_dir not in _MADE:
+        media_dir.mkdir(parents=True, exist_ok=True)
+        _MADE.add(media_dir)
     target = media_dir / digest
     try:
         with open(target, "xb") as stream:  # exclusive: identical objects are written once

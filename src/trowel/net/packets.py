@@ -49,6 +49,9 @@ class Segment(NamedTuple):
     cut: int
 
 
+_new = tuple.__new__  # builds a Segment without the Python-level constructor (runs once per packet)
+
+
 @dataclass
 class PacketIssues:
     """Counts of damaged or unusual frames, each with the first few frame numbers as examples."""
@@ -198,7 +201,7 @@ def decode(linktype: int, data: bytes, frame: int, issues: PacketIssues) -> Segm
         if hlen < 20 or start + hlen > end:
             issues.add("bad_tcp", frame)
             return None
-        return Segment(TCP, src, sport, dst, dport, data[start + hlen:end], flags, seq, ack, cut)
+        return _new(Segment, (TCP, src, sport, dst, dport, data[start + hlen:end], flags, seq, ack, cut))
     if proto == UDP:
         if end < start + 8:
             issues.add("bad_udp", frame)
@@ -207,5 +210,5 @@ def decode(linktype: int, data: bytes, frame: int, issues: PacketIssues) -> Segm
         stop = end
         if ulen >= 8 and start + ulen < end:
             stop = start + ulen
-        return Segment(UDP, src, sport, dst, dport, data[start + 8:stop], 0, 0, 0, cut)
+        return _new(Segment, (UDP, src, sport, dst, dport, data[start + 8:stop], 0, 0, 0, cut))
     return None
