@@ -22,7 +22,7 @@ from trowel.errors import TrowelError
 
 MAX_DEPTH = 40
 MAX_TARGETS = 8
-MAX_ROUNDS = 4
+MAX_ROUNDS = 8
 MAX_BLOCK_VISITS = 12
 CHECK_EVERY = 2048
 
@@ -63,6 +63,7 @@ class Stats:
     calls: int = 0
     rounds: int = 0
     methods_analysed: int = 0
+    converged: bool = False
 
 
 @dataclass
@@ -77,7 +78,10 @@ class Engine:
         self.committed: set[str] = set()
         self.events: set[SinkEvent] = set()
         self.version = 0
-        self.memo: dict[tuple[str, tuple[Tag, ...]], tuple[Tag, Tag]] = {}
+        # (method, argument tags) -> (return tag, final tag of this, globals read, transitively)
+        self.memo: dict[tuple[str, tuple[Tag, ...]], tuple[Tag, Tag, frozenset[str]]] = {}
+        self.changed: set[str] = set()  # globals (field refs, "extras") changed in the current round
+        self._reads: list[set[str]] = []
         self.analysed: set[str] = set()
         self.stats = Stats()
         self._started = time.monotonic()
@@ -99,7 +103,10 @@ class Engine:
         for _round in range(MAX_ROUNDS):
             self.stats.rounds += 1
             before = self.version
-            self.memo.clear()
+            if self.changed:  # forget only the summaries that read a global changed since they were made
+                stale = self.changed
+                self.memo = {k: v for k, v in self.memo.items() if not (v[2] & stale)}
+                self.changed = set()
             self.analysed.clear()
             for method, args in ordered:
                 self.check_limits()
@@ -108,6 +115,7 @@ class Engine:
                 if method.sig not in self.analysed and method.instrs:
                     self.call(method, self.default_args(method), ())
             if self.version == before:
+                self.stats.converged = True
                 break
 
     def default_args(self, method: Method) -> tuple[Tag, ...]:
@@ -122,6 +130,7 @@ class Engine:
         new = old.join(tag)
         if new != old:
             self.fields[ref] = new
+            self.changed.add(ref)
             self.version += 1
 
     def put_extra(self, key: str, tag: Tag) -> None:
@@ -129,12 +138,17 @@ class Engine:
         new = old.join(tag)
         if new != old:
             self.extras[key] = new
+            self.changed.add("extras")
             self.version += 1
 
+    def read_global(self, key: str) -> None:
+        """Note that the summary being computed depends on a global (a field reference or "extras")."""
+        if self._reads:
+            self._reads[-1].add(key)
+
     def commit(self, editors: frozenset[str]) -> None:
-        if not editors <= self.committed:
-            self.committed |= editors
-            self.version += 1
+        """Editors that reach commit()/apply() (used when grouping, never read by the analysis)."""
+        self.committed |= editors
 
     def check_limits(self) -> None:
         if self.limits.seconds is not None and time.monotonic() - self._started > self.limits.seconds:
@@ -224,15 +238,24 @@ class Engine:
         key = (method.sig, args)
         cached = self.memo.get(key)
         if cached is not None:
-            return cached
-        self.memo[key] = (EMPTY, EMPTY)  # a re-entrant call through another path sees no effect yet
+            if self._reads:
+                self._reads[-1] |= cached[2]
+            self.analysed.add(method.sig)
+            return cached[0], cached[1]
+        self.memo[key] = (EMPTY, EMPTY, frozenset())  # a re-entrant call through another path sees no effect yet
         self.stats.calls += 1
         if method.sig not in self.analysed:
             self.analysed.add(method.sig)
             self.stats.methods_analysed += 1
-        result = self.intraprocedural(method, args, (*stack, method.sig))
-        self.memo[key] = result
-        return result
+        self._reads.append(set())
+        try:
+            ret, this_out = self.intraprocedural(method, args, (*stack, method.sig))
+        finally:
+            reads = self._reads.pop()
+        if self._reads:
+            self._reads[-1] |= reads
+        self.memo[key] = (ret, this_out, frozenset(reads))
+        return ret, this_out
 
     # ----- intraprocedural ----------------------------------------------------------------------------
     def intraprocedural(self, method: Method, args: tuple[Tag, ...], stack: tuple[str, ...]) -> tuple[Tag, Tag]:
@@ -301,7 +324,9 @@ class Engine:
         elif family == "aput":
             state[regs[1]] = state.get(regs[1], EMPTY).join(state.get(regs[0], EMPTY))
         elif family == "get":
-            state[regs[0]] = self.fields.get(ins.ref or "", EMPTY) or self.library_constant(ins.ref)
+            ref = ins.ref or ""
+            self.read_global(ref)
+            state[regs[0]] = self.fields.get(ref, EMPTY) or self.library_constant(ins.ref)
         elif family == "put":
             self.write_field(ins.ref or "", state.get(regs[0], EMPTY))
         elif family == "data" and regs:

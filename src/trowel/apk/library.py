@@ -222,7 +222,7 @@ def _open_database(call: Call, entry: ApiEntry) -> Tag:
 def _helper_ctor(call: Call, entry: ApiEntry) -> Tag:
     name = call.arg(2)
     if name.strs:
-        res = frozenset(("database", _database_file(n)) for n in name.strs)
+        res = frozenset(("database", _database_file(n)) for n in text_of(name))
         call.set_receiver(call.receiver().join(Tag(res=res)))
     return EMPTY
 
@@ -351,6 +351,7 @@ def _intent_put(call: Call, entry: ApiEntry) -> Tag:
 
 
 def _intent_get(call: Call, entry: ApiEntry) -> Tag:
+    call.engine.read_global("extras")
     keys = consts(call.arg(1)) or list(call.engine.extras)
     found = join_all([call.engine.extras.get(k, EMPTY) for k in keys])
     return Tag(ev=found.ev, strs=frozenset({"<intent>"}), origins=found.origins)

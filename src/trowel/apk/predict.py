@@ -137,6 +137,9 @@ def analyse_apk(path: Path, limits: Limits | None = None, catalog: Catalog | Non
     result.warnings.extend(app.warnings)
     engine = Engine(app, catalog or default_catalog(), limits or Limits())
     engine.run()
+    if not engine.stats.converged:
+        result.warnings.append(f"the field/extra fixpoint was not reached after {engine.stats.rounds} rounds: "
+                               "flows that need more rounds may be missing")
     result.predictions = group_events(app.package, engine.events, engine.committed)
     result.steps = engine.stats.steps
     result.seconds = round(time.monotonic() - started, 3)

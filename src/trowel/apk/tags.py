@@ -16,6 +16,7 @@ MAX_STRS = 8
 MAX_LEN = 240
 MAX_ORIGINS = 4
 UNKNOWN = "<unknown>"
+ANY = "<any>"  # the collapsed string set: absorbs every join, so field values only ever grow
 DYNAMIC_PARTS = ("<pkg>", "<uuid>", "<timestamp>", "<intent>", UNKNOWN)
 
 FrozenStr = frozenset[str]
@@ -79,11 +80,19 @@ def join_all(tags: list[Tag]) -> Tag:
     return out
 
 
+_ANY_SET = frozenset({ANY})
+
+
 def cap_strs(strs: frozenset[str]) -> frozenset[str]:
-    """Keep string sets small: beyond ``MAX_STRS`` patterns the value is an unknown string."""
+    """Keep string sets small: beyond ``MAX_STRS`` patterns (or one too long) the value is any string.
+
+    The collapsed set ``{<any>}`` absorbs every later join, which keeps the analysis monotone (a set that
+    collapsed and then grew again would make the global fixpoint oscillate)."""
+    if ANY in strs:
+        return _ANY_SET
     if len(strs) <= MAX_STRS and all(len(s) <= MAX_LEN for s in strs):
         return strs
-    return frozenset({UNKNOWN})
+    return _ANY_SET
 
 
 def cap_origins(origins: frozenset[tuple[str, str]]) -> frozenset[tuple[str, str]]:
@@ -97,8 +106,11 @@ def cap_origins(origins: frozenset[tuple[str, str]]) -> frozenset[tuple[str, str
 
 
 def text_of(tag: Tag) -> frozenset[str]:
-    """The string patterns of a value, ``<unknown>`` when nothing is known."""
-    return tag.strs or frozenset({UNKNOWN})
+    """The string patterns of a value for building new strings and paths, ``<unknown>`` when nothing
+    (or anything) is known."""
+    if not tag.strs or ANY in tag.strs:
+        return frozenset({UNKNOWN})
+    return tag.strs
 
 
 def concat(a: Tag, b: Tag) -> Tag:
