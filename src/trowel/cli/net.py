@@ -49,18 +49,19 @@ def run_analyze(args: argparse.Namespace) -> int:
             done["at"] = position
 
         result = analyze_capture(capture, evidence="", keylog=keylog, media_dir=media, progress=progress)
+    rows = [record.to_json() for record in result.records]  # converted once for every output
     if out is not None:
         with open(out / "records.jsonl", "w", encoding="utf-8") as stream:
-            emit_json(result.records, stream)
+            emit_json(rows, stream)
     if args.json:
-        emit_json(result.records)
+        emit_json(rows)
     else:
-        counts = Counter(r.kind for r in result.records)
+        counts = Counter(row["kind"] for row in rows)
         print(f"{capture}: {result.packets} frames, {result.ip_packets} TCP/UDP")
         for kind, n in sorted(counts.items()):
             print(f"  {kind}: {n}")
-        for record in result.records:
-            line = _summary(record.to_json())
+        for row in rows:
+            line = _summary(row)
             if line:
                 print("  " + line)
     for text in result.warnings:
