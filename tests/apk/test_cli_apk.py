@@ -62,3 +62,10 @@ def test_missing_file_is_usage_error(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as info:
         main(["apk", "analyze", str(tmp_path / "none.apk")])
     assert info.value.code == 2
+
+
+def test_time_limit_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["apk", "analyze", str(APKS / "gps.apk"), "--time-limit", "0"])
+    assert info.value.code == 1
+    assert capsys.readouterr().err == "trowel: analysis went over its 0 s limit\n"

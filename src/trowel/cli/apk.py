@@ -24,12 +24,19 @@ def register(sub: Any) -> None:
 def run_analyze(args: argparse.Namespace) -> int:
     from trowel.apk.engine import Limits
     from trowel.apk.predict import analyse_apk
-    from trowel.errors import UsageError
+    from trowel.errors import ApkError, TrowelError, UsageError
 
     if not args.apk.is_file():
         raise UsageError(f"{args.apk}: no such file")
     with progress_bar(f"analyse {args.apk.name}"):
-        result = analyse_apk(args.apk, Limits(seconds=args.time_limit))
+        try:
+            result = analyse_apk(args.apk, Limits(seconds=args.time_limit))
+        except (TrowelError, KeyboardInterrupt):
+            raise
+        except MemoryError as exc:
+            raise ApkError(f"{args.apk}: out of memory during the analysis") from exc
+        except Exception as exc:  # one broad catch: a hostile APK must give one line, never a traceback
+            raise ApkError(f"{args.apk}: the analysis failed ({type(exc).__name__}: {exc})") from exc
     for warning in result.warnings:
         sys.stderr.write(f"trowel: warning: {warning}\n")
     if args.json:
