@@ -101,3 +101,29 @@ def test_zip_bomb_dex_is_refused(tmp_path: Path) -> None:
         zf.writestr("classes.dex", b"\x00" * (8 << 20))
     with pytest.raises(ApkError, match="zip bomb"):
         load_apk(path)
+
+
+def test_mutated_dex_never_escapes_as_another_exception(tmp_path: Path) -> None:
+    """Random byte changes anywhere in classes.dex: the analysis works or raises ApkError, nothing else."""
+    import random
+
+    from trowel.apk.predict import analyse_apk
+
+    with zipfile.ZipFile(APKS / "controlflow.apk") as apk:
+        members = {i.filename: apk.read(i.filename) for i in apk.infolist()}
+    rng = random.Random(6)
+    outcomes = {"ok": 0, "error": 0}
+    for _ in range(40):
+        dex = bytearray(members["classes.dex"])
+        for _ in range(rng.randint(1, 8)):
+            dex[rng.randrange(len(dex))] = rng.randrange(256)
+        path = tmp_path / "mutated.apk"
+        with zipfile.ZipFile(path, "w") as out:
+            for name, data in members.items():
+                out.writestr(name, bytes(dex) if name == "classes.dex" else data)
+        try:
+            analyse_apk(path)
+            outcomes["ok"] += 1
+        except ApkError:
+            outcomes["error"] += 1
+    assert outcomes["ok"] + outcomes["error"] == 40
