@@ -65,6 +65,7 @@ def run(build_dir: Path = ROOT / "build" / "demo") -> int:
     """Build the inputs under ``build_dir/input``, examine them into ``build_dir/case``, print the report path."""
     inputs = build_dir / "input"
     shutil.rmtree(inputs, ignore_errors=True)
+    shutil.rmtree(build_dir / "case", ignore_errors=True)  # a fresh case every time (no stale AED or media)
     inputs.mkdir(parents=True)
     archive = build_extraction(inputs)
     argv = ["examine", str(archive), "--out", str(build_dir / "case"), "--force", "--case-number", "DEMO-1",
