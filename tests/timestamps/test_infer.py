@@ -124,3 +124,12 @@ def test_sqlite_columns_and_evidence_untouched(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["msgstore.db"]
     with pytest.raises(EvidenceError):
         infer_sqlite(tmp_path / "missing.db")
+
+
+def test_variable_blob_without_record_size() -> None:
+    records, _ = rf.variable()
+    size, guesses = infer_blob(b"".join(records), AFTER, BEFORE)
+    assert size is None
+    named = [(g.field, g.format, g.width, g.byteorder, g.count) for g in guesses]
+    assert named[:2] == [("variable", "unix_us", 8, "little", 300), ("variable", "unix_s", 4, "little", 301)]
+    assert len(guesses) == 2  # text read as numbers (ASCII is 2023 in BE seconds) is not reported

@@ -10,7 +10,9 @@ then the timestamp fields around it near a known date.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import math
 import shutil
 import sqlite3
 import struct
@@ -287,33 +289,91 @@ def all_formats_by_name(name: str) -> Format:
 
 
 def record_period(hits: list[Hit]) -> int | None:
-    """The record size of a blob: the most common distance between hits of the same format and layout."""
+    """The record size of a blob: in some format and layout, most consecutive hits lie the same distance
+    apart (at least half of them, at least 3 times); the group with the most such hits decides."""
     groups: dict[tuple[str, int, str], list[int]] = defaultdict(list)
     for hit in hits:
         groups[(hit.format, hit.width, hit.byteorder)].append(hit.offset)
-    diffs: Counter[int] = Counter()
+    best: tuple[int, int] | None = None  # (count, period)
     for offsets in groups.values():
         offsets.sort()
-        diffs.update(b - a for a, b in zip(offsets, offsets[1:], strict=False) if b > a)
-    if not diffs:
-        return None
-    period, count = diffs.most_common(1)[0]
-    return period if count >= 2 else None
+        diffs = Counter(b - a for a, b in zip(offsets, offsets[1:], strict=False) if b > a)
+        if not diffs:
+            continue
+        period, count = diffs.most_common(1)[0]
+        if count >= 3 and count * 2 >= sum(diffs.values()) and (best is None or count > best[0]):
+            best = (count, period)
+    return best[1] if best else None
 
 
 def infer_blob(data: bytes, after: WhenLike | None = None, before: WhenLike | None = None,
                record_size: int | None = None, formats: list[str] | None = None) -> tuple[int | None, list[FieldGuess]]:
     """Record size and timestamp fields of a blob of repeated records (size found when not given)."""
     after_ns, before_ns = window(after, before, DEFAULT_AFTER, DEFAULT_BEFORE)
+    hits: list[Hit] = []
     if record_size is None:
         hits = list(hunt(data[: 4 << 20], after_ns, before_ns, formats=formats))
         record_size = record_period(hits)
     if record_size is None or record_size < 2:
-        return None, []
+        return None, variable_fields(hits)
     count = len(data) // record_size
     records = [data[i * record_size:(i + 1) * record_size] for i in range(count)]
     fmts = [all_formats_by_name(n) for n in formats] if formats else None
     return record_size, infer_records(records, after_ns, before_ns, fmts)
+
+
+def longest_run(values: list[int]) -> int:
+    """Length of the longest non-decreasing subsequence (timestamps among noise still go forward)."""
+    tails: list[int] = []
+    for value in values:
+        i = bisect.bisect_right(tails, value)
+        if i == len(tails):
+            tails.append(value)
+        else:
+            tails[i] = value
+    return len(tails)
+
+
+def variable_fields(hits: list[Hit], min_count: int = 3) -> list[FieldGuess]:
+    """Timestamp fields of records without a fixed size: per format and layout, the hits whose values go
+    forward in file order. Random hits (text read as numbers, say) only form runs of about 2 sqrt(n), so a
+    run must reach 4 sqrt(n) of the group's n hits (``field`` = 'variable'; first offsets in the note)."""
+    groups: dict[tuple[str, int, str], list[Hit]] = defaultdict(list)
+    for hit in hits:
+        groups[(hit.format, hit.width, hit.byteorder)].append(hit)
+    runs = {}
+    for key, found in groups.items():
+        found.sort(key=lambda h: h.offset)
+        run = longest_run([h.unix_ns for h in found])
+        if run >= max(min_count, 4 * math.sqrt(len(found))):
+            runs[key] = run
+    longest = max(runs.values(), default=0)
+    guesses: list[FieldGuess] = []
+    series: dict[int, tuple[int, ...]] = {}
+    for (fmt_name, width, order), run in runs.items():
+        found = groups[(fmt_name, width, order)]
+        values = [h.unix_ns for h in found]
+        share = run / longest
+        monotonic = run / len(found)
+        confidence = share * (0.7 + 0.2 * monotonic) + 0.1 * PRIOR.get(fmt_name, 0.3)
+        offsets = ", ".join(str(h.offset) for h in found[:5])
+        series[len(guesses)] = tuple(values)
+        guesses.append(FieldGuess("variable", fmt_name, width, order, confidence, share, run, monotonic, None,
+                                  iso_utc(ns_to_datetime(min(values))), iso_utc(ns_to_datetime(max(values))),
+                                  found[0].clock, note=f"no fixed record size; values at offsets {offsets}, ..."))
+    # one field per byte range: a guess whose hits mostly sit on bytes of a better guess is a misreading
+    covered: set[int] = set()
+    kept = []
+    for guess in _dedupe(guesses, series):
+        found = groups[(guess.format, guess.width or 0, guess.byteorder or "")]
+        spans = [range(h.offset, h.offset + h.width) for h in found]
+        overlapping = sum(1 for span in spans if span.start in covered or span.stop - 1 in covered)
+        if overlapping * 2 > len(spans):
+            continue
+        kept.append(guess)
+        for span in spans:
+            covered.update(span)
+    return kept
 
 
 def find_anchor_fields(data: bytes, anchor: str | bytes, near: WhenLike, radius: int = 256,
