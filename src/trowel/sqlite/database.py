@@ -88,6 +88,10 @@ class Database:
         if self.page_count > main_pages and not wal_size:
             warnings.append(f"file is truncated: the header says {self.page_count} pages, the file holds "
                             f"{main_pages}")
+        # pages that exist nowhere cannot be read: a damaged size field must not make the work unbounded
+        present = max([main_pages, *self.current.keys()]) if self.current else main_pages
+        if self.page_count > present:
+            self.page_count = present
         self.lock_page = lock_byte_page(self.page_size)
         self.ptrmap: set[int] = set()
         if header is not None and header.auto_vacuum:
