@@ -49,21 +49,30 @@ def run_analyze(args: argparse.Namespace) -> int:
             done["at"] = position
 
         result = analyze_capture(capture, evidence="", keylog=keylog, media_dir=media, progress=progress)
-    rows = [record.to_json() for record in result.records]  # converted once for every output
-    if out is not None:
-        with open(out / "records.jsonl", "w", encoding="utf-8") as stream:
-            emit_json(rows, stream)
-    if args.json:
-        emit_json(rows)
-    else:
-        counts = Counter(row["kind"] for row in rows)
+    stream = open(out / "records.jsonl", "w", encoding="utf-8") if out is not None else None  # noqa: SIM115
+    counts: Counter[str] = Counter()
+    summary: list[str] = []
+    try:
+        for record in result.records:  # one record at a time: memory stays flat on large captures
+            row = record.to_json()
+            if stream is not None:
+                emit_json([row], stream)
+            if args.json:
+                emit_json([row])
+            else:
+                counts[row["kind"]] += 1
+                line = _summary(row)
+                if line:
+                    summary.append("  " + line)
+    finally:
+        if stream is not None:
+            stream.close()
+    if not args.json:
         print(f"{capture}: {result.packets} frames, {result.ip_packets} TCP/UDP")
         for kind, n in sorted(counts.items()):
             print(f"  {kind}: {n}")
-        for row in rows:
-            line = _summary(row)
-            if line:
-                print("  " + line)
+        for line in summary:
+            print(line)
     for text in result.warnings:
         note(f"warning: {text}")
     return 0
