@@ -12,9 +12,11 @@ Order of work (each step bounded, each problem a warning):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from trowel.errors import EvidenceError, SqliteFormatError
 from trowel.model import Region
@@ -30,9 +32,14 @@ from trowel.sqlite.result import RecoveryResult, SqliteRecord
 from trowel.sqlite.schema import MASTER_SCHEMA, TableSchema, parse_create_table
 from trowel.sqlite.wal import WalFrame
 
+Loader = Callable[[], bytes]
 PROFILE_ROWS = 5000
 BTREE = Region.BTREE.value
 INDEX_OWNER = "index:"
+
+
+def _slice(buf: Any, start: int, size: int) -> bytes:
+    return bytes(buf[start:start + size])
 
 
 def companion(db: Path, suffix: str) -> Path | None:
@@ -51,6 +58,7 @@ class Engine:
         self.journal = journal
         self.tables = tables
         self.deleted_only = deleted_only
+        self._handles: list[Any] = []
 
     def read_schema(self, warnings: list[str]) -> dict[str, TableSchema]:
         try:
@@ -73,10 +81,15 @@ class Engine:
         except SqliteFormatError as exc:
             warnings.append(f"{self.db.name}: {exc}; nothing could be read")
             return
+        self._handles = []
         try:
             yield from self._run(database, result)
         finally:
             database.close()
+            for handle in self._handles:
+                if hasattr(handle, "close"):
+                    handle.close()
+            self._handles = []
 
     def _wanted(self, name: str) -> bool:
         return self.tables is None or name in self.tables
@@ -129,15 +142,16 @@ class Engine:
         tables = {MASTER_SCHEMA.name: MASTER_SCHEMA, **reader.tables}
         carving = Carving(database, tables, live, profiles, owner, warnings, self.tables)
         wal_frames = self._wal_images(database)
-        journal_pages = self._journal_images(database, warnings)
+        journal_pages = self._journal_images(database, warnings, self._handles)
 
         # 1. deleted sqlite_master rows: schemas of dropped tables
         master_records: list[SqliteRecord] = []
         for n in leaves[MASTER_SCHEMA.name]:
             master_records.extend(carving.live_page(self._page(database, n), MASTER_SCHEMA.name,
                                                     self._meta(database, n)))
-        for data, meta in wal_frames + journal_pages:
+        for load, meta in wal_frames + journal_pages:
             if meta.page == 1:
+                data = load()
                 master_records.extend(
                     r for r in carving.old_image(data, meta) if r.table == MASTER_SCHEMA.name)
         for rec in master_records:
@@ -212,12 +226,12 @@ class Engine:
             yield from carving.old_image(old, meta)
 
         # 6. every other WAL frame (older committed versions, uncommitted, invalid, stale salts)
-        for data, meta in wal_frames:
-            yield from carving.old_image(data, meta)
+        for load, meta in wal_frames:
+            yield from carving.old_image(load(), meta)
 
         # 7. rollback journal page images
-        for data, meta in journal_pages:
-            yield from carving.old_image(data, meta)
+        for load, meta in journal_pages:
+            yield from carving.old_image(load(), meta)
         for table in carving.inferred.values():
             result.schema.setdefault(table.name, table)
 
@@ -233,12 +247,15 @@ class Engine:
         return ImageMeta(page=n, region=None, source_file="wal", frame=frame.index, salts=frame.salts,
                          commit=frame.commit)
 
-    def _wal_images(self, database: Database) -> list[tuple[bytes, ImageMeta]]:
-        """WAL frames that are not the current version of their page, each distinct image once."""
+    def _wal_images(self, database: Database) -> list[tuple[Loader, ImageMeta]]:
+        """WAL frames that are not the current version of their page, each distinct image once.
+
+        Only metadata is kept; the page bytes are read again when the image is carved (bounded memory).
+        """
         wal = database.wal
         if wal is None:
             return []
-        out: list[tuple[bytes, ImageMeta]] = []
+        out: list[tuple[Loader, ImageMeta]] = []
         seen: set[int] = set()
         following: dict[int, WalFrame] = {}
         last: dict[tuple[int, tuple[int, int]], WalFrame] = {}
@@ -255,6 +272,7 @@ class Engine:
             if digest in seen or not any(data):
                 continue
             seen.add(digest)
+            del data
             if frame.stale:
                 region, note = Region.WAL_STALE.value, "frame of an earlier WAL generation (stale salts)"
             elif frame.committed:
@@ -264,34 +282,35 @@ class Engine:
             else:
                 region, note = Region.WAL.value, "frame after the end of the valid WAL (checksum or salts)"
             nxt = following.get(frame.index)
-            out.append((data, ImageMeta(page=frame.page, region=region, source_file="wal", frame=frame.index,
+            out.append((partial(wal.frame_data, frame), ImageMeta(page=frame.page, region=region, source_file="wal", frame=frame.index,
                                         salts=frame.salts, commit=frame.commit, note=note,
                                         next_frame=nxt.index if nxt else None,
                                         next_commit=nxt.commit if nxt else None)))
         return out
 
-    def _journal_images(self, database: Database, warnings: list[str]) -> list[tuple[bytes, ImageMeta]]:
+    def _journal_images(self, database: Database, warnings: list[str],
+                        handles: list[Any]) -> list[tuple[Loader, ImageMeta]]:
+        """Page records of the rollback journal (the file stays mapped until the run ends)."""
         if self.journal is None:
             return []
         fh, buf = map_readonly(self.journal)
-        try:
-            size_limit = max(database.page_count, database.main_pages) * 4 + 1000
-            page_size, pages = read_journal(buf, database.page_size, size_limit, warnings)
-            out = []
-            for jp in pages:
-                data = bytes(buf[jp.offset:jp.offset + page_size])
-                if page_size != database.page_size or not any(data):
-                    continue
-                note = "original page image saved by a transaction"
-                if jp.checksum_ok is False:
-                    note += " (record checksum does not match)"
-                out.append((data, ImageMeta(page=jp.page, region=Region.JOURNAL.value, source_file="journal",
-                                            note=note)))
-            return out
-        finally:
-            if hasattr(buf, "close"):
-                buf.close()
-            fh.close()
+        handles.extend((buf, fh))
+        size_limit = max(database.page_count, database.main_pages) * 4 + 1000
+        page_size, pages = read_journal(buf, database.page_size, size_limit, warnings)
+        if pages and page_size != database.page_size:
+            warnings.append(f"journal page size {page_size} differs from the database's {database.page_size}; "
+                            "journal not used")
+            return []
+        out: list[tuple[Loader, ImageMeta]] = []
+        for jp in pages:
+            if not any(buf[jp.offset:jp.offset + page_size]):
+                continue
+            note = "original page image saved by a transaction"
+            if jp.checksum_ok is False:
+                note += " (record checksum does not match)"
+            out.append((partial(_slice, buf, jp.offset, page_size),
+                        ImageMeta(page=jp.page, region=Region.JOURNAL.value, source_file="journal", note=note)))
+        return out
 
     def _adopt_dropped(self, rec: SqliteRecord, live_tables: dict[str, TableSchema], carving: Carving,
                        result: RecoveryResult) -> None:
