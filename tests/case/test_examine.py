@@ -68,3 +68,23 @@ def test_store_batches_100k_records(tmp_path: Path) -> None:
     assert n == 100_000 and store.count("message") == 100_000
     assert store.schema_version == 1
     store.close()
+
+
+def test_store_keeps_times_outside_int64(tmp_path: Path) -> None:
+    from trowel.model import TimeValue
+
+    store = CaseStore(tmp_path / "case.sqlite")
+    far = TimeValue(raw=99_999_999_999_999, format="unix_s", unix_ns=99_999_999_999_999 * 10**9)
+    store.add(Message(source=Provenance(evidence="E1", path="x.db"), time=far))
+    (row,) = list(store.records("message"))
+    assert row["time"]["raw"] == 99_999_999_999_999
+    assert store.db.execute("SELECT time_ns FROM records").fetchone()[0] is None
+    store.close()
+
+
+def test_inputs_verified_before_outputs_are_written(tree_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "case"
+    assert main(["-q", "examine", str(tree_dir), "--out", str(out)]) == 0
+    actions = [json.loads(line)["action"] for line in (out / "log.jsonl").read_text().splitlines()]
+    assert actions.index("media") < actions.index("verify") < actions.index("report")
+    assert actions.count("verify") == 1

@@ -46,7 +46,7 @@ def test_examine_writes_every_output(tree_targz: Path, tmp_path: Path) -> None:
     assert not (out / "report" / "network.html").exists() and not (out / "report" / "evidence-map.html").exists()
     assert "network.html" not in page and "evidence-map.html" not in page
     actions = [json.loads(line)["action"] for line in (out / "log.jsonl").read_text().splitlines()]
-    assert "report" in actions and actions.index("report") < actions.index("verify")
+    assert "report" in actions and actions.index("media") < actions.index("verify") < actions.index("report")
 
 
 def test_report_regenerates_from_case_sqlite_alone(tree_dir: Path, tmp_path: Path,

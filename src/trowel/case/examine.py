@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trowel import __version__
-from trowel.case.context import STAGES, ActionLog, ExamineContext, ExamineOptions
+from trowel.case.context import STAGES, ActionLog, ExamineContext, ExamineOptions, Stage
 from trowel.case.store import CaseStore
 from trowel.cli.common import progress_bar
 from trowel.errors import CaseError, EvidenceChangedError, EvidenceError, TrowelError
 from trowel.evidence import open_evidence, sha256_file
 from trowel.evidence.base import CHUNK
+
+# Stages from this order on only write outputs: they run after every input has been hashed again.
+OUTPUT_ORDER = 90
 
 # Modules that register examine stages; a capability adds its module here.
 STAGE_MODULES = [
@@ -96,15 +99,12 @@ def examine(options: ExamineOptions) -> ExamineResult:
     log("start", {k: v for k, v in options.argv.items() if k not in ("handler", "password")})
     try:
         _register_inputs(ctx, result)
-        for stage in sorted(STAGES.values(), key=lambda s: s.order):
-            if not stage.applies(ctx):
-                continue
-            try:
-                stage.run(ctx)
-            except TrowelError as exc:
-                ctx.warn(f"stage {stage.name} failed: {exc}", stage=stage.name)
-            store.flush()
-        _verify_inputs(ctx, result)
+        stages = sorted(STAGES.values(), key=lambda s: s.order)
+        _run_stages(ctx, [s for s in stages if s.order < OUTPUT_ORDER])
+        changed = _verify_inputs(ctx, result)
+        _run_stages(ctx, [s for s in stages if s.order >= OUTPUT_ORDER])
+        if changed:
+            raise EvidenceChangedError(f"input hash changed during the run: {', '.join(changed)}")
     finally:
         for source in ctx.sources.values():
             source.close()
@@ -152,7 +152,19 @@ def _register_inputs(ctx: ExamineContext, result: ExamineResult) -> None:
         raise EvidenceError("none of the evidence items could be opened")
 
 
-def _verify_inputs(ctx: ExamineContext, result: ExamineResult) -> None:
+def _run_stages(ctx: ExamineContext, stages: list[Stage]) -> None:
+    for stage in stages:
+        if not stage.applies(ctx):
+            continue
+        try:
+            stage.run(ctx)
+        except TrowelError as exc:
+            ctx.warn(f"stage {stage.name} failed: {exc}", stage=stage.name)
+        ctx.store.flush()
+
+
+def _verify_inputs(ctx: ExamineContext, result: ExamineResult) -> list[str]:
+    """Hash every input again (after every stage that reads evidence, before the outputs are written)."""
     changed = []
     for evidence_id, path in ctx.inputs.items():
         after = input_digest(path)
@@ -165,4 +177,4 @@ def _verify_inputs(ctx: ExamineContext, result: ExamineResult) -> None:
     if changed:
         result.ok = False
         ctx.warn(f"input changed during the run: {', '.join(changed)}", stage="verify")
-        raise EvidenceChangedError(f"input hash changed during the run: {', '.join(changed)}")
+    return changed

@@ -192,5 +192,13 @@ def _record_row(record: Record) -> tuple[Any, ...]:
     return (
         record.kind, record.state.value, record.app, record.package, record.user, src.evidence, src.path,
         src.table, src.rowid, src.page, src.offset, src.region, record.confidence,
-        when.unix_ns if when is not None else None, json.dumps(data, ensure_ascii=False),
+        _sortable_ns(when.unix_ns) if when is not None else None, json.dumps(data, ensure_ascii=False),
     )
+
+
+def _sortable_ns(unix_ns: int | None) -> int | None:
+    """The time column of the records table is a 64-bit integer: instants outside 1677..2262 are kept in the
+    record's JSON only (its raw value and UTC text are exact there)."""
+    if unix_ns is None or not -(2**63) <= unix_ns < 2**63:
+        return None
+    return unix_ns

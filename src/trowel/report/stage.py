@@ -1,9 +1,8 @@
-"""The examine stage that writes every output (order 90, after every capability has stored its records).
-
-Before writing, it copies the media files that records name (media and sticker records with a SHA-256 whose
-file is in an opened evidence source) into ``DIR/media/<sha256>``, checking the hash of each copy, and it
-hashes every input again so the report's case page shows the hashes after the run. examine hashes the inputs
-once more at its very end and records that too (a change would also turn up there).
+"""Two examine stages: ``media`` (order 85) copies the media files that records name (media and sticker
+records with a SHA-256 whose file is in an opened evidence source) into ``DIR/media/<sha256>``, checking the
+hash of each copy; ``report`` (order 90) writes every output. examine hashes every input again between the
+two (the last reads of the evidence are the media copies), so the report's case page shows the hashes after
+the run.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import shutil
 from pathlib import Path
 
 from trowel.case.context import ExamineContext, Stage, register_stage
-from trowel.case.examine import input_digest
 from trowel.cli.common import progress_bar
 from trowel.errors import TrowelError
 from trowel.evidence.base import CHUNK
@@ -65,9 +63,6 @@ def _copy_checked(stream: object, target: Path, sha: str) -> int:
 
 def run_report(ctx: ExamineContext) -> None:
     ctx.store.flush()
-    copied = copy_media(ctx)
-    for evidence_id, path in ctx.inputs.items():
-        ctx.store.set_evidence_after(evidence_id, input_digest(path))
     case = CaseData(root=ctx.options.out, store=ctx.store)
     with progress_bar("report", total=len(load_writers())) as bar:
         result = write_all(case, lambda _name: bar.advance())
@@ -75,8 +70,15 @@ def run_report(ctx: ExamineContext) -> None:
         ctx.warn(f"output {name} could not be written: {reason}", stage="report")
     ctx.store.flush()
     ctx.log("report", {"out": str(ctx.options.out)}, {
-        "media_copied": copied, "outputs": {k: len(v) for k, v in result.outputs.items()},
+        "outputs": {k: len(v) for k, v in result.outputs.items()},
         "failures": result.failures})
 
 
+def run_media(ctx: ExamineContext) -> None:
+    ctx.store.flush()
+    copied = copy_media(ctx)
+    ctx.log("media", None, {"media_copied": copied})
+
+
+register_stage(Stage("media", 85, run_media))
 register_stage(Stage("report", 90, run_report))
