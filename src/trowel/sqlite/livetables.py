@@ -75,7 +75,7 @@ class SchemaReader:
         self.tables: dict[str, TableSchema] = {}
         self.indexes: dict[str, IndexSchema] = {}
         self.pages: list[int] = []
-        self.master_rows: list[list[Any]] = []
+        self.master_rows: list[tuple[int | None, list[Any]]] = []  # (rowid, stored values)
 
     def read(self, claimed: set[int]) -> None:
         db = self.database
@@ -86,9 +86,8 @@ class SchemaReader:
             except SqliteFormatError as exc:
                 self.warnings.append(f"sqlite_master row at page {leaf.page} offset {leaf.cell.offset}: {exc}")
                 continue
-            row = (row + [None] * 5)[:5]
-            self.master_rows.append(row)
-            self._add(row)
+            self.master_rows.append((leaf.cell.rowid, list(row)))
+            self._add((row + [None] * 5)[:5])
         self.pages = walker.pages + walker.overflow
         if not self.tables:
             self.warnings.append("sqlite_master holds no tables (empty database or every table dropped)")

@@ -105,8 +105,8 @@ class Engine:
         live = LiveIndex()
         profiles: dict[str, Profile] = {}
         leaves: dict[str, list[int]] = {MASTER_SCHEMA.name: []}
-        for row in reader.master_rows:
-            live.add(MASTER_SCHEMA.name, None, tuple(row))
+        for master_rowid, row in reader.master_rows:
+            live.add(MASTER_SCHEMA.name, master_rowid, tuple(row))
         for table in sorted(reader.tables.values(), key=lambda t: t.root_page):
             walker = TreeWalker(database.page, database.usable, database.page_count, warnings, claimed)
             profile = profiles[table.name] = Profile.empty(len(table.columns))
