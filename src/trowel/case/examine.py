@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import resource
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,11 +158,16 @@ def _run_stages(ctx: ExamineContext, stages: list[Stage]) -> None:
     for stage in stages:
         if not stage.applies(ctx):
             continue
+        wall, cpu = time.perf_counter(), time.process_time()
         try:
             stage.run(ctx)
         except TrowelError as exc:
             ctx.warn(f"stage {stage.name} failed: {exc}", stage=stage.name)
         ctx.store.flush()
+        # what the stage cost (wall and CPU seconds, the process's peak RSS so far): the benchmark reads these
+        ctx.log("stage", {"name": stage.name}, {
+            "wall_s": round(time.perf_counter() - wall, 3), "cpu_s": round(time.process_time() - cpu, 3),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
 
 
 def _verify_inputs(ctx: ExamineContext, result: ExamineResult) -> list[str]:
