@@ -104,3 +104,15 @@ def test_huge_numbers_never_raise() -> None:
     assert stamp(10**400, "mac_absolute").error
     assert stamp(float("inf"), "mac_absolute").error
     assert all(r.ok for r in decode(10**30, all=True))
+
+
+@pytest.mark.parametrize("value", [0, 1, -1, 1_746_371_930, 1_746_371_930_064, 1_746_371_930_064_939,
+                                   1_746_371_930_064_939_000, 133908455300649390, 2**63, -(2**63), 10**30])
+def test_stamp_integer_fast_path_agrees_with_the_full_path(value: int) -> None:
+    from trowel.timestamps import all_formats
+    from trowel.timestamps.decoding import to_time_value
+
+    for fmt in all_formats():
+        fast, full = stamp(value, fmt.name), to_time_value(value, fmt.name)
+        assert (fast.unix_ns, fast.clock, fast.format) == (full.unix_ns, full.clock, full.format), fmt.name
+        assert (fast.error is None) == (full.error is None), fmt.name

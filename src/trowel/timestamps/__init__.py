@@ -21,12 +21,36 @@ from trowel.timestamps.hunt import Hit, hunt
 from trowel.timestamps.infer import FieldGuess, find_anchor_fields, infer_fields
 from trowel.timestamps.registry import UnknownFormat
 
+_NUMERIC: dict[str, Format | None] = {}  # format name -> the registry's numeric format (None: no fast path)
+
+
+def _numeric_format(format_name: str) -> Format | None:
+    """The registry's format for a name, asked once per name, when it reads integers as they are."""
+    try:
+        fmt: Format | None = get_format(format_name)
+    except Exception:  # noqa: BLE001 - an unknown name takes the full path, which reports it (not cached)
+        return None
+    if fmt is not None and fmt.kind not in (Kind.INT, Kind.FLOAT):
+        fmt = None
+    _NUMERIC[format_name] = fmt
+    return fmt
+
 
 def stamp(raw: int | float | str | bytes | None, format_name: str) -> TimeValue:
     """Decode ``raw`` in the named format (any registry name or alias) into a TimeValue keeping the raw.
 
     Never raises: a null, an unknown format name or an undecodable value gives a TimeValue with ``error``.
+    An integer in a numeric format (the common case: Unix units in database columns) goes straight to the
+    registry format's own decoder, cached per name; anything else, and every failure, takes the full path.
     """
+    if type(raw) is int:
+        fmt = _NUMERIC[format_name] if format_name in _NUMERIC else _numeric_format(format_name)
+        if fmt is not None:
+            try:
+                decoded = fmt.decode_raw(raw)
+            except Exception:  # noqa: BLE001 - the full path below turns the failure into the same error
+                return to_time_value(raw, format_name)
+            return TimeValue(raw, fmt.name, decoded.unix_ns, decoded.clock)
     return to_time_value(raw, format_name)
 
 
