@@ -243,8 +243,12 @@ class SchemaCarver:
             return None  # text with NUL characters: overwritten or not a record at all
         if not any(v is not None and not _zeroed(v) for v in decoded):
             return None  # nothing but NULLs and zero bytes: wiped space, not a record
-        if lost and how != "cell" and sum(v is not None for v in decoded) < 2:
-            return None
+        if how != "cell":
+            # without the cell prefix to vouch for it, a record must say something: mostly-NULL matches are
+            # what zeroed space with a stray freeblock-like header looks like
+            nonnull = sum(v is not None and not _zeroed(v) for v in decoded)
+            if nonnull < min(2, self.n) or 3 * nonnull < self.n:
+                return None
         conf = {"cell": 0.95, "header": 0.85, "rebuilt": 0.7}[how]
         if lost:
             conf *= 0.7

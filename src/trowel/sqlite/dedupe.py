@@ -24,8 +24,9 @@ class LiveIndex:
         self._frozen: dict[str, np.ndarray] = {}
 
     def add(self, table: str, rowid: int | None, key: tuple[Any, ...]) -> None:
-        self.full.add(hash((table, rowid, key)))
-        self.values.add(hash((table, key)))
+        hk = hash(key)
+        self.full.add(hash((table, rowid, hk)))
+        self.values.add(hash((table, hk)))
         if rowid is not None:
             ids = self.rowids.get(table)
             if ids is None:
@@ -41,9 +42,10 @@ class LiveIndex:
             flat.extend(map(hash, (key + (None,) * width)[:width]))
 
     def is_live(self, table: str, rowid: int | None, key: tuple[Any, ...]) -> bool:
+        hk = hash(key)
         if rowid is not None:
-            return hash((table, rowid, key)) in self.full
-        return hash((table, key)) in self.values
+            return hash((table, rowid, hk)) in self.full
+        return hash((table, hk)) in self.values
 
     def rowid_live(self, table: str, rowid: int) -> bool:
         return rowid in self.rowids.get(table, ())
@@ -78,8 +80,9 @@ class SeenRecords:
 
     def first_time(self, table: str | None, rowid: int | None, key: tuple[Any, ...]) -> bool:
         """False when this row was reported before (a rowid-less copy also matches one with a rowid)."""
-        h = hash((table, rowid, key))
-        anon = hash((table, None, key))
+        hk = hash(key)
+        h = hash((table, rowid, hk))
+        anon = hash((table, None, hk))
         if h in self._seen or (rowid is None and anon in self._seen):
             return False
         self._seen.add(h)
