@@ -19,9 +19,13 @@ from trowel.errors import TrowelError
 from trowel.model import Provenance, State
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Row:
-    """One row of a table as found: live in the b-tree, or recovered from free space, WAL or journal."""
+    """One row of a table as found: live in the b-tree, or recovered from free space, WAL or journal.
+
+    No ``__slots__``: the defaults are class attributes, so :meth:`live` makes a live row by filling three
+    entries of the instance dict (a frozen dataclass ``__init__`` sets all thirteen fields one by one).
+    """
 
     table: str
     values: dict[str, Any]
@@ -35,6 +39,13 @@ class Row:
     partial: bool = False
     detail: str | None = None
     source_file: str | None = None  # the evidence path of the file holding the bytes (db, -wal or -journal)
+
+    @classmethod
+    def live(cls, table: str, values: dict[str, Any], rowid: int | None) -> Row:
+        """A live row read through the b-tree (the same object as ``Row(table, values, State.LIVE, rowid)``)."""
+        row = object.__new__(cls)
+        row.__dict__.update(table=table, values=values, rowid=rowid)
+        return row
 
     def get(self, column: str, default: Any = None) -> Any:
         return self.values.get(column, default)
@@ -128,13 +139,14 @@ class DatabaseCopy:
         except sqlite3.DatabaseError as exc:
             self.warnings.append(f"{table}: cannot read live rows ({exc})")
             return
+        live = Row.live
         try:
             while True:
                 batch = cursor.fetchmany(5000)
                 if not batch:
                     break
-                for tup in batch:
-                    yield Row(table, dict(zip(use, tup[1:], strict=True)), State.LIVE, tup[0])
+                for rowid, *values in batch:
+                    yield live(table, dict(zip(use, values, strict=True)), rowid)
         except sqlite3.DatabaseError as exc:
             self.warnings.append(f"{table}: reading stopped early ({exc})")
 

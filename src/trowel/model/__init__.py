@@ -15,6 +15,7 @@ from trowel.model.records import (
     Record,
     Story,
     Warning,
+    build_record,
     record_kind,
 )
 from trowel.model.values import (
@@ -30,5 +31,5 @@ from trowel.model.values import (
 __all__ = [
     "RECORD_KINDS", "Absence", "Account", "AppEvent", "Call", "Clock", "Contact", "FileEntry", "Finding",
     "GenericRow", "MediaFile", "Message", "Provenance", "Record", "Region", "State", "Story", "TimeValue",
-    "Warning", "datetime_to_ns", "iso_utc", "ns_to_datetime", "record_kind", "to_jsonable",
+    "Warning", "build_record", "datetime_to_ns", "iso_utc", "ns_to_datetime", "record_kind", "to_jsonable",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 
@@ -46,8 +47,8 @@ class Provenance:
     detail: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        # every field is a plain value: read them directly (dataclasses.asdict deep-copies, slow per record)
-        return {k: v for k in self.__dataclass_fields__ if (v := getattr(self, k)) is not None}
+        # every field is a plain value: read them all at once (dataclasses.asdict deep-copies, slow per record)
+        return {k: v for k, v in zip(_NAMES, _VALUES(self), strict=True) if v is not None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Provenance:
@@ -55,3 +56,7 @@ class Provenance:
         known.setdefault("evidence", "")
         known.setdefault("path", "")
         return cls(**known)
+
+
+_NAMES: tuple[str, ...] = tuple(Provenance.__dataclass_fields__)
+_VALUES = attrgetter(*_NAMES)

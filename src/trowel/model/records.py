@@ -7,11 +7,13 @@ DESIGN.md. ``raw`` keeps the stored values next to the decoded ones (column name
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
+from operator import attrgetter
 from typing import Any, ClassVar, TypeVar
 
 from trowel.model.provenance import Provenance, State
-from trowel.model.values import Absence, TimeValue, to_jsonable
+from trowel.model.values import JSON_SAFE_INT, ODD_FOR_FAST_JSON, Absence, TimeValue, odd_float, to_jsonable
 
 RECORD_KINDS: dict[str, type[Record]] = {}
 R = TypeVar("R", bound="type[Record]")
@@ -26,15 +28,55 @@ def record_kind(cls: R) -> R:
     return cls
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_Getter = Callable[[Any], tuple[Any, ...]]
+_LAYOUTS: dict[type, tuple[tuple[str, ...], _Getter, int]] = {}
 
 
-def _field_names(cls: type[Record]) -> tuple[str, ...]:
-    """Field names of a record class, computed once per class (to_json runs once per record)."""
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
-    return names
+def _layout(cls: type[Record]) -> tuple[tuple[str, ...], _Getter, int]:
+    """Field names of a record class, one getter for all their values, and the position of ``raw``.
+
+    Computed once per class: to_json runs once per record, and a million records make a per-record
+    ``dataclasses.fields`` call or a getattr per field a visible share of an extraction.
+    """
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        names = tuple(f.name for f in fields(cls))
+        getter = attrgetter(*names) if len(names) > 1 else (lambda obj: (getattr(obj, names[0]),))
+        layout = _LAYOUTS[cls] = (names, getter, names.index("raw"))
+    return layout
+
+
+def _json_fields(out: dict[str, Any], names: tuple[str, ...], values: tuple[Any, ...]) -> None:
+    """``out[name] = to_jsonable(value)`` for each field, plain values without a call, absent fields left out."""
+    for name, value in zip(names, values, strict=True):
+        kind = type(value)
+        if kind is str or value is None or kind is bool:
+            out[name] = value
+        elif kind is float:
+            if odd_float(value):
+                ODD_FOR_FAST_JSON[0] += 1
+            out[name] = value
+        elif kind is int and -JSON_SAFE_INT < value < JSON_SAFE_INT:
+            out[name] = value
+        elif value is not Absence.NOT_PRESENT:
+            out[name] = to_jsonable(value)
+
+
+def _json_raw(raw: dict[str, Any]) -> dict[str, Any]:
+    """``to_jsonable`` of a ``raw`` dict (column -> stored value), with the plain values copied as they are."""
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        kind = type(value)
+        if not (kind is str or value is None or kind is bool):
+            if kind is int:
+                if not -JSON_SAFE_INT < value < JSON_SAFE_INT:
+                    value = str(value)
+            elif value is Absence.NOT_PRESENT:
+                continue
+            else:
+                value = to_jsonable(value)
+        out[key if type(key) is str else str(key)] = value
+    return out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,14 +91,16 @@ class Record:
     raw: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """The record's one JSON form: ``kind``, then every field in declaration order (absent fields and an
+        empty ``raw`` left out), converted by :func:`~trowel.model.values.to_jsonable`."""
+        names, getter, at = _LAYOUTS.get(type(self)) or _layout(type(self))
+        values = getter(self)
         out: dict[str, Any] = {"kind": self.kind}
-        for name in _field_names(type(self)):
-            value = getattr(self, name)
-            if value is Absence.NOT_PRESENT:
-                continue
-            if name == "raw" and not value:
-                continue
-            out[name] = to_jsonable(value)
+        _json_fields(out, names[:at], values[:at])
+        raw = values[at]
+        if raw and raw is not Absence.NOT_PRESENT:
+            out["raw"] = _json_raw(raw) if type(raw) is dict else to_jsonable(raw)
+        _json_fields(out, names[at + 1:], values[at + 1:])
         return out
 
     @property
@@ -64,6 +108,33 @@ class Record:
         """The time a timeline sorts this record by (None when it has none)."""
         value = getattr(self, "time", None)
         return value if isinstance(value, TimeValue) else None
+
+
+RecordT = TypeVar("RecordT", bound="Record")
+_BUILD: dict[type, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def build_record(cls: type[RecordT], values: dict[str, Any]) -> RecordT:
+    """The same record as ``cls(**values)``, made without the frozen dataclass ``__init__``.
+
+    That ``__init__`` calls ``object.__setattr__`` once per field, a visible cost for a million records.
+    When ``values`` names only fields of ``cls`` and every field that has no plain default (the defaults are
+    class attributes), the values go straight into the instance dict; anything else (a missing or unknown
+    field, a class with ``__post_init__`` or slots) goes through ``cls(**values)`` and its checks.
+    """
+    spec = _BUILD.get(cls)
+    if spec is None:
+        known = frozenset(f.name for f in fields(cls))
+        needed = frozenset(f.name for f in fields(cls) if f.default is MISSING)
+        if hasattr(cls, "__post_init__") or "__slots__" in cls.__dict__:
+            needed = frozenset({"\0"})  # never satisfied: always the real __init__
+        spec = _BUILD[cls] = (known, needed)
+    keys = values.keys()
+    if keys <= spec[0] and spec[1] <= keys:
+        obj = object.__new__(cls)
+        obj.__dict__.update(values)
+        return obj
+    return cls(**values)
 
 
 @record_kind

@@ -8,8 +8,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from trowel.model.provenance import Provenance
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 JSON_SAFE_INT = 2**53
+_INF = float("inf")
+
+# How many values the JSON conversion has met that a fast encoder (orjson) would not write byte for byte like
+# the standard library: floats below 1e-4 (other exponent form), NaN and infinities, and the output of a
+# foreign ``to_json`` (not inspected). ``trowel.cli.common.emit_json`` compares it before and after a record's
+# ``to_json`` and uses the standard encoder when it moved: one output format, whichever encoder writes it.
+ODD_FOR_FAST_JSON = [0]
+
+
+def odd_float(value: float) -> bool:
+    """A float whose JSON text differs between encoders (exponent below 1e-4, NaN, infinity)."""
+    return not 1e-4 <= abs(value) < _INF and value != 0.0
 
 
 class Absence(enum.Enum):
@@ -60,6 +74,28 @@ def iso_ns(unix_ns: int) -> str:
     )
 
 
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+
+
+def _iso_texts(unix_ns: int) -> tuple[str, str | None] | None:
+    """``iso_utc(ns_to_datetime(unix_ns))`` and, when there are sub-microsecond digits, ``iso_ns(unix_ns)``,
+    from one calendar conversion. None when the microsecond rounding carries into the next second or the
+    instant is outside the calendar: the caller then takes the general path (same texts, same errors)."""
+    seconds, frac = divmod(unix_ns, 1_000_000_000)
+    micros, rest = divmod(frac, 1000)
+    if rest > 500 or (rest == 500 and micros % 2 == 1):
+        micros += 1
+        if micros == 1_000_000:
+            return None
+    try:
+        base = (_NAIVE_EPOCH + timedelta(seconds=seconds)).isoformat()
+    except OverflowError:
+        return None
+    if len(base) != 19:  # isoformat has this fixed width for years 1..9999
+        return None
+    return f"{base}.{micros:06d}Z", (f"{base}.{frac:09d}Z" if rest else None)
+
+
 @dataclass(frozen=True, slots=True)
 class TimeValue:
     """A point in time as found in the evidence: the raw value, how it was read, and the exact instant.
@@ -79,19 +115,30 @@ class TimeValue:
         return None if self.unix_ns is None else ns_to_datetime(self.unix_ns)
 
     def to_json(self) -> dict[str, Any]:
+        unix_ns = self.unix_ns
+        raw = self.raw
         out: dict[str, Any] = {
             "utc": None,
-            "raw": json_raw(self.raw),
+            "raw": raw if type(raw) is int and -JSON_SAFE_INT < raw < JSON_SAFE_INT else _json_raw_checked(raw),
             "format": self.format,
             "clock": self.clock.value,
         }
-        if self.unix_ns is not None:
+        if type(unix_ns) is int:
+            texts = _iso_texts(unix_ns)
+            if texts is not None:
+                out["utc"] = texts[0]
+                if texts[1] is not None:
+                    out["utc_ns"] = texts[1]
+                if self.error:
+                    out["error"] = self.error
+                return out
+        if unix_ns is not None:
             try:
-                out["utc"] = iso_utc(ns_to_datetime(self.unix_ns))
+                out["utc"] = iso_utc(ns_to_datetime(unix_ns))
             except OverflowError:
                 out["error"] = "outside the range of calendar dates"
-            if self.unix_ns % 1000:
-                out["utc_ns"] = iso_ns(self.unix_ns)
+            if unix_ns % 1000:
+                out["utc_ns"] = iso_ns(unix_ns)
         if self.error:
             out["error"] = self.error
         return out
@@ -127,24 +174,44 @@ def json_raw(raw: Any) -> Any:
     return raw
 
 
+def _json_raw_checked(raw: Any) -> Any:
+    """``json_raw``, counting what a fast encoder would write differently (see ODD_FOR_FAST_JSON)."""
+    out = json_raw(raw)
+    kind = type(out)
+    if kind is float:
+        if odd_float(out):
+            ODD_FOR_FAST_JSON[0] += 1
+    elif not (kind is str or out is None or kind is int or kind is bool or kind is dict):
+        ODD_FOR_FAST_JSON[0] += 1
+    return out
+
+
 def to_jsonable(value: Any) -> Any:
     """Convert any record field value to plain JSON types."""
     kind = type(value)
-    if kind is str or value is None or kind is bool or kind is float:  # the common cases, checked cheaply first
+    if kind is str or value is None or kind is bool:  # the common cases, checked cheaply first
         return value
     if kind is int:
         return value if -JSON_SAFE_INT < value < JSON_SAFE_INT else str(value)
-    if isinstance(value, str | bool | float):
+    if isinstance(value, float):
+        if odd_float(value):
+            ODD_FOR_FAST_JSON[0] += 1
+        return value
+    if isinstance(value, str | bool):
         return value
     if isinstance(value, int):
         return json_raw(value)
     if isinstance(value, Absence):
         return None if value is not Absence.UNDECODABLE else {"absent": value.value}
     if isinstance(value, enum.Enum):
+        if type(value.value) is not str:
+            ODD_FOR_FAST_JSON[0] += 1
         return value.value
     if isinstance(value, bytes | bytearray | memoryview):
         return json_raw(value)
     if hasattr(value, "to_json"):
+        if kind is not TimeValue and kind is not Provenance:
+            ODD_FOR_FAST_JSON[0] += 1
         return value.to_json()
     if isinstance(value, datetime):
         return iso_utc(value)

@@ -102,6 +102,8 @@ def story_reference(data: dict[str, Any]) -> str | None:
 
 def classify(text: str | None, data: dict[str, Any]) -> tuple[str, str | None]:
     """(message kind, referenced story id): text, sticker, media, missed_call, story_reply or other."""
+    if not data:  # no imdata (most messages): only the text can make it a missed call
+        return ("missed_call", None) if text and _MISSED.search(text) else ("text", None)
     kind = str(data.get("type") or "").lower()
     if "story" in kind or (story_reference(data) and "reply" in kind):
         return "story_reply", story_reference(data)

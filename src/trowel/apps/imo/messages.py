@@ -4,6 +4,7 @@ relationship_message and chats_new. A message is never dropped because its conve
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from trowel.apps.imo.fields import (
     as_flag,
@@ -18,8 +19,10 @@ from trowel.apps.imo.fields import (
     ns_time,
 )
 from trowel.apps.imo.scope import Scope
+from trowel.apps.imo.spec import NS
 from trowel.apps.rows import Row
-from trowel.model import Call, Message, Record, State
+from trowel.model import Call, Message, Record, State, TimeValue, build_record
+from trowel.timestamps import stamp
 
 
 def _sender(scope: Scope, conversation: str | None, way: str, author: str | None,
@@ -35,27 +38,55 @@ def _sender(scope: Scope, conversation: str | None, way: str, author: str | None
     return None, None
 
 
+_WAYS = {1: "incoming", 0: "outgoing", 2: "outgoing"}  # what ``direction`` says for plain integers
+
+
 def map_message(scope: Scope, row: Row) -> Iterator[Record]:
-    """One ``messages`` row: the message, a call record for a missed call, a finding for an impossible time."""
-    values = row.values  # called once per message: plain dict lookups
-    conversation = as_text(values.get("buid"))
-    text = as_text(values.get("last_message"))
-    data = imdata(values.get("imdata"))
+    """One ``messages`` row: the message, a call record for a missed call, a finding for an impossible time.
+
+    Called once per message (a million in a large database): plain ``str``/``int`` values, by far the most
+    common, are used as they are; anything else goes through the general readers in ``fields``.
+    """
+    values = row.values
+    value = values.get("buid")
+    conversation = value if type(value) is str else as_text(value)
+    value = values.get("last_message")
+    text = value if type(value) is str else as_text(value)
+    value = values.get("imdata")
+    data = imdata(value) if value else {}
     kind, reference = classify(text, data)
-    way = direction(values.get("message_type"))
-    author = as_text(values.get("author"))
+    message_type = values.get("message_type")
+    way = _WAYS.get(message_type, "unknown") if type(message_type) is int else direction(message_type)
+    value = values.get("author")
+    author = value if type(value) is str or value is None else as_text(value)
     group = is_group_id(conversation) or bool(author and author != conversation)
-    sender, sender_name = _sender(scope, conversation, way, author, as_text(values.get("author_alias")), group)
+    value = values.get("author_alias")
+    sender, sender_name = _sender(scope, conversation, way, author,
+                                  value if type(value) is str or value is None else as_text(value), group)
     attachments = attachment_paths(data) if data else []
-    time = ns_time(values["timestamp"]) if values.get("timestamp") is not None else None
+    value = values.get("timestamp")
+    time = None if value is None else stamp(value, NS) if type(value) is int else ns_time(value)
+    state, read = values.get("message_state"), values.get("message_read")
     common = scope.common(row)
-    message = Message(
-        **common, conversation=conversation, direction=way, direction_raw=values.get("message_type"),
-        sender=sender, sender_name=sender_name, text=text, delivered=as_flag(values.get("message_state")),
-        read=as_flag(values.get("message_read")), message_kind=kind, attachments=attachments, time=time,
-        reference=reference, is_group=group, store=row.table,
+    message = dict(common)
+    message.update(
+        conversation=conversation, direction=way, direction_raw=message_type, sender=sender,
+        sender_name=sender_name, text=text, delivered=(state != 0) if type(state) is int else as_flag(state),
+        read=(read != 0) if type(read) is int else as_flag(read), message_kind=kind, attachments=attachments,
+        time=time, reference=reference, is_group=group, store=row.table,
     )
-    yield message
+    yield build_record(Message, message)
+    if attachments or kind != "text":
+        yield from _references(scope, row, common, data, attachments, kind, reference, conversation, way, text, time)
+    finding = scope.check_time(time, row, "message")
+    if finding is not None:
+        yield finding
+
+
+def _references(scope: Scope, row: Row, common: dict[str, Any], data: dict[str, Any], attachments: list[str],
+                kind: str, reference: str | None, conversation: str | None, way: str, text: str | None,
+                time: TimeValue | None) -> Iterator[Record]:
+    """What a non-text message refers to (attachments, sticker, story) and the call record of a missed call."""
     ref = scope.ref(row)
     for path in attachments:
         scope.attachment_refs.setdefault(path, []).append(ref)
@@ -72,9 +103,6 @@ def map_message(scope: Scope, row: Row) -> Iterator[Record]:
             call_type=call_type_of(text, data), call_state="missed", time=time,
             note=f"missed call stored as a chat message ({ref})",
         )
-    finding = scope.check_time(time, row, "message")
-    if finding is not None:
-        yield finding
 
 
 class OrderCheck:
@@ -87,8 +115,10 @@ class OrderCheck:
     def check(self, row: Row) -> Record | None:
         if row.state is not State.LIVE or row.rowid is None:
             return None
-        stamp_ = as_int(row.get("timestamp"))
-        buid = as_text(row.get("buid")) or ""
+        value = row.values.get("timestamp")
+        stamp_ = value if type(value) is int else as_int(value)
+        value = row.values.get("buid")
+        buid = (value if type(value) is str else as_text(value)) or ""
         if stamp_ is None:
             return None
         previous = self.latest.get(buid)

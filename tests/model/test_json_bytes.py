@@ -1,0 +1,189 @@
+"""The fast JSON path writes exactly what the original one wrote: ``json.dumps(to_jsonable-per-field dict,
+ensure_ascii=False, separators=(",", ":"))``, for every value the conversion can meet.
+
+The reference below is the original (generic) ``Record.to_json``; the fast one (per-class field getters,
+plain values copied, one calendar conversion per time, orjson when the values allow it) must match it byte
+for byte, including the values where orjson and the standard encoder differ (floats below 1e-4, NaN,
+infinities, integers beyond 64 bits, lone surrogates) and a record class with its own ``to_json``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trowel.cli.common import emit_json
+from trowel.model import (
+    Absence,
+    Call,
+    Finding,
+    GenericRow,
+    Message,
+    Provenance,
+    Record,
+    State,
+    TimeValue,
+    build_record,
+    iso_utc,
+    ns_to_datetime,
+    to_jsonable,
+)
+from trowel.model.values import iso_ns, json_raw
+
+
+def reference_time(value: TimeValue) -> dict[str, Any]:
+    out: dict[str, Any] = {"utc": None, "raw": json_raw(value.raw), "format": value.format,
+                           "clock": value.clock.value}
+    if value.unix_ns is not None:
+        try:
+            out["utc"] = iso_utc(ns_to_datetime(value.unix_ns))
+        except OverflowError:
+            out["error"] = "outside the range of calendar dates"
+        if value.unix_ns % 1000:
+            out["utc_ns"] = iso_ns(value.unix_ns)
+    if value.error:
+        out["error"] = value.error
+    return out
+
+
+def reference_jsonable(value: Any) -> Any:
+    if isinstance(value, TimeValue):
+        return reference_time(value)
+    if isinstance(value, Provenance):
+        return {f.name: getattr(value, f.name) for f in fields(value) if getattr(value, f.name) is not None}
+    if isinstance(value, dict):
+        return {str(k): reference_jsonable(v) for k, v in value.items() if v is not Absence.NOT_PRESENT}
+    if isinstance(value, list | tuple):
+        return [reference_jsonable(v) for v in value]
+    return to_jsonable(value)
+
+
+def reference_line(record: Record) -> str:
+    out: dict[str, Any] = {"kind": record.kind}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if value is Absence.NOT_PRESENT or (f.name == "raw" and not value):
+            continue
+        out[f.name] = reference_jsonable(value)
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def emitted(record: Record) -> str:
+    out = io.StringIO()
+    assert emit_json([record], out) == 1
+    return out.getvalue()
+
+
+SOURCE = Provenance(evidence="E", path="data/data/x/databases/a.db", table="messages", rowid=3)
+def int_keyed(value: Any) -> Any:
+    """A dict with a non-text key, as some sources have."""
+    return {"a": value, 1: value}
+
+
+ODD_VALUES: list[Any] = [1e-05, 2.5e-07, -3e-300, 5e-324, math.nan, math.inf, -math.inf, 0.0, -0.0, 1e16, 1e22, 0.1,
+              2**64, -(2**63) - 1, 2**63, 2**53, -(2**53), 2**53 - 1, "\ud800", "a\x00b\x1f\x7f\u2028\u2029",
+              "RTL \u202e مرحبا 😀 <script>", b"\x00\xff", True, False, None, Absence.NULL, Absence.UNDECODABLE,
+              State.DELETED, [1.5e-9, "x"], {"k": math.nan}, {"k": [2**70]}]
+
+
+def test_every_odd_value_in_every_position() -> None:
+    for value in ODD_VALUES:
+        records = [
+            Message(source=SOURCE, raw={"v": value, "n": 1}, direction_raw=value, text="t", confidence=0.5),
+            Call(source=SOURCE, duration_s=value if isinstance(value, float) else None, direction_raw=value,
+                 time=TimeValue(raw=value if not isinstance(value, list | dict) else None, format="unix_s",
+                                unix_ns=1_500_000_000_123_456_789)),
+            GenericRow(source=SOURCE, values=int_keyed(value), raw=int_keyed(value)),
+        ]
+        for record in records:
+            try:
+                expected = reference_line(record)
+            except (ValueError, TypeError) as exc:  # what json.dumps refuses, emit_json refuses the same way
+                try:
+                    emitted(record)
+                except type(exc):
+                    continue
+                raise AssertionError(f"{value!r}: emit_json wrote what json.dumps refused") from exc
+            assert emitted(record) == expected, value
+
+
+def test_times_at_rounding_edges_and_calendar_limits() -> None:
+    for ns in (0, 1, 499, 500, 501, 1500, 2500, 999_999_500, 999_999_499, 1_999_999_500, -1, -500, -1500,
+               -999_999_500, 253_402_300_799_999_999_499, 253_402_300_799_999_999_500, -62_135_596_800 * 10**9,
+               -62_135_596_801 * 10**9, 10**30):
+        record = Message(source=SOURCE, time=TimeValue(raw=ns, format="unix_ns", unix_ns=ns))
+        try:
+            expected = reference_line(record)
+        except OverflowError:
+            continue
+        assert emitted(record) == expected, ns
+    bad = Message(source=SOURCE, time=TimeValue(raw="x", format="unix_ns", unix_ns=None, error="not a number"))
+    assert emitted(bad) == reference_line(bad)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Custom(Record):
+    """A record kind (not registered) with its own to_json: written by the standard encoder."""
+
+    kind: ClassVar[str] = "custom_test"
+    value: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "value": self.value}
+
+
+def test_record_with_its_own_to_json() -> None:
+    assert emitted(Custom(source=SOURCE, value=1e-7)) == '{"kind":"custom_test","value":1e-07}\n'
+
+
+def test_build_record_is_the_dataclass_init() -> None:
+    values: dict[str, Any] = {"source": SOURCE, "state": State.LIVE, "raw": {"a": 1}, "conversation": "c",
+                              "attachments": ["x"]}
+    assert build_record(Message, values) == Message(**values)
+    assert build_record(Message, values).direction == "unknown"
+    missing: dict[str, Any] = {"source": SOURCE}
+    try:
+        build_record(Finding, missing)
+    except TypeError as exc:
+        assert "finding" in str(exc)
+    else:
+        raise AssertionError("a missing required field must fail like the dataclass init")
+
+
+def test_chunked_writes_keep_every_line() -> None:
+    out = io.StringIO()
+    records = [Message(source=SOURCE, text=f"m{i}") for i in range(600)]
+    assert emit_json(records + [{"plain": 1e-5}], out) == 601
+    lines = out.getvalue().split("\n")
+    assert len(lines) == 602 and lines[-1] == "" and lines[-2] == '{"plain":1e-05}'
+    assert [json.loads(line)["text"] for line in lines[:600]] == [f"m{i}" for i in range(600)]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.dictionaries(st.text(max_size=6), json_values, max_size=6), text=st.text(), conf=st.floats(),
+       ns=st.integers(min_value=-(2**64), max_value=2**64))
+def test_any_values_give_the_reference_bytes(raw: dict[str, Any], text: str, conf: float, ns: int) -> None:
+    record = Message(source=SOURCE, raw=raw, text=text, confidence=conf,
+                     time=TimeValue(raw=ns, format="unix_ns", unix_ns=ns))
+    try:
+        expected = reference_line(record)
+    except (ValueError, TypeError, OverflowError) as exc:
+        try:
+            emitted(record)
+        except type(exc):
+            return
+        raise AssertionError("emit_json wrote what json.dumps refused") from exc
+    assert emitted(record) == expected
