@@ -8,7 +8,7 @@ uses to tell live pages from free ones.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from trowel.errors import SqliteFormatError
 from trowel.sqlite.overflow import read_chain
@@ -18,10 +18,12 @@ MAX_DEPTH = 40
 PageGetter = Callable[[int], bytes | None]
 
 
-@dataclass(frozen=True, slots=True)
-class LeafCell:
+class LeafCell(NamedTuple):
+    """A row's cell as the walk found it (a tuple: millions are made, they must be cheap)."""
+
     page: int
-    cell: Cell
+    offset: int
+    rowid: int | None
     payload: bytes
     complete: bool
     overflow_pages: tuple[int, ...]
@@ -127,8 +129,7 @@ class TreeWalker:
                     plen = -1
                 if 0 <= plen <= max_local and p + plen <= usable:
                     payload = data[p:p + plen]
-                    yield LeafCell(number, Cell(ptr, max(p + plen - ptr, 4), rowid, None, plen, payload, None),
-                                   payload, True, ())
+                    yield LeafCell(number, ptr, rowid, payload, True, ())
                     continue
             try:
                 cell = parse_cell(data, page, ptr)
@@ -139,7 +140,7 @@ class TreeWalker:
 
     def _leaf_cell(self, number: int, data: bytes, page: BtreePage, cell: Cell, name: str) -> Iterator[LeafCell]:
         if cell.overflow is None:
-            yield LeafCell(number, cell, cell.local, True, ())
+            yield LeafCell(number, cell.offset, cell.rowid, cell.local, True, ())
             return
         needed = (cell.payload_size or 0) - len(cell.local)
         chain = read_chain(self.get_page, cell.overflow, needed, self.usable, self.page_count)
@@ -150,4 +151,4 @@ class TreeWalker:
             self.overflow.append(p)
         if chain.problem:
             self.warnings.append(f"{name}: row at page {number} offset {cell.offset}: {chain.problem}")
-        yield LeafCell(number, cell, cell.local + chain.data, chain.complete, chain.pages)
+        yield LeafCell(number, cell.offset, cell.rowid, cell.local + chain.data, chain.complete, chain.pages)

@@ -84,9 +84,9 @@ class SchemaReader:
             try:
                 row = decode_record(leaf.payload, db.encoding)
             except SqliteFormatError as exc:
-                self.warnings.append(f"sqlite_master row at page {leaf.page} offset {leaf.cell.offset}: {exc}")
+                self.warnings.append(f"sqlite_master row at page {leaf.page} offset {leaf.offset}: {exc}")
                 continue
-            self.master_rows.append((leaf.cell.rowid, list(row)))
+            self.master_rows.append((leaf.rowid, list(row)))
             self._add((row + [None] * 5)[:5])
         self.pages = walker.pages + walker.overflow
         if not self.tables:
@@ -118,9 +118,9 @@ def live_rows(database: Database, table: TableSchema, walker: TreeWalker,
             else:
                 stored, _lost = decode_partial(leaf.payload, database.encoding)
         except SqliteFormatError as exc:
-            warnings.append(f"{table.name}: row at page {leaf.page} offset {leaf.cell.offset}: {exc}")
+            warnings.append(f"{table.name}: row at page {leaf.page} offset {leaf.offset}: {exc}")
             continue
-        yield leaf, stored, None if table.without_rowid else leaf.cell.rowid
+        yield leaf, stored, None if table.without_rowid else leaf.rowid
 
 
 def master_schema() -> TableSchema:

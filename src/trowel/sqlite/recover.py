@@ -121,7 +121,7 @@ class Engine:
                     frame = database.current.get(leaf.page)
                     yield SqliteRecord(
                         table=table.name, state="live", region=BTREE, page=leaf.page,
-                        offset=leaf.cell.offset, rowid=rowid, values=values, columns=columns, confidence=1.0,
+                        offset=leaf.offset, rowid=rowid, values=values, columns=columns, confidence=1.0,
                         partial=not leaf.complete, source_file="wal" if frame else "db",
                         frame=frame.index if frame else None, salts=frame.salts if frame else None,
                         commit=frame.commit if frame else None,
