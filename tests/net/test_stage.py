@@ -62,3 +62,21 @@ def test_examine_with_pcaps(tree_dir: Path, captures: Path, tmp_path: Path) -> N
     assert evidence["E2"]["sha256_before"] == evidence["E2"]["sha256_after"] == before
     store.close()
     assert (out / "media").is_dir() and len(list((out / "media").glob("*"))) >= 5
+
+
+def test_examine_decrypts_with_keylog(tree_dir: Path, captures: Path, tmp_path: Path) -> None:
+    """`examine --keylog` hands the key log to the network stage: the TLS sessions' HTTP objects come out."""
+    from trowel.cli.main import main
+
+    plain, decrypted = tmp_path / "plain", tmp_path / "decrypted"
+    pcap = str(captures / "tls_decrypt.pcap")
+    assert main(["-q", "examine", str(tree_dir), "--pcap", pcap, "--out", str(plain)]) == 0
+    assert main(["-q", "examine", str(tree_dir), "--pcap", pcap, "--keylog",
+                 str(captures / "tls_decrypt.keylog"), "--out", str(decrypted)]) == 0
+    without = CaseStore(plain / "case.sqlite")
+    with_keys = CaseStore(decrypted / "case.sqlite")
+    assert without.count("http_object") == 0
+    assert with_keys.count("http_object") == 8
+    assert [e["details"]["role"] for e in with_keys.evidence()] == ["evidence", "capture", "keylog"]
+    without.close()
+    with_keys.close()

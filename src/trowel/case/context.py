@@ -18,6 +18,7 @@ class ExamineOptions:
     evidence: list[Path]
     out: Path
     pcaps: list[Path] = field(default_factory=list)
+    keylog: Path | None = None
     apks: list[Path] = field(default_factory=list)
     aed: Path | None = None
     case_number: str = ""

@@ -84,7 +84,7 @@ def _check_inputs_outside(options: ExamineOptions) -> None:
 
 
 def examine(options: ExamineOptions) -> ExamineResult:
-    for path in [*options.evidence, *options.pcaps, *options.apks]:
+    for path in [*options.evidence, *options.pcaps, *options.apks, *([options.keylog] if options.keylog else [])]:
         if not path.exists():
             raise EvidenceError(f"{path}: no such file or folder")
     _check_inputs_outside(options)
@@ -125,6 +125,7 @@ def _register_inputs(ctx: ExamineContext, result: ExamineResult) -> None:
     options = ctx.options
     items = [("evidence", p) for p in options.evidence] + [("capture", p) for p in options.pcaps]
     items += [("apk", p) for p in options.apks]
+    items += [("keylog", options.keylog)] if options.keylog else []
     opened = 0
     for number, (role, path) in enumerate(items, start=1):
         evidence_id = f"E{number}"

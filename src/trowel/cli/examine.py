@@ -15,6 +15,7 @@ def register(sub: Any) -> None:
     parser.add_argument("evidence", nargs="+", help="evidence items (folder, tar, zip, .ab, raw/ext4, E01, sparse)")
     parser.add_argument("--out", required=True, help="the case folder to create")
     parser.add_argument("--pcap", action="append", default=[], help="a packet capture to analyse (repeatable)")
+    parser.add_argument("--keylog", help="NSS key log file (SSLKEYLOGFILE) to decrypt TLS sessions in the captures")
     parser.add_argument("--apk", action="append", default=[], help="an APK to analyse (repeatable)")
     parser.add_argument("--aed", help="an App Evidence Database to match against")
     parser.add_argument("--case-number", default="", help="case number shown in the report")
@@ -30,6 +31,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     options = ExamineOptions(
         evidence=[Path(p) for p in args.evidence], out=Path(args.out), pcaps=[Path(p) for p in args.pcap],
+        keylog=Path(args.keylog) if args.keylog else None,
         apks=[Path(p) for p in args.apk], aed=Path(args.aed) if args.aed else None, case_number=args.case_number,
         examiner=args.examiner, password=args.password, tz=args.tz, hash_limit=args.hash_limit, force=args.force,
         argv=vars(args),

@@ -10,6 +10,7 @@ from trowel.case.context import ExamineContext, Stage, register_stage
 from trowel.cli.common import progress_bar
 from trowel.errors import TrowelError
 from trowel.net.analyze import analyze_capture
+from trowel.net.tlscrypto import KeyLog
 
 
 def capture_evidence_id(ctx: ExamineContext, capture: Path) -> str:
@@ -23,6 +24,12 @@ def capture_evidence_id(ctx: ExamineContext, capture: Path) -> str:
 
 def run_network(ctx: ExamineContext) -> None:
     media = ctx.options.out / "media"
+    keylog = None
+    if ctx.options.keylog is not None:
+        try:
+            keylog = KeyLog.load(ctx.options.keylog)
+        except (TrowelError, OSError, ValueError) as exc:
+            ctx.warn(f"key log not used: {exc}", "", str(ctx.options.keylog), "network")
     for capture in ctx.options.pcaps:
         evidence_id = capture_evidence_id(ctx, capture)
         size = capture.stat().st_size if capture.is_file() else 0
@@ -34,7 +41,8 @@ def run_network(ctx: ExamineContext) -> None:
                     bar.advance(position - done["at"])  # noqa: B023 - used within this iteration only
                     done["at"] = position  # noqa: B023
 
-                result = analyze_capture(capture, evidence_id, media_dir=media, progress=progress)
+                result = analyze_capture(capture, evidence_id, keylog=keylog, media_dir=media,
+                                         progress=progress)
         except TrowelError as exc:
             ctx.warn(f"capture not analysed: {exc}", evidence_id, str(capture), "network")
             continue
