@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,11 +45,18 @@ class SqliteRecord:
         """The JSON Lines form the CLI prints (BLOBs as {"base64": ...}, big integers as strings)."""
         return {
             "table": self.table, "state": self.state, "region": self.region, "page": self.page,
-            "offset": self.offset, "rowid": json_raw(self.rowid), "values": [json_raw(v) for v in self.values],
+            "offset": self.offset, "rowid": json_raw(self.rowid), "values": [_json_value(v) for v in self.values],
             "columns": self.columns, "confidence": round(self.confidence, 3), "partial": self.partial,
             "frame": self.frame, "salts": list(self.salts) if self.salts else None, "commit": self.commit,
             "source_file": self.source_file, "note": self.note,
         }
+
+
+def _json_value(value: Any) -> Any:
+    """json_raw, plus infinities (valid SQLite REAL values that JSON cannot carry) as strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return json_raw(value)
 
 
 @dataclass
