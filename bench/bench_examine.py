@@ -23,13 +23,13 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_imo import build as build_imo  # noqa: E402
-
 from tests.report.browser import chromium, watch  # noqa: E402
 
 MESSAGES = 1_000_000
@@ -102,7 +102,7 @@ def _seconds(a: str, b: str) -> float:
             ).total_seconds()
 
 
-def stage_figures(log: list[dict[str, object]]) -> list[tuple[str, float, float, float]]:
+def stage_figures(log: list[dict[str, Any]]) -> list[tuple[str, float, float, float]]:
     """(name, wall s, CPU s, peak RSS MB so far) per stage, with the input hashing before and after."""
     rows: list[tuple[str, float, float, float]] = []
     start = str(log[0]["time"])
@@ -111,7 +111,7 @@ def stage_figures(log: list[dict[str, object]]) -> list[tuple[str, float, float,
     for i, entry in enumerate(log):
         details = entry.get("details") or {}
         if entry["action"] == "stage" and isinstance(details, dict):
-            name = str((entry.get("arguments") or {}).get("name"))  # type: ignore[union-attr]
+            name = str((entry.get("arguments") or {}).get("name"))
             rows.append((name, float(details["wall_s"]), float(details["cpu_s"]), float(details["peak_rss_mb"])))
         elif entry["action"] == "verify" and i:
             rows.append(("hash inputs again", _seconds(str(log[i - 1]["time"]), str(entry["time"])), float("nan"),
@@ -150,7 +150,7 @@ def main() -> int:
     command = [sys.executable, "-m", "trowel.cli.main", "-q", "examine", str(folder), "--out", str(out),
                "--case-number", "BENCH", "--examiner", "bench"]
     started = time.perf_counter()
-    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
+    proc = subprocess.run(command, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak = usage.ru_maxrss / 1024
@@ -162,8 +162,8 @@ def main() -> int:
     print(f"{'stage':22s} {'wall s':>8s} {'CPU s':>8s} {'peak RSS MB':>12s}")
     for name, wall, stage_cpu, rss in stage_figures(log):
         print(f"{name:22s} {wall:8.1f} {stage_cpu:8.1f} {rss:12.0f}")
-    end = next((e for e in reversed(log) if e["action"] == "end"), {})
-    records = (end.get("details") or {}).get("records", {})  # type: ignore[union-attr]
+    end: dict[str, Any] = next((e for e in reversed(log) if e["action"] == "end"), {})
+    records: dict[str, int] = (end.get("details") or {}).get("records", {})
     print(f"records: {sum(records.values()):,} ({', '.join(f'{k} {v:,}' for k, v in sorted(records.items()))})")
     outputs = {name: (out / name) for name in ("case.sqlite", "timeline.jsonl", "timeline.csv", "case.jsonld",
                                                "bodyfile.txt", "exports", "report")}

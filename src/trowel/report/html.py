@@ -21,13 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader
+from markupsafe import Markup
 
 from trowel.model.values import iso_utc
 from trowel.report.casedata import SHA256_RE, CaseData, is_time
 from trowel.report.csv import export_name
 from trowel.report.registry import Writer, register_writer
 from trowel.report.summary import COMMON, source_label
-from trowel.report.timeline import sorted_events
+from trowel.report.thread import message_markup
+from trowel.report.timeline import HTML_COLUMNS, html_rows
 
 HERE = Path(__file__).parent
 NETWORK_KINDS = {"flow": "Flows", "imo_session": "imo sessions", "call_session": "Calls (network, with peer IPs)",
@@ -291,10 +293,10 @@ class ReportBuilder:
             stream.write("".join(pieces))
         self.written.append(path)
 
-    def thread(self, conv: Conversation) -> Iterator[dict[str, Any]]:
-        """A conversation's messages in order, fetched from the store, with their attachments resolved."""
+    def thread(self, conv: Conversation) -> Iterator[Markup]:
+        """A conversation's messages in order, fetched from the store, as markup (attachments resolved)."""
         for r in self.case.records_by_id(conv.ordered_ids()):
-            yield {**r, "resolved": self.media.attachments(r), "source_text": source_label(r)}
+            yield message_markup(r, self.media.attachments(r), source_label(r))
 
     def build(self) -> list[Path]:
         if self.out.exists():
@@ -413,15 +415,21 @@ class ReportBuilder:
         count = 0
         with open(path, "w", encoding="ascii") as stream:
             stream.write('window.TROWEL_TIMELINE = {"rows":[')
-            for line in sorted_events(self.case):
+            tables = [lookups[name] for name, _ in HTML_COLUMNS]
+            pieces: list[str] = []
+            for dt, *values, rest in html_rows(self.case):
                 idx = []
-                for name, key in (("desc", "timestamp_desc"), ("kind", "kind"), ("app", "app"), ("state", "state")):
-                    table = lookups[name]
-                    value = str(line.get(key) or "")
-                    idx.append(table.setdefault(value, len(table)))
-                row = [line["datetime"], *idx, line["message"], line.get("record_id"), line.get("source", "")]
-                stream.write(("," if count else "") + json_text(row))
+                for table, value in zip(tables, values, strict=True):
+                    number = table.get(value)
+                    if number is None:
+                        number = table[value] = len(table)
+                    idx.append(str(number))
+                pieces.append(f"{',' if count else ''}[{dt},{','.join(idx)},{rest}")
                 count += 1
+                if len(pieces) >= 4096:
+                    stream.write("".join(pieces))
+                    pieces = []
+            stream.write("".join(pieces))
             stream.write("]")
             for name, table in lookups.items():
                 stream.write(f",{json_text(name)}:{json_text(list(table))}")

@@ -10,6 +10,7 @@ the case is.
 from __future__ import annotations
 
 import csv as csvlib
+import io
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -34,18 +35,47 @@ def _desc(kind: str, field: str) -> str:
     return f"{kind.replace('_', ' ')} {name}" if name != "time" else f"{kind.replace('_', ' ')} time"
 
 
-def iso_to_ns(text: Any) -> int | None:
-    """Unix ns of a record time's ``utc``/``utc_ns`` text (YYYY-MM-DDTHH:MM:SS[.fraction]Z); None if malformed."""
-    if not isinstance(text, str) or len(text) < 20 or not text.endswith("Z"):
+_DAYS: dict[str, int] = {}  # "YYYY-MM-DD" -> Unix ns of that midnight (one datetime parse per day seen)
+
+
+def _day_ns(day: str) -> int | None:
+    ns = _DAYS.get(day)
+    if ns is None:
+        try:
+            ns = datetime_to_ns(datetime.fromisoformat(day).replace(tzinfo=UTC))
+        except ValueError:
+            return None
+        if len(_DAYS) < 100_000:
+            _DAYS[day] = ns
+    return ns
+
+
+def parse_instant(text: Any) -> tuple[int, str] | None:
+    """Unix ns of a record time's ``utc``/``utc_ns`` text (YYYY-MM-DDTHH:MM:SS[.fraction]Z) and its sort key
+    (the same instant with nine fraction digits, which sorts in time order for every year 1-9999, unlike an
+    int64); None if malformed."""
+    if not isinstance(text, str) or len(text) < 20 or not text.endswith("Z") or text[10] != "T" \
+            or text[13] != ":" or text[16] != ":":
         return None
     frac = text[20:-1] if text[19] == "." else ""
-    if not frac.isdigit() and frac:
+    if frac and not (frac.isdigit() and frac.isascii()):
         return None
-    try:
-        base = datetime.fromisoformat(text[:19]).replace(tzinfo=UTC)
-    except ValueError:
+    clock = text[11:13] + text[14:16] + text[17:19]
+    day = _day_ns(text[:10]) if clock.isdigit() and clock.isascii() else None
+    if day is None:
         return None
-    return datetime_to_ns(base) + int((frac + "000000000")[:9])
+    hour, minute, second = int(clock[:2]), int(clock[2:4]), int(clock[4:])
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    frac9 = (frac + "000000000")[:9]
+    ns = day + ((hour * 60 + minute) * 60 + second) * 1_000_000_000 + int(frac9)
+    return ns, f"{text[:19]}.{frac9}Z"
+
+
+def iso_to_ns(text: Any) -> int | None:
+    """Unix ns of a record time's ``utc``/``utc_ns`` text; None if malformed."""
+    parsed = parse_instant(text)
+    return None if parsed is None else parsed[0]
 
 
 def sort_key(ns: int) -> str:
@@ -58,9 +88,10 @@ def record_events(record: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]
     src = record.get("source") or {}
     message = describe(record)
     for field, when in record_times(record):
-        ns = iso_to_ns(when.get("utc_ns") or when["utc"])
-        if ns is None:
+        parsed = parse_instant(when.get("utc_ns") or when["utc"])
+        if parsed is None:
             continue
+        ns, key = parsed
         raw = when.get("raw")
         line = {
             "message": message, "datetime": when["utc"], "timestamp_desc": _desc(str(record.get("kind")), field),
@@ -75,7 +106,7 @@ def record_events(record: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]
         }
         if when.get("utc_ns"):
             line["datetime_ns"] = when["utc_ns"]
-        yield sort_key(ns), {k: v for k, v in line.items() if v is not None}
+        yield key, {k: v for k, v in line.items() if v is not None}
 
 
 def file_events(row: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -101,11 +132,36 @@ def file_events(row: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
         yield sort_key(int(ns)), {k: v for k, v in line.items() if v is not None}
 
 
+HTML_COLUMNS = (("desc", "timestamp_desc"), ("kind", "kind"), ("app", "app"), ("state", "state"))
+
+
+class _CsvText:
+    """One timeline CSV row as text (the csv module's quoting, ``\r\n`` line ends)."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        self.writer = csvlib.writer(self.buffer)
+
+    def __call__(self, line: dict[str, Any]) -> str:
+        self.writer.writerow([line.get(name) for name in CSV_FIELDS])
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return text
+
+
 def _build_sorted(case: CaseData, path: Path) -> None:
+    """The sort table: each line once in every form a writer needs (JSONL text, CSV text, the HTML timeline's
+    row pieces), so no writer parses the lines again."""
     db = sqlite3.connect(path)
     try:
-        db.execute("CREATE TABLE ev (ns TEXT, seq INTEGER, line TEXT)")
-        batch: list[tuple[str, int, str]] = []
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("CREATE TABLE ev (ns TEXT, seq INTEGER, line TEXT, csv TEXT, dt TEXT, desc TEXT, kind TEXT,"
+                   " app TEXT, state TEXT, rest TEXT)")
+        batch: list[tuple[Any, ...]] = []
+        csv_text = _CsvText()
+        dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
         def lines() -> Iterator[tuple[str, dict[str, Any]]]:
             for record in case.records():
@@ -114,13 +170,38 @@ def _build_sorted(case: CaseData, path: Path) -> None:
                 yield from file_events(row)
 
         for seq, (ns, line) in enumerate(lines(), start=1):
-            batch.append((ns, seq, json.dumps(line, ensure_ascii=False, default=str)))
+            rest = json_text([line["message"], line.get("record_id"), line.get("source", "")])
+            batch.append((ns, seq, dumps(line), csv_text(line), json_text(line["datetime"]),
+                          *(str(line.get(key) or "") for _, key in HTML_COLUMNS), rest[1:]))
             if len(batch) >= 20_000:
-                db.executemany("INSERT INTO ev VALUES (?, ?, ?)", batch)
+                db.executemany("INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
                 batch = []
-        db.executemany("INSERT INTO ev VALUES (?, ?, ?)", batch)
+        db.executemany("INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
         db.execute("CREATE INDEX ev_order ON ev(ns, seq)")
         db.commit()
+    finally:
+        db.close()
+
+
+def json_text(value: Any) -> str:
+    """ASCII JSON in which no character can open or close markup (<, >, & escaped): safe inside the HTML
+    report's data files."""
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _sorted(case: CaseData, columns: str) -> Iterator[tuple[Any, ...]]:
+    """Rows of the sort table, oldest first (ties keep store order). The table is built once per CaseData in
+    its scratch folder and shared by the writers that need it (timeline files, HTML)."""
+    path = case.scratch() / "timeline.sqlite"
+    if not path.exists():
+        partial = path.with_name("timeline.partial.sqlite")
+        partial.unlink(missing_ok=True)
+        _build_sorted(case, partial)
+        partial.rename(path)
+    db = sqlite3.connect(path)
+    try:
+        yield from db.execute(f"SELECT {columns} FROM ev ORDER BY ns, seq")
     finally:
         db.close()
 
@@ -132,20 +213,15 @@ def sorted_events(case: CaseData) -> Iterator[dict[str, Any]]:
 
 
 def sorted_lines(case: CaseData) -> Iterator[str]:
-    """The timeline lines as JSON text, oldest first. The sort table is built once per CaseData in its
-    scratch folder and shared by the writers that need it (timeline files, HTML)."""
-    path = case.scratch() / "timeline.sqlite"
-    if not path.exists():
-        partial = path.with_name("timeline.partial.sqlite")
-        partial.unlink(missing_ok=True)
-        _build_sorted(case, partial)
-        partial.rename(path)
-    db = sqlite3.connect(path)
-    try:
-        for (text,) in db.execute("SELECT line FROM ev ORDER BY ns, seq"):
-            yield text
-    finally:
-        db.close()
+    """The timeline lines as JSON text, oldest first."""
+    for (text,) in _sorted(case, "line"):
+        yield text
+
+
+def html_rows(case: CaseData) -> Iterator[tuple[str, str, str, str, str, str]]:
+    """The HTML timeline's pieces of every line, oldest first: (datetime as JSON, desc, kind, app, state,
+    the rest of the row: ``message,record_id,source]`` as markup-safe JSON)."""
+    yield from _sorted(case, "dt, desc, kind, app, state, rest")
 
 
 def write_timeline(case: CaseData) -> list[Path]:
@@ -153,11 +229,19 @@ def write_timeline(case: CaseData) -> list[Path]:
     csv_path = case.root / "timeline.csv"
     with open(jsonl, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as jstream, \
             open(csv_path, "w", encoding="utf-8", errors="backslashreplace", newline="") as cstream:
-        writer = csvlib.DictWriter(cstream, fieldnames=CSV_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        for text in sorted_lines(case):
-            jstream.write(text + "\n")
-            writer.writerow(json.loads(text))
+        cstream.write(",".join(CSV_FIELDS) + "\r\n")
+        jbuf: list[str] = []
+        cbuf: list[str] = []
+        for text, row in _sorted(case, "line, csv"):
+            jbuf.append(text)
+            cbuf.append(row)
+            if len(jbuf) >= 4096:
+                jstream.write("\n".join(jbuf) + "\n")
+                cstream.write("".join(cbuf))
+                jbuf, cbuf = [], []
+        if jbuf:
+            jstream.write("\n".join(jbuf) + "\n")
+            cstream.write("".join(cbuf))
     return [jsonl, csv_path]
 
 
