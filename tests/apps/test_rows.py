@@ -84,3 +84,31 @@ def test_missing_table_gives_no_rows(tmp_path: Path) -> None:
     assert list(copy.live_rows("no_such_table")) == []
     assert copy.count("messages") == 1 and copy.count("no_such_table") == 0
     copy.close()
+
+
+def test_text_that_is_not_utf8_stays_bytes_and_no_row_is_lost(tmp_path: Path) -> None:
+    """The fast text reader stops at invalid UTF-8; reading resumes after the last row and keeps the bytes."""
+    db = tmp_path / "t.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE m (_id INTEGER PRIMARY KEY, t TEXT, n INTEGER)")
+    bad = {7, 8, 5003, 9999}  # inside the first batch, twice in a row, inside a later batch, the last row
+    for i in range(1, 10000):
+        text = b"bad \xff" + str(i).encode() if i in bad else f"ok {i} привет"
+        conn.execute("INSERT INTO m VALUES (?, CAST(? AS TEXT), ?)", (i, text, i * 3))
+    conn.commit()
+    conn.close()
+    (tmp_path / "scratch").mkdir()
+    shutil.copyfile(db, tmp_path / "scratch" / db.name)
+    copy = DatabaseCopy(db=tmp_path / "scratch" / db.name, wal=None, journal=None, evidence="E1", path="t.db")
+    rows = list(copy.live_rows("m", ["t", "n"]))
+    assert [r.rowid for r in rows] == list(range(1, 10000))
+    assert rows[6].values == {"t": b"bad \xff7", "n": 21}
+    assert rows[7].values["t"] == b"bad \xff8" and rows[5002].values["t"] == b"bad \xff5003"
+    assert rows[9997].values == {"t": "ok 9998 привет", "n": 29994}
+    assert rows[9998].values["t"] == b"bad \xff9999"
+    assert all(type(r.values["t"]) is str for r in rows if r.rowid not in bad)
+    assert rows[0] == Row("m", {"t": "ok 1 привет", "n": 3}, State.LIVE, 1)
+    assert copy.warnings == []
+    # another order than rowid reads with the bytes-keeping factory from the start
+    assert [r.values["t"] for r in copy.live_rows("m", ["t"], order="n DESC")][:2] == [b"bad \xff9999", "ok 9998 привет"]
+    copy.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import random
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
@@ -123,6 +124,12 @@ def test_times_at_rounding_edges_and_calendar_limits() -> None:
         except OverflowError:
             continue
         assert emitted(record) == expected, ns
+    rng = random.Random(5)
+    for _ in range(5000):
+        ns = rng.randrange(-62_135_596_800 * 10**9, 253_402_300_800 * 10**9)
+        ns -= ns % rng.choice((1, 10, 500, 1000, 10**9))
+        value = TimeValue(raw=ns, format="unix_ns", unix_ns=ns)
+        assert value.to_json() == reference_time(value), ns
     bad = Message(source=SOURCE, time=TimeValue(raw="x", format="unix_ns", unix_ns=None, error="not a number"))
     assert emitted(bad) == reference_line(bad)
 

@@ -46,8 +46,10 @@ class DeletedRows:
     def key(self, row: Row) -> tuple[Any, ...] | None:
         if not self.identity:
             return None
-        key = tuple(_norm(row.values.get(c)) for c in self.identity)
-        return None if any(v is None for v in key) else key
+        values = row.values
+        key = tuple([v if (t := type(v)) is str or t is int else _norm(v)
+                     for v in [values.get(c) for c in self.identity]])
+        return None if None in key else key
 
     def add(self, row: Row) -> None:
         key = self.key(row)

@@ -126,29 +126,50 @@ class DatabaseCopy:
         return table in self.tables()
 
     def live_rows(self, table: str, wanted: Iterable[str] | None = None, order: str = "rowid") -> Iterator[Row]:
-        """Every live row of a table (only the wanted columns that exist); nothing when the table is absent."""
+        """Every live row of a table (only the wanted columns that exist); nothing when the table is absent.
+
+        Text is read by the sqlite3 module itself (fast); the first value that is not valid UTF-8 stops that
+        query, and the rows after the last one read are read again with the factory that keeps such values
+        as bytes (when the order is by rowid; otherwise the whole table is read with it from the start).
+        """
         columns = self.tables().get(table)
         if columns is None:
             return
-        use = [c for c in columns if wanted is None or c in set(wanted)]
-        select = ", ".join(f'"{_quote(c)}"' for c in use)
-        sql = f'SELECT rowid{", " + select if select else ""} FROM "{_quote(table)}" ORDER BY {order}'
+        keep = set(wanted) if wanted is not None else None
+        use = [c for c in columns if keep is None or c in keep]
+        select = "".join(f'"{_quote(c)}", ' for c in use)
         conn = self.connect()
-        try:
-            cursor = conn.execute(sql)
-        except sqlite3.DatabaseError as exc:
-            self.warnings.append(f"{table}: cannot read live rows ({exc})")
-            return
-        live = Row.live
-        try:
-            while True:
-                batch = cursor.fetchmany(5000)
-                if not batch:
-                    break
-                for rowid, *values in batch:
-                    yield live(table, dict(zip(use, values, strict=True)), rowid)
-        except sqlite3.DatabaseError as exc:
-            self.warnings.append(f"{table}: reading stopped early ({exc})")
+        by_rowid = order == "rowid"
+        last: int | None = None
+        factory: Any = str if by_rowid else _text
+        while True:
+            where = "" if last is None else f" WHERE rowid > {last}"
+            sql = f'SELECT {select}rowid FROM "{_quote(table)}"{where} ORDER BY {order}'
+            conn.text_factory = factory
+            try:
+                cursor = conn.execute(sql)
+            except sqlite3.DatabaseError as exc:
+                self.warnings.append(f"{table}: cannot read live rows ({exc})")
+                return
+            live = Row.live
+            try:
+                while True:
+                    batch = cursor.fetchmany(5000)
+                    if not batch:
+                        return
+                    for values in batch:
+                        last = values[-1]
+                        yield live(table, dict(zip(use, values, strict=False)), last)  # rowid is the extra last value
+            except sqlite3.OperationalError as exc:
+                if factory is _text or "decode" not in str(exc) or not (last is None or type(last) is int):
+                    self.warnings.append(f"{table}: reading stopped early ({exc})")
+                    return
+                factory = _text  # a value that is not UTF-8: read on, keeping such values as bytes
+            except sqlite3.DatabaseError as exc:
+                self.warnings.append(f"{table}: reading stopped early ({exc})")
+                return
+            finally:
+                conn.text_factory = _text
 
     def count(self, table: str) -> int:
         if not self.has_table(table):

@@ -58,24 +58,35 @@ def _json_fields(out: dict[str, Any], names: tuple[str, ...], values: tuple[Any,
             out[name] = value
         elif kind is int and -JSON_SAFE_INT < value < JSON_SAFE_INT:
             out[name] = value
+        elif kind is TimeValue or kind is Provenance:
+            out[name] = value.to_json()
+        elif kind is State:  # a str enum: to_jsonable gives it back as it is
+            out[name] = value
+        elif kind is list and all(type(item) is str for item in value):
+            out[name] = list(value)
         elif value is not Absence.NOT_PRESENT:
             out[name] = to_jsonable(value)
 
 
 def _json_raw(raw: dict[str, Any]) -> dict[str, Any]:
-    """``to_jsonable`` of a ``raw`` dict (column -> stored value), with the plain values copied as they are."""
-    out: dict[str, Any] = {}
+    """``to_jsonable`` of a ``raw`` dict (column -> stored value): a copy, with only the values that need it
+    converted (big integers, bytes, floats...); keys that are not ``str`` take the general path."""
+    out = dict(raw)
     for key, value in raw.items():
+        if type(key) is not str:
+            return {str(k): to_jsonable(v) for k, v in raw.items() if v is not Absence.NOT_PRESENT}
         kind = type(value)
-        if not (kind is str or value is None or kind is bool):
-            if kind is int:
-                if not -JSON_SAFE_INT < value < JSON_SAFE_INT:
-                    value = str(value)
-            elif value is Absence.NOT_PRESENT:
-                continue
-            else:
-                value = to_jsonable(value)
-        out[key if type(key) is str else str(key)] = value
+        if kind is str or value is None:
+            continue
+        if kind is int:
+            if not -JSON_SAFE_INT < value < JSON_SAFE_INT:
+                out[key] = str(value)
+        elif kind is bool:
+            continue
+        elif value is Absence.NOT_PRESENT:
+            del out[key]
+        else:
+            out[key] = to_jsonable(value)
     return out
 
 

@@ -74,26 +74,32 @@ def iso_ns(unix_ns: int) -> str:
     )
 
 
-_NAIVE_EPOCH = datetime(1970, 1, 1)
+_DAYS: dict[int, str] = {}  # days since 1970 -> "YYYY-MM-DD" (times of one extraction share few days)
+_FIRST_DAY, _LAST_DAY = -719_162, 2_932_896  # 0001-01-01 and 9999-12-31
 
 
 def _iso_texts(unix_ns: int) -> tuple[str, str | None] | None:
     """``iso_utc(ns_to_datetime(unix_ns))`` and, when there are sub-microsecond digits, ``iso_ns(unix_ns)``,
-    from one calendar conversion. None when the microsecond rounding carries into the next second or the
-    instant is outside the calendar: the caller then takes the general path (same texts, same errors)."""
+    without building a datetime per time. None when the microsecond rounding carries into the next second or
+    the instant is outside the calendar: the caller then takes the general path (same texts, same errors)."""
     seconds, frac = divmod(unix_ns, 1_000_000_000)
     micros, rest = divmod(frac, 1000)
-    if rest > 500 or (rest == 500 and micros % 2 == 1):
+    if rest > 500 or (rest == 500 and micros & 1):
         micros += 1
         if micros == 1_000_000:
             return None
-    try:
-        base = (_NAIVE_EPOCH + timedelta(seconds=seconds)).isoformat()
-    except OverflowError:
-        return None
-    if len(base) != 19:  # isoformat has this fixed width for years 1..9999
-        return None
-    return f"{base}.{micros:06d}Z", (f"{base}.{frac:09d}Z" if rest else None)
+    days, clock = divmod(seconds, 86_400)
+    date = _DAYS.get(days)
+    if date is None:
+        if not _FIRST_DAY <= days <= _LAST_DAY:
+            return None
+        if len(_DAYS) > 100_000:
+            _DAYS.clear()
+        date = _DAYS[days] = (EPOCH + timedelta(days=days)).date().isoformat()
+    hours, clock = divmod(clock, 3600)
+    minutes, secs = divmod(clock, 60)
+    base = f"{date}T{hours:02d}:{minutes:02d}:{secs:02d}."
+    return f"{base}{micros:06d}Z", (f"{base}{frac:09d}Z" if rest else None)
 
 
 @dataclass(frozen=True, slots=True)

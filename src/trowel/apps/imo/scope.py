@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from trowel.apps.imo.fields import APP_EPOCH_NS
 from trowel.apps.rows import Row
 from trowel.model import Finding, Provenance, Record, TimeValue
 
@@ -47,9 +48,7 @@ class Scope:
 
     def check_time(self, value: TimeValue | None, row: Row, what: str) -> Record | None:
         """A finding when a time lies in the future or before imo for Android existed."""
-        from trowel.apps.imo.fields import APP_EPOCH_NS
-
-        if value is None or value.unix_ns is None:
+        if value is None or value.unix_ns is None or APP_EPOCH_NS <= value.unix_ns <= self.now_ns + 86_400 * 10**9:
             return None
         if value.unix_ns > self.now_ns + 86_400 * 10**9:
             return self.finding("time_in_future", f"{what} time {value.to_json()['utc']} is in the future "
