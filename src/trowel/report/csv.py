@@ -11,23 +11,29 @@ from __future__ import annotations
 import csv as csvlib
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
-from trowel.report.casedata import CaseData, is_time
+from trowel.report.casedata import CaseData
 from trowel.report.registry import Writer, register_writer
 
 HEAD = ["id", "kind", "state", "confidence", "app", "package", "user"]
 SOURCE = ["evidence", "path", "table", "rowid", "page", "offset", "region", "frame", "detail"]
 FILE_COLUMNS = ["id", "evidence", "path", "entry_kind", "size", "sha256", "deleted", "mtime_ns", "atime_ns",
                 "ctime_ns", "crtime_ns", "inode", "link_target", "canonical", "area", "user", "package", "note"]
+_SKIP = frozenset(HEAD + ["source"])
 _SAFE_KIND = re.compile(r"^[a-z0-9_]{1,64}$")
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_PLAIN = (str, int, float, bool)
+
+
 def _cell(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float | bool):
+    if value is None or type(value) in _PLAIN or isinstance(value, _PLAIN):
         return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _ENCODE(value)
 
 
 def flatten(record: dict[str, Any]) -> dict[str, Any]:
@@ -37,9 +43,9 @@ def flatten(record: dict[str, Any]) -> dict[str, Any]:
     for key in SOURCE:
         row[f"source_{key}"] = src.get(key)
     for key, value in record.items():
-        if key in HEAD or key == "source":
+        if key in _SKIP:
             continue
-        if is_time(value):
+        if type(value) is dict and "format" in value and "raw" in value and "utc" in value:
             row[f"{key}_utc"] = value.get("utc")
             row[f"{key}_raw"] = _cell(value.get("raw"))
             row[f"{key}_format"] = value.get("format")
@@ -54,37 +60,57 @@ def export_name(kind: str) -> str:
     return f"{kind}.csv" if _SAFE_KIND.match(kind) else "kind_" + "".join(f"{ord(c):x}" for c in kind)[:60] + ".csv"
 
 
-_IS_TIME = ("(CASE WHEN j.type = 'object' THEN json_type(j.value, '$.format') IS NOT NULL"
-            " AND json_type(j.value, '$.raw') IS NOT NULL AND json_type(j.value, '$.utc') IS NOT NULL ELSE 0 END)")
+class _Segment:
+    """Rows written while the column list had ``width`` columns (a scratch file of CSV text)."""
 
-
-def kind_columns(case: CaseData, kind: str) -> list[str]:
-    """The CSV columns of one kind, in first-seen order, found by SQLite's JSON functions (no record is
-    decoded in Python for this): a field that holds a time object in any record gets the four time columns,
-    a field that holds anything else in any record gets its own column."""
-    case.store.flush()
-    columns: dict[str, None] = dict.fromkeys(HEAD + [f"source_{k}" for k in SOURCE])
-    rows = case.store.db.execute(
-        f"SELECT j.key, max({_IS_TIME}), max(NOT {_IS_TIME}) FROM records r, json_each(r.json) j"
-        " WHERE r.kind = ? GROUP BY j.key ORDER BY min(r.id * 4294967296 + j.id)", (kind,))
-    for key, has_time, has_other in rows:
-        if key in HEAD or key == "source":
-            continue
-        if has_time:
-            columns.update(dict.fromkeys(f"{key}_{part}" for part in ("utc", "raw", "format", "clock")))
-        if has_other:
-            columns[key] = None
-    return list(columns)
+    def __init__(self, path: Path, width: int) -> None:
+        self.path = path
+        self.width = width
+        self.stream = open(path, "w", encoding="utf-8", errors="backslashreplace", newline="")  # noqa: SIM115
+        self.writer = csvlib.writer(self.stream)
 
 
 def write_kind(case: CaseData, kind: str, folder: Path) -> Path:
-    columns = kind_columns(case, kind)
-    path = folder / export_name(kind)
-    with open(path, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
-        writer = csvlib.DictWriter(stream, fieldnames=columns)
-        writer.writeheader()
+    """One kind's CSV in a single pass over its records. Columns are added in the order the records first
+    show them; rows go to a scratch segment per column count, and the segments written before the last
+    column appeared are padded with empty fields when the file is put together (usually a few rows)."""
+    index: dict[str, int] = {name: n for n, name in enumerate(HEAD + [f"source_{k}" for k in SOURCE])}
+    shapes: dict[tuple[str, ...], list[int]] = {}
+    segments: list[_Segment] = []
+    scratch = case.scratch()
+    try:
         for record in case.records(kind):
-            writer.writerow(flatten(record))
+            row = flatten(record)
+            keys = tuple(row)
+            positions = shapes.get(keys)
+            if positions is None:
+                for key in keys:
+                    if key not in index:
+                        index[key] = len(index)
+                positions = shapes[keys] = [index[key] for key in keys]
+            if not segments or segments[-1].width != len(index):
+                segments.append(_Segment(scratch / f"csv-{kind[:40].encode().hex()}-{len(segments)}", len(index)))
+            values: list[Any] = [None] * len(index)
+            for position, value in zip(positions, row.values(), strict=True):
+                values[position] = value
+            segments[-1].writer.writerow(values)
+        path = folder / export_name(kind)
+        with open(path, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
+            csvlib.writer(stream).writerow(list(index))
+            for segment in segments:
+                segment.stream.close()
+                with open(segment.path, encoding="utf-8", newline="") as body:
+                    if segment.width == len(index):
+                        shutil.copyfileobj(body, stream, 1 << 20)
+                    else:
+                        pad = [None] * (len(index) - segment.width)
+                        writer = csvlib.writer(stream)
+                        for values in csvlib.reader(body):
+                            writer.writerow(values + pad)
+    finally:
+        for segment in segments:
+            segment.stream.close()
+            segment.path.unlink(missing_ok=True)
     return path
 
 
