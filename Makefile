@@ -23,7 +23,7 @@ demo: $(STAMP) $(SYSDEP)
 	$(PY) scripts/demo.py
 
 test: $(STAMP) $(SYSDEP)
-	$(PY) -m ruff check src tests
+	$(PY) -m ruff check src tests scripts bench fixtures-src
 	$(PY) -m mypy
 	$(PY) -m pytest -q -p no:cacheprovider
 
@@ -31,7 +31,7 @@ bench: $(STAMP) $(SYSDEP)
 	$(PY) bench/run_all.py
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests
+	$(PY) -m ruff check src tests scripts bench fixtures-src
 	$(PY) -m mypy
 
 clean:
