@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from trowel.case.store import CaseStore
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_LONG_NUMBER = re.compile(r"[:\[,]\s*-?\d{19}")
 FRAME_LIMIT = 16 << 20  # bytes of one image inside a sticker archive
 FRAMES_PER_ARCHIVE = 64
 # Magic numbers of the media types the report may show inline; anything else is never embedded or linked.
@@ -36,6 +39,30 @@ _MAGIC: list[tuple[bytes, int, str]] = [
     (b"\xff\xf1", 0, "audio/aac"),
     (b"\xff\xf9", 0, "audio/aac"),
 ]
+
+
+def decode(text: str) -> Any:
+    """A stored record's JSON text decoded; orjson for speed, the json module for what orjson refuses (integers
+    beyond 64 bits, NaN, lone surrogate escapes), so the result is always what json.loads gives (orjson would
+    turn an integer beyond 64 bits into a float: any number of 19 digits or more goes to the json module)."""
+    if _LONG_NUMBER.search(text):
+        return json.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+_JSON_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
+def encode(value: Any) -> str:
+    """Compact JSON text (UTF-8 characters kept); orjson for speed, the json module for what orjson refuses
+    (lone surrogates, integers beyond 64 bits). Not for the HTML data files (see html.json_text)."""
+    try:
+        return orjson.dumps(value, default=str).decode("utf-8")
+    except TypeError:
+        return _JSON_ENCODE(value)
 
 
 def is_time(value: Any) -> bool:
@@ -85,7 +112,14 @@ class CaseData:
         return self.store.kinds()
 
     def records(self, kind: str | None = None) -> Iterator[dict[str, Any]]:
-        return self.store.records(kind)
+        """Every stored record in its JSON form with the store's ``id`` (as CaseStore.records, decoded with
+        orjson: the writers read every record several times)."""
+        self.store.flush()
+        sql = "SELECT id, json FROM records" + (" WHERE kind = ?" if kind else "") + " ORDER BY id"
+        for rid, text in self.store.db.execute(sql, (kind,) if kind else ()):
+            data = decode(text)
+            data["id"] = rid
+            yield data
 
     def records_by_id(self, ids: list[int]) -> Iterator[dict[str, Any]]:
         """The records with these store ids, in the order given (fetched in batches, never all at once)."""
@@ -97,7 +131,7 @@ class CaseData:
                 f"SELECT id, json FROM records WHERE id IN ({marks})", batch)}
             for rid in batch:
                 if rid in found:
-                    data = json.loads(found[rid])
+                    data = decode(found[rid])
                     data["id"] = rid
                     yield data
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from trowel.model.values import iso_utc, ns_to_datetime
-from trowel.report.casedata import SHA256_RE, CaseData, is_time
+from trowel.report.casedata import SHA256_RE, CaseData, encode, is_time
 from trowel.report.registry import Writer, register_writer
 from trowel.report.summary import source_label
 
@@ -85,7 +85,7 @@ class Graph:
     def node(self, data: dict[str, Any]) -> str:
         if self.count:
             self.stream.write(",\n")
-        self.stream.write(json.dumps(data, ensure_ascii=False))
+        self.stream.write(encode(data))
         self.count += 1
         return str(data["@id"])
 

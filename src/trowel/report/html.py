@@ -5,7 +5,8 @@ Safety: every page carries a strict Content-Security-Policy (scripts only from t
 inline script, no remote anything), evidence text reaches pages only through autoescaped templates or through
 ``textContent`` in the scripts, links are built only from numbers and verified SHA-256 names, and media are
 embedded only when their first bytes say they are a raster image, audio or video. Data files are JSON with
-``<``, ``>`` and ``&`` escaped, ASCII only, so no evidence string can end a script or start markup.
+``<``, ``>`` and ``&`` escaped (ASCII only, except the record chunks, which are UTF-8 like the pages), so no
+evidence string can end a script or start markup.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader
 from markupsafe import Markup
 
@@ -54,6 +56,19 @@ def json_text(value: Any) -> str:
 def data_js(name: str, value: Any) -> str:
     """A data file: one global assignment of ``json_text``."""
     return f"window.{name} = {json_text(value)};\n"
+
+
+def data_js_utf8(name: str, value: Any) -> bytes:
+    """A data file as UTF-8 (a third of the size of ``data_js`` for non-Latin text, and much faster to make):
+    non-ASCII characters are kept, but ``<``, ``>`` and ``&`` are still escaped, so no evidence string can end a
+    script or start markup. The pages declare UTF-8, which scripts they load inherit. Values orjson refuses
+    (lone surrogates, integers beyond 64 bits) fall back to the ASCII form."""
+    try:
+        text = orjson.dumps(value, default=str)
+    except TypeError:
+        return data_js(name, value).encode("ascii")
+    text = text.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+    return b"window." + name.encode("ascii") + b" = " + text + b";\n"
 
 
 def _columns(rows: list[dict[str, Any]]) -> list[str]:
@@ -277,7 +292,7 @@ class ReportBuilder:
     def _write_chunk(self, number: int, chunk: dict[str, Any]) -> None:
         if chunk:
             path = self.out / "data" / f"records-{number}.js"
-            path.write_text(data_js("TROWEL_RECORDS", chunk), encoding="ascii")
+            path.write_bytes(data_js_utf8("TROWEL_RECORDS", chunk))
             self.written.append(path)
 
     # --- writing -----------------------------------------------------------------------------------

@@ -7,14 +7,13 @@ ranges are left out. Text goes through the XML writer, so evidence cannot break 
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from trowel.report.casedata import CaseData
+from trowel.report.casedata import CaseData, decode
 from trowel.report.registry import Writer, register_writer
 from trowel.report.summary import describe, record_times, source_label
 
@@ -63,7 +62,7 @@ def located(case: CaseData) -> Iterator[tuple[dict[str, Any], float, float]]:
     case.store.flush()
     rows = case.store.db.execute("SELECT id, json FROM records WHERE instr(lower(json), '\"lat') > 0 ORDER BY id")
     for rid, text in rows:
-        record = json.loads(text)
+        record = decode(text)
         record["id"] = rid
         where = coordinates(record)
         if where is not None:

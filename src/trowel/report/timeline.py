@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from trowel.model.values import datetime_to_ns, iso_ns, iso_utc, ns_to_datetime
-from trowel.report.casedata import CaseData
+from trowel.report.casedata import CaseData, encode
 from trowel.report.registry import Writer, register_writer
 from trowel.report.summary import describe, record_times, source_label
 
@@ -161,7 +161,6 @@ def _build_sorted(case: CaseData, path: Path) -> None:
                    " app TEXT, state TEXT, rest TEXT)")
         batch: list[tuple[Any, ...]] = []
         csv_text = _CsvText()
-        dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
         def lines() -> Iterator[tuple[str, dict[str, Any]]]:
             for record in case.records():
@@ -171,7 +170,7 @@ def _build_sorted(case: CaseData, path: Path) -> None:
 
         for seq, (ns, line) in enumerate(lines(), start=1):
             rest = json_text([line["message"], line.get("record_id"), line.get("source", "")])
-            batch.append((ns, seq, dumps(line), csv_text(line), json_text(line["datetime"]),
+            batch.append((ns, seq, encode(line), csv_text(line), json_text(line["datetime"]),
                           *(str(line.get(key) or "") for _, key in HTML_COLUMNS), rest[1:]))
             if len(batch) >= 20_000:
                 db.executemany("INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
