@@ -22,7 +22,6 @@ import orjson
 from trowel.case.store import CaseStore
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-_LONG_NUMBER = re.compile(r"[:\[,]\s*-?\d{19}")
 FRAME_LIMIT = 16 << 20  # bytes of one image inside a sticker archive
 FRAMES_PER_ARCHIVE = 64
 # Magic numbers of the media types the report may show inline; anything else is never embedded or linked.
@@ -41,16 +40,23 @@ _MAGIC: list[tuple[bytes, int, str]] = [
 ]
 
 
-def decode(text: str) -> Any:
-    """A stored record's JSON text decoded; orjson for speed, the json module for what orjson refuses (integers
-    beyond 64 bits, NaN, lone surrogate escapes), so the result is always what json.loads gives (orjson would
-    turn an integer beyond 64 bits into a float: any number of 19 digits or more goes to the json module)."""
-    if _LONG_NUMBER.search(text):
-        return json.loads(text)
+# For spotting long numbers cheaply: digits become "0", characters that can precede a number token become "x"
+_NUMBER_VIEW = bytes(ord("0") if 0x30 <= b <= 0x39 else ord("x") if chr(b) in ":,[ -\t\r\n" else ord(" ")
+                     for b in range(256))
+_LONG_NUMBER = b"x" + b"0" * 19
+
+
+def decode(text: str | bytes) -> Any:
+    """A stored record's JSON text (str or UTF-8 bytes) decoded; orjson for speed, the json module for what orjson
+    refuses (NaN, lone surrogate escapes) and for any number token of 19 digits or more (orjson would turn an
+    integer beyond 64 bits into a float), so the result is always what json.loads gives."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if _LONG_NUMBER in data.translate(_NUMBER_VIEW):
+        return json.loads(data)
     try:
-        return orjson.loads(text)
+        return orjson.loads(data)
     except orjson.JSONDecodeError:
-        return json.loads(text)
+        return json.loads(data)
 
 
 _JSON_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
@@ -115,7 +121,7 @@ class CaseData:
         """Every stored record in its JSON form with the store's ``id`` (as CaseStore.records, decoded with
         orjson: the writers read every record several times)."""
         self.store.flush()
-        sql = "SELECT id, json FROM records" + (" WHERE kind = ?" if kind else "") + " ORDER BY id"
+        sql = "SELECT id, CAST(json AS BLOB) FROM records" + (" WHERE kind = ?" if kind else "") + " ORDER BY id"
         for rid, text in self.store.db.execute(sql, (kind,) if kind else ()):
             data = decode(text)
             data["id"] = rid

@@ -5,7 +5,7 @@ Safety: every page carries a strict Content-Security-Policy (scripts only from t
 inline script, no remote anything), evidence text reaches pages only through autoescaped templates or through
 ``textContent`` in the scripts, links are built only from numbers and verified SHA-256 names, and media are
 embedded only when their first bytes say they are a raster image, audio or video. Data files are JSON with
-``<``, ``>`` and ``&`` escaped (ASCII only, except the record chunks, which are UTF-8 like the pages), so no
+``<``, ``>`` and ``&`` escaped (UTF-8 like the pages; ASCII where orjson refuses a value), so no
 evidence string can end a script or start markup.
 """
 
@@ -428,7 +428,7 @@ class ReportBuilder:
         lookups: dict[str, dict[str, int]] = {"desc": {}, "kind": {}, "app": {}, "state": {}}
         path = self.out / "data" / "timeline.js"
         count = 0
-        with open(path, "w", encoding="ascii") as stream:
+        with open(path, "w", encoding="utf-8", errors="backslashreplace") as stream:
             stream.write('window.TROWEL_TIMELINE = {"rows":[')
             tables = [lookups[name] for name, _ in HTML_COLUMNS]
             pieces: list[str] = []

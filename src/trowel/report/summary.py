@@ -95,12 +95,12 @@ def describe(record: dict[str, Any]) -> str:
 def record_times(record: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every decoded time of a record as (field name, time object); nested time maps give 'field.key'."""
     for key, value in record.items():
-        if key in COMMON:
+        if type(value) is not dict or key in COMMON:  # time objects are JSON objects (dicts) only
             continue
-        if is_time(value):
+        if "format" in value and "raw" in value and "utc" in value:
             if value.get("utc"):
                 yield key, value
-        elif isinstance(value, dict):
+        else:
             for sub, inner in value.items():
                 if is_time(inner) and inner.get("utc"):
                     yield f"{key}.{sub}", inner

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from trowel.model.values import datetime_to_ns, iso_ns, iso_utc, ns_to_datetime
 from trowel.report.casedata import CaseData, encode
 from trowel.report.registry import Writer, register_writer
@@ -169,8 +171,8 @@ def _build_sorted(case: CaseData, path: Path) -> None:
                 yield from file_events(row)
 
         for seq, (ns, line) in enumerate(lines(), start=1):
-            rest = json_text([line["message"], line.get("record_id"), line.get("source", "")])
-            batch.append((ns, seq, encode(line), csv_text(line), json_text(line["datetime"]),
+            rest = markup_safe_json([line["message"], line.get("record_id"), line.get("source", "")])
+            batch.append((ns, seq, encode(line), csv_text(line), markup_safe_json(line["datetime"]),
                           *(str(line.get(key) or "") for _, key in HTML_COLUMNS), rest[1:]))
             if len(batch) >= 20_000:
                 db.executemany("INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
@@ -186,6 +188,16 @@ def json_text(value: Any) -> str:
     """ASCII JSON in which no character can open or close markup (<, >, & escaped): safe inside the HTML
     report's data files."""
     text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def markup_safe_json(value: Any) -> str:
+    """UTF-8 JSON in which no character can open or close markup (<, >, & escaped): for the HTML report's
+    timeline data file (``json_text`` when orjson refuses the value)."""
+    try:
+        text = orjson.dumps(value).decode("utf-8")
+    except TypeError:
+        return json_text(value)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
