@@ -194,3 +194,13 @@ def test_any_values_give_the_reference_bytes(raw: dict[str, Any], text: str, con
             return
         raise AssertionError("emit_json wrote what json.dumps refused") from exc
     assert emitted(record) == expected
+
+
+def test_provenance_of_row_is_the_dataclass_init() -> None:
+    made = Provenance.of_row("E", "data/a.db", "messages", 2**70, "note")
+    assert made == Provenance(evidence="E", path="data/a.db", table="messages", rowid=2**70, detail="note")
+    assert made.to_json() == {"evidence": "E", "path": "data/a.db", "table": "messages", "rowid": 2**70,
+                              "detail": "note"}
+    assert Provenance.of_row("E", "p", None, None) == Provenance(evidence="E", path="p")
+    assert hash(made) == hash(Provenance(evidence="E", path="data/a.db", table="messages", rowid=2**70,
+                                         detail="note"))

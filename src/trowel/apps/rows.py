@@ -53,7 +53,7 @@ class Row:
     def provenance(self, evidence: str, path: str, detail: str | None = None) -> Provenance:
         note = self.detail if not detail else detail if not self.detail else f"{self.detail}; {detail}"
         if self.state is State.LIVE:
-            return Provenance(evidence=evidence, path=path, table=self.table, rowid=self.rowid, detail=note)
+            return Provenance.of_row(evidence, path, self.table, self.rowid, note)
         return Provenance(evidence=evidence, path=self.source_file or path, table=self.table, rowid=self.rowid,
                           page=self.page, offset=self.offset, region=self.region, frame=self.frame, detail=note)
 

@@ -51,6 +51,25 @@ class Provenance:
         return {k: v for k, v in zip(_NAMES, _VALUES(self), strict=True) if v is not None}
 
     @classmethod
+    def of_row(cls, evidence: str, path: str, table: str | None, rowid: int | None,
+               detail: str | None = None) -> Provenance:
+        """``Provenance(evidence=..., path=..., table=..., rowid=..., detail=...)`` of a live row, made by the
+        slot setters directly (the frozen ``__init__`` costs twice as much; one per record of a big table)."""
+        obj = object.__new__(cls)
+        set_evidence, set_path, set_table, set_rowid, set_page, set_offset, set_region, set_frame, set_detail = \
+            _SETTERS
+        set_evidence(obj, evidence)
+        set_path(obj, path)
+        set_table(obj, table)
+        set_rowid(obj, rowid)
+        set_page(obj, None)
+        set_offset(obj, None)
+        set_region(obj, None)
+        set_frame(obj, None)
+        set_detail(obj, detail)
+        return obj
+
+    @classmethod
     def from_json(cls, data: dict[str, Any]) -> Provenance:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         known.setdefault("evidence", "")
@@ -60,3 +79,5 @@ class Provenance:
 
 _NAMES: tuple[str, ...] = tuple(Provenance.__dataclass_fields__)
 _VALUES = attrgetter(*_NAMES)
+_SETTERS = tuple(Provenance.__dict__[name].__set__ for name in _NAMES)
+assert _NAMES == ("evidence", "path", "table", "rowid", "page", "offset", "region", "frame", "detail")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
-from operator import attrgetter
 from typing import Any, ClassVar, TypeVar
 
 from trowel.model.provenance import Provenance, State
@@ -28,44 +27,55 @@ def record_kind(cls: R) -> R:
     return cls
 
 
-_Getter = Callable[[Any], tuple[Any, ...]]
-_LAYOUTS: dict[type, tuple[tuple[str, ...], _Getter, int]] = {}
+_SKIP = object()
+_TO_JSON: dict[type, Callable[[Any], dict[str, Any]]] = {}
 
 
-def _layout(cls: type[Record]) -> tuple[tuple[str, ...], _Getter, int]:
-    """Field names of a record class, one getter for all their values, and the position of ``raw``.
+def _field_json(value: Any, kind: type) -> Any:
+    """A field value that is not ``str``, ``None`` or ``bool``, as ``to_jsonable`` converts it (_SKIP: absent)."""
+    if kind is float:
+        if odd_float(value):
+            ODD_FOR_FAST_JSON[0] += 1
+        return value
+    if kind is int and -JSON_SAFE_INT < value < JSON_SAFE_INT:
+        return value
+    if kind is TimeValue or kind is Provenance:
+        return value.to_json()
+    if kind is State:  # a str enum: to_jsonable gives it back as it is
+        return value
+    if kind is list and all(type(item) is str for item in value):
+        return list(value)
+    if value is Absence.NOT_PRESENT:
+        return _SKIP
+    return to_jsonable(value)
 
-    Computed once per class: to_json runs once per record, and a million records make a per-record
-    ``dataclasses.fields`` call or a getattr per field a visible share of an extraction.
+
+def _compile_to_json(cls: type[Record]) -> Callable[[Any], dict[str, Any]]:
+    """``to_json`` for one record class, as straight-line code over its fields (made once per class).
+
+    The same conversion as a loop over ``dataclasses.fields`` calling ``to_jsonable``, without the loop:
+    ``str``/``None``/``bool`` values are stored as they are, the rest goes through :func:`_field_json`.
+    Field names are Python identifiers (dataclass fields), so the generated source is only attribute reads.
     """
-    layout = _LAYOUTS.get(cls)
-    if layout is None:
-        names = tuple(f.name for f in fields(cls))
-        getter = attrgetter(*names) if len(names) > 1 else (lambda obj: (getattr(obj, names[0]),))
-        layout = _LAYOUTS[cls] = (names, getter, names.index("raw"))
-    return layout
-
-
-def _json_fields(out: dict[str, Any], names: tuple[str, ...], values: tuple[Any, ...]) -> None:
-    """``out[name] = to_jsonable(value)`` for each field, plain values without a call, absent fields left out."""
-    for name, value in zip(names, values, strict=True):
-        kind = type(value)
-        if kind is str or value is None or kind is bool:
-            out[name] = value
-        elif kind is float:
-            if odd_float(value):
-                ODD_FOR_FAST_JSON[0] += 1
-            out[name] = value
-        elif kind is int and -JSON_SAFE_INT < value < JSON_SAFE_INT:
-            out[name] = value
-        elif kind is TimeValue or kind is Provenance:
-            out[name] = value.to_json()
-        elif kind is State:  # a str enum: to_jsonable gives it back as it is
-            out[name] = value
-        elif kind is list and all(type(item) is str for item in value):
-            out[name] = list(value)
-        elif value is not Absence.NOT_PRESENT:
-            out[name] = to_jsonable(value)
+    names = [f.name for f in fields(cls)]
+    lines = ["def to_json(self):", "    out = {'kind': self.kind}"]
+    for name in names:
+        if not name.isidentifier():
+            raise ValueError(f"field {name!r} of {cls.__name__} is no identifier")
+        if name == "raw":
+            lines += ["    v = self.raw", "    if v and v is not NOT_PRESENT:",
+                      "        out['raw'] = json_raw_dict(v) if type(v) is dict else to_jsonable(v)"]
+            continue
+        lines += [f"    v = self.{name}", "    t = type(v)", "    if t is str or v is None or t is bool:",
+                  f"        out[{name!r}] = v", "    else:", "        v = field_json(v, t)",
+                  "        if v is not SKIP:", f"            out[{name!r}] = v"]
+    lines.append("    return out")
+    namespace: dict[str, Any] = {"NOT_PRESENT": Absence.NOT_PRESENT, "json_raw_dict": _json_raw,
+                                 "to_jsonable": to_jsonable, "field_json": _field_json, "SKIP": _SKIP}
+    exec(compile("\n".join(lines), f"<to_json of {cls.__name__}>", "exec"), namespace)  # noqa: S102
+    function: Callable[[Any], dict[str, Any]] = namespace["to_json"]
+    _TO_JSON[cls] = function
+    return function
 
 
 def _json_raw(raw: dict[str, Any]) -> dict[str, Any]:
@@ -104,15 +114,8 @@ class Record:
     def to_json(self) -> dict[str, Any]:
         """The record's one JSON form: ``kind``, then every field in declaration order (absent fields and an
         empty ``raw`` left out), converted by :func:`~trowel.model.values.to_jsonable`."""
-        names, getter, at = _LAYOUTS.get(type(self)) or _layout(type(self))
-        values = getter(self)
-        out: dict[str, Any] = {"kind": self.kind}
-        _json_fields(out, names[:at], values[:at])
-        raw = values[at]
-        if raw and raw is not Absence.NOT_PRESENT:
-            out["raw"] = _json_raw(raw) if type(raw) is dict else to_jsonable(raw)
-        _json_fields(out, names[at + 1:], values[at + 1:])
-        return out
+        convert = _TO_JSON.get(type(self)) or _compile_to_json(type(self))
+        return convert(self)
 
     @property
     def primary_time(self) -> TimeValue | None:

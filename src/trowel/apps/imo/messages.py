@@ -67,8 +67,7 @@ def map_message(scope: Scope, row: Row) -> Iterator[Record]:
     value = values.get("timestamp")
     time = None if value is None else stamp(value, NS) if type(value) is int else ns_time(value)
     state, read = values.get("message_state"), values.get("message_read")
-    common = scope.common(row)
-    message = dict(common)
+    message = scope.common(row)
     message.update(
         conversation=conversation, direction=way, direction_raw=message_type, sender=sender,
         sender_name=sender_name, text=text, delivered=(state != 0) if type(state) is int else as_flag(state),
@@ -77,13 +76,13 @@ def map_message(scope: Scope, row: Row) -> Iterator[Record]:
     )
     yield build_record(Message, message)
     if attachments or kind != "text":
-        yield from _references(scope, row, common, data, attachments, kind, reference, conversation, way, text, time)
+        yield from _references(scope, row, data, attachments, kind, reference, conversation, way, text, time)
     finding = scope.check_time(time, row, "message")
     if finding is not None:
         yield finding
 
 
-def _references(scope: Scope, row: Row, common: dict[str, Any], data: dict[str, Any], attachments: list[str],
+def _references(scope: Scope, row: Row, data: dict[str, Any], attachments: list[str],
                 kind: str, reference: str | None, conversation: str | None, way: str, text: str | None,
                 time: TimeValue | None) -> Iterator[Record]:
     """What a non-text message refers to (attachments, sticker, story) and the call record of a missed call."""
@@ -98,7 +97,7 @@ def _references(scope: Scope, row: Row, common: dict[str, Any], data: dict[str, 
         scope.replies.setdefault(reference, []).append((row, conversation))
     if kind == "missed_call":
         yield Call(
-            **common, peer=conversation, peer_name=scope.names.get(conversation or ""),
+            **scope.common(row), peer=conversation, peer_name=scope.names.get(conversation or ""),
             direction=way if way != "unknown" else "incoming", direction_raw=row.get("message_type"),
             call_type=call_type_of(text, data), call_state="missed", time=time,
             note=f"missed call stored as a chat message ({ref})",
