@@ -204,3 +204,10 @@ def test_provenance_of_row_is_the_dataclass_init() -> None:
     assert Provenance.of_row("E", "p", None, None) == Provenance(evidence="E", path="p")
     assert hash(made) == hash(Provenance(evidence="E", path="data/a.db", table="messages", rowid=2**70,
                                          detail="note"))
+
+
+def test_time_value_of_is_the_dataclass_init() -> None:
+    made = TimeValue.of(1_600_000_000_123, "unix_ms", 1_600_000_000_123_000_000)
+    assert made == TimeValue(raw=1_600_000_000_123, format="unix_ms", unix_ns=1_600_000_000_123_000_000)
+    assert made.error is None and made.to_json()["utc"] == "2020-09-13T12:26:40.123000Z"
+    assert hash(made) == hash(TimeValue(1_600_000_000_123, "unix_ms", 1_600_000_000_123_000_000))

@@ -69,6 +69,10 @@ def emit_json(items: Iterable[Record | dict[str, Any]], stream: Any = None) -> i
     Lines are written in chunks; whatever was encoded is written even when ``items`` raises.
     """
     out = stream or sys.stdout
+    if type(items) is list and len(items) == 1:  # one record per call (commands that stream records)
+        item = items[0]
+        out.write((_record_text(item) if isinstance(item, Record) else _ENCODE(item)) + "\n")
+        return 1
     n = 0
     lines: list[str] = []
     try:

@@ -80,4 +80,5 @@ class Provenance:
 _NAMES: tuple[str, ...] = tuple(Provenance.__dataclass_fields__)
 _VALUES = attrgetter(*_NAMES)
 _SETTERS = tuple(Provenance.__dict__[name].__set__ for name in _NAMES)
-assert _NAMES == ("evidence", "path", "table", "rowid", "page", "offset", "region", "frame", "detail")
+if _NAMES != ("evidence", "path", "table", "rowid", "page", "offset", "region", "frame", "detail"):
+    raise RuntimeError("Provenance.of_row sets the fields in declaration order: update it")

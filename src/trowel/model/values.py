@@ -116,6 +116,20 @@ class TimeValue:
     clock: Clock = Clock.UTC
     error: str | None = None
 
+    @classmethod
+    def of(cls, raw: int | float | str | bytes | None, format: str, unix_ns: int | None,
+           clock: Clock = Clock.UTC) -> TimeValue:
+        """``TimeValue(raw, format, unix_ns, clock)`` without an error, made by the slot setters directly
+        (the frozen ``__init__`` costs about twice as much; parsers make one per stored time)."""
+        obj = object.__new__(cls)
+        set_raw, set_format, set_unix_ns, set_clock, set_error = _TIME_SETTERS
+        set_raw(obj, raw)
+        set_format(obj, format)
+        set_unix_ns(obj, unix_ns)
+        set_clock(obj, clock)
+        set_error(obj, None)
+        return obj
+
     @property
     def utc(self) -> datetime | None:
         return None if self.unix_ns is None else ns_to_datetime(self.unix_ns)
@@ -159,6 +173,11 @@ class TimeValue:
             unix_ns = _parse_iso_ns(data["utc"])
         return cls(raw=raw, format=data.get("format", ""), unix_ns=unix_ns,
                    clock=Clock(data.get("clock", "utc")), error=data.get("error"))
+
+
+_TIME_SETTERS = tuple(TimeValue.__dict__[name].__set__ for name in ("raw", "format", "unix_ns", "clock", "error"))
+if tuple(TimeValue.__dataclass_fields__) != ("raw", "format", "unix_ns", "clock", "error"):
+    raise RuntimeError("TimeValue.of sets the fields raw, format, unix_ns, clock, error: update it")
 
 
 def _parse_iso_ns(text: str) -> int:

@@ -50,7 +50,7 @@ def stamp(raw: int | float | str | bytes | None, format_name: str) -> TimeValue:
                 decoded = fmt.decode_raw(raw)
             except Exception:  # noqa: BLE001 - the full path below turns the failure into the same error
                 return to_time_value(raw, format_name)
-            return TimeValue(raw, fmt.name, decoded.unix_ns, decoded.clock)
+            return TimeValue.of(raw, fmt.name, decoded.unix_ns, decoded.clock)
     return to_time_value(raw, format_name)
 
 
