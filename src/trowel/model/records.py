@@ -67,11 +67,14 @@ def _compile_to_json(cls: type[Record]) -> Callable[[Any], dict[str, Any]]:
                       "        out['raw'] = json_raw_dict(v) if type(v) is dict else to_jsonable(v)"]
             continue
         lines += [f"    v = self.{name}", "    t = type(v)", "    if t is str or v is None or t is bool:",
-                  f"        out[{name!r}] = v", "    else:", "        v = field_json(v, t)",
-                  "        if v is not SKIP:", f"            out[{name!r}] = v"]
+                  f"        out[{name!r}] = v",
+                  "    elif t is int and -SAFE_INT < v < SAFE_INT or t is float and 1e-4 <= abs(v) < INF:",
+                  f"        out[{name!r}] = v", "    elif t is list and not v:", f"        out[{name!r}] = []",
+                  "    else:", "        v = field_json(v, t)", "        if v is not SKIP:", f"            out[{name!r}] = v"]
     lines.append("    return out")
     namespace: dict[str, Any] = {"NOT_PRESENT": Absence.NOT_PRESENT, "json_raw_dict": _json_raw,
-                                 "to_jsonable": to_jsonable, "field_json": _field_json, "SKIP": _SKIP}
+                                 "to_jsonable": to_jsonable, "field_json": _field_json, "SKIP": _SKIP,
+                                 "SAFE_INT": JSON_SAFE_INT, "INF": float("inf")}
     exec(compile("\n".join(lines), f"<to_json of {cls.__name__}>", "exec"), namespace)  # noqa: S102
     function: Callable[[Any], dict[str, Any]] = namespace["to_json"]
     _TO_JSON[cls] = function

@@ -74,6 +74,7 @@ def iso_ns(unix_ns: int) -> str:
     )
 
 
+_CLOCK_TEXTS = {clock: clock.value for clock in Clock}  # Enum.value is a property: slow once per time
 _DAYS: dict[int, str] = {}  # days since 1970 -> "YYYY-MM-DD" (times of one extraction share few days)
 _FIRST_DAY, _LAST_DAY = -719_162, 2_932_896  # 0001-01-01 and 9999-12-31
 
@@ -141,7 +142,7 @@ class TimeValue:
             "utc": None,
             "raw": raw if type(raw) is int and -JSON_SAFE_INT < raw < JSON_SAFE_INT else _json_raw_checked(raw),
             "format": self.format,
-            "clock": self.clock.value,
+            "clock": _CLOCK_TEXTS.get(self.clock) or self.clock.value,
         }
         if type(unix_ns) is int:
             texts = _iso_texts(unix_ns)
