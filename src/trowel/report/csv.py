@@ -15,6 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from trowel.report.casedata import CaseData
 from trowel.report.registry import Writer, register_writer
 
@@ -31,9 +33,13 @@ _PLAIN = (str, int, float, bool)
 
 
 def _cell(value: Any) -> Any:
+    """A cell: plain values as they are, lists and objects as compact JSON with sorted keys."""
     if value is None or type(value) in _PLAIN or isinstance(value, _PLAIN):
         return value
-    return _ENCODE(value)
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except TypeError:  # lone surrogates, integers beyond 64 bits
+        return _ENCODE(value)
 
 
 def flatten(record: dict[str, Any]) -> dict[str, Any]:

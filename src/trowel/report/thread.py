@@ -20,7 +20,13 @@ BIDI_BADGE = ' <span class="badge bidi" title="contains bidirectional control ch
 
 
 def _e(value: Any) -> str:
-    return str(escape(value))
+    """``value`` as text with ``& < > " '`` escaped (the same entities as markupsafe.escape, without building a
+    Markup object per call: this runs several times per message)."""
+    if type(value) is int:
+        return str(value)
+    text = value if type(value) is str else str(escape(value))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;") \
+        .replace("'", "&#39;") if type(value) is str else text
 
 
 def _field(record: dict[str, Any], key: str) -> str:

@@ -32,7 +32,19 @@ CSV_FIELDS = ["message", "datetime", "timestamp_desc", "timestamp", "kind", "app
               "raw_time", "time_format", "clock", "datetime_ns", "confidence", "sha256", "size"]
 
 
+_DESCS: dict[tuple[str, str], str] = {}
+
+
 def _desc(kind: str, field: str) -> str:
+    known = _DESCS.get((kind, field))
+    if known is None:
+        known = _make_desc(kind, field)
+        if len(_DESCS) < 10_000:
+            _DESCS[(kind, field)] = known
+    return known
+
+
+def _make_desc(kind: str, field: str) -> str:
     name = field.replace("_", " ")
     return f"{kind.replace('_', ' ')} {name}" if name != "time" else f"{kind.replace('_', ' ')} time"
 
@@ -89,17 +101,20 @@ def record_events(record: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]
     """Timeline lines of one record: (sort key, line)."""
     src = record.get("source") or {}
     message = describe(record)
+    label = None
     for field, when in record_times(record):
         parsed = parse_instant(when.get("utc_ns") or when["utc"])
         if parsed is None:
             continue
         ns, key = parsed
         raw = when.get("raw")
+        if label is None:
+            label = source_label(record)
         line = {
             "message": message, "datetime": when["utc"], "timestamp_desc": _desc(str(record.get("kind")), field),
             "timestamp": ns // 1000, "kind": record.get("kind"), "app": record.get("app"),
             "package": record.get("package"), "state": record.get("state"), "record_id": record.get("id"),
-            "evidence": src.get("evidence"), "source": source_label(record), "path": src.get("path"),
+            "evidence": src.get("evidence"), "source": label, "path": src.get("path"),
             "table": src.get("table"), "rowid": src.get("rowid"), "page": src.get("page"),
             "offset": src.get("offset"), "region": src.get("region"),
             "raw_time": raw if not isinstance(raw, dict | list) else json.dumps(raw),
