@@ -128,5 +128,4 @@ def test_mutated_dex_never_escapes_as_another_exception(tmp_path: Path) -> None:
             outcomes["ok"] += 1
         except ApkError:
             outcomes["error"] += 1
-    assert outcomes["ok"] + outcomes["error"] == 40, outcomes
-    print(outcomes)
+    assert outcomes == {"ok": 17, "error": 23}
