@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trowel.apk.tags import EMPTY, MAX_STRS, UNKNOWN, Tag, absolute, cap_strs, concat, join_path, text_of
+from trowel.apk.tags import ANY, EMPTY, MAX_STRS, UNKNOWN, Tag, absolute, cap_strs, concat, join_path, text_of
 
 
 def test_concat_keeps_dynamic_parts_and_joins_data() -> None:
@@ -30,7 +30,9 @@ def test_join_and_caps() -> None:
     assert (joined.ev, joined.strs, joined.res) == ({"location"}, {"s"}, {("file", "/f")})
     assert a.join(EMPTY) is a and EMPTY.join(a) is a
     many = frozenset(f"s{i}" for i in range(MAX_STRS + 1))
-    assert cap_strs(many) == {UNKNOWN}
+    assert cap_strs(many) == {ANY}
+    assert Tag(strs=frozenset({ANY})).join(Tag(strs=frozenset({"x"}))).strs == {ANY}  # absorbing: monotone
+    assert text_of(Tag(strs=frozenset({ANY}))) == {UNKNOWN}
     assert text_of(EMPTY) == {UNKNOWN}
     assert a.data_only() == a and b.data_only() is EMPTY
     with_entries = Tag(entries=frozenset({("col", "time")}))
