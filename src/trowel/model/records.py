@@ -70,20 +70,35 @@ def _compile_to_json(cls: type[Record]) -> Callable[[Any], dict[str, Any]]:
                   f"        out[{name!r}] = v",
                   "    elif t is int and -SAFE_INT < v < SAFE_INT or t is float and 1e-4 <= abs(v) < INF:",
                   f"        out[{name!r}] = v", "    elif t is list and not v:", f"        out[{name!r}] = []",
+                  "    elif t is TimeValue or t is Provenance:", f"        out[{name!r}] = v.to_json()",
+                  "    elif t is State:", f"        out[{name!r}] = v",
                   "    else:", "        v = field_json(v, t)", "        if v is not SKIP:", f"            out[{name!r}] = v"]
     lines.append("    return out")
     namespace: dict[str, Any] = {"NOT_PRESENT": Absence.NOT_PRESENT, "json_raw_dict": _json_raw,
                                  "to_jsonable": to_jsonable, "field_json": _field_json, "SKIP": _SKIP,
-                                 "SAFE_INT": JSON_SAFE_INT, "INF": float("inf")}
+                                 "SAFE_INT": JSON_SAFE_INT, "INF": float("inf"),
+                                 "TimeValue": TimeValue, "Provenance": Provenance, "State": State}
     exec(compile("\n".join(lines), f"<to_json of {cls.__name__}>", "exec"), namespace)  # noqa: S102
     function: Callable[[Any], dict[str, Any]] = namespace["to_json"]
     _TO_JSON[cls] = function
     return function
 
 
+_TEXT_KEYS = {str}
+_PLAIN_VALUES = {str, type(None), bool}
+_PLAIN_OR_INT = {str, type(None), bool, int}
+
+
 def _json_raw(raw: dict[str, Any]) -> dict[str, Any]:
     """``to_jsonable`` of a ``raw`` dict (column -> stored value): a copy, with only the values that need it
     converted (big integers, bytes, floats...); keys that are not ``str`` take the general path."""
+    if set(map(type, raw)) <= _TEXT_KEYS:
+        kinds = set(map(type, raw.values()))
+        if kinds <= _PLAIN_VALUES:
+            return dict(raw)
+        if kinds <= _PLAIN_OR_INT:  # a database row: text, NULL and integers, some beyond 2**53
+            return {k: str(v) if type(v) is int and not -JSON_SAFE_INT < v < JSON_SAFE_INT else v
+                    for k, v in raw.items()}
     out = dict(raw)
     for key, value in raw.items():
         if type(key) is not str:
