@@ -109,6 +109,8 @@ def main() -> int:
             page.goto((root / "report" / "timeline.html").as_uri())
             page.wait_for_selector("#tl-body tr")
             first = time.perf_counter() - start
+            page.wait_for_selector("#tl-loading", state="hidden", timeout=600_000)
+            loaded = time.perf_counter() - start
             events = int(page.locator("#tl-total").inner_text())
             page.locator("#f-search").evaluate("el => { el.value = 'station call'; }")
             # submitting the filter form filters every event and renders the first page synchronously
@@ -125,7 +127,8 @@ def main() -> int:
             chat_msgs = page.locator("li.msg").count()
             problems = w.problems()
         print(f"timeline: {events:,} events; first page rendered in {first:.2f} s "
-              f"(target {TARGET_FIRST_PAGE_S:.0f} s: {'met' if first <= TARGET_FIRST_PAGE_S else 'MISSED'})")
+              f"(target {TARGET_FIRST_PAGE_S:.0f} s: {'met' if first <= TARGET_FIRST_PAGE_S else 'MISSED'}); "
+              f"every part loaded in {loaded:.2f} s")
         print(f"search 'station call': {hits} hits in {search:.2f} s "
               f"(target {TARGET_SEARCH_S:.0f} s: {'met' if search <= TARGET_SEARCH_S else 'MISSED'})")
         print(f"case page load {case_page:.2f} s; chat page ({chat_msgs:,} messages) load {chat_page:.2f} s")

@@ -175,3 +175,38 @@ def test_network_and_evidence_map(browser: Browser, built_case: Case) -> None:
     assert p.locator("section.emap table[data-kind='evidence_file'] tbody tr").count() == 1
     assert DB in p.locator("section.emap").inner_text()
     _clean(w)
+
+
+def test_timeline_in_parts(browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A timeline written in several data files (7 rows each here): the first page shows, every part is loaded
+    in order, and filters and search cover the rows of every part."""
+    from tests.report.case_fixture import build_case
+    from trowel.report import html
+    from trowel.report.casedata import CaseData
+    from trowel.report.registry import write_all
+
+    monkeypatch.setattr(html, "TIMELINE_PART", 7)
+    root = tmp_path / "case"
+    build_case(root, "")
+    case = CaseData.open(root)
+    try:
+        assert write_all(case).failures == {}
+    finally:
+        case.close()
+    lines = [json.loads(x) for x in (root / "timeline.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 25
+    assert sorted(p.name for p in (root / "report" / "data").glob("timeline-*.js")) == [
+        f"timeline-{n}.js" for n in range(4)]
+    w = watch(browser)
+    p = w.page
+    p.goto(url(root, "timeline.html"))
+    p.wait_for_selector("#tl-loading", state="hidden")
+    assert p.locator("#tl-total").inner_text() == "25" and p.locator("#tl-shown").inner_text() == "25"
+    utcs = p.locator("#tl-body td.utc").all_inner_texts()
+    assert utcs == [line["datetime"] for line in lines]  # every part, in time order
+    p.fill("#f-search", "hello 3")
+    expect(p.locator("#tl-shown")).to_have_text("1")
+    p.click("#f-reset")
+    p.select_option("#f-kind", label="message")
+    assert p.locator("#tl-shown").inner_text() == "9"
+    _clean(w)

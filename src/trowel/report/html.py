@@ -41,6 +41,7 @@ TABLE_LIMIT = 5000
 CELL_LIMIT = 300
 WARNING_LIMIT = 1000
 CHUNK = 2000
+TIMELINE_PART = 50_000  # rows per timeline data file
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 OUTPUTS = [("timeline.jsonl", "timeline, Timesketch JSONL"), ("timeline.csv", "timeline, Timesketch CSV"),
            ("bodyfile.txt", "file inventory bodyfile (mactime/plaso)"), ("case.jsonld", "CASE/UCO bundle"),
@@ -423,32 +424,46 @@ class ReportBuilder:
         self.written.append(path)
 
     def _write_timeline_js(self) -> int:
-        """``data/timeline.js``: rows [utc, desc, kind, app, state, message, record id, source] streamed to the
-        file, with the lookup tables (desc/kind/app/state names) written after the rows."""
+        """The timeline's data: ``data/timeline-<n>.js`` parts of TIMELINE_PART rows [utc, desc, kind, app, state,
+        message, record id, source] (each part hands its rows to ``TROWEL_TIMELINE_ADD``), streamed to the files,
+        then ``data/timeline.js`` with the lookup tables (desc/kind/app/state names), the number of parts and of
+        rows. The page shows its first rows as soon as the first part is loaded, whatever the case's size."""
         lookups: dict[str, dict[str, int]] = {"desc": {}, "kind": {}, "app": {}, "state": {}}
-        path = self.out / "data" / "timeline.js"
-        count = 0
-        with open(path, "w", encoding="utf-8", errors="backslashreplace") as stream:
-            stream.write('window.TROWEL_TIMELINE = {"rows":[')
-            tables = [lookups[name] for name, _ in HTML_COLUMNS]
-            pieces: list[str] = []
+        tables = [lookups[name] for name, _ in HTML_COLUMNS]
+        count = parts = 0
+        stream: Any = None
+        pieces: list[str] = []
+        try:
             for dt, *values, rest in html_rows(self.case):
+                if count % TIMELINE_PART == 0:
+                    if stream is not None:
+                        stream.write("".join(pieces) + "]);\n")
+                        stream.close()
+                        pieces = []
+                    path = self.out / "data" / f"timeline-{parts}.js"
+                    stream = open(path, "w", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
+                    self.written.append(path)
+                    stream.write("window.TROWEL_TIMELINE_ADD([")
+                    parts += 1
                 idx = []
                 for table, value in zip(tables, values, strict=True):
                     number = table.get(value)
                     if number is None:
                         number = table[value] = len(table)
                     idx.append(str(number))
-                pieces.append(f"{',' if count else ''}[{dt},{','.join(idx)},{rest}")
+                pieces.append(f"{',' if count % TIMELINE_PART else ''}[{dt},{','.join(idx)},{rest}")
                 count += 1
                 if len(pieces) >= 4096:
                     stream.write("".join(pieces))
                     pieces = []
-            stream.write("".join(pieces))
-            stream.write("]")
-            for name, table in lookups.items():
-                stream.write(f",{json_text(name)}:{json_text(list(table))}")
-            stream.write("};\n")
+            if stream is not None:
+                stream.write("".join(pieces) + "]);\n")
+        finally:
+            if stream is not None:
+                stream.close()
+        index = {name: list(table) for name, table in lookups.items()}
+        path = self.out / "data" / "timeline.js"
+        path.write_text(data_js("TROWEL_TIMELINE", {**index, "parts": parts, "total": count}), encoding="ascii")
         self.written.append(path)
         return count
 

@@ -1,16 +1,20 @@
-/* The timeline view: filters, search and pagination over data/timeline.js. Rows are built with
-   createElement/textContent only; evidence text never becomes markup. */
+/* The timeline view: filters, search and pagination over the rows of data/timeline-<n>.js (loaded one part
+   after the other; the first page shows as soon as the first part is in), with the lookup tables of
+   data/timeline.js. Rows are built with createElement/textContent only; evidence text never becomes markup. */
 (function () {
   'use strict';
   var PAGE = 100;
   var D = window.TROWEL_TIMELINE;
   var $ = function (id) { return document.getElementById(id); };
   var loading = $('tl-loading');
-  if (!D || !D.rows) {
+  if (!D || !D.desc) {
     loading.textContent = 'The timeline data file (data/timeline.js) is missing.';
     return;
   }
-  var rows = D.rows;  /* [utc, desc, kind, app, state, message, recordId, source] */
+  var rows = [];  /* [utc, desc, kind, app, state, message, recordId, source] */
+  window.TROWEL_TIMELINE_ADD = function (part) {
+    for (var i = 0; i < part.length; i++) { rows.push(part[i]); }
+  };
   var hay = null;
   var filtered = [];
   var page = 0;
@@ -46,7 +50,7 @@
     return end ? iso.slice(0, 19) + '.999999Z' : iso.slice(0, 23) + '000Z';
   }
 
-  function applyFilters() {
+  function applyFilters(keepPage) {
     var q = $('f-search').value.trim().toLowerCase();
     var kind = $('f-kind').value, app = $('f-app').value, state = $('f-state').value;
     var from = bound('f-from', false), to = bound('f-to', true);
@@ -63,7 +67,7 @@
       if (h !== null && h[i].indexOf(q) < 0) { continue; }
       filtered.push(i);
     }
-    page = 0;
+    if (keepPage !== true) { page = 0; }
     render();
   }
 
@@ -121,26 +125,46 @@
     $('tl-next').disabled = page >= pages - 1;
   }
 
+  function loadPart(n) {
+    if (n >= D.parts) {
+      loading.hidden = true;
+      return;
+    }
+    loading.textContent = 'Loading the timeline… part ' + String(n + 1) + ' of ' + String(D.parts);
+    var script = document.createElement('script');
+    script.src = 'data/timeline-' + String(n) + '.js';
+    script.onload = function () {
+      hay = null;
+      applyFilters(n > 0);
+      loadPart(n + 1);
+    };
+    script.onerror = function () {
+      loading.textContent = 'The timeline data file data/timeline-' + String(n) + '.js is missing.';
+    };
+    document.body.appendChild(script);
+  }
+
+  var refilter = function () { applyFilters(false); };
   fill($('f-kind'), D.kind);
   fill($('f-app'), D.app);
   fill($('f-state'), D.state);
-  $('tl-total').textContent = String(rows.length);
+  $('tl-total').textContent = String(D.total);
   var timer = null;
   $('f-search').addEventListener('input', function () {
     clearTimeout(timer);
-    timer = setTimeout(applyFilters, 150);
+    timer = setTimeout(refilter, 150);
   });
   ['f-kind', 'f-app', 'f-state', 'f-from', 'f-to'].forEach(function (id) {
-    $(id).addEventListener('change', applyFilters);
+    $(id).addEventListener('change', refilter);
   });
-  $('filters').addEventListener('submit', function (e) { e.preventDefault(); applyFilters(); });
+  $('filters').addEventListener('submit', function (e) { e.preventDefault(); refilter(); });
   $('f-reset').addEventListener('click', function () {
     $('filters').reset();
-    applyFilters();
+    refilter();
   });
   $('tl-prev').addEventListener('click', function () { if (page > 0) { page--; render(); } });
   $('tl-next').addEventListener('click', function () { page++; render(); });
-  window.TROWEL_ZONE.onChange(function () { applyFilters(); });
-  loading.hidden = true;
-  applyFilters();
+  window.TROWEL_ZONE.onChange(refilter);
+  applyFilters(false);
+  loadPart(0);
 })();
