@@ -267,9 +267,15 @@ def _parent_of(call: Call, entry: ApiEntry) -> Tag:
     return Tag(strs=frozenset(s.rsplit("/", 1)[0] if "/" in s else UNKNOWN for s in text_of(call.receiver())))
 
 
+_PATH_TYPES = ("Ljava/lang/String;", "Ljava/io/File;")
+
+
 def _open_file(call: Call, entry: ApiEntry) -> Tag:
     target = call.arg(1)
-    res = target.res or frozenset(("file", absolute(p)) for p in text_of(target))
+    if target.res or not call.params.startswith(_PATH_TYPES):
+        res = target.res  # PrintWriter(Writer), PrintStream(OutputStream)...: a file only if the inner one is
+    else:
+        res = frozenset(("file", absolute(p)) for p in text_of(target))
     call.set_receiver(call.receiver().join(Tag(res=res)))
     return EMPTY
 

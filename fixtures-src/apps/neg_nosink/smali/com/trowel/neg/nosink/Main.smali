@@ -33,5 +33,8 @@
     invoke-virtual {v3}, Ljava/lang/String;->getBytes()[B
     move-result-object v3
     invoke-virtual {v2, v3}, Ljava/io/OutputStream;->write([B)V
+    new-instance v4, Ljava/io/PrintWriter;
+    invoke-direct {v4, v2}, Ljava/io/PrintWriter;-><init>(Ljava/io/OutputStream;)V
+    invoke-virtual {v4, v0, v1}, Ljava/io/PrintWriter;->println(J)V
     return-void
 .end method
