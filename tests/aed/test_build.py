@@ -96,24 +96,40 @@ def test_collect_and_bad_inputs(tmp_path: Path) -> None:
 
 
 
-def test_hard_time_limit_kills_the_worker_and_starts_a_new_one() -> None:
-    """With no time at all, the parent kills each worker (still importing) and records the app."""
+def test_hung_worker_is_killed_and_the_next_app_runs() -> None:
+    """The parent's backstop: a worker that never answers is killed at time limit + grace, recorded as a
+    timeout, and a fresh worker takes the next app."""
+    from tests.aed.stuck_worker import sleeping_worker
     from trowel.aed.build import BuildOptions, run_local
 
     results: list = []
-    run_local([str(APKS / "callback.apk"), str(APKS / "im.apk")], BuildOptions(jobs=1, time_limit=0.0, grace=0.0),
-              results.append)
+    run_local([str(APKS / "callback.apk"), str(APKS / "im.apk")], BuildOptions(jobs=1, time_limit=1.0, grace=0.5),
+              results.append, worker=sleeping_worker)
     assert [(Path(r.apk).name, r.status) for r in results] == [("callback.apk", "timeout"), ("im.apk", "timeout")]
-    assert all(r.error.startswith("killed after ") and r.error.endswith("(limit 0 s)") for r in results)
+    assert all(r.error.startswith("killed after ") and r.error.endswith("(limit 1 s)") for r in results)
 
 
-def test_hard_memory_limit_kills_the_worker() -> None:
+def test_memory_hog_is_killed_and_a_crashed_worker_is_recorded() -> None:
+    from tests.aed.stuck_worker import dying_worker, hungry_worker
     from trowel.aed.build import BuildOptions, run_local
 
     results: list = []
-    run_local([str(APKS / "callback.apk")], BuildOptions(jobs=1, memory_limit=8 << 20), results.append)
+    run_local([str(APKS / "callback.apk")], BuildOptions(jobs=1, memory_limit=200 << 20, time_limit=60.0),
+              results.append, worker=hungry_worker)
     assert [(r.status, r.error.split(" at ")[0]) for r in results] == [("memory", "killed")]
-    assert results[0].error.endswith("(limit 8 MiB)")
+    assert results[0].error.endswith("MiB resident (limit 200 MiB)")
+    crashed: list = []
+    run_local([str(APKS / "im.apk")], BuildOptions(jobs=1), crashed.append, worker=dying_worker)
+    assert [(r.status, r.error) for r in crashed] == [("failed", "worker process died (exit code 3)")]
+
+
+def test_the_engine_limits_stop_a_real_analysis() -> None:
+    """The cooperative limits inside the engine (what Dask workers rely on), through the real worker."""
+    from trowel.aed.build import BuildOptions, run_local
+
+    results: list = []
+    run_local([str(APKS / "callback.apk")], BuildOptions(jobs=1, time_limit=0.0, grace=30.0), results.append)
+    assert [(r.status, r.error) for r in results] == [("timeout", "analysis went over its 0 s limit")]
 
 
 def test_exit_1_when_nothing_could_be_analysed(tmp_path: Path, corrupt_dir: Path,

@@ -141,8 +141,9 @@ def _rss_of(pid: int) -> int | None:
 
 
 class _Slot:
-    def __init__(self, options: BuildOptions) -> None:
+    def __init__(self, options: BuildOptions, worker: Callable[[Connection, float, int], None]) -> None:
         self.options = options
+        self.worker = worker
         self.process: Any = None
         self.conn: Connection | None = None
         self.path: str | None = None
@@ -151,7 +152,7 @@ class _Slot:
     def start(self) -> None:
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker, args=(child, self.options.time_limit, self.options.memory_limit),
+        self.process = ctx.Process(target=self.worker, args=(child, self.options.time_limit, self.options.memory_limit),
                                    daemon=True)
         self.process.start()
         child.close()
@@ -181,10 +182,13 @@ class _Slot:
         self.kill()
 
 
-def run_local(paths: list[str], options: BuildOptions, on_result: Callable[[AppAnalysis], None]) -> None:
-    """Run the apps on a pool of worker processes with hard time and memory backstops."""
+def run_local(paths: list[str], options: BuildOptions, on_result: Callable[[AppAnalysis], None],
+              worker: Callable[[Connection, float, int], None] = _worker) -> None:
+    """Run the apps on a pool of worker processes with hard time and memory backstops.
+
+    ``worker`` is the function each worker process runs (module-level, so that it can be spawned)."""
     pending = deque(paths)
-    slots = [_Slot(options) for _ in range(max(1, min(options.jobs, len(paths))))]
+    slots = [_Slot(options, worker) for _ in range(max(1, min(options.jobs, len(paths))))]
     hard_memory = int(options.memory_limit * 1.25)
     try:
         while pending or any(s.path for s in slots):
@@ -203,7 +207,10 @@ def run_local(paths: list[str], options: BuildOptions, on_result: Callable[[AppA
                     slot.path = None
                     on_result(result)
                 else:
-                    code = slot.process.exitcode if slot.process is not None else None
+                    code = None
+                    if slot.process is not None:
+                        slot.process.join(5)  # the pipe closed: let the process finish to read its exit code
+                        code = slot.process.exitcode
                     slot.kill()
                     on_result(failed_result(path, "failed", f"worker process died (exit code {code})",
                                             time.monotonic() - slot.started))
