@@ -11,12 +11,13 @@ from __future__ import annotations
 import abc
 import enum
 import hashlib
+import io
 import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from trowel.errors import EvidenceError, UnsafeArchiveError
 
@@ -182,3 +183,49 @@ def copy_host_file(src: Path, dst: Path) -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(src, dst)
     os.chmod(dst, 0o600)
+
+
+class PositionalStream(io.RawIOBase):
+    """A read-only, seekable stream over anything that can read ``size`` bytes at an offset.
+
+    Subclasses set ``size`` and implement :meth:`read_at`; position handling lives here once.
+    """
+
+    size: int = 0
+    _pos: int = 0
+
+    @abc.abstractmethod
+    def read_at(self, offset: int, size: int) -> bytes:
+        """Up to ``size`` bytes from ``offset`` (fewer at the end)."""
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        remaining = self.size - self._pos
+        if size is None or size < 0 or size > remaining:
+            size = remaining
+        if size <= 0:
+            return b""
+        data = self.read_at(self._pos, size)
+        self._pos += len(data)
+        return data
+
+    def readinto(self, target: Any) -> int:
+        view = memoryview(target).cast("B")
+        data = self.read(len(view))
+        view[:len(data)] = data
+        return len(data)

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 import pytsk3
 
 from trowel.errors import EvidenceError
-from trowel.evidence.base import Entry, EntryKind, EvidenceSource
+from trowel.evidence.base import Entry, EntryKind, EvidenceSource, PositionalStream
 from trowel.evidence.detect import Format, register_format
 
 if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
+    pass
 
 READ_CHUNK = 4 << 20
 PROBE_BYTES = 4096
@@ -144,50 +144,21 @@ def _ns(seconds: int | None, nanos: int | None) -> int | None:
     return int(seconds or 0) * _NS + int(nanos or 0)
 
 
-class TskFileStream(io.RawIOBase):
+class TskFileStream(PositionalStream):
     """A read-only stream over one file of the image (TSK ``read_random``)."""
 
     def __init__(self, tsk_file: Any, size: int, label: str) -> None:
         super().__init__()
         self._file = tsk_file
-        self._size = size
-        self._pos = 0
+        self.size = size
         self._label = label
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        if base + offset < 0:
-            raise ValueError("negative seek position")
-        self._pos = base + offset
-        return self._pos
-
-    def read(self, size: int | None = -1) -> bytes:
-        remaining = self._size - self._pos
-        if size is None or size < 0 or size > remaining:
-            size = remaining
-        if size <= 0:
-            return b""
+    def read_at(self, offset: int, size: int) -> bytes:
         try:
-            data: bytes = self._file.read_random(self._pos, size)
+            data: bytes = self._file.read_random(offset, size)
         except OSError as exc:
-            raise EvidenceError(f"{self._label}: cannot read at offset {self._pos} ({_tsk_message(exc)})") from exc
-        self._pos += len(data)
+            raise EvidenceError(f"{self._label}: cannot read at offset {offset} ({_tsk_message(exc)})") from exc
         return data
-
-    def readinto(self, target: WriteableBuffer) -> int:
-        view = memoryview(target).cast("B")
-        data = self.read(len(view))
-        view[:len(data)] = data
-        return len(data)
 
 
 class DiskImageSource(EvidenceSource):

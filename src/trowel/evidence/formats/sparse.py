@@ -14,7 +14,6 @@ host file, so a multi-gigabyte partition is read through pytsk3 with bounded mem
 from __future__ import annotations
 
 import bisect
-import io
 import os
 import struct
 import zlib
@@ -23,11 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trowel.errors import EvidenceError
+from trowel.evidence.base import PositionalStream
 from trowel.evidence.detect import Format, register_format
 from trowel.evidence.formats.disk_image import DiskImageSource, StreamImage
 
 if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
+    pass
 
 MAGIC = 0xED26FF3A
 MAGIC_BYTES = struct.pack("<I", MAGIC)
@@ -123,7 +123,7 @@ def read_index(path: Path, label: str) -> tuple[SparseHeader, list[Chunk], list[
     return header, [c for c in chunks if c.length], crcs
 
 
-class SparseImage(io.RawIOBase):
+class SparseImage(PositionalStream):
     """The expanded image as a read-only, seekable stream (and positioned reads for pytsk3)."""
 
     def __init__(self, path: Path, label: str | None = None) -> None:
@@ -170,29 +170,6 @@ class SparseImage(io.RawIOBase):
             size -= take
             index += 1
         return bytes(out)
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
-        if base + offset < 0:
-            raise ValueError("negative seek position")
-        self._pos = base + offset
-        return self._pos
-
-    def readinto(self, target: WriteableBuffer) -> int:
-        view = memoryview(target).cast("B")
-        data = self.read_at(self._pos, len(view))
-        view[:len(data)] = data
-        self._pos += len(data)
-        return len(data)
 
     def close(self) -> None:
         if self._fd >= 0:
