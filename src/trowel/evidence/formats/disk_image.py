@@ -21,16 +21,13 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import pytsk3
 
 from trowel.errors import EvidenceError
 from trowel.evidence.base import Entry, EntryKind, EvidenceSource, PositionalStream
 from trowel.evidence.detect import Format, register_format
-
-if TYPE_CHECKING:
-    pass
 
 READ_CHUNK = 4 << 20
 PROBE_BYTES = 4096

@@ -19,15 +19,11 @@ import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from trowel.errors import EvidenceError
 from trowel.evidence.base import PositionalStream
 from trowel.evidence.detect import Format, register_format
 from trowel.evidence.formats.disk_image import DiskImageSource, StreamImage
-
-if TYPE_CHECKING:
-    pass
 
 MAGIC = 0xED26FF3A
 MAGIC_BYTES = struct.pack("<I", MAGIC)
