@@ -40,3 +40,11 @@ def test_usage_error_exit_2() -> None:
     with pytest.raises(SystemExit) as exc:
         main(["ls"])
     assert exc.value.code == 2
+
+
+def test_examine_refuses_unknown_zone(tree_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["-q", "examine", str(tree_dir), "--out", str(tmp_path / "case"), "--tz", "Mars/Olympus"])
+    assert exc.value.code == 2
+    assert "unknown time zone 'Mars/Olympus'" in capsys.readouterr().err
+    assert not (tmp_path / "case").exists()

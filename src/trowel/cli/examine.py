@@ -8,6 +8,7 @@ from typing import Any
 
 from trowel.case.examine import ExamineOptions, examine
 from trowel.cli.common import note
+from trowel.errors import UsageError
 
 
 def register(sub: Any) -> None:
@@ -28,7 +29,19 @@ def register(sub: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+def _check_zone(name: str) -> str:
+    """A display zone must be an IANA name (Europe/Amsterdam) or UTC: refuse a typo before the run starts."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UsageError(f"unknown time zone {name!r} (use an IANA name such as Europe/Amsterdam, or UTC)") from exc
+    return name
+
+
 def run(args: argparse.Namespace) -> int:
+    _check_zone(args.tz)
     options = ExamineOptions(
         evidence=[Path(p) for p in args.evidence], out=Path(args.out), pcaps=[Path(p) for p in args.pcap],
         keylog=Path(args.keylog) if args.keylog else None,
