@@ -108,19 +108,25 @@ class SchemaReader:
             self.indexes[name] = IndexSchema(name, str(tbl), root, sql if isinstance(sql, str) else None)
 
 
+def decode_cell(leaf: LeafCell, encoding: str, name: str, warnings: list[str]) -> list[Any] | None:
+    """The values a live cell's record stores (lost values None when its overflow chain is broken);
+    None with a warning when the record cannot be decoded."""
+    try:
+        if leaf.complete:
+            return decode_record(leaf.payload, encoding)
+        return decode_partial(leaf.payload, encoding)[0]
+    except SqliteFormatError as exc:
+        warnings.append(f"{name}: row at page {leaf.page} offset {leaf.offset}: {exc}")
+        return None
+
+
 def live_rows(database: Database, table: TableSchema, walker: TreeWalker,
               warnings: list[str]) -> Iterator[tuple[LeafCell, list[Any], int | None]]:
     """Every row of a table as (cell, values as stored in the record, rowid)."""
     for leaf in walker.cells(table.root_page, table.name):
-        try:
-            if leaf.complete:
-                stored = decode_record(leaf.payload, database.encoding)
-            else:
-                stored, _lost = decode_partial(leaf.payload, database.encoding)
-        except SqliteFormatError as exc:
-            warnings.append(f"{table.name}: row at page {leaf.page} offset {leaf.offset}: {exc}")
-            continue
-        yield leaf, stored, None if table.without_rowid else leaf.rowid
+        stored = decode_cell(leaf, database.encoding, table.name, warnings)
+        if stored is not None:
+            yield leaf, stored, None if table.without_rowid else leaf.rowid
 
 
 def master_schema() -> TableSchema:

@@ -20,14 +20,14 @@ from typing import Any
 
 from trowel.errors import EvidenceError, SqliteFormatError
 from trowel.model import Region
-from trowel.sqlite.btree import TreeWalker
+from trowel.sqlite.btree import LeafCell, TreeWalker
 from trowel.sqlite.carve import Profile
 from trowel.sqlite.database import Database, map_readonly
 from trowel.sqlite.dedupe import LiveIndex
 from trowel.sqlite.freelist import walk_freelist
 from trowel.sqlite.images import Carving, ImageMeta
 from trowel.sqlite.journal import read_journal
-from trowel.sqlite.livetables import SchemaReader, live_rows, to_table_order
+from trowel.sqlite.livetables import SchemaReader, decode_cell, live_rows, to_table_order
 from trowel.sqlite.result import RecoveryResult, SqliteRecord
 from trowel.sqlite.schema import MASTER_SCHEMA, TableSchema, parse_create_table
 from trowel.sqlite.wal import WalFrame
@@ -102,20 +102,37 @@ class Engine:
         result.schema.clear()
         result.schema.update(reader.tables)
         owner: dict[int, str] = {p: MASTER_SCHEMA.name for p in reader.pages}
-        live = LiveIndex()
+        own: dict[str, set[int]] = {}
+        live = LiveIndex(database.encoding, database.header.schema_format if database.header else 4,
+                         partial(self._load_rows, database, reader.tables, claimed, own),
+                         partial(self._load_cell, database, {}))
         profiles: dict[str, Profile] = {}
         leaves: dict[str, list[int]] = {MASTER_SCHEMA.name: []}
+        encoding = database.encoding
         for master_rowid, row in reader.master_rows:
             live.add(MASTER_SCHEMA.name, master_rowid, tuple(row))
         for table in sorted(reader.tables.values(), key=lambda t: t.root_page):
             walker = TreeWalker(database.page, database.usable, database.page_count, warnings, claimed)
             profile = profiles[table.name] = Profile.empty(len(table.columns))
             emit = not self.deleted_only and self._wanted(table.name)
-            for n, (leaf, stored, rowid) in enumerate(live_rows(database, table, walker, warnings)):
-                # de-duplication compares values as the record stores them (INTEGER PRIMARY KEY as NULL)
-                live.add(table.name, rowid, tuple(stored))
-                if n < PROFILE_ROWS:
+            name = table.name
+            profiled = 0
+            for leaf in walker.cells(table.root_page, name):
+                rowid = None if table.without_rowid else leaf.rowid
+                # De-duplication keeps complete cells by their payload bytes (not decoded, see dedupe.py);
+                # values are decoded only for the profile, for output and for cells cut short.
+                if leaf.complete:
+                    live.add_cell(name, rowid, leaf.payload, leaf.page, leaf.offset)
+                    if not emit and profiled >= PROFILE_ROWS:
+                        continue
+                stored = decode_cell(leaf, encoding, name, warnings)
+                if stored is None:
+                    continue
+                if not leaf.complete:
+                    live.add(name, rowid, tuple(stored))  # stored values, INTEGER PRIMARY KEY as NULL
+                if profiled < PROFILE_ROWS:
                     profile.add(stored)
+                    profiled += 1
                 if emit:
                     values, columns = to_table_order(stored, table, rowid)
                     frame = database.current.get(leaf.page)
@@ -128,6 +145,7 @@ class Engine:
                     )
             for p in walker.pages + walker.overflow:
                 owner[p] = table.name
+            own[table.name] = set(walker.pages + walker.overflow)
             leaves[table.name] = walker.leaf_pages
         for index in reader.indexes.values():
             walker = TreeWalker(database.page, database.usable, database.page_count, warnings, claimed)
@@ -234,6 +252,31 @@ class Engine:
             yield from carving.old_image(load(), meta)
         for table in carving.inferred.values():
             result.schema.setdefault(table.name, table)
+
+    @staticmethod
+    def _load_rows(database: Database, tables: dict[str, TableSchema], claimed: set[int], own: dict[str, set[int]],
+                   name: str) -> Iterator[tuple[int | None, list[Any]]]:
+        """The live rows of one table decoded, walking exactly the pages the first walk gave it."""
+        table = tables.get(name)
+        if table is None:
+            return
+        blocked = claimed - own.get(name, set())
+        walker = TreeWalker(database.page, database.usable, database.page_count, [], blocked)
+        for _leaf, stored, rowid in live_rows(database, table, walker, []):
+            yield rowid, stored
+
+    @staticmethod
+    def _load_cell(database: Database, cache: dict[int, dict[int, LeafCell]], page: int,
+                   offset: int) -> list[Any] | None:
+        """The stored values of the live cell at ``page``/``offset`` (the last pages read are cached)."""
+        cells = cache.get(page)
+        if cells is None:
+            if len(cache) >= 64:
+                cache.clear()
+            walker = TreeWalker(database.page, database.usable, database.page_count, [], set())
+            cells = cache[page] = {leaf.offset: leaf for leaf in walker.cells(page, "live cell")}
+        leaf = cells.get(offset)
+        return None if leaf is None else decode_cell(leaf, database.encoding, "live cell", [])
 
     @staticmethod
     def _page(database: Database, n: int) -> bytes:
