@@ -18,7 +18,7 @@ import pytest
 
 from tests.report.case_fixture import DB
 from tests.report.conftest import PAYLOAD
-from tests.report.firefox_bidi import Firefox, firefox
+from tests.report.firefox_bidi import BiDiError, Firefox, firefox
 
 Case = tuple[Path, dict[str, Any]]
 PROBE = ("({pwned: window.__pwned === undefined ? null : window.__pwned,"
@@ -259,3 +259,16 @@ def test_hostile_payloads_never_execute_or_fetch(ff: Firefox, hostile_case: Case
     assert ff.evaluate(PROBE) == CLEAN
     clean(ff)
     assert not any("127.0.0.1" in u for u in ff.requests())
+
+
+def test_a_hung_page_hits_the_deadline(ff: Firefox, built_case: Case) -> None:
+    """Every wait is time-bound: a promise that never settles fails the command after its deadline, and the
+    session stays usable (the late answer, if any, is dropped)."""
+    root, _ = built_case
+    ff.navigate(url(root, "index.html"))
+    with pytest.raises(BiDiError, match="script.evaluate: no answer in 1 s"):
+        ff.evaluate("new Promise(() => {})", timeout=1.0)
+    with pytest.raises(BiDiError, match="still false after 1 s"):
+        ff.wait_for("false", timeout=1.0)
+    ff.navigate(url(root, "index.html"))
+    assert text(ff, "#fact-case-number") == "CASE-7"
