@@ -125,7 +125,7 @@ def page_load(report: Path) -> tuple[float, float, int, int]:
     with chromium() as browser:
         w = watch(browser)
         start = time.perf_counter()
-        w.page.goto((report / "timeline.html").as_uri())
+        w.page.goto((report / "timeline.html").as_uri(), wait_until="commit")  # the load event waits for every part
         w.page.wait_for_selector("#tl-body tr", timeout=300_000)
         first = time.perf_counter() - start
         w.page.wait_for_selector("#tl-loading", state="hidden", timeout=600_000)

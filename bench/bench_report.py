@@ -106,7 +106,7 @@ def main() -> int:
             w = watch(browser)
             page = w.page
             start = time.perf_counter()
-            page.goto((root / "report" / "timeline.html").as_uri())
+            page.goto((root / "report" / "timeline.html").as_uri(), wait_until="commit")  # load waits for every part
             page.wait_for_selector("#tl-body tr")
             first = time.perf_counter() - start
             page.wait_for_selector("#tl-loading", state="hidden", timeout=600_000)
