@@ -15,7 +15,7 @@ from tests.sqlite.conftest import Built
 from trowel.sqlite import recover
 from trowel.sqlite.btree import TreeWalker
 from trowel.sqlite.database import Database
-from trowel.sqlite.dedupe import LiveIndex
+from trowel.sqlite.dedupe import LiveIndex, header_has_real
 
 engine = importlib.import_module("trowel.sqlite.recover")  # the module (the package exports the function)
 
@@ -92,6 +92,10 @@ def test_serialisation_is_what_sqlite_writes(tmp_path: Path, encoding: str) -> N
     for row, payload in zip(ROWS, payloads, strict=True):
         variants = index._serialisations(row)
         assert variants is not None and payload in variants
+        one = index._serialise(row)
+        assert one is None or one == payload
+    assert index._serialise(ROWS[0]) == payloads[0]  # integers and NULL: the one-variant path
+    assert index._serialise(ROWS[1]) is None  # BLOBs may also be undecodable text: several variants
 
 
 def test_equal_values_with_other_bytes_are_live() -> None:
@@ -116,3 +120,29 @@ def test_reals_in_live_rows_compare_decoded_values() -> None:
     assert not index.is_live("t", None, (3, "a"))
     assert index.partial_is_live("t", (None, "b"), [1])
     assert not index.partial_is_live("t", (None, "c"), [1])
+
+
+def test_rowid_questions_read_only_that_live_row() -> None:
+    read: list[tuple[int, int]] = []
+
+    def load_cell(page: int, offset: int) -> list[Any] | None:
+        read.append((page, offset))
+        return [None, "a"] if (page, offset) == (2, 8) else None
+
+    index = LiveIndex(load_cell=load_cell)
+    index.add_cell("t", 5, b"\x03\x00\x0fa", 2, 8)
+    index.add_cell("u", 9, b"\xff", 3, 9)  # a live cell whose record cannot be decoded
+    assert index.is_live("t", 5, (None, "a"))
+    assert not index.is_live("t", 5, (None, "b"))
+    assert not index.is_live("t", 6, (None, "a"))
+    assert index.is_live("t", None, (None, "a"))
+    assert index.rowid_live("t", 5) and not index.rowid_live("t", 6) and not index.rowid_live("u", 9)
+    assert set(read) == {(2, 8), (3, 9)}
+
+
+def test_real_detection_from_the_header_only() -> None:
+    assert header_has_real(b"\x03\x07\x0f")
+    assert not header_has_real(b"\x03\x01\x0f")
+    assert not header_has_real(b"\x03\x87\x07")  # 0x87 0x07 is one varint (TEXT), not serial type 7
+    assert header_has_real(b"\x05\x07")  # header runs past the payload: undecidable, compare decoded values
+    assert not header_has_real(b"")

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from trowel.errors import SqliteFormatError
 from trowel.sqlite.record import encode_varint, parse_header, serial_for_value
 
 # (table) -> every live row of that table, decoded, as (rowid, stored values)
@@ -50,7 +51,7 @@ def header_has_real(payload: bytes) -> bool:
         return False
     try:
         serials, _ = parse_header(payload, 0)
-    except (IndexError, ValueError):
+    except (IndexError, ValueError, SqliteFormatError):
         return True  # undecidable: compare decoded values for this table
     return _FLOAT_SERIAL in serials
 
@@ -184,11 +185,15 @@ class LiveIndex:
         cells = self._cells.get(table)
         if cells is None or table in self._loaded:
             return False
-        variants = None if cells.real else self._serialisations(key)
-        if variants is None:
-            ex = self._load(table)
-            return ex is not None and hash((table, hk)) in ex.values
-        return any(cells.has_digest(hash(v)) for v in variants)
+        if not cells.real:
+            one = self._serialise(key)
+            if one is not None:
+                return cells.has_digest(hash(one))
+            variants = self._serialisations(key)
+            if variants is not None:
+                return any(cells.has_digest(hash(v)) for v in variants)
+        ex = self._load(table)
+        return ex is not None and hash((table, hk)) in ex.values
 
     def rowid_live(self, table: str, rowid: int) -> bool:
         ex = self._exact.get(table)
@@ -217,6 +222,54 @@ class LiveIndex:
                     self.add(table, rowid, tuple(stored))
             self._cells.pop(table, None)
         return self._exact.get(table)
+
+    def _serialise(self, key: Sequence[Any]) -> bytes | None:
+        """The one record SQLite writes for these values, in the common case (NULL, INTEGER other than
+        0 and 1 in legacy formats, TEXT, non-integral REAL); None when other values need more variants."""
+        header = bytearray()
+        body: list[bytes] = []
+        encoding = self.encoding
+        for v in key:
+            t = type(v)
+            if v is None:
+                header.append(0)
+            elif t is int:
+                if v == 0 or v == 1:
+                    if self.legacy01:
+                        return None
+                    header.append(8 + v)
+                    continue
+                if -0x80 <= v < 0x80:
+                    serial, size = 1, 1
+                elif -0x8000 <= v < 0x8000:
+                    serial, size = 2, 2
+                elif -0x800000 <= v < 0x800000:
+                    serial, size = 3, 3
+                elif -0x80000000 <= v < 0x80000000:
+                    serial, size = 4, 4
+                elif -0x800000000000 <= v < 0x800000000000:
+                    serial, size = 5, 6
+                elif -0x8000000000000000 <= v < 0x8000000000000000:
+                    serial, size = 6, 8
+                else:
+                    return None
+                header.append(serial)
+                body.append(v.to_bytes(size, "big", signed=True))
+            elif t is str:
+                raw = v.encode(encoding)
+                serial = len(raw) * 2 + 13
+                if serial < 0x80:
+                    header.append(serial)
+                else:
+                    header += encode_varint(serial)
+                body.append(raw)
+            elif t is float and not v.is_integer() and v == v:
+                header.append(_FLOAT_SERIAL)
+                body.append(_DOUBLE.pack(v))
+            else:
+                return None
+        n = len(header)
+        return encode_varint(_header_size(n)) + header + b"".join(body)
 
     def _serialisations(self, key: Sequence[Any]) -> list[bytes] | None:
         """Every record SQLite could have written for exactly these values; None if that is not a short
