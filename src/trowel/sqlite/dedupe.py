@@ -110,7 +110,7 @@ class _Cells:
         self._places: np.ndarray | None = None
 
     def freeze(self) -> None:
-        if self._digests is None or len(self._digests) != len(self.digests):
+        if self._digests is None:
             self._digests = np.sort(np.frombuffer(self.digests, dtype=np.int64))
             ids = np.frombuffer(self.rowids, dtype=np.int64)
             order = np.argsort(ids, kind="stable")
@@ -118,16 +118,25 @@ class _Cells:
             self._places = np.frombuffer(self.places, dtype=np.int64)[order]
 
     def has_digest(self, digest: int) -> bool:
-        self.freeze()
-        assert self._digests is not None
-        i = int(np.searchsorted(self._digests, digest))
-        return i < len(self._digests) and int(self._digests[i]) == digest
+        arr = self._digests
+        if arr is None:
+            self.freeze()
+            arr = self._digests
+            assert arr is not None
+        i = arr.searchsorted(digest)
+        return bool(i < len(arr) and arr[i] == digest)
 
     def places_of(self, rowid: int) -> list[tuple[int, int]]:
-        self.freeze()
-        assert self._rowids is not None and self._places is not None
-        lo = int(np.searchsorted(self._rowids, rowid, side="left"))
-        hi = int(np.searchsorted(self._rowids, rowid, side="right"))
+        ids = self._rowids
+        if ids is None:
+            self.freeze()
+            ids = self._rowids
+            assert ids is not None
+        lo = ids.searchsorted(rowid)
+        if lo == len(ids) or ids[lo] != rowid:
+            return []
+        assert self._places is not None
+        hi = ids.searchsorted(rowid, side="right")
         return [(int(p) >> 17, int(p) & 0x1FFFF) for p in self._places[lo:hi]]
 
 
@@ -157,6 +166,7 @@ class LiveIndex:
         cells = self._cells.get(table)
         if cells is None:
             cells = self._cells[table] = _Cells()
+        cells._digests = None  # sorted again at the next question
         cells.digests.append(hash(payload))
         if rowid is not None:
             cells.rowids.append(rowid)
