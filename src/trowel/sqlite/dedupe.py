@@ -108,6 +108,9 @@ class _Cells:
         self._digests: np.ndarray | None = None
         self._rowids: np.ndarray | None = None
         self._places: np.ndarray | None = None
+        self._mask = 0
+        self._digest_bits = b""
+        self._rowid_bits = b""
 
     def freeze(self) -> None:
         if self._digests is None:
@@ -116,6 +119,11 @@ class _Cells:
             order = np.argsort(ids, kind="stable")
             self._rowids = ids[order]
             self._places = np.frombuffer(self.places, dtype=np.int64)[order]
+            # one byte per slot, 1 where some live digest / rowid falls: most questions end here
+            size = 1 << max(10, min(24, (4 * max(len(self._digests), len(ids))).bit_length()))
+            self._mask = size - 1
+            self._digest_bits = _bitmap(self._digests, size)
+            self._rowid_bits = _bitmap(self._rowids, size)
 
     def has_digest(self, digest: int) -> bool:
         arr = self._digests
@@ -123,6 +131,8 @@ class _Cells:
             self.freeze()
             arr = self._digests
             assert arr is not None
+        if not self._digest_bits[digest & self._mask]:
+            return False
         i = arr.searchsorted(digest)
         return bool(i < len(arr) and arr[i] == digest)
 
@@ -132,12 +142,21 @@ class _Cells:
             self.freeze()
             ids = self._rowids
             assert ids is not None
+        if not self._rowid_bits[rowid & self._mask]:
+            return []
         lo = ids.searchsorted(rowid)
         if lo == len(ids) or ids[lo] != rowid:
             return []
         assert self._places is not None
         hi = ids.searchsorted(rowid, side="right")
         return [(int(p) >> 17, int(p) & 0x1FFFF) for p in self._places[lo:hi]]
+
+
+def _bitmap(values: np.ndarray, size: int) -> bytes:
+    """A byte per slot of ``size`` (a power of two): 1 where some value's low bits point."""
+    bits = np.zeros(size, dtype=np.uint8)
+    bits[values & (size - 1)] = 1
+    return bits.tobytes()
 
 
 class LiveIndex:
