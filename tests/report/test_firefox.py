@@ -140,11 +140,20 @@ def test_case_page_counts_and_zone(ff: Firefox, built_case: Case) -> None:
     ff.navigate(url(root, "app2.html"))  # the choice is remembered for this page
     assert text(ff, call) == "2023-11-14 17:46:40.000000 EST"
     # Under Firefox's strict file:// origin policy every file is its own (opaque) origin with its own
-    # localStorage, so another page starts in the case's zone (Chromium shares one file:// storage).
+    # localStorage, so a page opened directly starts in the case's zone (Chromium shares one storage) ...
     ff.navigate(url(root, "app2-chat2.html"))
     assert ff.evaluate("document.getElementById('zone-select').value") == "Europe/Berlin"
     assert text(ff, "li.msg time.t") == "2023-11-14 23:13:20.000000 GMT+1"
-    select(ff, "#zone-select", value="America/New_York")
+    # ... and a link followed from a page carries that page's zone (?zone=...) to the next one.
+    ff.navigate(url(root, "app2.html"))
+    followed = ff.evaluate(
+        "(() => { const a = document.querySelector('a[href^=\"app2-chat2.html\"]');"
+        " const stop = e => e.preventDefault(); window.addEventListener('click', stop);"
+        " a.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true}));"
+        " window.removeEventListener('click', stop); return a.href; })()")
+    assert followed.endswith("app2-chat2.html?zone=America%2FNew_York")
+    ff.navigate(followed)
+    assert ff.evaluate("document.getElementById('zone-select').value") == "America/New_York"
     assert text(ff, "li.msg time.t") == "2023-11-14 17:13:20.000000 EST"
     assert ff.evaluate("document.querySelectorAll('li.msg').length") == int(text(ff, "#thread-count")) == 8
     assert ff.evaluate("document.querySelectorAll('li.msg.state-deleted').length") == 1

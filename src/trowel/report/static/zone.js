@@ -20,13 +20,37 @@
     try { new Intl.DateTimeFormat('en-US', { timeZone: zone }); return true; } catch (e) { return false; }
   }
 
+  /* The zone chosen on the page that linked here (?zone=...): Firefox gives every file:// page its own
+     storage, so the choice travels with the links as well as in localStorage. */
+  function linkedZone() {
+    try {
+      var z = new URLSearchParams(window.location.search).get('zone');
+      return z && validZone(z) ? z : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
   function defaultZone() {
     var select = document.getElementById('zone-select');
     var fallback = (select && select.getAttribute('data-default')) || 'UTC';
+    var linked = linkedZone();
+    if (linked) { return linked; }
     var stored = null;
     try { stored = window.localStorage.getItem(KEY); } catch (e) { stored = null; }
     if (stored && validZone(stored)) { return stored; }
     return validZone(fallback) ? fallback : 'UTC';
+  }
+
+  /* Before a link to another page of the report is followed, add the display zone to it. */
+  function carryZone(event) {
+    var a = event.target && event.target.closest ? event.target.closest('a[href]') : null;
+    if (!a) { return; }
+    var url;
+    try { url = new URL(a.getAttribute('href'), window.location.href); } catch (e) { return; }
+    if (url.protocol !== window.location.protocol || !/\.html$/.test(url.pathname)) { return; }
+    url.searchParams.set('zone', zone);
+    a.setAttribute('href', url.href);
   }
 
   var zone = defaultZone();
@@ -102,6 +126,8 @@
   }
 
   function init() {
+    document.addEventListener('click', carryZone, true);
+    document.addEventListener('auxclick', carryZone, true);
     var select = document.getElementById('zone-select');
     if (select) {
       var zones = supportedZones();
