@@ -233,8 +233,11 @@ print(len(hashes), hashes[0], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def test_big_backup_is_streamed_with_bounded_memory(tmp_path: Path) -> None:
-    """A 200 MiB member (a ~1 MiB compressed backup) is listed and hashed in a child using far less memory."""
-    size = 200 << 20
+    """A 512 MiB member (a ~2 MiB compressed backup) is listed and hashed in a child using far less memory.
+
+    The child's peak varies with the allocator (60-160 MB seen for a 200 MiB member on the same code), so the
+    member is made large enough that holding it would show unmistakably: the bound is half its size."""
+    size = 512 << 20
     path = tmp_path / "big.ab"
     with open(path, "wb") as out:
         out.write(b"ANDROID BACKUP\n5\n1\nnone\n")
@@ -244,9 +247,9 @@ def test_big_backup_is_streamed_with_bounded_memory(tmp_path: Path) -> None:
             info.size = size
             tar.addfile(info, _Zeros(size))
         deflater.finish()
-    assert path.stat().st_size < 2 << 20
+    assert path.stat().st_size < 4 << 20
     proc = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, check=True)
     count, digest, peak_mb = proc.stdout.split()
     assert count == "1"
     assert digest == hashlib.sha256(bytes(size)).hexdigest()
-    assert int(peak_mb) < 120, f"peak RSS {peak_mb} MB for a {size >> 20} MiB member"
+    assert int(peak_mb) < 256, f"peak RSS {peak_mb} MB for a {size >> 20} MiB member"
