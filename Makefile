@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 SYSDEP := $(VENV)/.system-deps-stamp
 
-.PHONY: demo test bench fixtures lint clean
+.PHONY: demo test bench bench-quick fixtures lint clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -29,6 +29,9 @@ test: $(STAMP) $(SYSDEP)
 
 bench: $(STAMP) $(SYSDEP)
 	$(PY) bench/run_all.py
+
+bench-quick: $(STAMP) $(SYSDEP)
+	$(PY) bench/run_all.py --quick
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests scripts bench fixtures-src
