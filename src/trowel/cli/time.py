@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,8 @@ from trowel.timestamps.infer import (
 )
 from trowel.timestamps.infer import infer_fields as infer_values
 from trowel.timestamps.when import parse_when
+
+PARALLEL_BYTES = 64 << 20
 
 
 def register(sub: Any) -> None:
@@ -62,7 +65,8 @@ def register(sub: Any) -> None:
     p.add_argument("--after", required=True, help="window start (ISO 8601)")
     p.add_argument("--before", required=True, help="window end (ISO 8601)")
     p.add_argument("--format", "-f", action="append", help="hunt only these formats (repeatable)")
-    p.add_argument("--jobs", "-j", type=int, default=1, help="processes scanning the file (default 1)")
+    p.add_argument("--jobs", "-j", type=int, default=None,
+                   help="processes scanning the file (default: every CPU for files of 64 MiB and more, else 1)")
     p.add_argument("--json", action="store_true", help="JSON Lines")
     p.set_defaults(handler=cmd_hunt)
 
@@ -193,6 +197,13 @@ def cmd_encode(args: argparse.Namespace) -> int:
     return EXIT_OK if any(e.error is None for e in rows) else EXIT_FAILED
 
 
+def _jobs(requested: int | None, path: Path) -> int:
+    """Processes for hunt: what was asked, else every CPU when the file is large enough to pay for them."""
+    if requested is not None:
+        return max(1, requested)
+    return max(1, os.cpu_count() or 1) if path.stat().st_size >= PARALLEL_BYTES else 1
+
+
 def cmd_hunt(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
@@ -207,7 +218,7 @@ def cmd_hunt(args: argparse.Namespace) -> int:
     count = 0
     with progress_bar(f"hunting {path.name}", total=path.stat().st_size, bytes_=True) as bar:
         for hit in hunt(path, after, before, formats=args.format, progress=bar.advance, notes=skipped,
-                        jobs=max(1, args.jobs)):
+                        jobs=_jobs(args.jobs, path)):
             count += 1
             if args.json:
                 emit_json([hit.to_json()])
