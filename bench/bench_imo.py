@@ -1,6 +1,6 @@
 """Benchmark: ``trowel imo --json > /dev/null`` on a synthetic imo database of 1,000,000 messages (~250 MB).
 
-Targets (issue 3): under 60 s and under 1 GB peak memory. ``--scale 0.1`` builds 100,000 messages.
+Targets (issue 3): under 60 s and under 1 GB peak memory (main process plus its worker processes). ``--scale 0.1`` builds 100,000 messages.
 The database is built once under ``--work`` (default /tmp/trowel-bench-imo) and reused when it exists.
 1 % of the messages are deleted (secure_delete off) so that the recovery engine has work to do.
 """
@@ -89,26 +89,32 @@ def main() -> int:
     started = time.perf_counter()
     db = build(folder, messages)
     print(f"database: {messages:,} messages, {db.stat().st_size / 1e6:.1f} MB (built in {time.perf_counter() - started:.1f} s)")
-    command = [sys.executable, "-m", "trowel.cli.main", "-q", "imo", str(folder), "--json"]
+    command = [sys.executable, "-c", MEASURED, "-q", "imo", str(folder), "--json"]
     started = time.perf_counter()
     with open("/dev/null", "w") as sink:
         proc = subprocess.run(command, stdout=sink, stderr=subprocess.PIPE, text=True, check=False)
     elapsed = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak_mb = usage.ru_maxrss / 1024
     cpu = usage.ru_utime + usage.ru_stime
     if proc.returncode != 0:
         print(f"trowel imo failed ({proc.returncode}): {proc.stderr.strip()}")
         return 1
+    figures = json.loads(proc.stderr.strip().splitlines()[-1])
+    peak_mb, workers_mb = figures["self_mb"], figures["children_mb"]
     count = subprocess.run([sys.executable, "-m", "trowel.cli.main", "-q", "imo", str(folder)], capture_output=True,
                            text=True, check=True).stdout if args.scale <= 0.2 else ""
     print(f"trowel imo --json: {elapsed:.1f} s (target < {TARGET_S:.0f} s at 1,000,000 messages; "
           f"scaled target {TARGET_S * messages / 1_000_000:.1f} s)")
     print(f"CPU time (user + system): {cpu:.1f} s; load average while running: {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} CPUs (wall time on a shared machine exceeds the CPU time)")
-    print(f"peak memory: {peak_mb:.0f} MB (target < {TARGET_MB:.0f} MB)")
+    workers = os.cpu_count() or 1
+    bound = peak_mb + workers * workers_mb
+    print(f"peak memory: {peak_mb:.0f} MB main process (RUSAGE_SELF), {workers_mb:.0f} MB largest worker process "
+          f"(RUSAGE_CHILDREN); all together at most {peak_mb:.0f} + {workers} x {workers_mb:.0f} = {bound:.0f} MB "
+          f"(target < {TARGET_MB:.0f} MB; an upper bound: forked workers also count pages they share with the "
+          f"main process)")
     print(f"time: {'OK' if elapsed * 1_000_000 / messages < TARGET_S else 'OVER'} (extrapolated "
-          f"{elapsed * 1_000_000 / messages:.1f} s per 1,000,000); memory: {'OK' if peak_mb < TARGET_MB else 'OVER'}")
+          f"{elapsed * 1_000_000 / messages:.1f} s per 1,000,000); memory: {'OK' if bound < TARGET_MB else 'OVER'}")
     if not args.no_engine:
         engine = subprocess.run([sys.executable, "-c", ENGINE_ALONE, str(db)], capture_output=True, text=True,
                                 check=False)
@@ -122,6 +128,22 @@ def main() -> int:
     if count:
         print(count)
     return 0
+
+
+# `trowel imo` itself, printing its own peak memory and that of its largest worker process on stderr at the end.
+MEASURED = """
+import json, resource, sys
+from trowel.cli.main import main
+sys.argv[0] = "trowel"
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else 1
+sys.stdout.flush()
+sys.stderr.write(json.dumps({"self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                             "children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}) + "\\n")
+sys.exit(code)
+"""
 
 
 # What `trowel imo` asks of the recovery engine, measured on its own (in a child: its own peak memory).

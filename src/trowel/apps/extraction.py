@@ -11,11 +11,12 @@ copies go only to the scratch folder: the evidence is never written.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from trowel.apps.blocks import EncodedBlock
 from trowel.apps.registry import AppSpec
 from trowel.apps.rows import DatabaseCopy
 from trowel.evidence import Entry, EntryKind, EvidenceSource, locate
@@ -91,6 +92,11 @@ class AppData:
     related: dict[str, dict[str, LocatedFile]] = field(default_factory=dict)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
     exported: dict[str, LocatedFile] = field(default_factory=dict)  # sha256 -> file, for the case media folder
+    # A consumer that writes JSON Lines may take pre-encoded blocks of records (a parser's parallel path, used
+    # for tables of at least ``parallel_min_rows`` live rows, read in ranges of ``parallel_range_rows``).
+    block_sink: Callable[[EncodedBlock], None] | None = None
+    parallel_min_rows: int = 50_000
+    parallel_range_rows: int = 20_000
     _copies: dict[str, Path] = field(default_factory=dict)
 
     def warn(self, path: str, message: str) -> None:

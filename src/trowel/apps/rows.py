@@ -93,13 +93,12 @@ class DatabaseCopy:
     def connect(self) -> sqlite3.Connection:
         """A connection to a second scratch copy (opening may checkpoint the WAL; the first copy stays intact)."""
         if self._conn is None:
-            live = self.db.parent / "live"
-            live.mkdir(exist_ok=True)
-            target = live / self.db.name
+            target = self.live_copy
+            target.parent.mkdir(exist_ok=True)
             shutil.copyfile(self.db, target)
             for companion, suffix in ((self.wal, "-wal"), (self.journal, "-journal")):
                 if companion is not None:
-                    shutil.copyfile(companion, live / (self.db.name + suffix))
+                    shutil.copyfile(companion, target.parent / (self.db.name + suffix))
             try:
                 conn = sqlite3.connect(f"file:{target}?mode=rw", uri=True, check_same_thread=False)
                 conn.text_factory = _text
@@ -117,6 +116,25 @@ class DatabaseCopy:
                 self._columns[name] = [str(r[1]) for r in info]
         return self._conn
 
+    @classmethod
+    def reader(cls, live: Path, columns: dict[str, list[str]], evidence: str, path: str) -> DatabaseCopy:
+        """A second, read-only reader of the live scratch copy that :meth:`connect` made (for a worker process)."""
+        copy = cls(db=live, wal=None, journal=None, evidence=evidence, path=path)
+        try:
+            conn = sqlite3.connect(f"file:{live}?mode=ro", uri=True, check_same_thread=False)
+            conn.text_factory = _text
+            conn.execute("PRAGMA query_only = 1")
+        except sqlite3.DatabaseError as exc:
+            raise TrowelError(f"{path}: not a readable SQLite database ({exc})") from exc
+        copy._conn = conn
+        copy._columns = columns
+        return copy
+
+    @property
+    def live_copy(self) -> Path:
+        """The scratch copy the sqlite3 module reads (made by :meth:`connect`)."""
+        return self.db.parent / "live" / self.db.name
+
     def tables(self) -> dict[str, list[str]]:
         """Table name -> column names of the live schema."""
         self.connect()
@@ -125,8 +143,11 @@ class DatabaseCopy:
     def has_table(self, table: str) -> bool:
         return table in self.tables()
 
-    def live_rows(self, table: str, wanted: Iterable[str] | None = None, order: str = "rowid") -> Iterator[Row]:
+    def live_rows(self, table: str, wanted: Iterable[str] | None = None, order: str = "rowid",
+                  after: int | None = None, upto: int | None = None) -> Iterator[Row]:
         """Every live row of a table (only the wanted columns that exist); nothing when the table is absent.
+
+        ``after`` and ``upto`` limit the rows to rowid > after and rowid <= upto (a range read by a worker).
 
         Text is read by the sqlite3 module itself (fast); the first value that is not valid UTF-8 stops that
         query, and the rows after the last one read are read again with the factory that keeps such values
@@ -140,10 +161,12 @@ class DatabaseCopy:
         select = "".join(f'"{_quote(c)}", ' for c in use)
         conn = self.connect()
         by_rowid = order == "rowid"
-        last: int | None = None
+        last: int | None = after
         factory: Any = str if by_rowid else _text
         while True:
-            where = "" if last is None else f" WHERE rowid > {last}"
+            limits = ([] if last is None else [f"rowid > {int(last)}"]) + ([] if upto is None else
+                                                                          [f"rowid <= {int(upto)}"])
+            where = f" WHERE {' AND '.join(limits)}" if limits else ""
             sql = f'SELECT {select}rowid FROM "{_quote(table)}"{where} ORDER BY {order}'
             conn.text_factory = factory
             try:

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from trowel.apps.blocks import EncodedBlock, summary_key
 from trowel.cli.common import emit_json, fail, note, progress_bar
 from trowel.errors import TrowelError
 from trowel.evidence import open_evidence
@@ -39,12 +40,20 @@ def run(args: argparse.Namespace) -> int:
             found = find_app_data(source, path.name, scratch, [spec])
             if not found:
                 note("no imo data found in this evidence")
+
+            def take_block(block: EncodedBlock) -> None:  # records mapped and encoded by worker processes
+                if args.json:
+                    sys.stdout.write(block.text)
+                for key, n in block.counts.items():
+                    counts[key] = counts.get(key, 0) + n
+                bar.advance(block.records)
+
             for data in found:
+                data.block_sink = take_block
                 for record in run_app(data):
                     if args.json:
                         emit_json([record])
-                    key = (record.package or "-", record.kind, record.user, record.state.value,
-                           getattr(record, "finding", "") or "")
+                    key = summary_key(record)
                     counts[key] = counts.get(key, 0) + 1
                     bar.advance()
             for warning in source.warnings:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 
+from trowel.apps.blocks import EncodedBlock
 from trowel.apps.dedupe import DeletedRows
 from trowel.apps.extraction import AppData, LocatedFile, iter_packages
-from trowel.apps.imo import calls, contacts, messages, prefs, stories
+from trowel.apps.imo import calls, contacts, messages, parallel, prefs, stories
 from trowel.apps.imo.fields import as_text, now_ns, phone_key
 from trowel.apps.imo.media import media_files
 from trowel.apps.imo.scope import APP, Scope
@@ -117,7 +118,7 @@ def _package(data: AppData, scope: Scope, files: dict[str, LocatedFile], book: c
         return
     scope.db_path = db.path
     try:
-        yield from _friends_db(scope, db, book)
+        yield from _friends_db(scope, db, book, data.block_sink, data.parallel_min_rows, data.parallel_range_rows)
     except (TrowelError, sqlite3.DatabaseError) as exc:
         data.warn(db.path, f"imofriends.db not fully read: {exc}")
     finally:
@@ -178,8 +179,26 @@ def _rows(db: DatabaseCopy, table: str, deleted: dict[str, DeletedRows], scope: 
         yield from found.remaining()
 
 
-def _friends_db(scope: Scope, db: DatabaseCopy, book: contacts.AddressBook) -> Iterator[Record]:
+def _friends_db(scope: Scope, db: DatabaseCopy, book: contacts.AddressBook,
+                sink: Callable[[EncodedBlock], None] | None = None, min_rows: int = 0,
+                range_rows: int = 1) -> Iterator[Record]:
+    """Every table of imofriends.db; with a block sink, a large ``messages`` table goes through every CPU."""
     db.connect()
+    pool = None
+    if sink is not None and db.count("messages") >= min_rows:
+        try:
+            pool = parallel.MessagePool(db, COLUMNS["messages"], range_rows)
+        except OSError as exc:  # no processes to be had: the single-process path gives the same records
+            db.warnings.append(f"messages read in one process: worker processes not started ({exc})")
+    try:
+        yield from _friends_tables(scope, db, book, sink, pool)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _friends_tables(scope: Scope, db: DatabaseCopy, book: contacts.AddressBook,
+                    sink: Callable[[EncodedBlock], None] | None, pool: parallel.MessagePool | None) -> Iterator[Record]:
     deleted = _deleted(db, [t for t in RECOVER_TABLES if db.has_table(t)] or RECOVER_TABLES)
     phonebook = contacts.PhoneBook()
     for table, uid_col in (("phone_numbers", "uid"), ("imo_phonebook", "uid")):
@@ -203,11 +222,14 @@ def _friends_db(scope: Scope, db: DatabaseCopy, book: contacts.AddressBook) -> I
     for row in _rows(db, "stories", deleted, scope):
         yield from stories.map_story(scope, row)
     order = messages.OrderCheck(scope)
-    for row in _rows(db, "messages", deleted, scope):
-        yield from messages.map_message(scope, row)
-        finding = order.check(row)
-        if finding is not None:
-            yield finding
+    if pool is not None and sink is not None:
+        yield from pool.map_messages(scope, db, deleted.get("messages"), order, sink)
+    else:
+        for row in _rows(db, "messages", deleted, scope):
+            yield from messages.map_message(scope, row)
+            finding = order.check(row)
+            if finding is not None:
+                yield finding
     for table, mapper in SIMPLE_STORES:
         for row in _rows(db, table, deleted, scope):
             yield from mapper(scope, row)

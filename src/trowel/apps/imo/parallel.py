@@ -1,0 +1,169 @@
+"""The ``messages`` table of a large imofriends.db mapped and encoded on every CPU, output unchanged.
+
+Only the per-row work is spread: worker processes each read a range of live rows (by rowid) from the live
+scratch copy, map them with :func:`messages.map_message`, and encode the records into one JSON Lines block;
+the parent hands the blocks over in range order. Everything that needs all rows keeps the
+single-process order. A light pass over (buid, timestamp), run by a worker while the parent waits for the
+recovery engine, counts the rows and runs the rowid-order check, whose state at each range start goes to the
+range's worker so it reports exactly the findings the single pass would. Workers send back the live rows whose
+identity matches a recovered row, and the parent checks them off in rowid order as the single pass does;
+attachment references and story replies come back per range and are merged in range order; the recovered rows
+are mapped afterwards in the parent, as before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from multiprocessing.pool import AsyncResult, Pool
+from pathlib import Path
+from typing import Any
+
+from trowel.apps.blocks import EncodedBlock, summary_key
+from trowel.apps.dedupe import DeletedRows
+from trowel.apps.imo import messages
+from trowel.apps.imo.scope import Scope
+from trowel.apps.rows import DatabaseCopy, Row
+from trowel.model import Record
+
+TABLE = "messages"
+Key = tuple[Any, ...]
+Range = tuple[int | None, int | None, dict[str, tuple[int, int]]]  # (after rowid, up to rowid, order state)
+Plan = tuple[list[Range], int]
+RangeResult = tuple[EncodedBlock, dict[str, list[str]], dict[str, list[tuple[Row, str | None]]], list[str], list[Row]]
+
+_WORKER: dict[str, Any] = {}
+
+
+def worker_count() -> int:
+    """One worker per CPU this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def start_method() -> str:
+    """``fork`` when this process runs no other thread (cheapest start, and the workers stay children of this
+    process, so their time and memory count in its RUSAGE_CHILDREN); ``forkserver`` otherwise (a progress bar's
+    refresh thread may hold a lock at the moment of a fork)."""
+    methods = multiprocessing.get_all_start_methods()
+    if threading.active_count() == 1 and "fork" in methods:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _start(live: Path, columns: dict[str, list[str]], wanted: list[str], evidence: str, path: str) -> None:
+    _WORKER.update(db=DatabaseCopy.reader(live, columns, evidence, path), wanted=wanted)
+
+
+def _plan(range_rows: int) -> Plan:
+    """The light pass: ranges of ``range_rows`` live rows with the rowid-order check's state at their start."""
+    db: DatabaseCopy = _WORKER["db"]
+    order = messages.OrderCheck(Scope(evidence=db.evidence, package="", user=None, db_path=db.path))
+    ranges: list[Range] = []
+    after: int | None = None
+    last_rowid: int | None = None
+    count = 0
+    start_state = dict(order.latest)
+    for row in db.live_rows(TABLE, ["buid", "timestamp"]):
+        if count and count % range_rows == 0:
+            ranges.append((after, last_rowid, start_state))
+            after = last_rowid
+            start_state = dict(order.latest)
+        count += 1
+        last_rowid = row.rowid
+        order.check(row)
+    if count:
+        ranges.append((after, None, start_state))
+    db.warnings.clear()  # the ranges' own reads report what is wrong with the table
+    return ranges, count
+
+
+def _map_range(template: Scope, identity: tuple[str, ...], keys: set[Key], task: Range) -> RangeResult:
+    """Map and encode one range of live rows exactly as the single-process loop does."""
+    from trowel.cli.common import _record_text  # the CLI's encoder: the same bytes
+
+    after, upto, latest = task
+    scope = dataclasses.replace(template, attachment_refs={}, replies={})
+    db: DatabaseCopy = _WORKER["db"]
+    db.warnings.clear()
+    order = messages.OrderCheck(scope)
+    order.latest = latest
+    lines: list[str] = []
+    counts: dict[tuple[str, str, int | None, str, str], int] = {}
+    matches: list[Row] = []
+    key_of = DeletedRows(identity).key
+    mapper, check = messages.map_message, order.check
+    for row in db.live_rows(TABLE, _WORKER["wanted"], after=after, upto=upto):
+        if keys and key_of(row) in keys:
+            matches.append(row)
+        for record in mapper(scope, row):
+            lines.append(_record_text(record))
+            key = summary_key(record)
+            counts[key] = counts.get(key, 0) + 1
+        finding = check(row)
+        if finding is not None:
+            lines.append(_record_text(finding))
+            key = summary_key(finding)
+            counts[key] = counts.get(key, 0) + 1
+    lines.append("")
+    block = EncodedBlock(text="\n".join(lines) if len(lines) > 1 else "", records=len(lines) - 1, counts=counts)
+    return block, scope.attachment_refs, scope.replies, list(db.warnings), matches
+
+
+class MessagePool:
+    """Worker processes for one imofriends.db; the light pass starts at once, before the recovery engine runs."""
+
+    def __init__(self, db: DatabaseCopy, wanted: list[str], range_rows: int) -> None:
+        self.workers = worker_count()
+        context = multiprocessing.get_context(start_method())
+        self.pool: Pool = context.Pool(self.workers, initializer=_start,
+                                       initargs=(db.live_copy, db.tables(), wanted, db.evidence, db.path))
+        self.plan: AsyncResult[Plan] = self.pool.apply_async(_plan, (max(1, range_rows),))
+
+    def close(self) -> None:
+        self.pool.terminate()
+        self.pool.join()
+
+    def map_messages(self, scope: Scope, db: DatabaseCopy, found: DeletedRows | None, order: messages.OrderCheck,
+                     sink: Callable[[EncodedBlock], None]) -> Iterator[Record]:
+        """The ``messages`` table as the single-process loop maps it, live rows as blocks handed to ``sink``."""
+        ranges, count = self.plan.get()
+        template = dataclasses.replace(scope, attachment_refs={}, replies={})
+        identity = found.identity if found else ()
+        keys = set(found.keyed) if found else set()
+        pending: deque[AsyncResult[RangeResult]] = deque()
+        todo = iter(ranges)
+
+        def submit() -> None:
+            for task in todo:
+                pending.append(self.pool.apply_async(_map_range, (template, identity, keys, task)))
+                return
+
+        while len(pending) < 2 * self.workers and len(pending) < len(ranges):
+            submit()
+        while pending:
+            block, refs, replies, warnings, matches = pending.popleft().get()
+            submit()
+            if found:
+                for row in matches:
+                    found.seen_live(row)
+            for path, items in refs.items():
+                scope.attachment_refs.setdefault(path, []).extend(items)
+            for story, items_ in replies.items():
+                scope.replies.setdefault(story, []).extend(items_)
+            db.warnings.extend(warnings)
+            if block.records:
+                sink(block)
+        scope.live_counts[TABLE] = count
+        if found:
+            for row in found.remaining():
+                yield from messages.map_message(scope, row)
+                finding = order.check(row)
+                if finding is not None:
+                    yield finding
