@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
             def take_block(block: EncodedBlock) -> None:  # records mapped and encoded by worker processes
                 if args.json:
-                    sys.stdout.write(block.text)
+                    block.write(sys.stdout)
                 for key, n in block.counts.items():
                     counts[key] = counts.get(key, 0) + n
                 bar.advance(block.records)

@@ -9,10 +9,13 @@ in range order for the media and orphaned-reply records that follow.
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,10 +23,13 @@ from tests.apps.imo.test_output_bytes import GOLDEN
 from tests.fixtures.imo.generate import GroundTruth
 from trowel.apps import get_app
 from trowel.apps.blocks import EncodedBlock, summary_key
-from trowel.apps.imo import parallel
+from trowel.apps.imo import parallel, parser
+from trowel.apps.imo.scope import Scope
+from trowel.apps.rows import DatabaseCopy
 from trowel.apps.runner import find_app_data, run_app
 from trowel.cli.common import _record_text
 from trowel.evidence import open_evidence
+from trowel.model import Record
 
 
 def _run(evidence: Path, scratch: Path, min_rows: int | None, range_rows: int = 3) -> tuple[str, Counter[tuple[
@@ -34,7 +40,9 @@ def _run(evidence: Path, scratch: Path, min_rows: int | None, range_rows: int = 
     blocks: list[EncodedBlock] = []
 
     def take(block: EncodedBlock) -> None:
-        parts.append(block.text)
+        out = io.StringIO()
+        block.write(out)
+        parts.append(out.getvalue())
         counts.update(block.counts)
         blocks.append(block)
 
@@ -104,3 +112,64 @@ def test_start_method_is_fork_only_without_other_threads() -> None:
     finally:
         stop.set()
         thread.join()
+
+
+def test_early_blocks_are_used_only_when_the_names_are_final(imo_truth: GroundTruth, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ranges mapped during the recovery engine with the live friends' names: kept when no recovered friend added
+    a name, thrown away (and mapped again) when one did; the bytes are the same either way.
+
+    The fixture's recovered friends add names in both databases; giving the early ranges the final names makes
+    them usable, giving them a wrong one makes them unusable.
+    """
+    golden = GOLDEN.read_text(encoding="utf-8")
+    used: list[bool] = []
+    final: dict[tuple[str, int | None], dict[str, str]] = {}
+    original = parallel.MessagePool.map_messages
+
+    def spy(self: parallel.MessagePool, scope: Scope, *args: Any) -> Iterator[Record]:
+        self.plan.wait()
+        final[(scope.package, scope.user)] = dict(scope.names)
+        used.append(scope.names == self.early.names and len(self.started) > 0)
+        return original(self, scope, *args)
+
+    monkeypatch.setattr(parallel.MessagePool, "map_messages", spy)
+    assert _run(imo_truth.root, tmp_path / "natural", 1, range_rows=2)[0] == golden
+    assert used == [False, False]  # recovered friends added names
+    live_names = parser._live_names
+
+    def given(names: Callable[[Scope], dict[str, str]]) -> Callable[[Scope, DatabaseCopy], Scope]:
+        def early(scope: Scope, db: DatabaseCopy) -> Scope:
+            out = live_names(scope, db)
+            out.names = names(scope)
+            return out
+        return early
+
+    used.clear()
+    monkeypatch.setattr(parser, "_live_names", given(lambda scope: dict(final[(scope.package, scope.user)])))
+    assert _run(imo_truth.root, tmp_path / "final", 1, range_rows=2)[0] == golden
+    assert used == [True, True]
+    used.clear()
+    monkeypatch.setattr(parser, "_live_names", given(lambda scope: {**final[(scope.package, scope.user)],
+                                                                    "100000000": "Somebody Else"}))
+    assert _run(imo_truth.root, tmp_path / "wrong", 1, range_rows=2)[0] == golden
+    assert used == [False, False]
+
+
+def test_a_block_goes_to_the_byte_buffer_of_a_utf8_stream_and_as_text_elsewhere() -> None:
+    lines = ['{"text":"привет 😀"}', '{"n":1}']
+    block = EncodedBlock.of_lines(lines, {})
+    assert block.utf8 == '{"text":"привет 😀"}\n{"n":1}\n'.encode() and block.records == 2
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8")
+    stream.write("before\n")
+    block.write(stream)
+    stream.flush()
+    assert raw.getvalue() == b"before\n" + block.utf8
+    latin = io.BytesIO()
+    other = io.TextIOWrapper(latin, encoding="utf-16-le")
+    EncodedBlock.of_lines(['{"n":1}'], {}).write(other)
+    other.flush()
+    assert latin.getvalue() == '{"n":1}\n'.encode("utf-16-le")
+    odd = EncodedBlock.of_lines(['{"t":"\ud800"}'], {})
+    assert odd.utf8 is None and odd.text == '{"t":"\ud800"}\n'

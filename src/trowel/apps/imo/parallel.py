@@ -84,8 +84,9 @@ def _plan(range_rows: int) -> Plan:
     return ranges, count
 
 
-def _map_range(template: Scope, identity: tuple[str, ...], keys: set[Key], task: Range) -> RangeResult:
-    """Map and encode one range of live rows exactly as the single-process loop does."""
+def _map_range(template: Scope, identity: tuple[str, ...], keys: set[Key] | None, task: Range) -> RangeResult:
+    """Map and encode one range of live rows exactly as the single-process loop does (and, unless ``keys`` is
+    None, pick out the live rows whose identity matches a recovered row)."""
     from trowel.cli.common import _record_text  # the CLI's encoder: the same bytes
 
     after, upto, latest = task
@@ -111,46 +112,67 @@ def _map_range(template: Scope, identity: tuple[str, ...], keys: set[Key], task:
             lines.append(_record_text(finding))
             key = summary_key(finding)
             counts[key] = counts.get(key, 0) + 1
-    lines.append("")
-    block = EncodedBlock(text="\n".join(lines) if len(lines) > 1 else "", records=len(lines) - 1, counts=counts)
+    block = EncodedBlock.of_lines(lines, counts)
     return block, scope.attachment_refs, scope.replies, list(db.warnings), matches
 
 
 class MessagePool:
-    """Worker processes for one imofriends.db; the light pass starts at once, before the recovery engine runs."""
+    """Worker processes for one imofriends.db, started before the recovery engine runs.
 
-    def __init__(self, db: DatabaseCopy, wanted: list[str], range_rows: int) -> None:
+    The light pass starts at once; when it ends, the first ranges are mapped at once too, with the names of the
+    live friends only, while the parent still runs the recovery engine. A recovered friend may add a name; the
+    parent uses those early blocks only when the names it ends up with are exactly those (otherwise they are
+    thrown away and every range is mapped again), and it checks recovered rows off against their live rows itself.
+    """
+
+    def __init__(self, db: DatabaseCopy, wanted: list[str], range_rows: int, early: Scope) -> None:
         self.workers = worker_count()
+        self.early = dataclasses.replace(early, attachment_refs={}, replies={})
+        self.started: list[tuple[Range, AsyncResult[RangeResult]]] = []
         context = multiprocessing.get_context(start_method())
         self.pool: Pool = context.Pool(self.workers, initializer=_start,
                                        initargs=(db.live_copy, db.tables(), wanted, db.evidence, db.path))
-        self.plan: AsyncResult[Plan] = self.pool.apply_async(_plan, (max(1, range_rows),))
+        self.plan: AsyncResult[Plan] = self.pool.apply_async(_plan, (max(1, range_rows),), callback=self._early)
+
+    def _early(self, plan: Plan) -> None:
+        """Runs in the pool's result thread as soon as the light pass ends (before ``plan.get()`` returns)."""
+        for task in plan[0][: 2 * self.workers]:
+            self.started.append((task, self.pool.apply_async(_map_range, (self.early, (), None, task))))
 
     def close(self) -> None:
         self.pool.terminate()
         self.pool.join()
 
     def map_messages(self, scope: Scope, db: DatabaseCopy, found: DeletedRows | None, order: messages.OrderCheck,
-                     sink: Callable[[EncodedBlock], None]) -> Iterator[Record]:
+                     wanted: list[str], sink: Callable[[EncodedBlock], None]) -> Iterator[Record]:
         """The ``messages`` table as the single-process loop maps it, live rows as blocks handed to ``sink``."""
         ranges, count = self.plan.get()
         template = dataclasses.replace(scope, attachment_refs={}, replies={})
         identity = found.identity if found else ()
-        keys = set(found.keyed) if found else set()
-        pending: deque[AsyncResult[RangeResult]] = deque()
-        todo = iter(ranges)
+        keys: set[Key] = set(found.keyed) if found else set()
+        pending: deque[tuple[Range, AsyncResult[RangeResult], bool]] = deque()
+        if scope.names == self.early.names and scope.owner_uid == self.early.owner_uid \
+                and scope.owner_name == self.early.owner_name:
+            pending.extend((task, result, True) for task, result in self.started)
+        else:
+            for _task, result in self.started:
+                result.wait()  # mapped with names that turned out incomplete: not used
+        queued = iter(ranges[len(pending):])
 
         def submit() -> None:
-            for task in todo:
-                pending.append(self.pool.apply_async(_map_range, (template, identity, keys, task)))
+            for task in queued:
+                pending.append((task, self.pool.apply_async(_map_range, (template, identity, keys, task)), False))
                 return
 
         while len(pending) < 2 * self.workers and len(pending) < len(ranges):
             submit()
         while pending:
-            block, refs, replies, warnings, matches = pending.popleft().get()
+            task, result, early = pending.popleft()
+            block, refs, replies, warnings, matches = result.get()
             submit()
-            if found:
+            if found and early:
+                _check_off(db, found, wanted, task[0], task[1])
+            elif found:
                 for row in matches:
                     found.seen_live(row)
             for path, items in refs.items():
@@ -167,3 +189,13 @@ class MessagePool:
                 finding = order.check(row)
                 if finding is not None:
                     yield finding
+
+
+def _check_off(db: DatabaseCopy, found: DeletedRows, wanted: list[str], after: int | None, upto: int | None) -> None:
+    """The single pass's ``seen_live`` calls for one range: the full live row of every identity that matches."""
+    if not found.keyed or not found.identity:
+        return
+    for row in db.live_rows(TABLE, list(found.identity), after=after, upto=upto):
+        if found.keyed and found.key(row) in found.keyed and row.rowid is not None:
+            for full in db.live_rows(TABLE, wanted, after=row.rowid - 1, upto=row.rowid):
+                found.seen_live(full)

@@ -187,7 +187,7 @@ def _friends_db(scope: Scope, db: DatabaseCopy, book: contacts.AddressBook,
     pool = None
     if sink is not None and db.count("messages") >= min_rows:
         try:
-            pool = parallel.MessagePool(db, COLUMNS["messages"], range_rows)
+            pool = parallel.MessagePool(db, COLUMNS["messages"], range_rows, _live_names(scope, db))
         except OSError as exc:  # no processes to be had: the single-process path gives the same records
             db.warnings.append(f"messages read in one process: worker processes not started ({exc})")
     try:
@@ -195,6 +195,20 @@ def _friends_db(scope: Scope, db: DatabaseCopy, book: contacts.AddressBook,
     finally:
         if pool is not None:
             pool.close()
+
+
+def _live_names(scope: Scope, db: DatabaseCopy) -> Scope:
+    """The scope as it will be when messages are mapped if no recovered friend adds a name (see _friends_tables)."""
+    early = Scope(evidence=scope.evidence, package=scope.package, user=scope.user, db_path=scope.db_path,
+                  now_ns=scope.now_ns, owner_uid=scope.owner_uid, owner_name=scope.owner_name, names=dict(scope.names))
+    mark = len(db.warnings)  # what is wrong with the table is reported when friends are read for real
+    for row in db.live_rows("friends", COLUMNS["friends"]):
+        buid = as_text(row.get("buid"))
+        name = as_text(row.get("note_name")) or as_text(row.get("name")) or as_text(row.get("display"))
+        if buid and name:
+            early.names[buid] = name
+    del db.warnings[mark:]
+    return early
 
 
 def _friends_tables(scope: Scope, db: DatabaseCopy, book: contacts.AddressBook,
@@ -223,7 +237,7 @@ def _friends_tables(scope: Scope, db: DatabaseCopy, book: contacts.AddressBook,
         yield from stories.map_story(scope, row)
     order = messages.OrderCheck(scope)
     if pool is not None and sink is not None:
-        yield from pool.map_messages(scope, db, deleted.get("messages"), order, sink)
+        yield from pool.map_messages(scope, db, deleted.get("messages"), order, COLUMNS["messages"], sink)
     else:
         for row in _rows(db, "messages", deleted, scope):
             yield from messages.map_message(scope, row)
