@@ -78,14 +78,12 @@ def _claimed(spec_index: dict[str, list[AppSpec]], loc: AndroidLocation) -> bool
 
 
 def _container(entry: Entry, source: EvidenceSource) -> str | None:
+    """sqlite | xml | json by the first bytes and the name; None for anything else (read errors propagate)."""
     name = PurePosixPath(entry.path).name
     if name.endswith(SKIP_SUFFIXES):
         return None
-    try:
-        with source.open(entry) as stream:
-            head = stream.read(64)
-    except (TrowelError, OSError, EOFError, ValueError):
-        return None
+    with source.open(entry) as stream:
+        head = stream.read(64)
     if head.startswith(SQLITE_MAGIC):
         return "sqlite"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -116,7 +114,12 @@ def find_candidates(ctx: ExamineContext) -> list[Candidate]:
             limit = MAX_SQLITE_BYTES if "databases/" in path else MAX_TEXT_BYTES
             if entry.size == 0 or entry.size > limit:
                 continue
-            kind = _container(entry, source)
+            try:
+                kind = _container(entry, source)
+            except (TrowelError, OSError, EOFError, ValueError) as exc:
+                ctx.warn(f"generic extraction: cannot read the file's first bytes ({exc})", evidence_id, path,
+                         "generic")
+                continue
             if kind is None:
                 continue
             seen.add(loc.canonical)
