@@ -1,5 +1,6 @@
 """The fast JSON path writes exactly what the original one wrote: ``json.dumps(to_jsonable-per-field dict,
-ensure_ascii=False, separators=(",", ":"))``, for every value the conversion can meet.
+ensure_ascii=False, separators=(",", ":"))``, for every value the conversion can meet (and the worker
+processes' ``record_line`` writes the same as UTF-8 bytes).
 
 The reference below is the original (generic) ``Record.to_json``; the fast one (per-class field getters,
 plain values copied, one calendar conversion per time, orjson when the values allow it) must match it byte
@@ -19,7 +20,7 @@ from typing import Any, ClassVar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trowel.cli.common import emit_json
+from trowel.cli.common import emit_json, record_line
 from trowel.model import (
     Absence,
     Call,
@@ -76,9 +77,20 @@ def reference_line(record: Record) -> str:
 
 
 def emitted(record: Record) -> str:
+    """What emit_json writes; record_line (the worker processes' encoder) must give the same as UTF-8 bytes."""
     out = io.StringIO()
     assert emit_json([record], out) == 1
-    return out.getvalue()
+    text = out.getvalue()
+    try:
+        expected = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: record_line refuses it the same way
+        try:
+            record_line(record)
+        except UnicodeEncodeError:
+            return text
+        raise AssertionError("record_line encoded what UTF-8 cannot hold") from None
+    assert record_line(record) == expected
+    return text
 
 
 SOURCE = Provenance(evidence="E", path="data/data/x/databases/a.db", table="messages", rowid=3)

@@ -31,12 +31,13 @@ class EncodedBlock:
     counts: dict[tuple[str, str, int | None, str, str], int] = field(default_factory=dict)
 
     @classmethod
-    def of_lines(cls, lines: list[str], counts: dict[tuple[str, str, int | None, str, str], int]) -> EncodedBlock:
-        text = "".join(line + "\n" for line in lines)
-        try:
-            return cls(utf8=text.encode("utf-8"), records=len(lines), counts=counts)
-        except UnicodeEncodeError:
-            return cls(utf8=None, text=text, records=len(lines), counts=counts)
+    def of_chunks(cls, chunks: list[bytes | str], counts: dict[tuple[str, str, int | None, str, str], int]) -> EncodedBlock:
+        """From one chunk per record: its JSON line as UTF-8 bytes (:func:`trowel.cli.common.record_line`), or
+        as a str (ending in a newline) for a record whose text UTF-8 cannot encode; the block is then text."""
+        if all(type(chunk) is bytes for chunk in chunks):
+            return cls(utf8=b"".join(chunks), records=len(chunks), counts=counts)  # type: ignore[arg-type]
+        text = "".join(chunk if type(chunk) is str else chunk.decode("utf-8") for chunk in chunks)  # type: ignore[union-attr]
+        return cls(utf8=None, text=text, records=len(chunks), counts=counts)
 
     def write(self, stream: TextIO) -> None:
         """Onto a text stream: straight to its byte buffer when it writes UTF-8 (the same bytes, no decoding)."""

@@ -162,8 +162,8 @@ def test_early_blocks_are_used_only_when_the_names_are_final(imo_truth: GroundTr
 
 
 def test_a_block_goes_to_the_byte_buffer_of_a_utf8_stream_and_as_text_elsewhere() -> None:
-    lines = ['{"text":"привет 😀"}', '{"n":1}']
-    block = EncodedBlock.of_lines(lines, {})
+    chunks: list[bytes | str] = ['{"text":"привет 😀"}\n'.encode(), b'{"n":1}\n']
+    block = EncodedBlock.of_chunks(chunks, {})
     assert block.utf8 == '{"text":"привет 😀"}\n{"n":1}\n'.encode() and block.records == 2
     raw = io.BytesIO()
     stream = io.TextIOWrapper(raw, encoding="utf-8")
@@ -173,8 +173,8 @@ def test_a_block_goes_to_the_byte_buffer_of_a_utf8_stream_and_as_text_elsewhere(
     assert raw.getvalue() == b"before\n" + block.utf8
     latin = io.BytesIO()
     other = io.TextIOWrapper(latin, encoding="utf-16-le")
-    EncodedBlock.of_lines(['{"n":1}'], {}).write(other)
+    EncodedBlock.of_chunks([b'{"n":1}\n'], {}).write(other)
     other.flush()
     assert latin.getvalue() == '{"n":1}\n'.encode("utf-16-le")
-    odd = EncodedBlock.of_lines(['{"t":"\ud800"}'], {})
-    assert odd.utf8 is None and odd.text == '{"t":"\ud800"}\n'
+    odd = EncodedBlock.of_chunks([b'{"n":1}\n', '{"t":"\ud800"}\n'], {})
+    assert odd.utf8 is None and odd.text == '{"n":1}\n{"t":"\ud800"}\n' and odd.records == 2

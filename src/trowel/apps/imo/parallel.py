@@ -87,7 +87,7 @@ def _plan(range_rows: int) -> Plan:
 def _map_range(template: Scope, identity: tuple[str, ...], keys: set[Key] | None, task: Range) -> RangeResult:
     """Map and encode one range of live rows exactly as the single-process loop does (and, unless ``keys`` is
     None, pick out the live rows whose identity matches a recovered row)."""
-    from trowel.cli.common import _record_text  # the CLI's encoder: the same bytes
+    from trowel.cli.common import _record_text, record_line  # the CLI's encoder: the same bytes
 
     after, upto, latest = task
     scope = dataclasses.replace(template, attachment_refs={}, replies={})
@@ -95,7 +95,7 @@ def _map_range(template: Scope, identity: tuple[str, ...], keys: set[Key] | None
     db.warnings.clear()
     order = messages.OrderCheck(scope)
     order.latest = latest
-    lines: list[str] = []
+    chunks: list[bytes | str] = []
     counts: dict[tuple[str, str, int | None, str, str], int] = {}
     matches: list[Row] = []
     key_of = DeletedRows(identity).key
@@ -104,15 +104,21 @@ def _map_range(template: Scope, identity: tuple[str, ...], keys: set[Key] | None
         if keys and key_of(row) in keys:
             matches.append(row)
         for record in mapper(scope, row):
-            lines.append(_record_text(record))
+            try:
+                chunks.append(record_line(record))
+            except UnicodeEncodeError:  # lone surrogates: this record (and so the block) stays text
+                chunks.append(_record_text(record) + "\n")
             key = summary_key(record)
             counts[key] = counts.get(key, 0) + 1
         finding = check(row)
         if finding is not None:
-            lines.append(_record_text(finding))
+            try:
+                chunks.append(record_line(finding))
+            except UnicodeEncodeError:
+                chunks.append(_record_text(finding) + "\n")
             key = summary_key(finding)
             counts[key] = counts.get(key, 0) + 1
-    block = EncodedBlock.of_lines(lines, counts)
+    block = EncodedBlock.of_chunks(chunks, counts)
     return block, scope.attachment_refs, scope.replies, list(db.warnings), matches
 
 
