@@ -178,3 +178,41 @@ def test_a_block_goes_to_the_byte_buffer_of_a_utf8_stream_and_as_text_elsewhere(
     assert latin.getvalue() == '{"n":1}\n'.encode("utf-16-le")
     odd = EncodedBlock.of_chunks([b'{"n":1}\n', '{"t":"\ud800"}\n'], {})
     assert odd.utf8 is None and odd.text == '{"n":1}\n{"t":"\ud800"}\n' and odd.records == 2
+
+
+def test_a_spooled_block_writes_the_same_bytes_by_the_kernel_or_by_copying(tmp_path: Path) -> None:
+    data = '{"text":"привет 😀"}\n{"n":1}\n'.encode()
+    block = EncodedBlock.of_chunks([data], {("p", "message", 0, "live", ""): 2}).spooled(tmp_path / "b1")
+    assert block.utf8 is None and block.spool == str(tmp_path / "b1") and (tmp_path / "b1").read_bytes() == data
+    with open(tmp_path / "out.jsonl", "w", encoding="utf-8") as out:  # a real file: os.sendfile
+        out.write("before\n")
+        block.write(out)
+        out.write("after\n")
+    assert (tmp_path / "out.jsonl").read_bytes() == b"before\n" + data + b"after\n"
+    raw = io.BytesIO()  # no file descriptor: copied
+    stream = io.TextIOWrapper(raw, encoding="utf-8")
+    block.write(stream)
+    stream.flush()
+    assert raw.getvalue() == data
+    text = io.StringIO()
+    block.write(text)
+    assert text.getvalue() == data.decode()
+    block.discard()
+    assert not (tmp_path / "b1").exists()
+    assert EncodedBlock.of_chunks([data], {}).spooled(tmp_path / "b1" / "x").utf8 == data  # cannot spool: kept
+    assert list(tmp_path.iterdir()) == [tmp_path / "out.jsonl"]
+
+
+def test_blocks_travel_as_spool_files_that_are_gone_after_the_run(imo_truth: GroundTruth, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    folders: list[Path | None] = []
+    made = parallel.spool_folder
+
+    def spy(scratch: Path) -> Path | None:
+        folders.append(made(scratch))
+        return folders[-1]
+
+    monkeypatch.setattr(parallel, "spool_folder", spy)
+    _, _, blocks = _run(imo_truth.root, tmp_path / "run", 1)
+    assert blocks and all(block.spool for block in blocks)
+    assert len(folders) == 2 and all(f is not None and not f.exists() for f in folders)

@@ -14,8 +14,11 @@ are mapped afterwards in the parent, as before.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import multiprocessing
 import os
+import shutil
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -37,6 +40,7 @@ Plan = tuple[list[Range], int]
 RangeResult = tuple[EncodedBlock, dict[str, list[str]], dict[str, list[tuple[Row, str | None]]], list[str], list[Row]]
 
 _WORKER: dict[str, Any] = {}
+SPOOL_ROOM = 1 << 30  # free bytes a spool folder's file system must have (blocks in flight: about 150 MB)
 
 
 def worker_count() -> int:
@@ -57,8 +61,24 @@ def start_method() -> str:
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
-def _start(live: Path, columns: dict[str, list[str]], wanted: list[str], evidence: str, path: str) -> None:
-    _WORKER.update(db=DatabaseCopy.reader(live, columns, evidence, path), wanted=wanted)
+def _start(live: Path, columns: dict[str, list[str]], wanted: list[str], evidence: str, path: str,
+           spool: Path | None) -> None:
+    _WORKER.update(db=DatabaseCopy.reader(live, columns, evidence, path), wanted=wanted, spool=spool,
+                   blocks=itertools.count())
+
+
+def spool_folder(scratch: Path) -> Path | None:
+    """Where workers leave their blocks: a new folder in /dev/shm (memory) when it has room for a few, else in
+    ``scratch``; None when neither can be made (blocks then travel through the pipe)."""
+    for root in (Path("/dev/shm"), scratch):
+        try:
+            room = os.statvfs(root)
+            if room.f_bavail * room.f_frsize < SPOOL_ROOM:
+                continue
+            return Path(tempfile.mkdtemp(prefix="trowel-blocks-", dir=root))
+        except OSError:
+            continue
+    return None
 
 
 def _plan(range_rows: int) -> Plan:
@@ -119,6 +139,9 @@ def _map_range(template: Scope, identity: tuple[str, ...], keys: set[Key] | None
             key = summary_key(finding)
             counts[key] = counts.get(key, 0) + 1
     block = EncodedBlock.of_chunks(chunks, counts)
+    spool: Path | None = _WORKER["spool"]
+    if spool is not None:
+        block = block.spooled(spool / f"{os.getpid()}-{next(_WORKER['blocks'])}")
     return block, scope.attachment_refs, scope.replies, list(db.warnings), matches
 
 
@@ -136,8 +159,9 @@ class MessagePool:
         self.early = dataclasses.replace(early, attachment_refs={}, replies={})
         self.started: list[tuple[Range, AsyncResult[RangeResult]]] = []
         context = multiprocessing.get_context(start_method())
+        self.spool = spool_folder(db.db.parent)
         self.pool: Pool = context.Pool(self.workers, initializer=_start,
-                                       initargs=(db.live_copy, db.tables(), wanted, db.evidence, db.path))
+                                       initargs=(db.live_copy, db.tables(), wanted, db.evidence, db.path, self.spool))
         self.plan: AsyncResult[Plan] = self.pool.apply_async(_plan, (max(1, range_rows),), callback=self._early)
 
     def _early(self, plan: Plan) -> None:
@@ -148,6 +172,8 @@ class MessagePool:
     def close(self) -> None:
         self.pool.terminate()
         self.pool.join()
+        if self.spool is not None:
+            shutil.rmtree(self.spool, ignore_errors=True)
 
     def map_messages(self, scope: Scope, db: DatabaseCopy, found: DeletedRows | None, order: messages.OrderCheck,
                      wanted: list[str], sink: Callable[[EncodedBlock], None]) -> Iterator[Record]:
@@ -161,8 +187,10 @@ class MessagePool:
                 and scope.owner_name == self.early.owner_name:
             pending.extend((task, result, True) for task, result in self.started)
         else:
-            for _task, result in self.started:
-                result.wait()  # mapped with names that turned out incomplete: not used
+            for _task, result in self.started:  # mapped with names that turned out incomplete: not used
+                result.wait()
+                if result.successful():
+                    result.get()[0].discard()
         queued = iter(ranges[len(pending):])
 
         def submit() -> None:
@@ -188,6 +216,7 @@ class MessagePool:
             db.warnings.extend(warnings)
             if block.records:
                 sink(block)
+            block.discard()
         scope.live_counts[TABLE] = count
         if found:
             for row in found.remaining():
