@@ -29,3 +29,29 @@ def test_same_data_same_key(path: str, canonical: str, user: int | None, package
 
 def test_app_relative() -> None:
     assert locate(f"data/data/{IMO}/databases/x.db").app_relative == "databases/x.db"
+
+
+SEGMENTS = ["data", "user", "user_de", "data_mirror", "data_ce", "data_de", "null", "0", "10", "media", "storage",
+            "emulated", "self", "primary", "mnt", "sdcard", "apps", "shared", "app", "com.imo.android.imoim",
+            "com.x-1", "db", "f", "ef", "obb", "_manifest", "DCIM", "imo", "IMG_1.jpg", "Dump", ""]
+
+
+def test_the_text_looked_for_first_changes_no_result() -> None:
+    """Every rule's text is in every path its pattern matches (so skipping the search when the text is absent
+    changes nothing), for paths made of the anchors' parts in every order."""
+    import itertools
+    import random
+
+    from trowel.evidence import android
+
+    def check(path: str) -> None:
+        clean = path.strip("/")
+        for needed, pattern, _area, _template in android._RULES:
+            if pattern.search(clean):
+                assert needed in clean, (needed, path)
+
+    rng = random.Random(11)
+    paths = ["/".join(p) for n in (1, 2, 3) for p in itertools.product(SEGMENTS, repeat=n)]
+    paths += ["/".join(rng.choice(SEGMENTS) for _ in range(rng.randrange(3, 9))) for _ in range(20_000)]
+    for path in paths:
+        check(path)

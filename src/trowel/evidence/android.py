@@ -14,26 +14,34 @@ from dataclasses import dataclass
 
 PACKAGE = r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+"
 
-# (pattern, area, canonical template). Groups: user (optional), pkg (optional), rest.
-_RULES: list[tuple[re.Pattern[str], str, str]] = [
-    (re.compile(rf"(?:^|/)data/data/(?P<pkg>{PACKAGE})(?P<rest>/.*)?$"), "internal", "data/user/0/{pkg}{rest}"),
-    (re.compile(rf"(?:^|/)data/user/(?P<user>\d+)/(?P<pkg>{PACKAGE})(?P<rest>/.*)?$"), "internal",
-     "data/user/{user}/{pkg}{rest}"),
-    (re.compile(rf"(?:^|/)data/user_de/(?P<user>\d+)/(?P<pkg>{PACKAGE})(?P<rest>/.*)?$"), "device_protected",
-     "data/user_de/{user}/{pkg}{rest}"),
-    (re.compile(rf"(?:^|/)data_mirror/data_ce/[^/]+/(?P<user>\d+)/(?P<pkg>{PACKAGE})(?P<rest>/.*)?$"), "internal",
-     "data/user/{user}/{pkg}{rest}"),
-    (re.compile(rf"(?:^|/)data_mirror/data_de/[^/]+/(?P<user>\d+)/(?P<pkg>{PACKAGE})(?P<rest>/.*)?$"),
+# (a text every match contains, pattern, area, canonical template). Groups: user (optional), pkg (optional),
+# rest. The text is looked for first: ``in`` is far cheaper than a regex search (a million messages may name
+# 200,000 attachment paths).
+_RULES: list[tuple[str, re.Pattern[str], str, str]] = [
+    ("data/data/", re.compile(rf"(?:^|/)data/data/(?P<pkg>{PACKAGE})(?P<rest>/.*)?$"),
+     "internal", "data/user/0/{pkg}{rest}"),
+    ("data/user/", re.compile(rf"(?:^|/)data/user/(?P<user>\d+)/(?P<pkg>{PACKAGE})(?P<rest>/.*)?$"),
+     "internal", "data/user/{user}/{pkg}{rest}"),
+    ("data/user_de/", re.compile(rf"(?:^|/)data/user_de/(?P<user>\d+)/(?P<pkg>{PACKAGE})(?P<rest>/.*)?$"),
      "device_protected", "data/user_de/{user}/{pkg}{rest}"),
-    (re.compile(r"(?:^|/)(?:data/)?media/(?P<user>\d+)(?P<rest>/.*)?$"), "external", "media/{user}{rest}"),
-    (re.compile(r"(?:^|/)storage/emulated/(?P<user>\d+)(?P<rest>/.*)?$"), "external", "media/{user}{rest}"),
-    (re.compile(r"(?:^|/)storage/self/primary(?P<rest>/.*)?$"), "external", "media/0{rest}"),
-    (re.compile(r"(?:^|/)(?:mnt/)?sdcard(?P<rest>/.*)?$"), "external", "media/0{rest}"),
+    ("data_mirror/data_ce/",
+     re.compile(rf"(?:^|/)data_mirror/data_ce/[^/]+/(?P<user>\d+)/(?P<pkg>{PACKAGE})(?P<rest>/.*)?$"),
+     "internal", "data/user/{user}/{pkg}{rest}"),
+    ("data_mirror/data_de/",
+     re.compile(rf"(?:^|/)data_mirror/data_de/[^/]+/(?P<user>\d+)/(?P<pkg>{PACKAGE})(?P<rest>/.*)?$"),
+     "device_protected", "data/user_de/{user}/{pkg}{rest}"),
+    ("media/", re.compile(r"(?:^|/)(?:data/)?media/(?P<user>\d+)(?P<rest>/.*)?$"), "external", "media/{user}{rest}"),
+    ("storage/emulated/", re.compile(r"(?:^|/)storage/emulated/(?P<user>\d+)(?P<rest>/.*)?$"),
+     "external", "media/{user}{rest}"),
+    ("storage/self/primary", re.compile(r"(?:^|/)storage/self/primary(?P<rest>/.*)?$"), "external", "media/0{rest}"),
+    ("sdcard", re.compile(r"(?:^|/)(?:mnt/)?sdcard(?P<rest>/.*)?$"), "external", "media/0{rest}"),
     # Android backup (.ab) layout: apps/<pkg>/<token>/..., apps/<pkg>/_manifest, shared storage as shared/<N>/...
-    (re.compile(rf"^apps/(?P<pkg>{PACKAGE})/(?P<token>db|f|sp|r|c|nb|ef|a|obb|k)(?P<rest>/.*)?$"), "backup", ""),
-    (re.compile(rf"^apps/(?P<pkg>{PACKAGE})/(?P<token>_manifest)$"), "backup", ""),
-    (re.compile(r"^shared/(?P<user>\d+)(?P<rest>/.*)?$"), "external", "media/{user}{rest}"),
-    (re.compile(rf"(?:^|/)data/app/(?:[^/]+/)*?(?P<pkg>{PACKAGE})-[^/]*(?P<rest>/.*)?$"), "apk", "data/app/{pkg}{rest}"),
+    ("apps/", re.compile(rf"^apps/(?P<pkg>{PACKAGE})/(?P<token>db|f|sp|r|c|nb|ef|a|obb|k)(?P<rest>/.*)?$"),
+     "backup", ""),
+    ("apps/", re.compile(rf"^apps/(?P<pkg>{PACKAGE})/(?P<token>_manifest)$"), "backup", ""),
+    ("shared/", re.compile(r"^shared/(?P<user>\d+)(?P<rest>/.*)?$"), "external", "media/{user}{rest}"),
+    ("data/app/", re.compile(rf"(?:^|/)data/app/(?:[^/]+/)*?(?P<pkg>{PACKAGE})-[^/]*(?P<rest>/.*)?$"),
+     "apk", "data/app/{pkg}{rest}"),
 ]
 
 _AB_TOKENS = {
@@ -63,7 +71,9 @@ class AndroidLocation:
 def locate(path: str) -> AndroidLocation:
     """Map an extraction path to its Android user, package, area and canonical key."""
     clean = path.strip("/")
-    for pattern, area, template in _RULES:
+    for needed, pattern, area, template in _RULES:
+        if needed not in clean:
+            continue
         match = pattern.search(clean)
         if not match:
             continue
