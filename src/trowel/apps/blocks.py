@@ -12,11 +12,13 @@ pipe (four copies in user space, about 5 s of a million-message run).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from trowel.model import Record
 
@@ -36,29 +38,8 @@ class EncodedBlock:
     text: str = ""  # only when ``utf8`` is None: text that UTF-8 cannot encode (lone surrogates), written as is
     records: int = 0
     counts: dict[tuple[str, str, int | None, str, str], int] = field(default_factory=dict)
-    spool: str | None = None  # a file holding the UTF-8 bytes instead of ``utf8`` (see :meth:`spooled`)
-
-    @classmethod
-    def of_chunks(cls, chunks: list[bytes | str], counts: dict[tuple[str, str, int | None, str, str], int]) -> EncodedBlock:
-        """From one chunk per record: its JSON line as UTF-8 bytes (:func:`trowel.cli.common.record_line`), or
-        as a str (ending in a newline) for a record whose text UTF-8 cannot encode; the block is then text."""
-        if all(type(chunk) is bytes for chunk in chunks):
-            return cls(utf8=b"".join(chunks), records=len(chunks), counts=counts)  # type: ignore[arg-type]
-        text = "".join(chunk if type(chunk) is str else chunk.decode("utf-8") for chunk in chunks)  # type: ignore[union-attr]
-        return cls(utf8=None, text=text, records=len(chunks), counts=counts)
-
-    def spooled(self, path: Path) -> EncodedBlock:
-        """The same block with its bytes in a new file at ``path`` (itself unchanged when the file cannot be
-        written, e.g. a full /dev/shm: the bytes then travel as they are)."""
-        if self.utf8 is None or self.spool is not None:
-            return self
-        try:
-            with open(path, "xb") as handle:
-                handle.write(self.utf8)
-        except OSError:
-            path.unlink(missing_ok=True)
-            return self
-        return EncodedBlock(utf8=None, records=self.records, counts=self.counts, spool=str(path))
+    spool: str | None = None  # a file holding the UTF-8 bytes instead of ``utf8`` (see BlockWriter)
+    size: int = 0  # bytes of UTF-8 (of ``utf8`` or the spool file)
 
     def discard(self) -> None:
         """Remove the spool file (once written)."""
@@ -87,6 +68,73 @@ class EncodedBlock:
         with open(self.spool, "rb") as handle:
             if not _send_file(handle.fileno(), buffer):
                 shutil.copyfileobj(handle, buffer, 1 << 20)
+
+
+class BlockWriter:
+    """One block's JSON lines as a worker encodes them: written straight into a spool file when there is one (no
+    list of lines held, no join), else kept in memory; from the first record whose text UTF-8 cannot encode
+    (lone surrogates) on, the whole block is text, in memory.
+
+    ``encode`` gives a record's line as UTF-8 bytes (raising UnicodeEncodeError when it cannot), ``encode_text``
+    the same line as text without its newline (the CLI's two encoders, so the bytes are those the CLI writes).
+    """
+
+    def __init__(self, spool: Path | None, encode: Callable[[Record], bytes],
+                 encode_text: Callable[[Record], str]) -> None:
+        self._encode, self._encode_text = encode, encode_text
+        self._path = spool
+        self._file: BinaryIO | None = open(spool, "xb", buffering=1 << 20) if spool is not None else None  # noqa: SIM115
+        self._lines: list[bytes] = []
+        self._text: list[str] | None = None
+        self.records = 0
+        self.size = 0
+
+    def add(self, record: Record) -> None:
+        self.records += 1
+        if self._text is None:
+            try:
+                line = self._encode(record)
+            except UnicodeEncodeError:
+                self._text = [self._take_bytes().decode("utf-8")]
+            else:
+                self.size += len(line)
+                if self._file is not None:
+                    self._file.write(line)
+                else:
+                    self._lines.append(line)
+                return
+        self._text.append(self._encode_text(record) + "\n")
+
+    def _take_bytes(self) -> bytes:
+        """What was written so far, out of the spool file (which is removed) or the list of lines."""
+        if self._file is None:
+            data = b"".join(self._lines)
+            self._lines.clear()
+            return data
+        self._file.close()
+        self._file = None
+        assert self._path is not None
+        data = self._path.read_bytes()
+        self._path.unlink()
+        return data
+
+    def finish(self, counts: dict[tuple[str, str, int | None, str, str], int]) -> EncodedBlock:
+        if self._text is not None:
+            return EncodedBlock(utf8=None, text="".join(self._text), records=self.records, counts=counts)
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            return EncodedBlock(utf8=None, records=self.records, counts=counts, spool=str(self._path), size=self.size)
+        return EncodedBlock(utf8=b"".join(self._lines), records=self.records, counts=counts, size=self.size)
+
+    def abandon(self) -> None:
+        """Close and remove the spool file (the block is not wanted, or could not be written)."""
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()
+            self._file = None
+        if self._path is not None:
+            self._path.unlink(missing_ok=True)
 
 
 def _send_file(source: int, buffer: object) -> bool:

@@ -24,14 +24,14 @@ import pytest
 from tests.apps.imo.test_output_bytes import GOLDEN
 from tests.fixtures.imo.generate import GroundTruth
 from trowel.apps import get_app
-from trowel.apps.blocks import EncodedBlock, summary_key
+from trowel.apps.blocks import BlockWriter, EncodedBlock, summary_key
 from trowel.apps.imo import parallel, parser
 from trowel.apps.imo.scope import Scope
 from trowel.apps.rows import DatabaseCopy
 from trowel.apps.runner import find_app_data, run_app
-from trowel.cli.common import _record_text
+from trowel.cli.common import _record_text, record_line
 from trowel.evidence import open_evidence
-from trowel.model import Record
+from trowel.model import Message, Provenance, Record
 
 
 def _run(evidence: Path, scratch: Path, min_rows: int | None, range_rows: int = 3) -> tuple[str, Counter[tuple[
@@ -161,10 +161,21 @@ def test_early_blocks_are_used_only_when_the_names_are_final(imo_truth: GroundTr
     assert used == [False, False]
 
 
+SOURCE = Provenance(evidence="E", path="data/a.db", table="messages", rowid=1)
+
+
+def _writer(spool: Path | None, *records: Record) -> BlockWriter:
+    writer = BlockWriter(spool, record_line, _record_text)
+    for record in records:
+        writer.add(record)
+    return writer
+
+
 def test_a_block_goes_to_the_byte_buffer_of_a_utf8_stream_and_as_text_elsewhere() -> None:
-    chunks: list[bytes | str] = ['{"text":"привет 😀"}\n'.encode(), b'{"n":1}\n']
-    block = EncodedBlock.of_chunks(chunks, {})
-    assert block.utf8 == '{"text":"привет 😀"}\n{"n":1}\n'.encode() and block.records == 2
+    records = (Message(source=SOURCE, text="привет 😀"), Message(source=SOURCE, text="n"))
+    expected = "".join(_record_text(r) + "\n" for r in records)
+    block = _writer(None, *records).finish({})
+    assert block.utf8 == expected.encode() and block.records == 2 and block.size == len(block.utf8)
     raw = io.BytesIO()
     stream = io.TextIOWrapper(raw, encoding="utf-8")
     stream.write("before\n")
@@ -173,17 +184,26 @@ def test_a_block_goes_to_the_byte_buffer_of_a_utf8_stream_and_as_text_elsewhere(
     assert raw.getvalue() == b"before\n" + block.utf8
     latin = io.BytesIO()
     other = io.TextIOWrapper(latin, encoding="utf-16-le")
-    EncodedBlock.of_chunks([b'{"n":1}\n'], {}).write(other)
+    block.write(other)
     other.flush()
-    assert latin.getvalue() == '{"n":1}\n'.encode("utf-16-le")
-    odd = EncodedBlock.of_chunks([b'{"n":1}\n', '{"t":"\ud800"}\n'], {})
-    assert odd.utf8 is None and odd.text == '{"n":1}\n{"t":"\ud800"}\n' and odd.records == 2
+    assert latin.getvalue() == expected.encode("utf-16-le")
+
+
+def test_a_record_utf8_cannot_hold_turns_the_block_into_text(tmp_path: Path) -> None:
+    records = (Message(source=SOURCE, text="a"), Message(source=SOURCE, text="\ud800"), Message(source=SOURCE, text="b"))
+    expected = "".join(_record_text(r) + "\n" for r in records)
+    for spool in (None, tmp_path / "block"):
+        block = _writer(spool, *records).finish({})
+        assert block.utf8 is None and block.spool is None and block.text == expected and block.records == 3
+        assert list(tmp_path.iterdir()) == []  # the spool file made before the odd record is gone
 
 
 def test_a_spooled_block_writes_the_same_bytes_by_the_kernel_or_by_copying(tmp_path: Path) -> None:
-    data = '{"text":"привет 😀"}\n{"n":1}\n'.encode()
-    block = EncodedBlock.of_chunks([data], {("p", "message", 0, "live", ""): 2}).spooled(tmp_path / "b1")
+    records = (Message(source=SOURCE, text="привет 😀"), Message(source=SOURCE, text="n"))
+    data = "".join(_record_text(r) + "\n" for r in records).encode()
+    block = _writer(tmp_path / "b1", *records).finish({("p", "message", 0, "live", ""): 2})
     assert block.utf8 is None and block.spool == str(tmp_path / "b1") and (tmp_path / "b1").read_bytes() == data
+    assert block.size == len(data)
     with open(tmp_path / "out.jsonl", "w", encoding="utf-8") as out:  # a real file: os.sendfile
         out.write("before\n")
         block.write(out)
@@ -198,9 +218,20 @@ def test_a_spooled_block_writes_the_same_bytes_by_the_kernel_or_by_copying(tmp_p
     block.write(text)
     assert text.getvalue() == data.decode()
     block.discard()
-    assert not (tmp_path / "b1").exists()
-    assert EncodedBlock.of_chunks([data], {}).spooled(tmp_path / "b1" / "x").utf8 == data  # cannot spool: kept
     assert list(tmp_path.iterdir()) == [tmp_path / "out.jsonl"]
+    abandoned = _writer(tmp_path / "b2", *records)
+    abandoned.abandon()
+    assert list(tmp_path.iterdir()) == [tmp_path / "out.jsonl"]
+
+
+def test_a_spool_file_that_cannot_be_written_sends_the_block_in_memory(
+        imo_truth: GroundTruth, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    full = tmp_path / "full"
+    full.mkdir()
+    monkeypatch.setattr(parallel, "spool_folder", lambda scratch: full / "missing")  # every open fails
+    golden = _run(imo_truth.root, tmp_path / "single", None)[0]
+    served, _, blocks = _run(imo_truth.root, tmp_path / "served", 1)
+    assert served == golden and blocks and all(b.spool is None and b.utf8 for b in blocks)
 
 
 def test_blocks_travel_as_spool_files_that_are_gone_after_the_run(imo_truth: GroundTruth, tmp_path: Path,

@@ -26,7 +26,7 @@ from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import Any
 
-from trowel.apps.blocks import EncodedBlock, summary_key
+from trowel.apps.blocks import BlockWriter, EncodedBlock, summary_key
 from trowel.apps.dedupe import DeletedRows
 from trowel.apps.imo import messages
 from trowel.apps.imo.scope import Scope
@@ -106,8 +106,21 @@ def _plan(range_rows: int) -> Plan:
 
 def _map_range(template: Scope, identity: tuple[str, ...], keys: set[Key] | None, task: Range) -> RangeResult:
     """Map and encode one range of live rows exactly as the single-process loop does (and, unless ``keys`` is
-    None, pick out the live rows whose identity matches a recovered row)."""
-    from trowel.cli.common import _record_text, record_line  # the CLI's encoder: the same bytes
+    None, pick out the live rows whose identity matches a recovered row); the block goes into a spool file
+    when the pool has a spool folder and the file can be written, else it travels in memory."""
+    spool: Path | None = _WORKER["spool"]
+    if spool is not None:
+        path = spool / f"{os.getpid()}-{next(_WORKER['blocks'])}"
+        try:
+            return _map_into(path, template, identity, keys, task)
+        except OSError:  # e.g. a full /dev/shm
+            path.unlink(missing_ok=True)
+    return _map_into(None, template, identity, keys, task)
+
+
+def _map_into(path: Path | None, template: Scope, identity: tuple[str, ...], keys: set[Key] | None,
+              task: Range) -> RangeResult:
+    from trowel.cli.common import _record_text, record_line  # the CLI's encoders: the same bytes
 
     after, upto, latest = task
     scope = dataclasses.replace(template, attachment_refs={}, replies={})
@@ -115,33 +128,28 @@ def _map_range(template: Scope, identity: tuple[str, ...], keys: set[Key] | None
     db.warnings.clear()
     order = messages.OrderCheck(scope)
     order.latest = latest
-    chunks: list[bytes | str] = []
+    writer = BlockWriter(path, record_line, _record_text)
     counts: dict[tuple[str, str, int | None, str, str], int] = {}
     matches: list[Row] = []
     key_of = DeletedRows(identity).key
-    mapper, check = messages.map_message, order.check
-    for row in db.live_rows(TABLE, _WORKER["wanted"], after=after, upto=upto):
-        if keys and key_of(row) in keys:
-            matches.append(row)
-        for record in mapper(scope, row):
-            try:
-                chunks.append(record_line(record))
-            except UnicodeEncodeError:  # lone surrogates: this record (and so the block) stays text
-                chunks.append(_record_text(record) + "\n")
-            key = summary_key(record)
-            counts[key] = counts.get(key, 0) + 1
-        finding = check(row)
-        if finding is not None:
-            try:
-                chunks.append(record_line(finding))
-            except UnicodeEncodeError:
-                chunks.append(_record_text(finding) + "\n")
-            key = summary_key(finding)
-            counts[key] = counts.get(key, 0) + 1
-    block = EncodedBlock.of_chunks(chunks, counts)
-    spool: Path | None = _WORKER["spool"]
-    if spool is not None:
-        block = block.spooled(spool / f"{os.getpid()}-{next(_WORKER['blocks'])}")
+    mapper, check, add = messages.map_message, order.check, writer.add
+    try:
+        for row in db.live_rows(TABLE, _WORKER["wanted"], after=after, upto=upto):
+            if keys and key_of(row) in keys:
+                matches.append(row)
+            for record in mapper(scope, row):
+                add(record)
+                key = summary_key(record)
+                counts[key] = counts.get(key, 0) + 1
+            finding = check(row)
+            if finding is not None:
+                add(finding)
+                key = summary_key(finding)
+                counts[key] = counts.get(key, 0) + 1
+        block = writer.finish(counts)
+    except BaseException:
+        writer.abandon()
+        raise
     return block, scope.attachment_refs, scope.replies, list(db.warnings), matches
 
 
