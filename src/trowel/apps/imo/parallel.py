@@ -40,6 +40,7 @@ Plan = tuple[list[Range], int]
 RangeResult = tuple[EncodedBlock, dict[str, list[str]], dict[str, list[tuple[Row, str | None]]], list[str], list[Row]]
 
 _WORKER: dict[str, Any] = {}
+EARLY_BYTES = 256 << 20  # finished blocks that may wait while the parent still runs the recovery engine
 SPOOL_ROOM = 1 << 30  # free bytes a spool folder's file system must have (blocks in flight: about 150 MB)
 
 
@@ -156,16 +157,21 @@ def _map_into(path: Path | None, template: Scope, identity: tuple[str, ...], key
 class MessagePool:
     """Worker processes for one imofriends.db, started before the recovery engine runs.
 
-    The light pass starts at once; when it ends, the first ranges are mapped at once too, with the names of the
-    live friends only, while the parent still runs the recovery engine. A recovered friend may add a name; the
-    parent uses those early blocks only when the names it ends up with are exactly those (otherwise they are
-    thrown away and every range is mapped again), and it checks recovered rows off against their live rows itself.
+    The light pass starts at once; when it ends, ranges are mapped at once too, with the names of the live
+    friends only, while the parent still runs the recovery engine: as many as ``EARLY_BYTES`` of finished blocks
+    can wait for it. A recovered friend may add a name; the parent uses those early blocks only when the names it
+    ends up with are exactly those (otherwise they are thrown away and every range is mapped again), and it
+    checks recovered rows off against their live rows itself.
     """
 
     def __init__(self, db: DatabaseCopy, wanted: list[str], range_rows: int, early: Scope) -> None:
         self.workers = worker_count()
         self.early = dataclasses.replace(early, attachment_refs={}, replies={})
         self.started: list[tuple[Range, AsyncResult[RangeResult]]] = []
+        self.lock = threading.Lock()  # self.started, self.ranges, self.early_bytes, self.taking
+        self.ranges: list[Range] = []
+        self.early_bytes = 0
+        self.taking = True
         context = multiprocessing.get_context(start_method())
         self.spool = spool_folder(db.db.parent)
         self.pool: Pool = context.Pool(self.workers, initializer=_start,
@@ -174,8 +180,23 @@ class MessagePool:
 
     def _early(self, plan: Plan) -> None:
         """Runs in the pool's result thread as soon as the light pass ends (before ``plan.get()`` returns)."""
-        for task in plan[0][: 2 * self.workers]:
-            self.started.append((task, self.pool.apply_async(_map_range, (self.early, (), None, task))))
+        with self.lock:
+            self.ranges = plan[0]
+            for _ in range(2 * self.workers):
+                self._next_early()
+
+    def _next_early(self) -> None:
+        """One more early range, while the parent has not taken over and the finished ones fit the budget (lock
+        held)."""
+        if self.taking and self.early_bytes < EARLY_BYTES and len(self.started) < len(self.ranges):
+            task = self.ranges[len(self.started)]
+            self.started.append((task, self.pool.apply_async(_map_range, (self.early, (), None, task),
+                                                             callback=self._early_done)))
+
+    def _early_done(self, result: RangeResult) -> None:
+        with self.lock:
+            self.early_bytes += result[0].size or len(result[0].text)
+            self._next_early()
 
     def close(self) -> None:
         self.pool.terminate()
@@ -187,15 +208,18 @@ class MessagePool:
                      wanted: list[str], sink: Callable[[EncodedBlock], None]) -> Iterator[Record]:
         """The ``messages`` table as the single-process loop maps it, live rows as blocks handed to ``sink``."""
         ranges, count = self.plan.get()
+        with self.lock:
+            self.taking = False
+            started = list(self.started)
         template = dataclasses.replace(scope, attachment_refs={}, replies={})
         identity = found.identity if found else ()
         keys: set[Key] = set(found.keyed) if found else set()
         pending: deque[tuple[Range, AsyncResult[RangeResult], bool]] = deque()
         if scope.names == self.early.names and scope.owner_uid == self.early.owner_uid \
                 and scope.owner_name == self.early.owner_name:
-            pending.extend((task, result, True) for task, result in self.started)
+            pending.extend((task, result, True) for task, result in started)
         else:
-            for _task, result in self.started:  # mapped with names that turned out incomplete: not used
+            for _task, result in started:  # mapped with names that turned out incomplete: not used
                 result.wait()
                 if result.successful():
                     result.get()[0].discard()
