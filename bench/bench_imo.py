@@ -136,7 +136,7 @@ def main() -> int:
     return 0
 
 
-SAMPLE_S = 0.1
+SAMPLE_S = 0.25
 
 
 class MemorySampler(threading.Thread):

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from trowel.errors import SqliteFormatError
 from trowel.sqlite.overflow import read_chain
-from trowel.sqlite.page import TABLE_LEAF, BtreePage, Cell, parse_cell, parse_page
+from trowel.sqlite.page import INDEX_LEAF, TABLE_LEAF, BtreePage, Cell, parse_cell, parse_page
 
 MAX_DEPTH = 40
 PageGetter = Callable[[int], bytes | None]
@@ -94,6 +94,9 @@ class TreeWalker:
             if page.kind == TABLE_LEAF:
                 yield from self._table_leaf(number, data, page, name)
                 continue
+            if page.kind == INDEX_LEAF:
+                yield from self._index_leaf(number, data, page, name)
+                continue
             for ptr in page.pointers:
                 try:
                     cell = parse_cell(data, page, ptr)
@@ -131,6 +134,43 @@ class TreeWalker:
                     payload = data[p:p + plen]
                     yield LeafCell(number, ptr, rowid, payload, True, ())
                     continue
+            try:
+                cell = parse_cell(data, page, ptr)
+            except SqliteFormatError as exc:
+                self.warnings.append(f"{name}: {exc}")
+                continue
+            yield from self._leaf_cell(number, data, page, cell, name)
+
+    def _index_leaf(self, number: int, data: bytes, page: BtreePage, name: str) -> Iterator[LeafCell]:
+        """Cells of an index leaf page: a payload size of one or two varint bytes that fits on the page is read
+        here (the common case; recovery walks every index only to learn its pages), anything else by parse_cell."""
+        usable = self.usable
+        max_local = ((usable - 12) * 64 // 255) - 23
+        low = page.hdr + 8
+        for ptr in page.pointers:
+            if low <= ptr < usable - 2:
+                b = data[ptr]
+                p = ptr + 1
+                plen = b
+                if b >= 0x80:
+                    b = data[p]
+                    p += 1
+                    plen = ((plen & 0x7F) << 7) | (b & 0x7F)
+                    if b >= 0x80:
+                        plen = -1
+                if 0 <= plen <= max_local and p + plen <= usable:
+                    yield LeafCell(number, ptr, None, data[p:p + plen], True, ())
+                    continue
+            try:
+                cell = parse_cell(data, page, ptr)
+            except SqliteFormatError as exc:
+                self.warnings.append(f"{name}: {exc}")
+                continue
+            yield from self._leaf_cell(number, data, page, cell, name)
+
+    def _general_leaf(self, number: int, data: bytes, page: BtreePage, name: str) -> Iterator[LeafCell]:
+        """Cells of a leaf page by the general cell parser only (what the two shortcuts above must equal)."""
+        for ptr in page.pointers:
             try:
                 cell = parse_cell(data, page, ptr)
             except SqliteFormatError as exc:
