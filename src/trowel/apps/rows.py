@@ -148,16 +148,31 @@ class DatabaseCopy:
         """Every live row of a table (only the wanted columns that exist); nothing when the table is absent.
 
         ``after`` and ``upto`` limit the rows to rowid > after and rowid <= upto (a range read by a worker).
+        """
+        use = self.present(table, wanted)
+        if use is None:
+            return
+        live = Row.live
+        for values in self.live_values(table, use, order, after, upto):
+            yield live(table, dict(zip(use, values, strict=False)), values[-1])  # rowid is the extra last value
+
+    def present(self, table: str, wanted: Iterable[str] | None = None) -> list[str] | None:
+        """The wanted columns the table has, in table order (all of them when ``wanted`` is None); None when the
+        table is absent."""
+        columns = self.tables().get(table)
+        if columns is None:
+            return None
+        keep = set(wanted) if wanted is not None else None
+        return [c for c in columns if keep is None or c in keep]
+
+    def live_values(self, table: str, use: list[str], order: str = "rowid", after: int | None = None,
+                    upto: int | None = None) -> Iterator[tuple[Any, ...]]:
+        """The values of the columns ``use`` (see :meth:`present`) of every live row, then its rowid, as tuples.
 
         Text is read by the sqlite3 module itself (fast); the first value that is not valid UTF-8 stops that
         query, and the rows after the last one read are read again with the factory that keeps such values
         as bytes (when the order is by rowid; otherwise the whole table is read with it from the start).
         """
-        columns = self.tables().get(table)
-        if columns is None:
-            return
-        keep = set(wanted) if wanted is not None else None
-        use = [c for c in columns if keep is None or c in keep]
         select = "".join(f'"{_quote(c)}", ' for c in use)
         conn = self.connect()
         by_rowid = order == "rowid"
@@ -174,15 +189,13 @@ class DatabaseCopy:
             except sqlite3.DatabaseError as exc:
                 self.warnings.append(f"{table}: cannot read live rows ({exc})")
                 return
-            live = Row.live
             try:
                 while True:
                     batch = cursor.fetchmany(5000)
                     if not batch:
                         return
-                    for values in batch:
-                        last = values[-1]
-                        yield live(table, dict(zip(use, values, strict=False)), last)  # rowid is the extra last value
+                    last = batch[-1][-1]
+                    yield from batch
             except sqlite3.OperationalError as exc:
                 if factory is _text or "decode" not in str(exc) or not (last is None or type(last) is int):
                     self.warnings.append(f"{table}: reading stopped early ({exc})")

@@ -111,19 +111,27 @@ class OrderCheck:
         self.scope = scope
         self.latest: dict[str, tuple[int, int]] = {}  # conversation -> (timestamp, rowid)
 
-    def check(self, row: Row) -> Record | None:
-        if row.state is not State.LIVE or row.rowid is None:
-            return None
-        value = row.values.get("timestamp")
-        stamp_ = value if type(value) is int else as_int(value)
-        value = row.values.get("buid")
-        buid = (value if type(value) is str else as_text(value)) or ""
+    def advance(self, rowid: int, buid_value: Any, stamp_value: Any) -> tuple[str, int, tuple[int, int]] | None:
+        """Take one live row in rowid order: (conversation, its time, the newer earlier row) when its time is older
+        than that of a row stored before it in the same conversation, else None."""
+        stamp_ = stamp_value if type(stamp_value) is int else as_int(stamp_value)
+        buid = (buid_value if type(buid_value) is str else as_text(buid_value)) or ""
         if stamp_ is None:
             return None
         previous = self.latest.get(buid)
         if previous is None or stamp_ >= previous[0]:
-            self.latest[buid] = (stamp_, row.rowid)
+            self.latest[buid] = (stamp_, rowid)
             return None
+        return buid, stamp_, previous
+
+    def check(self, row: Row) -> Record | None:
+        if row.state is not State.LIVE or row.rowid is None:
+            return None
+        values = row.values
+        contradiction = self.advance(row.rowid, values.get("buid"), values.get("timestamp"))
+        if contradiction is None:
+            return None
+        buid, stamp_, previous = contradiction
         scope = self.scope
         return scope.finding(
             "rowid_order", f"{row.table} row {row.rowid} of conversation {buid} is older than row {previous[1]} "

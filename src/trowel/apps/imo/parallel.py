@@ -83,7 +83,8 @@ def spool_folder(scratch: Path) -> Path | None:
 
 
 def _plan(range_rows: int) -> Plan:
-    """The light pass: ranges of ``range_rows`` live rows with the rowid-order check's state at their start."""
+    """The light pass: ranges of ``range_rows`` live rows with the rowid-order check's state at their start
+    (two columns read as plain tuples: no row objects)."""
     db: DatabaseCopy = _WORKER["db"]
     order = messages.OrderCheck(Scope(evidence=db.evidence, package="", user=None, db_path=db.path))
     ranges: list[Range] = []
@@ -91,14 +92,20 @@ def _plan(range_rows: int) -> Plan:
     last_rowid: int | None = None
     count = 0
     start_state = dict(order.latest)
-    for row in db.live_rows(TABLE, ["buid", "timestamp"]):
+    use = db.present(TABLE, ["buid", "timestamp"]) or []
+    at_buid = use.index("buid") if "buid" in use else None
+    at_stamp = use.index("timestamp") if "timestamp" in use else None
+    advance = order.advance
+    for values in db.live_values(TABLE, use):
         if count and count % range_rows == 0:
             ranges.append((after, last_rowid, start_state))
             after = last_rowid
             start_state = dict(order.latest)
         count += 1
-        last_rowid = row.rowid
-        order.check(row)
+        last_rowid = values[-1]
+        if last_rowid is not None:
+            advance(last_rowid, None if at_buid is None else values[at_buid],
+                    None if at_stamp is None else values[at_stamp])
     if count:
         ranges.append((after, None, start_state))
     db.warnings.clear()  # the ranges' own reads report what is wrong with the table
