@@ -92,6 +92,7 @@ def main() -> int:
     db = build(folder, messages)
     print(f"database: {messages:,} messages, {db.stat().st_size / 1e6:.1f} MB (built in {time.perf_counter() - started:.1f} s)")
     command = [sys.executable, "-c", MEASURED, "-q", "imo", str(folder), "--json"]
+    speed_before = reference_loop()
     started = time.perf_counter()
     with open("/dev/null", "w") as sink:
         child = subprocess.Popen(command, stdout=sink, stderr=subprocess.PIPE, text=True)
@@ -103,6 +104,7 @@ def main() -> int:
     proc = subprocess.CompletedProcess(command, child.returncode, "", errors)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = usage.ru_utime + usage.ru_stime
+    speed_after = reference_loop()
     if proc.returncode != 0:
         print(f"trowel imo failed ({proc.returncode}): {proc.stderr.strip()}")
         return 1
@@ -114,6 +116,8 @@ def main() -> int:
           f"scaled target {TARGET_S * messages / 1_000_000:.1f} s)")
     print(f"CPU time (user + system): {cpu:.1f} s; load average while running: {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} CPUs (wall time on a shared machine exceeds the CPU time)")
+    print(f"machine speed: a reference loop (10,000,000 additions in pure Python) took {speed_before:.2f} s before "
+          f"and {speed_after:.2f} s after the run (shared virtual machines vary by half: compare runs by it)")
     total_mb = sampler.peak_mb
     print(f"peak memory: {total_mb:.0f} MB all processes together (target < {TARGET_MB:.0f} MB): the largest sum, "
           f"sampled every {SAMPLE_S} s, of the proportional set size (PSS: a page shared by n processes counts 1/n "
@@ -137,6 +141,15 @@ def main() -> int:
 
 
 SAMPLE_S = 0.25
+
+
+def reference_loop() -> float:
+    """CPU seconds of a fixed pure-Python loop: how fast this machine runs Python at the moment."""
+    started = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - started
 
 
 class MemorySampler(threading.Thread):

@@ -218,6 +218,17 @@ def test_provenance_of_row_is_the_dataclass_init() -> None:
                                          detail="note"))
 
 
+def test_provenance_json_is_every_field_that_is_not_none_in_order() -> None:
+    import itertools
+
+    values: dict[str, Any] = {"evidence": "E", "path": "p", "table": "t", "rowid": 0, "page": 2, "offset": 0,
+                              "region": "freeblock", "frame": 1, "detail": "d"}
+    for present in itertools.product((False, True), repeat=len(values)):
+        chosen = {k: (v if keep else None) for (k, v), keep in zip(values.items(), present, strict=True)}
+        made = Provenance(**chosen)
+        assert list(made.to_json().items()) == [(k, v) for k, v in chosen.items() if v is not None], chosen
+
+
 def test_time_value_of_is_the_dataclass_init() -> None:
     made = TimeValue.of(1_600_000_000_123, "unix_ms", 1_600_000_000_123_000_000)
     assert made == TimeValue(raw=1_600_000_000_123, format="unix_ms", unix_ns=1_600_000_000_123_000_000)

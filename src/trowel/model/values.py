@@ -97,10 +97,15 @@ def _iso_texts(unix_ns: int) -> tuple[str, str | None] | None:
         if len(_DAYS) > 100_000:
             _DAYS.clear()
         date = _DAYS[days] = (EPOCH + timedelta(days=days)).date().isoformat()
-    hours, clock = divmod(clock, 3600)
-    minutes, secs = divmod(clock, 60)
-    base = f"{date}T{hours:02d}:{minutes:02d}:{secs:02d}."
+    hms = _HMS[clock]
+    if hms is None:
+        hours, rest_of_hour = divmod(clock, 3600)
+        hms = _HMS[clock] = f"T{hours:02d}:{rest_of_hour // 60:02d}:{rest_of_hour % 60:02d}."
+    base = date + hms
     return f"{base}{micros:06d}Z", (f"{base}{frac:09d}Z" if rest else None)
+
+
+_HMS: list[str | None] = [None] * 86_400  # second of the day -> "THH:MM:SS." (made when first needed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +143,13 @@ class TimeValue:
     def to_json(self) -> dict[str, Any]:
         unix_ns = self.unix_ns
         raw = self.raw
+        if type(raw) is int:  # the common case (a bool is no int here): big ones as text
+            raw = raw if -JSON_SAFE_INT < raw < JSON_SAFE_INT else str(raw)
+        else:
+            raw = _json_raw_checked(raw)
         out: dict[str, Any] = {
             "utc": None,
-            "raw": raw if type(raw) is int and -JSON_SAFE_INT < raw < JSON_SAFE_INT else _json_raw_checked(raw),
+            "raw": raw,
             "format": self.format,
             "clock": _CLOCK_TEXTS.get(self.clock) or self.clock.value,
         }
