@@ -1,4 +1,4 @@
-"""The walker's shortcuts for leaf pages give exactly the cells the general cell parser gives."""
+"""The walker's shortcut for leaf pages give exactly the cells the general cell parser gives."""
 
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ def _walk(db: Path, shortcuts: bool, monkeypatch: pytest.MonkeyPatch) -> dict[st
                                                                                          list[int]]]:
     with monkeypatch.context() as patch:
         if not shortcuts:
-            patch.setattr(TreeWalker, "_table_leaf", TreeWalker._general_leaf)
-            patch.setattr(TreeWalker, "_index_leaf", TreeWalker._general_leaf)
+            patch.setattr(TreeWalker, "_leaf", TreeWalker._general_leaf)
         warnings: list[str] = []
         database = Database(db, None, warnings)
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -34,7 +33,7 @@ def _walk(db: Path, shortcuts: bool, monkeypatch: pytest.MonkeyPatch) -> dict[st
 
 
 @pytest.mark.parametrize("page_size", [512, 4096])
-def test_leaf_shortcuts_give_the_general_parse(tmp_path: Path, page_size: int,
+def test_the_leaf_shortcut_gives_the_general_parse(tmp_path: Path, page_size: int,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(page_size)
     db = tmp_path / "a.db"

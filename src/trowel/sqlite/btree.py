@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from trowel.errors import SqliteFormatError
 from trowel.sqlite.overflow import read_chain
-from trowel.sqlite.page import INDEX_LEAF, TABLE_LEAF, BtreePage, Cell, parse_cell, parse_page
+from trowel.sqlite.page import TABLE_LEAF, BtreePage, Cell, parse_cell, parse_page
 
 MAX_DEPTH = 40
 PageGetter = Callable[[int], bytes | None]
@@ -91,27 +91,18 @@ class TreeWalker:
                 for child in reversed(children):
                     stack.append((child, depth + 1))
                 continue
-            if page.kind == TABLE_LEAF:
-                yield from self._table_leaf(number, data, page, name)
-                continue
-            if page.kind == INDEX_LEAF:
-                yield from self._index_leaf(number, data, page, name)
-                continue
-            for ptr in page.pointers:
-                try:
-                    cell = parse_cell(data, page, ptr)
-                except SqliteFormatError as exc:
-                    self.warnings.append(f"{name}: {exc}")
-                    continue
-                yield from self._leaf_cell(number, data, page, cell, name)
+            yield from self._leaf(number, data, page, name)
 
-    def _table_leaf(self, number: int, data: bytes, page: BtreePage, name: str) -> Iterator[LeafCell]:
-        """Cells of a table leaf page; the common short-varint, no-overflow case without function calls."""
+    def _leaf(self, number: int, data: bytes, page: BtreePage, name: str) -> Iterator[LeafCell]:
+        """Cells of a table or index leaf page. The common case (a payload size of one or two varint bytes, for a
+        table a rowid of up to four, no overflow) is read here without function calls: millions of cells, and
+        recovery walks every index to learn its pages. Anything else goes to the general cell parser."""
         usable = self.usable
-        max_local = usable - 35
-        low = page.hdr + 8
+        table = page.kind == TABLE_LEAF
+        max_local = usable - 35 if table else ((usable - 12) * 64 // 255) - 23
+        low, high = page.hdr + 8, usable - (12 if table else 2)
         for ptr in page.pointers:
-            if low <= ptr < usable - 12:
+            if low <= ptr < high:
                 b = data[ptr]
                 p = ptr + 1
                 plen = b
@@ -121,62 +112,35 @@ class TreeWalker:
                     plen = ((plen & 0x7F) << 7) | (b & 0x7F)
                     if b >= 0x80:
                         plen = -1
-                rowid = 0
-                for _ in range(4):
-                    b = data[p]
-                    p += 1
-                    rowid = (rowid << 7) | (b & 0x7F)
-                    if b < 0x80:
-                        break
-                else:
-                    plen = -1
-                if 0 <= plen <= max_local and p + plen <= usable:
-                    payload = data[p:p + plen]
-                    yield LeafCell(number, ptr, rowid, payload, True, ())
-                    continue
-            try:
-                cell = parse_cell(data, page, ptr)
-            except SqliteFormatError as exc:
-                self.warnings.append(f"{name}: {exc}")
-                continue
-            yield from self._leaf_cell(number, data, page, cell, name)
-
-    def _index_leaf(self, number: int, data: bytes, page: BtreePage, name: str) -> Iterator[LeafCell]:
-        """Cells of an index leaf page: a payload size of one or two varint bytes that fits on the page is read
-        here (the common case; recovery walks every index only to learn its pages), anything else by parse_cell."""
-        usable = self.usable
-        max_local = ((usable - 12) * 64 // 255) - 23
-        low = page.hdr + 8
-        for ptr in page.pointers:
-            if low <= ptr < usable - 2:
-                b = data[ptr]
-                p = ptr + 1
-                plen = b
-                if b >= 0x80:
-                    b = data[p]
-                    p += 1
-                    plen = ((plen & 0x7F) << 7) | (b & 0x7F)
-                    if b >= 0x80:
+                rowid = None
+                if table:
+                    rowid = 0
+                    for _ in range(4):
+                        b = data[p]
+                        p += 1
+                        rowid = (rowid << 7) | (b & 0x7F)
+                        if b < 0x80:
+                            break
+                    else:
                         plen = -1
                 if 0 <= plen <= max_local and p + plen <= usable:
-                    yield LeafCell(number, ptr, None, data[p:p + plen], True, ())
+                    yield LeafCell(number, ptr, rowid, data[p:p + plen], True, ())
                     continue
-            try:
-                cell = parse_cell(data, page, ptr)
-            except SqliteFormatError as exc:
-                self.warnings.append(f"{name}: {exc}")
-                continue
-            yield from self._leaf_cell(number, data, page, cell, name)
+            yield from self._parsed(number, data, page, ptr, name)
 
     def _general_leaf(self, number: int, data: bytes, page: BtreePage, name: str) -> Iterator[LeafCell]:
-        """Cells of a leaf page by the general cell parser only (what the two shortcuts above must equal)."""
+        """Cells of a leaf page by the general cell parser only (what :meth:`_leaf` must equal)."""
         for ptr in page.pointers:
-            try:
-                cell = parse_cell(data, page, ptr)
-            except SqliteFormatError as exc:
-                self.warnings.append(f"{name}: {exc}")
-                continue
-            yield from self._leaf_cell(number, data, page, cell, name)
+            yield from self._parsed(number, data, page, ptr, name)
+
+    def _parsed(self, number: int, data: bytes, page: BtreePage, ptr: int, name: str) -> Iterator[LeafCell]:
+        """The cell at ``ptr`` by the general cell parser (a warning when it is damaged)."""
+        try:
+            cell = parse_cell(data, page, ptr)
+        except SqliteFormatError as exc:
+            self.warnings.append(f"{name}: {exc}")
+            return
+        yield from self._leaf_cell(number, data, page, cell, name)
 
     def _leaf_cell(self, number: int, data: bytes, page: BtreePage, cell: Cell, name: str) -> Iterator[LeafCell]:
         if cell.overflow is None:
