@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -247,3 +248,16 @@ def test_blocks_travel_as_spool_files_that_are_gone_after_the_run(imo_truth: Gro
     _, _, blocks = _run(imo_truth.root, tmp_path / "run", 1)
     assert blocks and all(block.spool for block in blocks)
     assert len(folders) == 2 and all(f is not None and not f.exists() for f in folders)
+
+
+def test_spool_folders_of_a_process_that_is_gone_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    orphan = tmp_path / f"{parallel.SPOOL_PREFIX}{dead}-abc"
+    mine = tmp_path / f"{parallel.SPOOL_PREFIX}{os.getpid()}-def"
+    other = tmp_path / "trowel-blocks-notapid-x"
+    for folder in (orphan, mine, other):
+        folder.mkdir()
+        (folder / "1-0").write_bytes(b"{}\n")
+    parallel._remove_orphans(tmp_path)
+    assert not orphan.exists() and mine.exists() and other.exists()

@@ -41,6 +41,7 @@ RangeResult = tuple[EncodedBlock, dict[str, list[str]], dict[str, list[tuple[Row
 
 _WORKER: dict[str, Any] = {}
 EARLY_BYTES = 256 << 20  # finished blocks that may wait while the parent still runs the recovery engine
+SPOOL_PREFIX = "trowel-blocks-"
 SPOOL_ROOM = 1 << 30  # free bytes a spool folder's file system must have (blocks in flight: about 150 MB)
 
 
@@ -70,16 +71,29 @@ def _start(live: Path, columns: dict[str, list[str]], wanted: list[str], evidenc
 
 def spool_folder(scratch: Path) -> Path | None:
     """Where workers leave their blocks: a new folder in /dev/shm (memory) when it has room for a few, else in
-    ``scratch``; None when neither can be made (blocks then travel through the pipe)."""
+    ``scratch``; None when neither can be made (blocks then travel through the pipe). Folders that a killed
+    trowel left in /dev/shm (their process is gone) are removed first: they would hold memory until a reboot."""
+    _remove_orphans(Path("/dev/shm"))
     for root in (Path("/dev/shm"), scratch):
         try:
             room = os.statvfs(root)
             if room.f_bavail * room.f_frsize < SPOOL_ROOM:
                 continue
-            return Path(tempfile.mkdtemp(prefix="trowel-blocks-", dir=root))
+            return Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=root))
         except OSError:
             continue
     return None
+
+
+def _remove_orphans(root: Path) -> None:
+    try:
+        folders = list(root.glob(f"{SPOOL_PREFIX}*-*"))
+    except OSError:
+        return
+    for folder in folders:
+        pid = folder.name[len(SPOOL_PREFIX):].partition("-")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists() and Path("/proc/self").exists():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _plan(range_rows: int) -> Plan:
