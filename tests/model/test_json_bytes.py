@@ -58,7 +58,7 @@ def reference_jsonable(value: Any) -> Any:
     if isinstance(value, TimeValue):
         return reference_time(value)
     if isinstance(value, Provenance):
-        return {f.name: getattr(value, f.name) for f in fields(value) if getattr(value, f.name) is not None}
+        return {f.name: json_raw(getattr(value, f.name)) for f in fields(value) if getattr(value, f.name) is not None}
     if isinstance(value, dict):
         return {str(k): reference_jsonable(v) for k, v in value.items() if v is not Absence.NOT_PRESENT}
     if isinstance(value, list | tuple):
@@ -211,7 +211,7 @@ def test_any_values_give_the_reference_bytes(raw: dict[str, Any], text: str, con
 def test_provenance_of_row_is_the_dataclass_init() -> None:
     made = Provenance.of_row("E", "data/a.db", "messages", 2**70, "note")
     assert made == Provenance(evidence="E", path="data/a.db", table="messages", rowid=2**70, detail="note")
-    assert made.to_json() == {"evidence": "E", "path": "data/a.db", "table": "messages", "rowid": 2**70,
+    assert made.to_json() == {"evidence": "E", "path": "data/a.db", "table": "messages", "rowid": str(2**70),
                               "detail": "note"}
     assert Provenance.of_row("E", "p", None, None) == Provenance(evidence="E", path="p")
     assert hash(made) == hash(Provenance(evidence="E", path="data/a.db", table="messages", rowid=2**70,
@@ -221,12 +221,17 @@ def test_provenance_of_row_is_the_dataclass_init() -> None:
 def test_provenance_json_is_every_field_that_is_not_none_in_order() -> None:
     import itertools
 
-    values: dict[str, Any] = {"evidence": "E", "path": "p", "table": "t", "rowid": 0, "page": 2, "offset": 0,
-                              "region": "freeblock", "frame": 1, "detail": "d"}
-    for present in itertools.product((False, True), repeat=len(values)):
-        chosen = {k: (v if keep else None) for (k, v), keep in zip(values.items(), present, strict=True)}
-        made = Provenance(**chosen)
-        assert list(made.to_json().items()) == [(k, v) for k, v in chosen.items() if v is not None], chosen
+    for rowid in (0, 2**53 - 1, 2**53, -(2**53), 2**63 - 1):
+        values: dict[str, Any] = {"evidence": "E", "path": "p", "table": "t", "rowid": rowid, "page": 2,
+                                  "offset": 0, "region": "freeblock", "frame": 1, "detail": "d"}
+        for present in itertools.product((False, True), repeat=len(values)):
+            chosen = {k: (v if keep else None) for (k, v), keep in zip(values.items(), present, strict=True)}
+            made = Provenance(**chosen)
+            expected = [(k, str(v) if k == "rowid" and abs(v) >= 2**53 else v) for k, v in chosen.items()
+                        if v is not None]
+            assert list(made.to_json().items()) == expected, chosen
+            if made.evidence is not None and made.path is not None:  # from_json makes them "" when absent
+                assert Provenance.from_json(made.to_json()) == made
 
 
 def test_time_value_of_is_the_dataclass_init() -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
+JSON_SAFE_INT = 2**53  # integers at or beyond this size go into JSON as text (JavaScript reads them rounded)
+
 
 class State(enum.StrEnum):
     LIVE = "live"
@@ -47,14 +49,17 @@ class Provenance:
     detail: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The fields that are not None. A live row's provenance (only evidence, path, table and rowid: one per
-        record of a big table) is written out directly, a fifth of the time of the general way."""
+        """The fields that are not None; a number of 2**53 or more (a hostile rowid) as text, so that no JSON
+        reader rounds it. A live row's provenance (only evidence, path, table and rowid: one per record of a
+        big table) is written out directly, a fifth of the time of the general way."""
+        rowid = self.rowid
         if self.page is None and self.offset is None and self.region is None and self.frame is None \
-                and self.detail is None and self.table is not None and self.rowid is not None \
-                and self.evidence is not None and self.path is not None:
-            return {"evidence": self.evidence, "path": self.path, "table": self.table, "rowid": self.rowid}
+                and self.detail is None and self.table is not None and type(rowid) is int \
+                and -JSON_SAFE_INT < rowid < JSON_SAFE_INT and self.evidence is not None and self.path is not None:
+            return {"evidence": self.evidence, "path": self.path, "table": self.table, "rowid": rowid}
         # every field is a plain value: read them all at once (dataclasses.asdict deep-copies, slow per record)
-        return {k: v for k, v in zip(_NAMES, _VALUES(self), strict=True) if v is not None}
+        return {k: str(v) if type(v) is int and not -JSON_SAFE_INT < v < JSON_SAFE_INT else v
+                for k, v in zip(_NAMES, _VALUES(self), strict=True) if v is not None}
 
     @classmethod
     def of_row(cls, evidence: str, path: str, table: str | None, rowid: int | None,
@@ -78,6 +83,10 @@ class Provenance:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Provenance:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        for name in _NUMBERS:  # written as text when too big for a JSON number
+            value = known.get(name)
+            if type(value) is str and value.lstrip("-").isdigit():
+                known[name] = int(value)
         known.setdefault("evidence", "")
         known.setdefault("path", "")
         return cls(**known)
@@ -85,6 +94,7 @@ class Provenance:
 
 _NAMES: tuple[str, ...] = tuple(Provenance.__dataclass_fields__)
 _VALUES = attrgetter(*_NAMES)
+_NUMBERS = ("rowid", "page", "offset", "frame")
 _SETTERS = tuple(Provenance.__dict__[name].__set__ for name in _NAMES)
 if _NAMES != ("evidence", "path", "table", "rowid", "page", "offset", "region", "frame", "detail"):
     raise RuntimeError("Provenance.of_row and to_json know the fields in declaration order: update them")

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from trowel.model.provenance import Provenance
+from trowel.model.provenance import JSON_SAFE_INT, Provenance
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-JSON_SAFE_INT = 2**53
 _INF = float("inf")
 
 # How many values the JSON conversion has met that a fast encoder (orjson) would not write byte for byte like
