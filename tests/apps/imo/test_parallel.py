@@ -261,3 +261,44 @@ def test_spool_folders_of_a_process_that_is_gone_are_removed(tmp_path: Path, mon
         (folder / "1-0").write_bytes(b"{}\n")
     parallel._remove_orphans(tmp_path)
     assert not orphan.exists() and mine.exists() and other.exists()
+
+
+def _dying(original: Callable[..., Any], marker: Path | None) -> Callable[..., Any]:
+    """``original``, in a worker process that dies (as if killed) the first time, or always when ``marker`` is None."""
+    def run(*args: Any) -> Any:
+        if marker is None or not marker.exists():
+            if marker is not None:
+                marker.write_text("died once")
+            os._exit(9)
+        return original(*args)
+    return run
+
+
+def test_a_worker_that_dies_has_its_range_mapped_again(imo_truth: GroundTruth, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A killed worker's task gets no answer from the pool: the wait notices the replacement worker and maps the
+    unanswered ranges again (the same bytes), instead of waiting forever."""
+    monkeypatch.setattr(parallel, "start_method", lambda: "fork")  # the patched functions reach the workers
+    monkeypatch.setattr(parallel, "_map_into", _dying(parallel._map_into, tmp_path / "range-died"))
+    served, _, _ = _run(imo_truth.root, tmp_path / "range", 1, range_rows=4)
+    assert (tmp_path / "range-died").exists() and served == GOLDEN.read_text(encoding="utf-8")
+    marker, read = tmp_path / "plan-died", DatabaseCopy.live_values
+
+    def plan_dies(db: DatabaseCopy, table: str, use: list[str], *args: Any) -> Any:
+        if use == ["buid", "timestamp"] and not marker.exists():  # only the light pass reads just these
+            marker.write_text("died once")
+            os._exit(9)
+        return read(db, table, use, *args)
+
+    monkeypatch.setattr(DatabaseCopy, "live_values", plan_dies)
+    served, _, _ = _run(imo_truth.root, tmp_path / "plan", 1, range_rows=4)
+    assert (tmp_path / "plan-died").exists() and served == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_workers_that_keep_dying_end_in_a_warning_not_a_hang(imo_truth: GroundTruth, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "start_method", lambda: "fork")
+    monkeypatch.setattr(parallel, "POLL_S", 0.05)
+    monkeypatch.setattr(parallel, "_map_into", _dying(parallel._map_into, None))
+    served, _, _ = _run(imo_truth.root, tmp_path / "always", 1, range_rows=4)
+    assert served.count("worker processes died while mapping messages") == 2  # users 0 and 10

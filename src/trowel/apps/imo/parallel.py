@@ -31,6 +31,7 @@ from trowel.apps.dedupe import DeletedRows
 from trowel.apps.imo import messages
 from trowel.apps.imo.scope import Scope
 from trowel.apps.rows import DatabaseCopy, Row
+from trowel.errors import TrowelError
 from trowel.model import Record
 
 TABLE = "messages"
@@ -41,6 +42,8 @@ RangeResult = tuple[EncodedBlock, dict[str, list[str]], dict[str, list[tuple[Row
 
 _WORKER: dict[str, Any] = {}
 EARLY_BYTES = 256 << 20  # finished blocks that may wait while the parent still runs the recovery engine
+POLL_S = 0.5  # how often a wait for a worker's answer checks that no worker died
+MAX_DEATHS = 8  # worker processes that may die (and their tasks be mapped again) before the run gives up
 SPOOL_PREFIX = "trowel-blocks-"
 SPOOL_ROOM = 1 << 30  # free bytes a spool folder's file system must have (blocks in flight: about 150 MB)
 
@@ -64,7 +67,9 @@ def start_method() -> str:
 
 
 def _start(live: Path, columns: dict[str, list[str]], wanted: list[str], evidence: str, path: str,
-           spool: Path | None) -> None:
+           spool: Path | None, starts: Any) -> None:
+    with starts.get_lock():  # a worker started after the first ones replaces one that died
+        starts.value += 1
     _WORKER.update(db=DatabaseCopy.reader(live, columns, evidence, path), wanted=wanted, spool=spool,
                    blocks=itertools.count())
 
@@ -195,9 +200,13 @@ class MessagePool:
         self.taking = True
         context = multiprocessing.get_context(start_method())
         self.spool = spool_folder(db.db.parent)
+        self.starts = context.Value("i", 0)
+        self.deaths = 0
+        self.range_rows = max(1, range_rows)
         self.pool: Pool = context.Pool(self.workers, initializer=_start,
-                                       initargs=(db.live_copy, db.tables(), wanted, db.evidence, db.path, self.spool))
-        self.plan: AsyncResult[Plan] = self.pool.apply_async(_plan, (max(1, range_rows),), callback=self._early)
+                                       initargs=(db.live_copy, db.tables(), wanted, db.evidence, db.path, self.spool,
+                                                 self.starts))
+        self.plan: AsyncResult[Plan] = self.pool.apply_async(_plan, (self.range_rows,), callback=self._early)
 
     def _early(self, plan: Plan) -> None:
         """Runs in the pool's result thread as soon as the light pass ends (before ``plan.get()`` returns)."""
@@ -219,6 +228,25 @@ class MessagePool:
             self.early_bytes += result[0].size or len(result[0].text)
             self._next_early()
 
+    def _died(self) -> bool:
+        """Whether a worker process died since last asked (killed, out of memory): the pool starts another one
+        but never answers for the task the dead one held. Raises when they keep dying."""
+        with self.starts.get_lock():
+            deaths = self.starts.value - self.workers
+        if deaths <= self.deaths:
+            return False
+        self.deaths = deaths
+        if deaths > MAX_DEATHS:
+            raise TrowelError(f"{deaths} worker processes died while mapping messages (out of memory?)")
+        return True
+
+    def _plan(self) -> Plan:
+        while not self.plan.ready():
+            self.plan.wait(POLL_S)
+            if not self.plan.ready() and self._died():
+                self.plan = self.pool.apply_async(_plan, (self.range_rows,))  # no early ranges: they would wait
+        return self.plan.get()
+
     def close(self) -> None:
         self.pool.terminate()
         self.pool.join()
@@ -228,7 +256,7 @@ class MessagePool:
     def map_messages(self, scope: Scope, db: DatabaseCopy, found: DeletedRows | None, order: messages.OrderCheck,
                      wanted: list[str], sink: Callable[[EncodedBlock], None]) -> Iterator[Record]:
         """The ``messages`` table as the single-process loop maps it, live rows as blocks handed to ``sink``."""
-        ranges, count = self.plan.get()
+        ranges, count = self._plan()
         with self.lock:
             self.taking = False
             started = list(self.started)
@@ -241,9 +269,8 @@ class MessagePool:
             pending.extend((task, result, True) for task, result in started)
         else:
             for _task, result in started:  # mapped with names that turned out incomplete: not used
-                result.wait()
-                if result.successful():
-                    result.get()[0].discard()
+                if result.ready() and result.successful():
+                    result.get()[0].discard()  # those still running leave their files to close()
         queued = iter(ranges[len(pending):])
 
         def submit() -> None:
@@ -254,6 +281,12 @@ class MessagePool:
         while len(pending) < 2 * self.workers and len(pending) < len(ranges):
             submit()
         while pending:
+            while not pending[0][1].ready():
+                pending[0][1].wait(POLL_S)
+                if not pending[0][1].ready() and self._died():  # one of the unanswered tasks is lost: all again
+                    pending = deque((task, result, early) if result.ready() else
+                                    (task, self.pool.apply_async(_map_range, (template, identity, keys, task)), False)
+                                    for task, result, early in pending)
             task, result, early = pending.popleft()
             block, refs, replies, warnings, matches = result.get()
             submit()
