@@ -22,11 +22,11 @@ from typing import Any
 
 from trowel.apps.registry import AppSpec, load_specs
 from trowel.case.context import ExamineContext, Stage, register_stage
-from trowel.cli.common import progress_bar
 from trowel.errors import TrowelError
 from trowel.evidence.android import AndroidLocation, locate
 from trowel.evidence.base import Entry, EntryKind, EvidenceSource
 from trowel.model import GenericRow, Provenance, State, TimeValue
+from trowel.progress import progress_bar
 from trowel.sqlite import SqliteRecord, recover
 from trowel.timestamps import stamp
 from trowel.timestamps.decoding import decode

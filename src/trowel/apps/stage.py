@@ -9,10 +9,10 @@ from pathlib import Path
 
 from trowel.apps.runner import run_apps
 from trowel.case.context import ExamineContext, Stage, register_stage
-from trowel.cli.common import progress_bar
 from trowel.errors import TrowelError
 from trowel.evidence.base import Entry, EvidenceSource, copy_bounded
 from trowel.model import MediaFile, Record
+from trowel.progress import progress_bar
 
 
 def _with_media_path(record: Record, path: str) -> Record:

@@ -15,10 +15,10 @@ from pathlib import Path
 from trowel import __version__
 from trowel.case.context import STAGES, ActionLog, ExamineContext, ExamineOptions, Stage
 from trowel.case.store import CaseStore
-from trowel.cli.common import progress_bar
 from trowel.errors import CaseError, EvidenceChangedError, EvidenceError, TrowelError
 from trowel.evidence import open_evidence, sha256_file
 from trowel.evidence.base import CHUNK
+from trowel.progress import progress_bar
 
 # Stages from this order on only write outputs: they run after every input has been hashed again.
 OUTPUT_ORDER = 90

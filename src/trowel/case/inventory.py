@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from trowel.case.context import ExamineContext, Stage, register_stage
-from trowel.cli.common import progress_bar
 from trowel.errors import TrowelError
 from trowel.evidence.base import Entry, EntryKind, EvidenceSource
+from trowel.progress import progress_bar
 
 
 def inventory_items(ctx: ExamineContext, evidence_id: str, source: EvidenceSource) -> Iterator[tuple[Entry, str | None]]:

@@ -21,7 +21,7 @@ def register(sub: Any) -> None:
     build.add_argument("--time-limit", type=float, default=180.0, help="seconds per app (default 180)")
     build.add_argument("--memory-limit", type=int, default=1536, help="MiB per app (default 1536)")
     build.add_argument("--json", action="store_true", help="one JSON line per app with its status")
-    build.set_defaults(handler=run_build)
+    build.set_defaults(handler=run_build, files_only=True)
     match = commands.add_parser("match", help="files of a device extraction that hold predicted evidence")
     match.add_argument("evidence", type=Path, help="any evidence source trowel reads")
     match.add_argument("--db", type=Path, required=True, help="the AED file")

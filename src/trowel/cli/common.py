@@ -1,14 +1,17 @@
-"""What every command shares: JSON Lines output, one-line errors, progress bars on stderr."""
+"""What every command shares: JSON Lines on stdout, one-line errors, progress and warnings on stderr.
+
+Data goes to stdout and nothing else does. Progress bars are drawn on stderr, only when stderr is a
+terminal, never when ``--quiet`` is given, and never while stdout is the same kind of live terminal output a
+command streams its data to (the data itself shows the progress there). rich never captures stdout.
+"""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
-import orjson
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -19,15 +22,22 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from trowel import progress as _progress
 from trowel.model import Record
-from trowel.model.values import ODD_FOR_FAST_JSON
+from trowel.model.jsonl import record_line, record_text, write_lines
+from trowel.progress import Bar, SilentBar
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
-stderr = Console(stderr=True, highlight=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 QUIET = {"on": False}
+
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "QUIET", "TerminalReporter", "emit_json", "fail", "note",
+           "progress_bar", "record_line", "record_text", "warn"]
+
+_record_text = record_text  # the name worker code and tests used before the encoder moved to the model
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
@@ -37,98 +47,81 @@ def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
 
 
 def note(message: str) -> None:
+    """A message for the examiner on stderr (not with ``--quiet``), never wrapped."""
     if not QUIET["on"]:
-        stderr.print(message, markup=False)
+        stderr.print(message, markup=False, soft_wrap=True)
 
 
-# what json.dumps(data, ensure_ascii=False, separators=(",", ":")) builds on every call, built once
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-_CHUNK_LINES = 256  # lines joined into one write: fewer calls into the text layer for million-record outputs
-
-
-def _record_text(record: Record) -> str:
-    """A record's JSON text, exactly as the standard encoder writes it (compact, non-ASCII kept).
-
-    orjson writes the same bytes for everything a record's own ``to_json`` produces except a few values
-    (floats below 1e-4, NaN, infinities; counted by the model while converting) and what it refuses (integers
-    beyond 64 bits, lone surrogates): those records go through the standard encoder.
-    """
-    mark = ODD_FOR_FAST_JSON[0]
-    data = record.to_json()
-    if ODD_FOR_FAST_JSON[0] == mark and type(record).to_json is Record.to_json:
-        try:
-            return orjson.dumps(data).decode("utf-8")
-        except TypeError:  # orjson.JSONEncodeError
-            pass
-    return _ENCODE(data)
-
-
-def record_line(record: Record) -> bytes:
-    """``_record_text(record) + "\\n"`` as UTF-8 bytes, made without the str in between (worker processes hand
-    JSON Lines over as bytes). Raises UnicodeEncodeError for text UTF-8 cannot hold (lone surrogates)."""
-    mark = ODD_FOR_FAST_JSON[0]
-    data = record.to_json()
-    if ODD_FOR_FAST_JSON[0] == mark and type(record).to_json is Record.to_json:
-        try:
-            return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE)
-        except TypeError:  # orjson.JSONEncodeError
-            pass
-    return (_ENCODE(data) + "\n").encode("utf-8")
+def warn(message: str) -> None:
+    """A warning: printed whole on stderr now (unless quiet) and listed again when the command ends."""
+    _progress.warn(message)
 
 
 def emit_json(items: Iterable[Record | dict[str, Any]], stream: Any = None) -> int:
-    """Print one JSON object per line (compact, non-ASCII kept as is); returns how many were printed.
-
-    Lines are written in chunks; whatever was encoded is written even when ``items`` raises.
-    """
-    out = stream or sys.stdout
-    if type(items) is list and len(items) == 1:  # one record per call (commands that stream records)
-        item = items[0]
-        out.write((_record_text(item) if isinstance(item, Record) else _ENCODE(item)) + "\n")
-        return 1
-    n = 0
-    lines: list[str] = []
-    try:
-        for item in items:
-            lines.append(_record_text(item) if isinstance(item, Record) else _ENCODE(item))
-            n += 1
-            if len(lines) >= _CHUNK_LINES:
-                lines.append("")
-                chunk = "\n".join(lines)
-                lines.clear()
-                out.write(chunk)
-    finally:
-        if lines:
-            lines.append("")
-            chunk = "\n".join(lines)
-            lines.clear()
-            out.write(chunk)
-    return n
+    """Print one JSON object per line on stdout (or ``stream``); returns how many were printed."""
+    return write_lines(items, stream or sys.stdout)
 
 
-class Bar:
-    """A progress bar that does nothing when quiet or when stderr is not a terminal."""
-
-    def __init__(self, progress: Progress | None, description: str, total: float | None, bytes_: bool) -> None:
+class _RichBar:
+    def __init__(self, progress: Progress, description: str, total: float | None) -> None:
         self._progress = progress
-        self._task = progress.add_task(description, total=total) if progress else None
+        self._task = progress.add_task(description, total=total)
 
     def advance(self, amount: float = 1) -> None:
-        if self._progress is not None and self._task is not None:
-            self._progress.advance(self._task, amount)
+        self._progress.advance(self._task, amount)
 
     def update(self, **kwargs: Any) -> None:
-        if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, **kwargs)
+        self._progress.update(self._task, **kwargs)
+
+
+class TerminalReporter:
+    """The command line's reporter: rich bars on stderr when ``live``; warnings printed whole and kept."""
+
+    def __init__(self, live: bool, quiet: bool) -> None:
+        self.live = live
+        self.quiet = quiet
+        self.warnings: list[str] = []
+
+    @contextmanager
+    def bar(self, description: str, total: float | None, bytes_: bool) -> Iterator[Bar]:
+        if not self.live:
+            yield SilentBar()
+            return
+        columns: list[Any] = [TextColumn("{task.description}"), BarColumn()]
+        columns += [DownloadColumn(), TransferSpeedColumn()] if bytes_ else [TextColumn("{task.completed:,.0f}")]
+        columns.append(TimeRemainingColumn())
+        with Progress(*columns, console=stderr, transient=True, redirect_stdout=False,
+                      redirect_stderr=False) as progress:
+            yield _RichBar(progress, description, total)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        if not self.quiet:
+            stderr.print(f"trowel: warning: {message}", markup=False, soft_wrap=True)
+
+    def summary(self) -> None:
+        """List every warning of the run again, so none scrolls away unseen (also with ``--quiet``)."""
+        if not self.warnings:
+            return
+        n = len(self.warnings)
+        sys.stderr.write(f"trowel: {n} warning{'s' if n != 1 else ''} in this run:\n")
+        for message in self.warnings:
+            sys.stderr.write(f"  - {message}\n")
+
+
+def live_progress(quiet: bool, files_only: bool) -> bool:
+    """Whether bars may be drawn: stderr is a terminal, not quiet, and stdout is not a terminal the command
+    streams its data to (``files_only``: the command writes its results to files, so a terminal stdout is fine)."""
+    if quiet or not stderr.is_terminal:
+        return False
+    try:
+        stdout_tty = sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        stdout_tty = False
+    return files_only or not stdout_tty
 
 
 @contextmanager
 def progress_bar(description: str, total: float | None = None, bytes_: bool = False) -> Iterator[Bar]:
-    if QUIET["on"] or not stderr.is_terminal:
-        yield Bar(None, description, total, bytes_)
-        return
-    columns: list[Any] = [TextColumn("{task.description}"), BarColumn()]
-    columns += [DownloadColumn(), TransferSpeedColumn()] if bytes_ else [TextColumn("{task.completed:,.0f}")]
-    columns.append(TimeRemainingColumn())
-    with Progress(*columns, console=stderr, transient=True) as progress:
-        yield Bar(progress, description, total, bytes_)
+    with _progress.progress_bar(description, total, bytes_) as bar:
+        yield bar

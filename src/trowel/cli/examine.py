@@ -26,7 +26,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--hash-limit", type=int, default=1 << 30,
                         help="hash inventory files up to this many bytes (default 1 GiB)")
     parser.add_argument("--force", action="store_true", help="write into an existing non-empty folder")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, files_only=True)
 
 
 def _check_zone(name: str) -> str:

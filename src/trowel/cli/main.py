@@ -7,8 +7,9 @@ import sys
 from collections.abc import Sequence
 
 from trowel import __version__
+from trowel import progress as _progress
 from trowel.cli import aed, apk, examine, imo, ls, net, report, sqlite, time
-from trowel.cli.common import EXIT_FAILED, EXIT_USAGE, QUIET, fail
+from trowel.cli.common import EXIT_FAILED, EXIT_USAGE, QUIET, TerminalReporter, fail, live_progress
 from trowel.errors import TrowelError, UsageError
 
 GROUPS = [examine, ls, imo, sqlite, time, apk, aed, net, report]
@@ -39,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    reporter = TerminalReporter(live_progress(QUIET["on"], bool(getattr(args, "files_only", False))), QUIET["on"])
+    previous = _progress.install(reporter)
     try:
         return int(handler(args) or 0)
     except UsageError as exc:
@@ -49,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail("interrupted", EXIT_FAILED)
     except BrokenPipeError:
         return 0
+    finally:
+        _progress.install(previous)
+        reporter.summary()
 
 
 def run() -> None:

@@ -15,7 +15,7 @@ def register(sub: Any) -> None:
     parser = sub.add_parser("report", help="regenerate every output of a case folder")
     parser.add_argument("dir", help="the case folder (holds case.sqlite)")
     parser.add_argument("--json", action="store_true", help="print one JSON line per output written")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, files_only=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ _INF = float("inf")
 
 # How many values the JSON conversion has met that a fast encoder (orjson) would not write byte for byte like
 # the standard library: floats below 1e-4 (other exponent form), NaN and infinities, and the output of a
-# foreign ``to_json`` (not inspected). ``trowel.cli.common.emit_json`` compares it before and after a record's
+# foreign ``to_json`` (not inspected). ``trowel.model.jsonl`` compares it before and after a record's
 # ``to_json`` and uses the standard encoder when it moved: one output format, whichever encoder writes it.
 ODD_FOR_FAST_JSON = [0]
 

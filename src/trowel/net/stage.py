@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from trowel.case.context import ExamineContext, Stage, register_stage
-from trowel.cli.common import progress_bar
 from trowel.errors import TrowelError
 from trowel.net.analyze import analyze_capture
 from trowel.net.tlscrypto import KeyLog
+from trowel.progress import progress_bar
 
 
 def capture_evidence_id(ctx: ExamineContext, capture: Path) -> str:

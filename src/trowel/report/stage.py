@@ -12,9 +12,9 @@ import shutil
 from pathlib import Path
 
 from trowel.case.context import ExamineContext, Stage, register_stage
-from trowel.cli.common import progress_bar
 from trowel.errors import TrowelError
 from trowel.evidence.base import CHUNK
+from trowel.progress import progress_bar
 from trowel.report.casedata import SHA256_RE, CaseData
 from trowel.report.registry import load_writers, write_all
 

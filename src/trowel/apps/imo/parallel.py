@@ -33,6 +33,7 @@ from trowel.apps.imo.scope import Scope
 from trowel.apps.rows import DatabaseCopy, Row
 from trowel.errors import TrowelError
 from trowel.model import Record
+from trowel.model.jsonl import record_line, record_text
 
 TABLE = "messages"
 Key = tuple[Any, ...]
@@ -147,15 +148,13 @@ def _map_range(template: Scope, identity: tuple[str, ...], keys: set[Key] | None
 
 def _map_into(path: Path | None, template: Scope, identity: tuple[str, ...], keys: set[Key] | None,
               task: Range) -> RangeResult:
-    from trowel.cli.common import _record_text, record_line  # the CLI's encoders: the same bytes
-
     after, upto, latest = task
     scope = dataclasses.replace(template, attachment_refs={}, replies={})
     db: DatabaseCopy = _WORKER["db"]
     db.warnings.clear()
     order = messages.OrderCheck(scope)
     order.latest = latest
-    writer = BlockWriter(path, record_line, _record_text)
+    writer = BlockWriter(path, record_line, record_text)
     counts: dict[tuple[str, str, int | None, str, str], int] = {}
     matches: list[Row] = []
     key_of = DeletedRows(identity).key

@@ -18,10 +18,10 @@ from typing import Any
 
 import pyewf
 
-from trowel.cli.common import progress_bar
 from trowel.errors import EvidenceError
 from trowel.evidence.detect import Format, register_format
 from trowel.evidence.formats.disk_image import DiskImageSource, StreamImage
+from trowel.progress import progress_bar
 
 EWF1_MAGIC = b"EVF\x09\x0d\x0a\xff\x00"
 EWF2_MAGIC = b"EVF2\x0d\x0a\x81\x00"
