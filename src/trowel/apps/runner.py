@@ -7,6 +7,7 @@ from pathlib import Path
 
 from trowel.apps.extraction import AppData, collect
 from trowel.apps.registry import AppSpec, load_specs
+from trowel.apps.unmapped import leftover_records
 from trowel.evidence import EvidenceSource
 from trowel.model import Provenance, Record, Warning
 
@@ -22,6 +23,11 @@ def run_app(data: AppData) -> Iterator[Record]:
     """The records of one (app, user); a failure becomes a warning record and the run goes on."""
     try:
         yield from data.spec.extract(data)
+        mark = len(data.warnings)
+        yield from leftover_records(data)  # nothing a parser claims is silently dropped
+        for path, message in data.warnings[mark:]:
+            yield Warning(source=Provenance(evidence=data.evidence, path=path), app=data.spec.name,
+                          user=data.user, message=message, stage="apps")
     except Exception as exc:  # noqa: BLE001 - one broad catch per parser call, stored as a warning
         yield Warning(source=Provenance(evidence=data.evidence, path=""), app=data.spec.name, user=data.user,
                       message=f"{data.spec.name} parser stopped for user {data.user}: "
