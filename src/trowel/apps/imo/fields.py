@@ -169,6 +169,16 @@ def plausible_time(raw: Any, now: int) -> tuple[TimeValue | None, str]:
                                 f"(trowel.timestamps.decode score {score:.2f})")
 
 
+def to_ns(value: int, now: int) -> int:
+    """A time in whichever Unix unit is plausible, as nanoseconds (the value itself when no unit is): for
+    comparing times of one column whose rows use different units."""
+    limit = now + YEAR_NS
+    for factor in (1, 10**3, 10**6, 10**9):
+        if APP_EPOCH_NS <= value * factor <= limit:
+            return value * factor
+    return value
+
+
 def phone_key(phone: Any) -> str | None:
     """Digits of a phone number, last nine (matches local and international spellings of one number)."""
     text = as_text(phone)

@@ -19,6 +19,7 @@ from trowel.apps.imo.fields import (
     imdata,
     is_group_id,
     ns_time,
+    to_ns,
 )
 from trowel.apps.imo.scope import Scope
 from trowel.apps.imo.spec import NS
@@ -118,7 +119,8 @@ class OrderCheck:
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
-        self.latest: dict[str, tuple[int, int]] = {}  # conversation -> (timestamp, rowid)
+        self.latest: dict[str, tuple[int, int]] = {}  # conversation -> (timestamp in ns, rowid)
+        self.limit = scope.now_ns + YEAR_NS
 
     def advance(self, rowid: int, buid_value: Any, stamp_value: Any) -> tuple[str, int, tuple[int, int]] | None:
         """Take one live row in rowid order: (conversation, its time, the newer earlier row) when its time is older
@@ -127,6 +129,8 @@ class OrderCheck:
         buid = (buid_value if type(buid_value) is str else as_text(buid_value)) or ""
         if stamp_ is None:
             return None
+        if not APP_EPOCH_NS <= stamp_ <= self.limit:  # not plausible as nanoseconds: compare in ns all the same
+            stamp_ = to_ns(stamp_, self.scope.now_ns)
         previous = self.latest.get(buid)
         if previous is None or stamp_ >= previous[0]:
             self.latest[buid] = (stamp_, rowid)

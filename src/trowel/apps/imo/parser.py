@@ -248,6 +248,9 @@ def _live_names(scope: Scope, db: DatabaseCopy) -> Scope:
 
 def _friends_tables(scope: Scope, db: DatabaseCopy, book: contacts.AddressBook,
                     sink: Callable[[EncodedBlock], None] | None, pool: parallel.MessagePool | None) -> Iterator[Record]:
+    # What replies refer to, and the counts of the account-deletion check, are per database (imofriends.db and
+    # its per-account copies hold different accounts); names and the owner are shared.
+    scope.replies, scope.story_ids, scope.deleted_story_ids, scope.live_counts = {}, set(), set(), {}
     deleted = _deleted(db, [t for t in db.tables() if not t.startswith("sqlite_")])
     phonebook = contacts.PhoneBook()
     for table, uid_col in (("phone_numbers", "uid"), ("imo_phonebook", "uid")):
