@@ -36,7 +36,11 @@ from trowel.report.timeline import HTML_COLUMNS, html_rows
 HERE = Path(__file__).parent
 NETWORK_KINDS = {"flow": "Flows", "imo_session": "imo sessions", "call_session": "Calls (network, with peer IPs)",
                  "tls_session": "TLS sessions", "http_object": "HTTP objects", "sticker": "Stickers"}
-APP_KINDS = {"account": "accounts", "call": "calls", "contact": "contacts", "story": "stories", "app_event": "events"}
+APP_KINDS = {"account": "accounts", "call": "calls", "contact": "contacts", "story": "stories", "app_event": "events",
+             "file_transfer": "transfers", "key_material": "keys"}
+# Conversation badges from the stores/kinds of its messages (end-to-end, strangers, channels).
+STORE_BADGES = {"secret_message": "end-to-end", "secret_chat": "end-to-end", "relationship_message": "stranger",
+                "post": "channel", "channel_post_cache": "channel", "user_channel_post": "channel"}
 TABLE_LIMIT = 5000
 CELL_LIMIT = 300
 WARNING_LIMIT = 1000
@@ -120,6 +124,7 @@ class Conversation:
     is_group: bool = False
     entries: list[tuple[bool, str, int]] = field(default_factory=list)  # (no time, instant, record id)
     deleted: int = 0
+    badges: set[str] = field(default_factory=set)
     first: Any = None
     last: Any = None
     _first_ns: str | None = None
@@ -129,6 +134,9 @@ class Conversation:
         ns = _instant(r.get("time"))
         self.entries.append((ns is None, ns or "", int(r["id"])))
         self.is_group = self.is_group or bool(r.get("is_group"))
+        badge = STORE_BADGES.get(str(r.get("store")))
+        if badge:
+            self.badges.add(badge)
         if r.get("state") != "live":
             self.deleted += 1
         if ns is not None:
@@ -171,6 +179,7 @@ class AppView:
                 "accounts": self.by_kind.get("account", []), "calls": self.by_kind.get("call", []),
                 "contacts": self.by_kind.get("contact", []), "stories": self.by_kind.get("story", []),
                 "events": self.by_kind.get("app_event", []), "conversations": list(self.conversations_by_key.values()),
+                "transfers": self.by_kind.get("file_transfer", []), "key_records": self.by_kind.get("key_material", []),
                 "other": other}
 
 

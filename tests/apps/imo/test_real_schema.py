@@ -202,3 +202,28 @@ def test_every_place_once_per_user(records: Records) -> None:
     signup = one(records, kind="app_event", package=HD)
     assert signup["time"]["format"] == "unix_ms" and signup["time"]["utc"].startswith("2024-02-29T10:00:00")
     assert all(r["source"]["path"].startswith(f"data/data/{IMO}/") for r in records if r["package"] == IMO)
+
+
+def test_report_app_page_shows_the_new_kinds(real: RealTruth, tmp_path: Path) -> None:
+    from trowel.apps.runner import run_apps
+    from trowel.case.store import CaseStore
+    from trowel.evidence import open_evidence
+    from trowel.report.casedata import CaseData
+    from trowel.report.html import write_html
+
+    store = CaseStore(tmp_path / "case.sqlite")
+    with open_evidence(real.root) as source:
+        for _, record in run_apps(source, "real", tmp_path / "scratch"):
+            store.add(record)
+    store.flush()
+    write_html(CaseData.open(tmp_path))
+    page = (tmp_path / "report/app1.html").read_text(encoding="utf-8")  # the only app of the case
+    for heading in ('<h2 id="file-transfers">File transfers</h2>',
+                    '<h2 id="key-material">Key material <span class="badge">sensitive</span></h2>',
+                    '<h2 id="kind-finding">finding</h2>', '<h2 id="kind-generic_row">generic_row</h2>'):
+        assert heading in page
+    assert page.count('class="state-live sensitive"') == 4
+    assert "report.pdf" in page and "schema differs from what the imo parser knows" in page
+    assert "story prepared but never sent" in page
+    for badge in ("end-to-end", "stranger", "channel"):
+        assert f'<span class="badge">{badge}</span>' in page
