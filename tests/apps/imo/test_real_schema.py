@@ -227,3 +227,13 @@ def test_report_app_page_shows_the_new_kinds(real: RealTruth, tmp_path: Path) ->
     assert "story prepared but never sent" in page
     for badge in ("end-to-end", "stranger", "channel"):
         assert f'<span class="badge">{badge}</span>' in page
+
+
+def test_parallel_path_gives_the_same_bytes_on_the_real_schema(real: RealTruth, tmp_path: Path) -> None:
+    from tests.apps.imo.test_parallel import _run
+
+    serial, serial_counts, none = _run(real.root, tmp_path / "serial", None)
+    parallel, parallel_counts, blocks = _run(real.root, tmp_path / "parallel", 1, range_rows=2)
+    assert none == [] and blocks  # mixed units and an unknown column go through the workers too
+    assert parallel.encode("utf-8") == serial.encode("utf-8")
+    assert parallel_counts == serial_counts
