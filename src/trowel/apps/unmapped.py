@@ -42,7 +42,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _signature(values: dict[str, Any]) -> tuple[Any, ...]:
+def _signature(values: dict[str, Any]) -> tuple[Any, ...]:  # the same row found twice in free space
     return tuple(sorted((c, repr(v)) for c, v in values.items() if v is not None))
 
 
@@ -72,23 +72,25 @@ def unmapped_records(app: str, package: str, user: int | None, db: DatabaseCopy,
             recovered.setdefault(row.table, []).append(row)
     census: dict[str, dict[str, Any]] = {}
     for table in sorted(set(unknown) | set(recovered)):
-        live = list(db.live_rows(table))
-        signatures = {_signature(r.values) for r in live}
         gone: list[Row] = []
         seen: set[tuple[Any, ...]] = set()
         for row in recovered.get(table, []):
             key = _signature(row.values)
-            if key in signatures or key in seen:  # a copy of a live row, or a second copy of a deleted one
+            if key in seen or (table in tables and _is_live(db, table, row)):  # a copy of a live or deleted row
                 continue
             seen.add(key)
             gone.append(row)
         columns = tables.get(table) or (list(gone[0].values) if gone else [])
-        sample = [[r.values.get(c) for c in columns] for r in (live + gone)[:TYPING_SAMPLE]]
+        sample = [[r.values.get(c) for c in columns] for r in _head(db.live_rows(table), TYPING_SAMPLE)]
+        sample += [[r.values.get(c) for c in columns] for r in gone[:TYPING_SAMPLE]]
         formats = time_columns(columns, sample)
-        for row in live + gone:
+        live = 0
+        for row in db.live_rows(table):  # streamed: an unknown table may be large
+            live += 1
             yield _generic(app, package, user, db.evidence, db.path, row, formats)
-        census[table] = {"live": len(live), "deleted": len(gone), "columns": columns,
-                         "time_columns": formats}
+        for row in gone:
+            yield _generic(app, package, user, db.evidence, db.path, row, formats)
+        census[table] = {"live": live, "deleted": len(gone), "columns": columns, "time_columns": formats}
     extra: dict[str, dict[str, int]] = {}
     for table, cols in sorted(tables.items()):
         names = known.get(table)
@@ -99,6 +101,33 @@ def unmapped_records(app: str, package: str, user: int | None, db: DatabaseCopy,
             extra[table] = {c: _filled(db, table, c) for c in new}
     if census or extra:
         yield _finding(app, package, user, db, census, extra)
+
+
+def _head(rows: Iterator[Row], limit: int) -> list[Row]:
+    out = []
+    for row in rows:
+        out.append(row)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _is_live(db: DatabaseCopy, table: str, row: Row) -> bool:
+    """Whether a live row holds exactly these values (then the recovered row is an old copy of it)."""
+    columns = [c for c in row.values if c in set(db.tables().get(table, []))]
+    if not columns:
+        return False
+    quoted = table.replace('"', '""')
+    where = " AND ".join(f'"{c.replace(chr(34), chr(34) * 2)}" IS ?' for c in columns)
+    params = [row.values[c] for c in columns]
+    if row.rowid is not None:
+        where += " AND rowid = ?"
+        params.append(row.rowid)
+    try:
+        found = db.connect().execute(f'SELECT 1 FROM "{quoted}" WHERE {where} LIMIT 1', params).fetchone()
+    except (sqlite3.DatabaseError, OverflowError):
+        return False
+    return found is not None
 
 
 def _filled(db: DatabaseCopy, table: str, column: str) -> int:
