@@ -98,7 +98,8 @@ def test_contacts_and_address_book(imo_records: Records) -> None:
     carol = friends["100000003"]
     assert carol["in_address_book"] is False
     assert carol["note"] == ("known to imo (imo_phonebook, phone_numbers), no longer in the Android address book "
-                             "(data/data/com.android.providers.contacts/databases/contacts2.db)")
+                             "(data/data/com.android.providers.contacts/databases/contacts2.db); time: last active")
+    assert carol["time"]["utc_ns"] == "2023-11-14T21:56:40.123456789Z"  # last_active_times, nanoseconds
     book_rows = [c for c in live if c["source"]["table"] in ("imo_phonebook", "phonebook_entries")]
     assert sorted((c["source"]["table"], c["name"], c["in_address_book"]) for c in book_rows) == [
         ("imo_phonebook", "Frank Phonebook", True), ("phonebook_entries", "Alice A.", True),

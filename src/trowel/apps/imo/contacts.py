@@ -89,8 +89,11 @@ def map_friend(scope: Scope, row: Row, phonebook: PhoneBook, book: AddressBook) 
     phones = list(dict.fromkeys(p for p, _ in entries))
     in_book = book.holds(phones)
     note = _book_note(scope, book, in_book, [t for _, t in entries])
+    time, time_note, extra = first_time(scope, row, ("last_active_times",), "contact")
     yield Contact(**scope.common(row), contact_id=buid, name=name, phones=phones, is_group=is_group_id(buid),
-                  in_address_book=in_book, note=note)
+                  in_address_book=in_book, note=joined(note, f"time: last active; {time_note}" if time_note else
+                                                       "time: last active" if time else None), time=time)
+    yield from extra
 
 
 def map_phonebook_row(scope: Scope, row: Row, book: AddressBook, uid_column: str | None,
@@ -100,8 +103,12 @@ def map_phonebook_row(scope: Scope, row: Row, book: AddressBook, uid_column: str
     phones = [phone] if phone else []
     in_book = book.holds(phones)
     contact_id = as_text(row.get(uid_column)) if uid_column else None
+    time, time_note, extra = first_time(scope, row, ("last_contacted",), "contact")
+    when = f"time: last contacted; {time_note}" if time_note else "time: last contacted" if time else None
     yield Contact(**scope.common(row), contact_id=contact_id, name=as_text(row.get("name")), phones=phones,
-                  is_group=False, in_address_book=in_book, note=_book_note(scope, book, in_book, [row.table]))
+                  is_group=False, in_address_book=in_book,
+                  note=joined(_book_note(scope, book, in_book, [row.table]), when), time=time)
+    yield from extra
 
 
 def _name(row: Row, *columns: str) -> str | None:
@@ -145,7 +152,7 @@ def map_listed_contact(scope: Scope, row: Row, book: AddressBook) -> Iterator[Re
     else:  # new_contact
         contact_id, name = _name(row, "buid"), _name(row, "name")
         note = "announced as new on imo (new_contact)"
-    time, time_note, extra = first_time(scope, row, ("timestamp",), "contact")
+    time, time_note, extra = first_time(scope, row, ("timestamp", "last_active_times"), "contact")
     in_book = book.holds(phones) if phones else None
     yield Contact(**scope.common(row), contact_id=contact_id, name=name, phones=phones, is_group=group,
                   in_address_book=in_book, note=joined(note, time_note), time=time)

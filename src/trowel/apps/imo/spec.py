@@ -136,10 +136,10 @@ TABLES = (
     _table("call_intercept_record", "calls imo intercepted (blocked)", "_id alias buid chat_type icon timestamp",
            ("buid", "timestamp"), times=("timestamp",), buid="caller", alias="caller name"),
     # contacts and groups
-    _table("friends", "imo contacts and groups", FRIEND_COLUMNS, ("buid",), times=("last_active_times",),
+    _table("friends", "imo contacts and groups", FRIEND_COLUMNS, ("buid",), ns=("last_active_times",),
            shared=FRIEND_MEANINGS),
     _table("file_assistant", "imo's file assistant chat (files sent to oneself)", FRIEND_COLUMNS, ("buid",),
-           times=("last_active_times",), shared=FRIEND_MEANINGS),
+           ns=("last_active_times",), shared=FRIEND_MEANINGS),
     _table("new_contact", "contacts newly on imo, as announced to the owner", "buid icon name read timestamp type",
            ("buid", "timestamp"), times=("timestamp",)),
     _table("blist", "blocked contacts", "_id blistid buid", ("blistid", "buid"), buid="blocked uid"),
