@@ -28,6 +28,7 @@ from trowel.model import Finding, GenericRow, Provenance, Record, TimeValue
 from trowel.timestamps import stamp
 
 TYPING_SAMPLE = 5000  # rows per table the column typing looks at
+SCAN_LIMIT = 200_000  # live rows above which a recovered row without rowid is not compared by a full scan
 FINDING = "schema_differs"
 
 
@@ -123,6 +124,8 @@ def _is_live(db: DatabaseCopy, table: str, row: Row) -> bool:
     if row.rowid is not None:
         where += " AND rowid = ?"
         params.append(row.rowid)
+    elif db.count(table) > SCAN_LIMIT:  # one full scan per recovered row would not end: kept (may repeat a row)
+        return False
     try:
         found = db.connect().execute(f'SELECT 1 FROM "{quoted}" WHERE {where} LIMIT 1', params).fetchone()
     except (sqlite3.DatabaseError, OverflowError):

@@ -152,7 +152,8 @@ def map_listed_contact(scope: Scope, row: Row, book: AddressBook) -> Iterator[Re
     else:  # new_contact
         contact_id, name = _name(row, "buid"), _name(row, "name")
         note = "announced as new on imo (new_contact)"
-    time, time_note, extra = first_time(scope, row, ("timestamp", "last_active_times"), "contact")
+    time, time_note, extra = first_time(scope, row, ("timestamp", "last_active_times", "follow_timestamp"),
+                                       "contact")
     in_book = book.holds(phones) if phones else None
     yield Contact(**scope.common(row), contact_id=contact_id, name=name, phones=phones, is_group=group,
                   in_address_book=in_book, note=joined(note, time_note), time=time)
