@@ -7,6 +7,7 @@ The runner extracts every other table (live and deleted rows) as generic rows wi
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -93,3 +94,22 @@ def test_unknown_tables_and_columns_of_a_claimed_database_are_kept(tmp_path: Pat
         "schema differs from what the madeup parser knows: tables it does not know, extracted as generic rows: "
         "empty_one (0 live, 0 deleted), secrets (4 live, 1 deleted); columns it does not know, kept in the "
         "records' raw values: notes.mood (1 rows with a value)")
+
+
+def _crashing(data: AppData) -> Iterator[Record]:
+    yield from _extract(data)
+    raise RuntimeError("unexpected layout")
+
+
+def test_a_parser_that_stops_leaves_its_databases_to_generic_rows(tmp_path: Path) -> None:
+    _build(tmp_path / "ev")
+    spec = AppSpec("crashing", (PACKAGE,), (DB,), (), SPEC.tables, _crashing)
+    with open_evidence(tmp_path / "ev") as source:
+        records = [r for _, r in run_apps(source, "ev", tmp_path / "scratch", [spec])]
+    kinds = Counter((r.kind, r.state.value, getattr(r, "table", None)) for r in records)
+    assert kinds == Counter({("message", "live", None): 2, ("warning", "live", None): 1,
+                             ("generic_row", "live", "notes"): 2, ("generic_row", "live", "secrets"): 4,
+                             ("generic_row", "deleted", "secrets"): 1})
+    [warning] = [r for r in records if r.kind == "warning"]
+    assert warning.message == ("crashing parser stopped for user 0: RuntimeError: unexpected layout; its databases "
+                               "are extracted as generic rows")

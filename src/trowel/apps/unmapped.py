@@ -59,7 +59,7 @@ def _generic(app: str, package: str, user: int | None, evidence: str, path: str,
 
 
 def unmapped_records(app: str, package: str, user: int | None, db: DatabaseCopy, known: dict[str, set[str]],
-                     deleted: Iterable[Row]) -> Iterator[Record]:
+                     deleted: Iterable[Row], finding: bool = True) -> Iterator[Record]:
     """Generic rows of every table ``known`` does not name, and the ``schema_differs`` finding.
 
     ``deleted`` are recovered rows of the database (of any table; those of known tables are ignored here):
@@ -100,7 +100,7 @@ def unmapped_records(app: str, package: str, user: int | None, db: DatabaseCopy,
         new = [c for c in cols if c not in names]
         if new:
             extra[table] = {c: _filled(db, table, c) for c in new}
-    if census or extra:
+    if finding and (census or extra):
         yield _finding(app, package, user, db, census, extra)
 
 
@@ -166,12 +166,16 @@ def _is_sqlite(data: AppData, located: LocatedFile) -> bool:
         return bytes(stream.read(16)) == SQLITE_MAGIC
 
 
-def leftover_records(data: AppData) -> Iterator[Record]:
-    """Unmapped tables of every claimed SQLite database no parser marked handled (see the module's doc)."""
+def leftover_records(data: AppData, stopped: bool = False) -> Iterator[Record]:
+    """Unmapped tables of every claimed SQLite database no parser marked handled (see the module's doc).
+
+    ``stopped``: the parser failed part-way; then every table of every claimed database is extracted as generic
+    rows (the records the parser made before it stopped are kept too, so some rows appear twice, in two kinds).
+    """
     spec = data.spec
     for package in sorted(data.packages):
         for relative, located in sorted(data.packages[package].items()):
-            if located.canonical in data.handled or relative.endswith(("-wal", "-journal", "-shm")):
+            if relative.endswith(("-wal", "-journal", "-shm")) or (located.canonical in data.handled and not stopped):
                 continue
             try:
                 if not _is_sqlite(data, located):
@@ -184,10 +188,10 @@ def leftover_records(data: AppData) -> Iterator[Record]:
                 continue
             data.handled.add(located.canonical)
             try:
-                known = known_columns(spec, relative)
+                known = {} if stopped else known_columns(spec, relative)
                 unknown = [t for t in db.tables() if t not in known and not t.startswith("sqlite_")]
                 deleted = db.deleted_rows(unknown) if unknown else iter(())
-                yield from unmapped_records(spec.name, package, data.user, db, known, deleted)
+                yield from unmapped_records(spec.name, package, data.user, db, known, deleted, finding=not stopped)
             except (TrowelError, sqlite3.DatabaseError) as exc:
                 data.warn(db.path, f"tables the {spec.name} parser does not map not read: {exc}")
             finally:
