@@ -12,7 +12,6 @@ import pytest
 from tests.apps.imo.conftest import run_imo
 from tests.fixtures.imo.realschema import HD, IMO, LITE, UNKNOWN_TABLE, Plant, RealTruth, build_real
 from trowel.apps.rows import DatabaseCopy
-from trowel.sqlite import recover
 
 Records = list[dict[str, Any]]
 FRIENDS = f"data/data/{IMO}/databases/imofriends.db"
@@ -32,37 +31,19 @@ def _from_friends_db(records: Records) -> Records:
     return [r for r in records if r["source"].get("path") == FRIENDS and r["kind"] not in ("finding", "warning")]
 
 
-def _engine_deleted(real: RealTruth) -> Counter[str]:
-    """Distinct deleted rows the recovery engine itself finds per table in the same file (the imo side must map
-    every one of them, no more)."""
-    result = recover(real.root / FRIENDS, deleted_only=True)
-    seen: dict[str, set[tuple[Any, ...]]] = {}
-    for rec in result.iter_records():
-        if rec.state == "deleted" and rec.table:
-            seen.setdefault(rec.table, set()).add(tuple(repr(v) for v in rec.values[1:]))
-    return Counter({table: len(rows) for table, rows in seen.items()})
-
-
-# Deleted rows of these wide tables (19 to 32 columns, most of them NULL) are not carved by the recovery engine
-# yet (the SQLite issue); the imo side passes them to the engine and maps whatever it returns.
-ENGINE_GAP = {"friends", "messages", "video_messages", "stories", "story_send_draft"}
-
-
 def test_every_planted_row_is_one_record_of_the_right_kind_and_state(real: RealTruth, records: Records) -> None:
     got = Counter((r["source"].get("table"), r["kind"], r["state"]) for r in _from_friends_db(records))
     expected = Counter(real.counts)
-    engine = _engine_deleted(real)
-    for table in ENGINE_GAP:
-        planted = [p for p in real.plants if p.table == table and p.deleted]
-        expected[(table, planted[0].kind, "deleted")] = engine[table]
     expected[("messages", "story", "orphaned")] = 1  # a reply to the deleted story "story-gone"
-    assert +got == +expected
-    tables_with_rows = {p.table for p in real.plants}
-    assert len(tables_with_rows) == 49  # 48 of the real schema's tables and one unknown
-    narrow = {p.table for p in real.plants if p.deleted} - ENGINE_GAP
-    assert narrow == {"big_group_message", "relationship_message", "secret_message", "calls_only", "call_timestamps",
-                      "call_out_history", "file_transfer", "nearby_log", UNKNOWN_TABLE}
-    assert all(got[(t, k, "deleted")] == 1 for t, k, s in real.counts if s == "deleted" and t in narrow)
+    assert got == expected
+    assert len({p.table for p in real.plants}) == 49  # 48 of the real schema's tables and one unknown
+    deleted = {p.table for p in real.plants if p.deleted}
+    assert deleted == {"friends", "messages", "video_messages", "stories", "story_send_draft", "big_group_message",
+                       "relationship_message", "secret_message", "calls_only", "call_timestamps", "call_out_history",
+                       "file_transfer", "nearby_log", UNKNOWN_TABLE}
+    assert sum(n for (_, _, state), n in got.items() if state == "deleted") == 14
+    regions = {r["source"].get("region") for r in _from_friends_db(records) if r["state"] == "deleted"}
+    assert regions <= {"freeblock", "unallocated"} and regions
 
 
 def test_every_table_goes_to_the_recovery_engine(real: RealTruth, tmp_path: Path,
@@ -100,13 +81,11 @@ def test_every_planted_time_decodes_to_the_second(real: RealTruth, records: Reco
         state = "deleted" if plant.deleted else "live"
         found = [r for r in mine if r["source"].get("table") == plant.table and r["state"] == state
                  and r["kind"] == plant.kind and _match(plant, r)]
-        if plant.deleted and plant.table in ENGINE_GAP and not found:
-            continue
         assert len(found) == 1, (plant.table, plant.values)
         if plant.when is not None:
             assert found[0]["time"]["utc"][:19] == plant.when, (plant.table, plant.values, found[0]["time"])
             checked += 1
-    assert checked == sum(1 for p in real.plants if p.when and not (p.deleted and p.table in ENGINE_GAP)) == 49
+    assert checked == sum(1 for p in real.plants if p.when) == 53
 
 
 def one(records: Records, **want: Any) -> dict[str, Any]:
