@@ -16,6 +16,7 @@ finding; in a documented column it is decoded as documented instead, and the exi
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from trowel.apps.imo.fields import APP_EPOCH_NS, YEAR_NS, as_int, as_text, plausible_time
@@ -33,6 +34,10 @@ def decide(raw: Any, now_ns: int, documented: str | None) -> tuple[TimeValue | N
     if raw is None:
         return None, None, False
     value = as_int(raw)
+    if value is None and isinstance(raw, float) and math.isfinite(raw):
+        time, reason = plausible_time(raw, now_ns)
+        if time is not None:
+            return time, f"time unit {reason}", False
     if value is None:
         text = as_text(raw)
         if not text or not text.strip():
