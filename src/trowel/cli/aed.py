@@ -12,7 +12,7 @@ from trowel.cli.common import emit_json, note, progress_bar
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("aed", help="build and match App Evidence Databases")
-    commands = parser.add_subparsers(dest="aed_command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="aed_command", metavar="COMMAND", parser_class=type(parser))
     build = commands.add_parser("build", help="analyse many APKs into an AED (SQLite)")
     build.add_argument("inputs", nargs="+", type=Path, metavar="APK_OR_DIR")
     build.add_argument("--db", type=Path, required=True, help="the AED file (created or extended)")

@@ -12,7 +12,7 @@ from trowel.cli.common import emit_json, note, progress_bar
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("apk", help="evidence predictions for one app")
-    commands = parser.add_subparsers(dest="apk_command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="apk_command", metavar="COMMAND", parser_class=type(parser))
     analyze = commands.add_parser("analyze", help="predict the files an app writes and the evidence in each")
     analyze.add_argument("apk", type=Path, help="APK (or classes.dex) file")
     analyze.add_argument("--json", action="store_true", help="JSON Lines, one predicted evidence file per line")

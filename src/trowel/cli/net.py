@@ -14,7 +14,7 @@ from trowel.cli.common import emit_json, note, progress_bar
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("net", help="analyse packet captures")
-    group = parser.add_subparsers(dest="net_command", metavar="SUBCOMMAND")
+    group = parser.add_subparsers(dest="net_command", metavar="SUBCOMMAND", parser_class=type(parser))
     analyze = group.add_parser("analyze", help="flows, HTTP objects, TLS, imo chat/stickers/calls of a capture")
     analyze.add_argument("capture", help="pcap or pcapng file (recognised by content)")
     analyze.add_argument("--keylog", help="NSS key log file (SSLKEYLOGFILE) to decrypt TLS 1.2 sessions")

@@ -16,7 +16,7 @@ MAX_CELL = 40
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("sqlite", help="forensic SQLite reader and deleted-record recovery")
-    inner = parser.add_subparsers(dest="sqlite_command", metavar="SUBCOMMAND")
+    inner = parser.add_subparsers(dest="sqlite_command", metavar="SUBCOMMAND", parser_class=type(parser))
     rec = inner.add_parser("recover", help="live rows and every recoverable deleted row of a database")
     rec.add_argument("db", type=Path, help="the database file (never modified)")
     rec.add_argument("--wal", type=Path, help="WAL file (default: DB-wal beside the database)")
