@@ -101,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args) or 0)
     except UsageError as exc:
         getattr(args, "_parser", parser).error(str(exc))
+        raise  # not reached: error() exits
     except TrowelError as exc:
         fail(str(exc), EXIT_FAILED)
     except KeyboardInterrupt:
