@@ -11,7 +11,6 @@ from typing import Any
 
 from trowel.cli.common import emit_json, progress_bar, warn
 
-
 EPILOG = """\
 examples:
   trowel net analyze capture.pcapng
