@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from trowel.cli.common import EXIT_FAILED, EXIT_OK, emit_json, note, progress_bar, warn
+from trowel.cli.common import EXIT_OK, emit_json, note, progress_bar, warn
 from trowel.errors import TrowelError
 from trowel.model.values import iso_utc, ns_to_datetime
 from trowel.sqlite import SqliteRecord, recover
@@ -178,16 +178,19 @@ def _recover(args: argparse.Namespace) -> int:
             else:
                 kept.append(rec)  # text output groups the copies of each row: it needs them all
             bar.advance()
+    name = args.db.name
+    messages = [w if w.startswith(f"{name}:") else f"{name}: {w}" for w in result.warnings]
+    if total == 0 and not result.schema:  # nothing could be read: the first warning is the reason
+        for message in messages[1:]:
+            warn(message)
+        raise TrowelError(messages[0] if messages else f"{name}: no tables and no records found")
     if not args.json:
         times = TimeColumns(kept)
         out = sys.stdout
         out.write(HEADER + "\n")
         for rec, copy in _grouped(kept):
             out.write(_line(rec, copy, times, args.no_truncate) + "\n")
-    for warning in result.warnings:
-        warn(f"{args.db.name}: {warning}")
-    if total == 0 and not result.schema:
-        reason = result.warnings[0] if result.warnings else "no tables and no records found"
-        raise TrowelError(f"{args.db.name}: {reason}")
-    note(f"{total} records ({deleted} deleted) from {args.db.name}")
-    return EXIT_OK if total or result.schema else EXIT_FAILED
+    for message in messages:
+        warn(message)
+    note(f"{total} records ({deleted} deleted) from {name}")
+    return EXIT_OK
