@@ -203,3 +203,25 @@ def test_work_folder_of_a_killed_run_is_removed(tree_dir: Path, tmp_path: Path) 
     out = tmp_path / "case"
     assert main(["-q", "examine", str(tree_dir), "--out", str(out)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case"]
+
+
+def test_a_failed_stage_is_a_problem_of_the_run(tree_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from trowel.case.context import STAGES, ExamineContext, Stage
+    from trowel.errors import ParseError
+
+    def broken(ctx: ExamineContext) -> None:
+        raise ParseError("the parser met a page it cannot read")
+
+    monkeypatch.setitem(STAGES, "generic", Stage("generic", 35, broken))
+    out = tmp_path / "case"
+    assert main(["-q", "examine", str(tree_dir), "--out", str(out), "--json"]) == 1
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert summary["ok"] is False and summary["case"] == str(out)
+    assert summary["problems"] == ["stage generic failed: the parser met a page it cannot read"]
+    assert captured.err.splitlines()[0] == ("trowel: examine finished with 1 problem: stage generic failed: the parser "
+                                            f"met a page it cannot read; the rest of the case is in {out}")
+    details = _end(out)
+    assert details["complete"] is True and details["reason"] == "stage generic failed: the parser met a page it cannot read"
+    assert (out / "report" / "index.html").is_file()

@@ -91,6 +91,7 @@ class TimeColumns:
 
     def __init__(self, records: Iterable[SqliteRecord]) -> None:
         from trowel.apps.generic import time_columns
+        from trowel.timestamps import get_format
 
         by_table: dict[str, tuple[list[str], list[list[Any]]]] = {}
         for rec in records:
@@ -99,21 +100,20 @@ class TimeColumns:
             columns, rows = by_table.setdefault(rec.table, (rec.columns, []))
             if len(rows) < 2000:
                 rows.append(rec.values)
-        self.formats = {table: time_columns(columns, rows) for table, (columns, rows) in by_table.items()}
+        self.formats = {table: {column: get_format(name) for column, name in time_columns(columns, rows).items()}
+                        for table, (columns, rows) in by_table.items()}
 
     def decoded(self, table: str | None, column: str, value: Any) -> str | None:
-        from trowel.timestamps import get_format
         from trowel.timestamps.decoding import candidates, read
 
-        name = self.formats.get(table or "", {}).get(column)
-        if name is None or value is None or isinstance(value, bool):
+        fmt = self.formats.get(table or "", {}).get(column)
+        if fmt is None or value is None or isinstance(value, bool):
             return None
-        fmt = get_format(name)
         for raw in candidates(fmt, value):
             reading = read(fmt, raw)
             if reading.ok and reading.unix_ns is not None:
                 try:
-                    return f"{iso_utc(ns_to_datetime(reading.unix_ns))} {name}"
+                    return f"{iso_utc(ns_to_datetime(reading.unix_ns))} {fmt.name}"
                 except (OverflowError, ValueError):
                     return None
         return None
