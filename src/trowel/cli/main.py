@@ -95,7 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    reporter = TerminalReporter(live_progress(QUIET["on"], bool(getattr(args, "files_only", False))), QUIET["on"])
+    # a command that writes its results to files may draw bars while stdout is a terminal, unless --json
+    # makes it stream records there too
+    files_only = bool(getattr(args, "files_only", False)) and not args.json
+    reporter = TerminalReporter(live_progress(QUIET["on"], files_only), QUIET["on"])
     previous = _progress.install(reporter)
     try:
         return int(handler(args) or 0)
