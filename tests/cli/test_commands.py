@@ -226,3 +226,38 @@ def test_examine_bad_pcap_under_terminal(tmp_path: Path, imo_root: Path) -> None
                      "trowel: 1 warning in this run:", f"  - {reason}"]
     assert sqlite3.connect(out / "case.sqlite").execute(
         "SELECT count(*) FROM records WHERE kind = 'message'").fetchone()[0] > 0
+
+
+def test_unexpected_errors_are_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import trowel.cli.ls as ls_command
+
+    def broken(args: argparse.Namespace) -> int:
+        raise RuntimeError("a parser bug\nwith a second line")
+
+    monkeypatch.setattr(ls_command, "run", broken)
+    monkeypatch.delenv("TROWEL_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exc:
+        main(["ls", "anything"])
+    assert exc.value.code == 1
+    assert capsys.readouterr().err == ("trowel: internal error: RuntimeError: a parser bug (TROWEL_DEBUG=1 shows "
+                                       "where)\n")
+    monkeypatch.setattr(ls_command, "run", lambda args: open("/nonexistent/dir/file"))  # noqa: SIM115
+    with pytest.raises(SystemExit) as exc:
+        main(["ls", "anything"])
+    assert exc.value.code == 1
+    assert capsys.readouterr().err == "trowel: /nonexistent/dir/file: No such file or directory\n"
+
+
+def test_closed_pipe_ends_quietly(notes_db: Path) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "trowel.cli.main", "sqlite", "recover", str(notes_db), "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0 and json.loads(first)["table"] == "notes"
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
+    assert b"records (" not in err  # the pipe did close before the end: the run stopped there

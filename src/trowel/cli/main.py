@@ -7,6 +7,7 @@ answered with the usage of the command it was given to; every failure ends in on
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 
@@ -109,11 +110,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(str(exc), EXIT_FAILED)
     except KeyboardInterrupt:
         fail("interrupted", EXIT_FAILED)
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader of stdout went away (| head): stop quietly
+        _silence_stdout()
         return 0
+    except OSError as exc:  # the host refused a read or write the command needed
+        where = f"{exc.filename}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or exc}", EXIT_FAILED)
+    except MemoryError:
+        fail("out of memory", EXIT_FAILED)
+    except Exception as exc:
+        if os.environ.get("TROWEL_DEBUG"):
+            raise
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        fail(f"internal error: {type(exc).__name__}{': ' + text if text else ''} (TROWEL_DEBUG=1 shows where)",
+             EXIT_FAILED)
     finally:
         _progress.install(previous)
         reporter.summary()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def run() -> None:
