@@ -178,6 +178,8 @@ def _leaves(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
 
 
 def test_every_help_has_an_example_and_its_output() -> None:
+    top = build_parser().format_help()
+    assert "\n  trowel ls phone.tar                                          # the files of an extraction\n" in top
     leaves = _leaves(build_parser())
     names = sorted(leaf.prog for leaf in leaves)
     assert names == sorted(f"trowel {n}" for n in [

@@ -72,7 +72,7 @@ def _prepare(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="trowel", description="Find, extract, recover and date the evidence Android apps leave behind.",
-                     epilog=EXAMPLES)
+                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"trowel {__version__}")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or notes on stderr")
     parser.add_argument("--json", action="store_true", help="JSON Lines on stdout (every command that prints records)")
