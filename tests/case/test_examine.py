@@ -114,6 +114,10 @@ def test_bad_pcap_named_exit_1_rest_of_case_written(tree_dir: Path, tmp_path: Pa
     assert details["ok"] is False and details["complete"] is True
     assert str(details["reason"]).startswith(f"{notes}: capture not analysed")
     assert not (out / "FAILED.txt").exists()
+    start = json.loads((out / "log.jsonl").read_text().splitlines()[0])
+    assert start["details"]["case_folder"] == str(out) and start["details"]["folder_mode"] == "new"
+    work = Path(start["details"]["work_folder"])
+    assert work.parent == tmp_path and work.name.startswith(".case.trowel-") and not work.exists()
     db = sqlite3.connect(out / "case.sqlite")
     files = dict(db.execute("SELECT path, sha256 FROM files WHERE entry_kind = 'file'").fetchall())
     assert files == android_tree.expected_hashes()

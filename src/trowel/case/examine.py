@@ -107,7 +107,9 @@ def examine(options: ExamineOptions) -> ExamineResult:
     try:
         store.set_info(case_number=options.case_number, examiner=options.examiner, tool="trowel",
                        tool_version=__version__, display_tz=options.tz)
-        log("start", {k: v for k, v in options.argv.items() if k not in ("handler", "password", "_parser")})
+        # stages see the work folder as the case folder: the start entry says which folder it becomes
+        log("start", {k: v for k, v in options.argv.items() if k not in ("handler", "password", "_parser")},
+            {"case_folder": str(options.out), "work_folder": str(folder.work), "folder_mode": folder.mode})
         _register_inputs(ctx, result)
         stages = sorted(STAGES.values(), key=lambda s: s.order)
         _run_stages(ctx, [s for s in stages if s.order < OUTPUT_ORDER], result)
