@@ -229,3 +229,16 @@ def test_a_failed_stage_is_a_problem_of_the_run(tree_dir: Path, tmp_path: Path, 
     details = _end(out)
     assert details["complete"] is True and details["reason"] == "stage generic failed: the parser met a page it cannot read"
     assert (out / "report" / "index.html").is_file()
+
+
+def test_bad_apk_and_pcap_both_named(tree_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("meeting at noon\n")
+    out = tmp_path / "case"
+    assert main(["-q", "examine", str(tree_dir), "--apk", str(notes), "--pcap", str(notes), "--out", str(out)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    apk = f"{notes}: APK analysis failed: {notes}: not an APK (no ZIP structure) and not a DEX file"
+    pcap = f"{notes}: capture not analysed: {notes}: not a packet capture (neither pcap nor pcapng magic at the start)"
+    assert err == [f"trowel: examine finished with 2 problems: {apk} (and 1 more, listed with the warnings); the rest of the "
+                   f"case is in {out}", "trowel: 2 warnings in this run:", f"  - {apk}", f"  - {pcap}"]
+    assert _end(out)["problems"] == [apk, pcap]

@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     n = len(result.problems)
     first = result.problems[0] if result.problems else "see the case's log"
-    more = f" (and {n - 1} more, listed above)" if n > 1 else ""
+    more = f" (and {n - 1} more, listed with the warnings)" if n > 1 else ""
     sys.stderr.write(f"trowel: examine finished with {n} problem{'s' if n != 1 else ''}: {first}{more}; "
                      f"the rest of the case is in {result.out}\n")
     return EXIT_FAILED
