@@ -242,3 +242,13 @@ def test_bad_apk_and_pcap_both_named(tree_dir: Path, tmp_path: Path, capsys: pyt
     assert err == [f"trowel: examine finished with 2 problems: {apk} (and 1 more, listed with the warnings); the rest of the "
                    f"case is in {out}", "trowel: 2 warnings in this run:", f"  - {apk}", f"  - {pcap}"]
     assert _end(out)["problems"] == [apk, pcap]
+
+
+def test_examine_into_the_current_empty_folder(tree_dir: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    here = tmp_path / "case"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert main(["-q", "examine", str(tree_dir), "--out", "."]) == 0
+    assert Path.cwd() == here and (here / "case.sqlite").is_file() and _end(here)["ok"] is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case"]

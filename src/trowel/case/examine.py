@@ -104,6 +104,7 @@ def examine(options: ExamineOptions) -> ExamineResult:
     ctx = ExamineContext(options=work_options, store=store, scratch=scratch, log=log)
     result = ExamineResult(out=options.out)
     stopped: str | None = None
+    error: BaseException | None = None
     try:
         store.set_info(case_number=options.case_number, examiner=options.examiner, tool="trowel",
                        tool_version=__version__, display_tz=options.tz)
@@ -117,14 +118,19 @@ def examine(options: ExamineOptions) -> ExamineResult:
         _run_stages(ctx, [s for s in stages if s.order >= OUTPUT_ORDER], result)
         if changed:
             raise EvidenceChangedError(f"input hash changed during the run: {', '.join(changed)}")
-    except BaseException as exc:
-        stopped = _reason(exc)
-        raise _stopped_error(exc, stopped, folder, options.out) from exc
-    finally:
-        result.problems += [f"{path}: {reason}" for path, reason in ctx.input_failures]
-        result.ok = result.ok and not result.problems and stopped is None
-        _finish(ctx, result, stopped)
+    except BaseException as exc:  # every way a run can end leaves a case folder that says how it ended
+        stopped, error = _reason(exc), exc
+    result.problems += [f"{path}: {reason}" for path, reason in ctx.input_failures]
+    result.ok = result.ok and not result.problems and stopped is None
+    _finish(ctx, result, stopped)
+    try:
         result.out = folder.place(stopped)
+    except CaseError as exc:
+        raise exc from error
+    if error is not None:
+        if isinstance(error, KeyboardInterrupt | SystemExit):
+            raise error
+        raise CaseError(f"examine stopped: {stopped} (the failed case is in {result.out})") from error
     index = result.out / "report" / "index.html"
     result.report_index = index if index.exists() else None
     return result
@@ -137,14 +143,6 @@ def _reason(exc: BaseException) -> str:
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _stopped_error(exc: BaseException, reason: str, folder: CaseFolder, out: Path) -> BaseException:
-    """What the caller sees of a stopped run: an interrupt stays one; anything else is a one-line CaseError."""
-    if isinstance(exc, KeyboardInterrupt | SystemExit):
-        return exc
-    where = out if folder.mode != "merge" else out.with_name(f"{out.name}.failed")
-    return CaseError(f"examine stopped: {reason} (the failed case is in {where})")
 
 
 def _finish(ctx: ExamineContext, result: ExamineResult, stopped: str | None) -> None:

@@ -99,10 +99,11 @@ class CaseFolder:
         else:
             raise CaseError(f"{out}: folder is not empty (use --force to write into it; a folder a failed run "
                             "left is replaced without it)")
+        where = Path(os.path.abspath(out))  # "--out ." names the current folder: its real name and parent
         try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            _remove_stale_work(out)
-            work = Path(tempfile.mkdtemp(prefix=f".{out.name}.trowel-{os.getpid()}-", dir=out.parent))
+            where.parent.mkdir(parents=True, exist_ok=True)
+            _remove_stale_work(where)
+            work = Path(tempfile.mkdtemp(prefix=f".{where.name}.trowel-{os.getpid()}-", dir=where.parent))
         except OSError as exc:
             raise CaseError(f"{out.parent}: cannot create the case's work folder ({exc.strerror or exc})") from exc
         return cls(out=out, mode=mode, work=work)
@@ -120,13 +121,13 @@ class CaseFolder:
         try:
             if self.mode == "merge" and failed_reason is not None:
                 return self._beside()
-            if self.mode == "merge":
-                self._merge()
+            if self.mode == "merge" or (self.mode == "new" and self.out.is_dir() and not any(self.out.iterdir())):
+                self._merge()  # an existing folder keeps its identity (it may be the examiner's current folder)
                 return self.out
-            if self.mode == "replace" or (self.out.is_dir() and any(self.out.iterdir())):
+            if self.mode == "replace" or self.out.exists():
                 self._swap()
             else:
-                os.rename(self.work, self.out)  # an empty folder is replaced by the rename
+                os.rename(self.work, self.out)
             return self.out
         except OSError as exc:
             raise CaseError(f"{self.out}: the case could not be moved into place ({exc.strerror or exc}); "
@@ -135,7 +136,7 @@ class CaseFolder:
     def _swap(self) -> None:
         if not is_failed_case(self.out) and self.mode != "replace":  # filled by someone else during the run
             raise CaseError(f"{self.out}: another run filled this folder meanwhile; this case is in {self.work}")
-        old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.trowel-{os.getpid()}-old-", dir=self.out.parent))
+        old = Path(tempfile.mkdtemp(prefix=".trowel-old-", dir=self.work.parent))
         os.rename(self.out, old / "case")
         os.rename(self.work, self.out)
         shutil.rmtree(old, ignore_errors=True)
@@ -151,11 +152,12 @@ class CaseFolder:
         self.work.rmdir()
 
     def _beside(self) -> Path:
-        target = self.out.with_name(f"{self.out.name}.failed")
+        where = Path(os.path.abspath(self.out))
+        target = where.with_name(f"{where.name}.failed")
         number = 1
         while target.exists() and not is_failed_case(target):
             number += 1
-            target = self.out.with_name(f"{self.out.name}.failed-{number}")
+            target = where.with_name(f"{where.name}.failed-{number}")
         if target.exists():
             _remove(target)
         os.rename(self.work, target)
