@@ -252,3 +252,26 @@ def test_examine_into_the_current_empty_folder(tree_dir: Path, tmp_path: Path,
     assert main(["-q", "examine", str(tree_dir), "--out", "."]) == 0
     assert Path.cwd() == here and (here / "case.sqlite").is_file() and _end(here)["ok"] is True
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case"]
+
+
+def test_sigterm_leaves_a_failed_folder(tree_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+    import signal
+    import time
+
+    import trowel.case.examine as pipeline
+
+    def killed(ctx: object, result: object) -> None:  # `timeout` or `kill` while the run is working
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+        raise AssertionError("SIGTERM did not stop the run")
+
+    monkeypatch.setattr(pipeline, "_verify_inputs", killed)
+    before = signal.getsignal(signal.SIGTERM)
+    out = tmp_path / "case"
+    with pytest.raises(SystemExit) as exc:
+        main(["-q", "examine", str(tree_dir), "--out", str(out)])
+    assert exc.value.code == 1 and capsys.readouterr().err == "trowel: terminated\n"
+    assert _end(out)["reason"] == "terminated" and (out / "FAILED.txt").is_file()
+    assert signal.getsignal(signal.SIGTERM) == before

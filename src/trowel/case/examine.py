@@ -138,7 +138,7 @@ def examine(options: ExamineOptions) -> ExamineResult:
 
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, KeyboardInterrupt):
-        return "interrupted"
+        return str(exc) or "interrupted"
     if isinstance(exc, TrowelError):
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     text = str(exc).splitlines()[0] if str(exc) else ""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
 
-from trowel.case.examine import ExamineOptions, examine
+from trowel.case.examine import ExamineOptions, ExamineResult, examine
 from trowel.cli.common import EXIT_FAILED, EXIT_OK, emit_json, note
 from trowel.errors import UsageError
 
@@ -61,6 +63,28 @@ def _check_zone(name: str) -> str:
     return name
 
 
+def _examine_until_terminated(options: ExamineOptions) -> ExamineResult:
+    """examine, with SIGTERM (``timeout``, a job scheduler, ``kill``) ending the run like Ctrl-C does, so the
+    case folder is still moved into place and marked failed. Processes forked by the run keep the default."""
+    main_pid = os.getpid()
+
+    def terminated(signum: int, _frame: object) -> None:
+        if os.getpid() != main_pid:  # a worker process forked during the run: die as it would have
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise KeyboardInterrupt("terminated")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminated)
+    except ValueError:  # not the main thread: no handler can be installed
+        return examine(options)
+    try:
+        return examine(options)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run(args: argparse.Namespace) -> int:
     _check_zone(args.tz)
     options = ExamineOptions(
@@ -70,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         examiner=args.examiner, password=args.password, tz=args.tz, hash_limit=args.hash_limit, force=args.force,
         argv=vars(args),
     )
-    result = examine(options)
+    result = _examine_until_terminated(options)
     note(f"case folder: {result.out}")
     for line in result.summary_lines():
         note(line)

@@ -108,8 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise  # not reached: error() exits
     except TrowelError as exc:
         fail(str(exc), EXIT_FAILED)
-    except KeyboardInterrupt:
-        fail("interrupted", EXIT_FAILED)
+    except KeyboardInterrupt as exc:
+        fail(str(exc) or "interrupted", EXIT_FAILED)
     except BrokenPipeError:  # the reader of stdout went away (| head): stop quietly
         _silence_stdout()
         return 0
