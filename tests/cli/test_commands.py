@@ -263,3 +263,44 @@ def test_closed_pipe_ends_quietly(notes_db: Path) -> None:
     assert proc.wait(timeout=60) == 0 and json.loads(first)["table"] == "notes"
     assert b"Traceback" not in err and b"BrokenPipe" not in err
     assert b"records (" not in err  # the pipe did close before the end: the run stopped there
+
+
+@pytest.fixture(scope="module")
+def wal_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A WAL database copied while its writer is open: row 3 edited, rows 5 and 6 deleted, all in the WAL."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("wal")
+    live = folder / "live.db"
+    con = sqlite3.connect(live)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA wal_autocheckpoint=0")
+    con.execute("CREATE TABLE msgs (id INTEGER PRIMARY KEY, body TEXT, ts INTEGER)")
+    con.executemany("INSERT INTO msgs VALUES (?, ?, ?)",
+                    [(i, f"message {i} " + "long text " * 8, 1_700_000_000_000 + i * 60_000) for i in range(1, 21)])
+    con.commit()
+    con.execute("UPDATE msgs SET body = 'edited' WHERE id = 3")
+    con.commit()
+    con.execute("DELETE FROM msgs WHERE id IN (5, 6)")
+    con.commit()
+    shutil.copyfile(live, folder / "copy.db")
+    shutil.copyfile(folder / "live.db-wal", folder / "copy.db-wal")
+    con.close()
+    return folder / "copy.db"
+
+
+def test_sqlite_recover_text_groups_copies_and_decodes_times(wal_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-q", "sqlite", "recover", str(wal_db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["state", "table", "rowid", "copy", "where", "conf", "values"]
+    rows = [line.split() for line in lines[1:]]
+    assert [(r[0], r[2], r[3]) for r in rows[2:4]] == [("live", "3", "1/2"), ("deleted", "3", "2/2")]
+    assert len(rows) == 21 and sum(r[0] == "deleted" for r in rows) == 3
+    edited, older = lines[3], lines[4]
+    assert "body=edited | ts=1700000180000 (2023-11-14T22:16:20.000000Z unix_ms)" in edited
+    assert "body=message 3 long text long text long text… |" in older  # cut at 40 characters
+    assert older.endswith("[older committed version of the page; older version of live rowid 3 (row changed)]")
+    assert " wal p2+" in older and " f3 " in older
+    assert main(["-q", "sqlite", "recover", str(wal_db), "--no-truncate", "--deleted-only", "--table", "msgs"]) == 0
+    whole = capsys.readouterr().out.splitlines()
+    assert len(whole) == 4 and f"body=message 5 {'long text ' * 8} |" in whole[2]
