@@ -275,3 +275,19 @@ def test_sigterm_leaves_a_failed_folder(tree_dir: Path, tmp_path: Path, monkeypa
     assert exc.value.code == 1 and capsys.readouterr().err == "trowel: terminated\n"
     assert _end(out)["reason"] == "terminated" and (out / "FAILED.txt").is_file()
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_retry_after_evidence_that_cannot_be_opened(tree_dir: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "phone.bin"
+    junk.write_bytes(b"not evidence" * 10)
+    out = tmp_path / "case"
+    with pytest.raises(SystemExit) as exc:
+        main(["-q", "examine", str(junk), "--out", str(out)])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"trowel: examine stopped: {junk}: unknown evidence format")
+    assert err.endswith(f"(the failed case is in {out})\n")
+    assert _end(out)["ok"] is False and (out / "FAILED.txt").is_file()
+    assert main(["-q", "examine", str(tree_dir), "--out", str(out)]) == 0
+    assert _end(out)["ok"] is True and not (out / "FAILED.txt").exists()
