@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from trowel.net.flows import FlowState
 from trowel.net.http import ASCII_DIGITS, HttpExchange
-from trowel.net.objects import is_zip, save_media, sticker_frames, sticker_id, zip_members
+from trowel.net.objects import find_sticker, is_zip, save_media, sticker_id, zip_members
 from trowel.net.records import HttpObject, Sticker, TlsSession
 from trowel.net.tls import CIPHER_SUITES, EXT_EMS, EXT_ETM, client_fingerprints, describe_certificate, ja3s
 from trowel.net.tlsstream import TlsConnection
@@ -65,12 +65,13 @@ def exchange_records(analysis: CaptureAnalysis, flow: FlowState, ex: HttpExchang
         confidence=1.0 if complete else 0.7,
     )
     sticker = None
-    frames_n = sticker_frames(members) if members else None
-    if frames_n is not None and ex.response is not None:
+    found = find_sticker(members) if members else None
+    if found is not None and ex.response is not None:
+        frames_n, frame_members = found
         sticker = Sticker(
             source=analysis.prov(frames), app="imo", sticker_id=sticker_id(url), url=url, host=host, sha256=digest,
-            media_path=media_path, frames=frames_n, members=members,
-            complete=complete and all(m.get("complete") for m in members), time=ts(ex.response.start_ts),
+            media_path=media_path, frames=frames_n, members=frame_members,
+            complete=complete and all(m.get("complete") for m in frame_members), time=ts(ex.response.start_ts),
             flow_id=flow.flow_id, client_ip=client_ip, server_ip=server_ip,
         )
     return obj, sticker
