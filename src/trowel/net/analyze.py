@@ -17,9 +17,10 @@ from trowel.net.capture import CaptureInfo, open_capture
 from trowel.net.flows import FlowState, FlowTable, UdpEvidence
 from trowel.net.http import HttpConnection, HttpExchange, looks_like_http
 from trowel.net.imo import IMO_BINARY_PORTS, call_sessions, chat_sessions
-from trowel.net.packets import TCP, PacketIssues, decode
-from trowel.net.records import Flow, HttpObject, Sticker, TlsSession
-from trowel.net.sessions import exchange_records, tls_record
+from trowel.net.packets import TCP, Fragments, PacketIssues, decode
+from trowel.net.quic import QuicFlow, looks_like_quic_initial
+from trowel.net.records import Flow, HttpObject, QuicSession, Sticker, TlsSession
+from trowel.net.sessions import exchange_records, quic_record, tls_record
 from trowel.net.tcp import TcpConnection
 from trowel.net.tlscrypto import KeyLog
 from trowel.net.tlsstream import TlsConnection, looks_like_tls
@@ -159,6 +160,7 @@ class CaptureAnalysis:
     def run(self) -> AnalysisResult:
         result = AnalysisResult()
         issues = PacketIssues()
+        frags = Fragments()
         table = self.table
         lookup = table.lookup
         idle_ns = IDLE_S * 1_000_000_000
@@ -173,7 +175,7 @@ class CaptureAnalysis:
                     self._sweep(last_ts - idle_ns)
                     if self.progress is not None:
                         self.progress(reader.position)
-                seg = decode(linktype, data, frame, issues)
+                seg = decode(linktype, data, frame, issues, frags)
                 if seg is None:
                     continue
                 ip_count += 1
@@ -204,10 +206,17 @@ class CaptureAnalysis:
                     if ev is None:
                         ev = flow.udp = UdpEvidence()
                     ev.add(direction, payload, ts_ns)
+                    if payload[0] & 0x80:
+                        quic = flow.quic
+                        if quic is None and looks_like_quic_initial(payload):
+                            quic = flow.quic = QuicFlow()
+                        if quic is not None:
+                            quic.datagram(direction, payload, ts_ns, frame)
             if self.progress is not None:
                 self.progress(reader.position)
         for flow in table.all_flows():
             self._end_connection(flow)
+        frags.finish(issues)
         result.packets = count
         result.ip_packets = ip_count
         result.warnings = list(reader.info.warnings) + issues.messages()
@@ -228,9 +237,15 @@ class CaptureAnalysis:
         for flow in flows:
             if flow.application is None and flow.proto == TCP and flow.bp in IMO_BINARY_PORTS and flow.mult16:
                 flow.application = "binary"
+        quic: list[QuicSession] = []
+        for flow in flows:
+            if flow.quic is not None and flow.quic.connections:
+                flow.application = "quic"
+                quic += [quic_record(self, flow, conn) for conn in flow.quic.connections]
         out: list[Record] = [self._flow_record(f) for f in flows]
         tls_records: list[TlsSession] = sorted(self.tls_sessions.values(), key=_tls_order)
         out += tls_records
+        out += quic
         out += self.http_objects
         out += _finish_stickers(self.stickers)
         out += imo

@@ -133,6 +133,48 @@ class TlsSession(Record):
 
 @record_kind
 @dataclass(frozen=True, kw_only=True)
+class QuicSession(Record):
+    """One QUIC connection as its Initial packets show it (decrypted with the keys every observer can derive
+    from the client's first Destination Connection ID): version, connection IDs, ClientHello facts."""
+
+    kind: ClassVar[str] = "quic_session"
+    flow_id: str
+    client_ip: str
+    client_port: int
+    server_ip: str
+    server_port: int
+    start: TimeValue
+    end: TimeValue
+    version: int
+    version_name: str
+    original_dcid: str  # hex: the client's first Destination Connection ID (the Initial keys come from it)
+    client_scid: str | None = None
+    server_scid: str | None = None
+    sni: str | None = None
+    alpn: list[str] = field(default_factory=list)
+    cipher_suites: list[int] = field(default_factory=list)
+    client_supported_versions: list[int] = field(default_factory=list)
+    ja4: str | None = None
+    ja4_raw: str | None = None
+    client_hello_packets: int = 0  # Initial packets whose CRYPTO frames carried the ClientHello
+    server_cipher_suite: int | None = None
+    server_cipher_suite_name: str | None = None
+    initial_packets_client: int = 0
+    initial_packets_server: int = 0
+    handshake_packets: int = 0
+    zero_rtt_packets: int = 0
+    early_data_offered: bool = False  # the ClientHello carries the early_data extension (0-RTT attempted)
+    retry: bool = False
+    undecryptable_initials: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def primary_time(self) -> TimeValue | None:
+        return self.start
+
+
+@record_kind
+@dataclass(frozen=True, kw_only=True)
 class Sticker(Record):
     """An imo sticker download: a ZIP archive of PNG frames ``1.png, 2.png, ...`` fetched over HTTP."""
 
@@ -224,4 +266,4 @@ class CallSession(Record):
         return self.start
 
 
-NET_KINDS = ("flow", "http_object", "tls_session", "sticker", "imo_session", "call_session")
+NET_KINDS = ("flow", "http_object", "tls_session", "quic_session", "tunnel", "sticker", "imo_session", "call_session")

@@ -8,8 +8,17 @@ from typing import TYPE_CHECKING
 from trowel.net.flows import FlowState
 from trowel.net.http import ASCII_DIGITS, HttpExchange
 from trowel.net.objects import find_sticker, is_zip, save_media, sticker_id, zip_members
-from trowel.net.records import HttpObject, Sticker, TlsSession
-from trowel.net.tls import CIPHER_SUITES, EXT_EMS, EXT_ETM, client_fingerprints, describe_certificate, ja3s
+from trowel.net.quic import VERSION_NAMES, QuicConnection
+from trowel.net.records import HttpObject, QuicSession, Sticker, TlsSession
+from trowel.net.tls import (
+    CIPHER_SUITES,
+    EXT_EMS,
+    EXT_ETM,
+    client_fingerprints,
+    describe_certificate,
+    ja3s,
+    ja4,
+)
 from trowel.net.tlsstream import TlsConnection
 
 if TYPE_CHECKING:
@@ -105,5 +114,42 @@ def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection) 
         server_ip=server_ip, server_port=server_port, start=ts(flow.first_ts), end=ts(flow.last_ts),
         certificates=certs, decrypted=conn.decrypted, decryption_note="; ".join(conn.notes) or None,
         bytes_client_to_server=conn.dirs[client_dir].bytes, bytes_server_to_client=conn.dirs[1 - client_dir].bytes,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+EXT_EARLY_DATA = 42
+
+
+def quic_record(analysis: CaptureAnalysis, flow: FlowState, conn: QuicConnection) -> QuicSession:
+    """The quic_session record of one QUIC connection."""
+    from trowel.net.analyze import ts
+
+    client_ip, client_port, server_ip, server_port = _endpoints(flow, conn.client_dir)
+    fields: dict[str, object] = {}
+    ch = conn.client_hello
+    if ch is not None:
+        ja4_hash, ja4_raw = ja4(ch, "q")
+        fields.update(sni=ch.sni, alpn=ch.alpn, cipher_suites=ch.ciphers,
+                      client_supported_versions=ch.supported_versions, ja4=ja4_hash, ja4_raw=ja4_raw,
+                      early_data_offered=ch.ext(EXT_EARLY_DATA) is not None)
+    sh = conn.server_hello
+    if sh is not None:
+        suite = CIPHER_SUITES.get(sh.cipher)
+        fields.update(server_cipher_suite=sh.cipher, server_cipher_suite_name=suite[0] if suite else None)
+    notes = list(conn.notes)
+    if ch is None:
+        notes.append("no complete ClientHello in the Initial packets seen")
+    return QuicSession(
+        source=analysis.prov(f"{flow.flow_id} frames {conn.first_frame}-{conn.last_frame}"), flow_id=flow.flow_id,
+        client_ip=client_ip, client_port=client_port, server_ip=server_ip, server_port=server_port,
+        start=ts(conn.first_ts), end=ts(conn.last_ts), version=conn.version,
+        version_name=VERSION_NAMES.get(conn.version, f"0x{conn.version:08x}"), original_dcid=conn.odcid.hex(),
+        client_scid=conn.client_scid.hex() if conn.client_scid is not None else None,
+        server_scid=conn.server_scid.hex() if conn.server_scid is not None else None,
+        client_hello_packets=conn.client_crypto.packets, initial_packets_client=conn.initial_packets[0],
+        initial_packets_server=conn.initial_packets[1], handshake_packets=sum(conn.handshake_packets),
+        zero_rtt_packets=conn.zero_rtt_packets, retry=conn.retry, undecryptable_initials=conn.undecryptable,
+        notes=notes, confidence=1.0 if ch is not None else 0.8,
         **fields,  # type: ignore[arg-type]
     )

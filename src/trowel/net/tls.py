@@ -274,9 +274,10 @@ def ja4_alpn(value: str | None) -> str:
 
 
 def ja4_from_parts(version: str, sni: bool, ciphers: list[int], extensions: list[int], alpn: str | None,
-                   sigalgs: list[int]) -> tuple[str, str]:
-    """(JA4, JA4_r) from already GREASE-filtered lists (``extensions`` in any order, all of them)."""
-    a = f"t{version}{'d' if sni else 'i'}{min(len(ciphers), 99):02d}{min(len(extensions), 99):02d}"
+                   sigalgs: list[int], transport: str = "t") -> tuple[str, str]:
+    """(JA4, JA4_r) from already GREASE-filtered lists (``extensions`` in any order, all of them);
+    ``transport`` is ``t`` for TLS over TCP, ``q`` for QUIC."""
+    a = f"{transport}{version}{'d' if sni else 'i'}{min(len(ciphers), 99):02d}{min(len(extensions), 99):02d}"
     a += ja4_alpn(alpn)
     cipher_text = ",".join(f"{c:04x}" for c in sorted(ciphers))
     ext_text = ",".join(f"{e:04x}" for e in sorted(extensions) if e not in (EXT_SNI, EXT_ALPN))
@@ -291,8 +292,8 @@ def _sha12(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def ja4(hello: ClientHello) -> tuple[str, str]:
-    """(JA4, JA4_r) of a ClientHello over TCP."""
+def ja4(hello: ClientHello, transport: str = "t") -> tuple[str, str]:
+    """(JA4, JA4_r) of a ClientHello over TCP (``t``) or QUIC (``q``)."""
     versions = [v for v in hello.supported_versions if not is_grease(v)]
     top = max(versions) if versions else hello.legacy_version
     ciphers = [c for c in hello.ciphers if not is_grease(c)]
@@ -300,7 +301,7 @@ def ja4(hello: ClientHello) -> tuple[str, str]:
     alpn = hello.alpn
     sigs = [s for s in hello.signature_algorithms if not is_grease(s)]
     return ja4_from_parts(JA4_VERSIONS.get(top, "00"), hello.sni is not None, ciphers, exts,
-                          alpn[0] if alpn else None, sigs)
+                          alpn[0] if alpn else None, sigs, transport)
 
 
 @lru_cache(maxsize=4096)
