@@ -15,15 +15,16 @@ from pathlib import Path
 from trowel.model import Provenance, Record, TimeValue, Warning
 from trowel.net.capture import CaptureInfo, open_capture
 from trowel.net.flows import FlowState, FlowTable, UdpEvidence
-from trowel.net.http import HttpConnection, HttpExchange, looks_like_http
+from trowel.net.http import HttpConnection, HttpExchange, HttpMessage, StreamSink, looks_like_http
 from trowel.net.imo import IMO_BINARY_PORTS, call_sessions, chat_sessions
 from trowel.net.packets import TCP, Fragments, PacketIssues, decode
 from trowel.net.quic import QuicFlow, looks_like_quic_initial
-from trowel.net.records import Flow, HttpObject, QuicSession, Sticker, TlsSession
+from trowel.net.records import Flow, HttpObject, QuicSession, Sticker, TlsSession, Tunnel
 from trowel.net.sessions import exchange_records, quic_record, tls_record
 from trowel.net.tcp import TcpConnection
 from trowel.net.tlscrypto import KeyLog
 from trowel.net.tlsstream import TlsConnection, looks_like_tls
+from trowel.net.tunnel import TunnelStream
 from trowel.timestamps import stamp
 
 IDLE_S = 600
@@ -85,7 +86,8 @@ class _Dispatcher:
             elif looks_like_http(payload[:16]):
                 self.kind = "http"
                 client = direction if not payload.startswith(b"HTTP/1.") else 1 - direction
-                self.target = HttpConnection(client, self.analysis.exchange_handler(self.flow, False))
+                self.target = HttpConnection(client, self.analysis.exchange_handler(self.flow, False),
+                                             on_tunnel=self.analysis.tunnel_handler(self.flow, client))
             else:
                 self.kind = "other"
             self.flow.application = self.kind if self.kind != "other" else None
@@ -122,6 +124,7 @@ class CaptureAnalysis:
         self.http_objects: list[HttpObject] = []
         self.stickers: list[Sticker] = []
         self.tls_sessions: dict[str, TlsSession] = {}
+        self.tunnels: list[Tunnel] = []
         self.gaps: dict[int, tuple[int, int, int]] = {}  # flow number -> (gaps, gap bytes, retransmitted)
 
     # --- provenance -------------------------------------------------------------------------------
@@ -143,8 +146,14 @@ class CaptureAnalysis:
                 self.stickers.append(sticker)
         return handle
 
-    def tls_done(self, flow: FlowState, conn: TlsConnection) -> None:
-        record = tls_record(self, flow, conn)
+    def tunnel_handler(self, flow: FlowState, client_dir: int) -> Callable[[HttpMessage, HttpMessage], StreamSink]:
+        def opened(request: HttpMessage, response: HttpMessage) -> StreamSink:
+            flow.application = "http-connect"
+            return TunnelStream(self, flow, client_dir, request, response)
+        return opened
+
+    def tls_done(self, flow: FlowState, conn: TlsConnection, tunnel: str | None = None) -> None:
+        record = tls_record(self, flow, conn, tunnel)
         if record is not None:
             self.tls_sessions[flow.flow_id] = record
 
@@ -246,6 +255,7 @@ class CaptureAnalysis:
         tls_records: list[TlsSession] = sorted(self.tls_sessions.values(), key=_tls_order)
         out += tls_records
         out += quic
+        out += self.tunnels
         out += self.http_objects
         out += _finish_stickers(self.stickers)
         out += imo

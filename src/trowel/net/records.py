@@ -84,6 +84,10 @@ class HttpObject(Record):
     response_headers: list[list[str]] = field(default_factory=list)
     zip_members: list[dict[str, Any]] = field(default_factory=list)
     zip_error: str | None = None
+    # the body as carried (after de-chunking, before content decoding), kept when a content coding was undone
+    raw_sha256: str | None = None
+    raw_media_path: str | None = None
+    raw_size: int | None = None
 
     @property
     def primary_time(self) -> TimeValue | None:
@@ -125,10 +129,43 @@ class TlsSession(Record):
     decryption_note: str | None = None
     bytes_client_to_server: int = 0
     bytes_server_to_client: int = 0
+    tunnel: str | None = None  # "host:port" when the session ran inside an HTTP CONNECT tunnel
 
     @property
     def primary_time(self) -> TimeValue | None:
         return self.start
+
+
+@record_kind
+@dataclass(frozen=True, kw_only=True)
+class Tunnel(Record):
+    """An HTTP CONNECT tunnel through a proxy: where it led, and the bytes carried each way inside it (the
+    tunnelled stream is analysed as its own stream: a TLS session inside gives a tls_session record)."""
+
+    kind: ClassVar[str] = "tunnel"
+    flow_id: str
+    client_ip: str
+    client_port: int
+    proxy_ip: str
+    proxy_port: int
+    target: str  # the CONNECT request target as sent
+    host: str
+    port: int | None
+    status: int | None
+    reason: str | None
+    request_time: TimeValue
+    established_time: TimeValue | None
+    end: TimeValue
+    bytes_client_to_server: int  # tunnelled bytes (after the proxy's answer)
+    bytes_server_to_client: int
+    inner_application: str | None = None  # tls | http | None
+    inner_sni: str | None = None
+    request_headers: list[list[str]] = field(default_factory=list)
+    response_headers: list[list[str]] = field(default_factory=list)
+
+    @property
+    def primary_time(self) -> TimeValue | None:
+        return self.request_time
 
 
 @record_kind

@@ -49,6 +49,9 @@ def exchange_records(analysis: CaptureAnalysis, flow: FlowState, ex: HttpExchang
             url = f"{scheme}://{host or _endpoints(flow, ex.client_dir)[2]}{target}"
     path = target.split("?", 1)[0] if target and target.startswith("/") else target
     digest, media_path = save_media(analysis.media_dir, ex.body)
+    raw_digest = raw_path = None
+    if ex.raw is not None:
+        raw_digest, raw_path = save_media(analysis.media_dir, ex.raw)
     complete = msg.complete and ex.decoded_ok
     reason = msg.incomplete_reason or (ex.decode_error if not ex.decoded_ok else None)
     members: list[dict[str, object]] = []
@@ -71,6 +74,7 @@ def exchange_records(analysis: CaptureAnalysis, flow: FlowState, ex: HttpExchang
         client_ip=client_ip, client_port=client_port, server_ip=server_ip, server_port=server_port,
         decrypted=decrypted, request_headers=req.headers if req else [],
         response_headers=ex.response.headers if ex.response else [], zip_members=members, zip_error=zip_error,
+        raw_sha256=raw_digest, raw_media_path=raw_path, raw_size=len(ex.raw) if ex.raw is not None else None,
         confidence=1.0 if complete else 0.7,
     )
     sticker = None
@@ -86,7 +90,8 @@ def exchange_records(analysis: CaptureAnalysis, flow: FlowState, ex: HttpExchang
     return obj, sticker
 
 
-def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection) -> TlsSession | None:
+def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection,
+               tunnel: str | None = None) -> TlsSession | None:
     """The tls_session record of a finished TLS connection (None when no hello was seen)."""
     from trowel.net.analyze import ts
 
@@ -114,6 +119,7 @@ def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection) 
         server_ip=server_ip, server_port=server_port, start=ts(flow.first_ts), end=ts(flow.last_ts),
         certificates=certs, decrypted=conn.decrypted, decryption_note="; ".join(conn.notes) or None,
         bytes_client_to_server=conn.dirs[client_dir].bytes, bytes_server_to_client=conn.dirs[1 - client_dir].bytes,
+        tunnel=tunnel,
         **fields,  # type: ignore[arg-type]
     )
 
