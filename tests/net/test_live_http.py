@@ -116,3 +116,51 @@ def test_connect_tunnel(live_manifest: dict[str, Any]) -> None:
     assert flows[tunnel["flow_id"]]["application"] == "http-connect"
     # never an HTTP object made of tunnel bytes
     assert not [o for o in by_kind(result, "http_object") if o["method"] == "CONNECT"]
+
+
+@pytest.fixture(scope="module")
+def tls13(live_manifest: dict[str, Any]) -> AnalysisResult:
+    return analyze_capture(LIVE / "tls13.pcap", keylog=KeyLog.load(LIVE / "tls13.keylog"))
+
+
+def test_tls13_sessions_decrypted(tls13: AnalysisResult, live_manifest: dict[str, Any]) -> None:
+    facts = live_manifest["tls13"]
+    sessions = by_kind(tls13, "tls_session")
+    assert len(sessions) == 5  # four curl connections, one of them also seen as the proxy's own connection
+    assert all(s["decrypted"] and s["decryption_note"] is None and s["server_version"] == 0x0304 for s in sessions)
+    assert sorted(s["server_cipher_suite_name"] for s in sessions) == sorted(
+        list(facts["suites"].values()) + ["TLS_AES_128_GCM_SHA256"])
+    # the server certificate, read from the decrypted handshake
+    assert {s["certificates"][0]["sha256"] for s in sessions} == {facts["cert_sha256"]}
+    assert {s["certificates"][0]["common_name"] for s in sessions} == {facts["server_name"]}
+    objs = by_kind(tls13, "http_object")
+    got = sorted((o["url"].rsplit("/", 1)[1], o["sha256"]) for o in objs)
+    want = sorted(list(facts["objects"].items()) + [("t.txt", facts["objects"]["t.txt"])])
+    assert got == want
+    assert all(o["decrypted"] and o["complete"] and o["url"].startswith("https://") for o in objs)
+
+
+def test_tls13_without_key_log(live_manifest: dict[str, Any]) -> None:
+    result = analyze_capture(LIVE / "tls13.pcap")
+    sessions = by_kind(result, "tls_session")
+    assert all(not s["decrypted"] and s["certificates"] == [] for s in sessions)
+    assert not by_kind(result, "http_object")
+    assert {s["sni"] for s in sessions} == {live_manifest["tls13"]["server_name"]}
+
+
+def test_tls13_wrong_secret_is_reported(tmp_path: Path) -> None:
+    lines = (LIVE / "tls13.keylog").read_text().splitlines()
+    damaged = []
+    for line in lines:
+        label, random, secret = line.split()
+        if label == "SERVER_TRAFFIC_SECRET_0":
+            secret = ("0" if secret[0] != "0" else "1") + secret[1:]
+        damaged.append(f"{label} {random} {secret}")
+    path = tmp_path / "bad.keylog"
+    path.write_text("\n".join(damaged) + "\n")
+    result = analyze_capture(LIVE / "tls13.pcap", keylog=KeyLog.load(path))
+    sessions = by_kind(result, "tls_session")
+    assert all(not s["decrypted"] for s in sessions)
+    assert all("decryption stopped: authentication tag does not verify" in s["decryption_note"] for s in sessions)
+    assert all(s["certificates"] for s in sessions)  # the handshake keys were right
+    assert not by_kind(result, "http_object")

@@ -174,8 +174,12 @@ def test_keylog_errors(tmp_path: Path) -> None:
     with pytest.raises(CaptureError, match="cannot read the key log"):
         KeyLog.load(tmp_path / "missing.txt")
     tls13 = tmp_path / "13.txt"
-    tls13.write_text("CLIENT_TRAFFIC_SECRET_0 " + "ab" * 32 + " " + "cd" * 32 + "\n")
-    assert KeyLog.load(tls13).other_labels == {"CLIENT_TRAFFIC_SECRET_0": 1}
+    tls13.write_text("CLIENT_TRAFFIC_SECRET_0 " + "ab" * 32 + " " + "cd" * 32 + "\nRSA " + "01" * 8 + " "
+                     + "03" * 48 + "\nCLIENT_RANDOM " + "ab" * 32 + " 123\nOTHER_LABEL ab cd\n")
+    log = KeyLog.load(tls13)
+    assert log.tls13 == {bytes.fromhex("ab" * 32): {"CLIENT_TRAFFIC_SECRET_0": bytes.fromhex("cd" * 32)}}
+    assert log.rsa_premasters == {bytes.fromhex("01" * 8): bytes.fromhex("03" * 48)}
+    assert log.other_labels == {"OTHER_LABEL": 1} and log.bad_lines == 1
 
 
 def test_handshake_split_across_records() -> None:

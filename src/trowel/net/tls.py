@@ -236,6 +236,19 @@ def parse_certificate_list(body: bytes) -> list[bytes]:
     return out
 
 
+def parse_certificate_list13(body: bytes) -> list[bytes]:
+    """DER certificates of a TLS 1.3 Certificate message (request context, then entries each followed by
+    their extensions), server's own first."""
+    cur = _Cursor(body)
+    cur.vec(1)
+    chain = _Cursor(cur.vec(3))
+    out = []
+    while chain.left >= 5:
+        out.append(chain.vec(3))
+        chain.vec(2)
+    return out
+
+
 # --- fingerprints ----------------------------------------------------------------------------------
 def ja3(hello: ClientHello) -> tuple[str, str]:
     """(JA3 string, MD5 hex)."""
