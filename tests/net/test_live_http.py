@@ -164,3 +164,14 @@ def test_tls13_wrong_secret_is_reported(tmp_path: Path) -> None:
     assert all("decryption stopped: authentication tag does not verify" in s["decryption_note"] for s in sessions)
     assert all(s["certificates"] for s in sessions)  # the handshake keys were right
     assert not by_kind(result, "http_object")
+
+
+def test_tls12_rsa_key_log_line(live_manifest: dict[str, Any]) -> None:
+    log = KeyLog.load(LIVE / "tls12_rsa.keylog")
+    assert not log.master_secrets and len(log.rsa_premasters) == 1  # only the RSA line
+    result = analyze_capture(LIVE / "tls12_rsa.pcap", keylog=log)
+    (session,) = by_kind(result, "tls_session")
+    assert session["server_cipher_suite_name"] == "TLS_RSA_WITH_AES_128_GCM_SHA256"
+    assert session["extended_master_secret"] is True and session["decrypted"] is True
+    (obj,) = by_kind(result, "http_object")
+    assert obj["sha256"] == live_manifest["tls12_rsa"]["object"] and obj["complete"]
