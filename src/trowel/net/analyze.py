@@ -14,6 +14,7 @@ from pathlib import Path
 
 from trowel.model import Provenance, Record, TimeValue, Warning
 from trowel.net.capture import CaptureInfo, open_capture
+from trowel.net.dns import DnsNames
 from trowel.net.flows import FlowState, FlowTable, UdpEvidence
 from trowel.net.http import HttpConnection, HttpExchange, HttpMessage, StreamSink, looks_like_http
 from trowel.net.imo import IMO_BINARY_PORTS, call_sessions, chat_sessions
@@ -125,6 +126,7 @@ class CaptureAnalysis:
         self.stickers: list[Sticker] = []
         self.tls_sessions: dict[str, TlsSession] = {}
         self.tunnels: list[Tunnel] = []
+        self.dns = DnsNames()
         self.gaps: dict[int, tuple[int, int, int]] = {}  # flow number -> (gaps, gap bytes, retransmitted)
 
     # --- provenance -------------------------------------------------------------------------------
@@ -215,6 +217,8 @@ class CaptureAnalysis:
                     if ev is None:
                         ev = flow.udp = UdpEvidence()
                     ev.add(direction, payload, ts_ns)
+                    if sport == 53:
+                        self.dns.add(payload)
                     if payload[0] & 0x80:
                         quic = flow.quic
                         if quic is None and looks_like_quic_initial(payload):
@@ -241,7 +245,7 @@ class CaptureAnalysis:
     # --- records ----------------------------------------------------------------------------------
     def _records(self, result: AnalysisResult) -> list[Record]:
         flows = self.table.all_flows()
-        imo = chat_sessions(flows, self.tls_sessions, self.flow_prov, ts)
+        imo = chat_sessions(flows, self.tls_sessions, self.flow_prov, ts, self.dns.by_address)
         calls = call_sessions(flows, self.flows_prov, ts)
         for flow in flows:
             if flow.application is None and flow.proto == TCP and flow.bp in IMO_BINARY_PORTS and flow.mult16:
@@ -273,6 +277,7 @@ class CaptureAnalysis:
             bytes_a_to_b=flow.bytes[0], bytes_b_to_a=flow.bytes[1], payload_a_to_b=flow.payload[0],
             payload_b_to_a=flow.payload[1], application=flow.application, gaps=gaps, gap_bytes=gap_bytes,
             retransmitted_bytes=retrans, first_frame=flow.first_frame, last_frame=flow.last_frame,
+            b_name=self.dns.by_address.get(flow.b),
         )
 
 

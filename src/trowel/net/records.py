@@ -43,6 +43,7 @@ class Flow(Record):
     retransmitted_bytes: int = 0
     first_frame: int = 0
     last_frame: int = 0
+    b_name: str | None = None  # the name a DNS answer in the capture gave for b's address
 
     @property
     def primary_time(self) -> TimeValue | None:
@@ -250,7 +251,8 @@ class ImoSession(Record):
     bytes_client_to_server: int
     bytes_server_to_client: int
     packets: int
-    reason: str  # why it was classified as imo
+    reason: str  # the strongest reason it was classified as imo
+    reasons: list[str] = field(default_factory=list)  # every positive piece of evidence
     sni: str | None = None
     certificate_subject: str | None = None
     certificate_organisation: str | None = None

@@ -36,8 +36,12 @@ MAX_HANDSHAKE = 1 << 20
 
 
 def looks_like_tls(first: bytes) -> bool:
-    """A TLS record header: handshake (or alert/CCS) type, major version 3, plausible length."""
-    return len(first) >= 5 and first[0] in (20, 21, 22) and first[1] == 3 and first[2] <= 4
+    """A TLS record header: handshake, alert, CCS or application data (a capture that starts mid-connection),
+    version 3.0-3.4 (1.3 records say 3.3), a length a record may have."""
+    if len(first) < 5 or first[0] not in (20, 21, 22, 23) or first[1] != 3 or first[2] > 4:
+        return False
+    length = (first[3] << 8) | first[4]
+    return 0 < length <= MAX_RECORD
 
 
 @dataclass
