@@ -175,3 +175,46 @@ def test_tls12_rsa_key_log_line(live_manifest: dict[str, Any]) -> None:
     assert session["extended_master_secret"] is True and session["decrypted"] is True
     (obj,) = by_kind(result, "http_object")
     assert obj["sha256"] == live_manifest["tls12_rsa"]["object"] and obj["complete"]
+
+
+def _talk_capture(path: Path, pieces: list[tuple[int, bytes]], syn: bool = True) -> Path:
+    from tests.fixtures.net.pcapwriter import PcapFile, TcpTalk, link
+
+    talk = TcpTalk("10.9.0.1", 40200, "10.9.0.2", 8080)
+    t = talk.handshake(1_700_000_000_000_000_000) if syn else 1_700_000_000_000_000_000
+    for direction, data in pieces:
+        seq = talk.seq[direction]
+        talk.seq[direction] += len(data)
+        talk.emit(t, direction, seq, 0x18, data)
+        t += 1_000_000
+    talk.close(t)
+    cap = PcapFile(1)
+    for ts, packet in talk.packets:
+        cap.add(ts, link(1, packet))
+    cap.write(path)
+    return path
+
+
+def test_request_line_split_into_tiny_segments(tmp_path: Path) -> None:
+    body = b"chunk body bytes" * 10
+    chunked = b"a0\r\n" + body + b"\r\n0\r\n\r\n"
+    path = _talk_capture(tmp_path / "split.pcap", [
+        (0, b"GE"), (0, b"T /split HTTP/1.1\r\nHost: s\r\n\r\n"),
+        (1, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"), (1, b"a"), (1, b"0\r"),
+        (1, b"\n" + chunked[4:])])
+    result = analyze_capture(path)
+    (obj,) = by_kind(result, "http_object")
+    assert obj["url"] == "http://s/split" and obj["sha256"] == hashlib.sha256(body).hexdigest() and obj["complete"]
+    assert by_kind(result, "flow")[0]["application"] == "http"
+
+
+def test_capture_started_mid_transfer(tmp_path: Path) -> None:
+    body = b"second object" * 20
+    path = _talk_capture(tmp_path / "mid.pcap", [
+        (1, b"...tail of an earlier body the capture missed the start of..."),
+        (0, b"GET /next HTTP/1.1\r\nHost: m\r\n\r\n"),
+        (1, b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)], syn=False)
+    result = analyze_capture(path)
+    (obj,) = by_kind(result, "http_object")
+    assert obj["url"] == "http://m/next" and obj["sha256"] == hashlib.sha256(body).hexdigest()
+    assert by_kind(result, "flow")[0]["application"] == "http"

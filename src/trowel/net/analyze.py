@@ -16,7 +16,7 @@ from trowel.model import Provenance, Record, TimeValue, Warning
 from trowel.net.capture import CaptureInfo, open_capture
 from trowel.net.dns import DnsNames
 from trowel.net.flows import FlowState, FlowTable, UdpEvidence
-from trowel.net.http import HttpConnection, HttpExchange, HttpMessage, StreamSink, looks_like_http
+from trowel.net.http import METHODS, HttpConnection, HttpExchange, HttpMessage, StreamSink, looks_like_http
 from trowel.net.imo import IMO_BINARY_PORTS, call_sessions, chat_sessions
 from trowel.net.packets import TCP, Fragments, PacketIssues, decode
 from trowel.net.quic import QuicFlow, looks_like_quic_initial
@@ -67,10 +67,23 @@ class _Discard:
 _DISCARD = _Discard()
 
 
-class _Dispatcher:
-    """Picks the consumer of a TCP stream from its first bytes (TLS, HTTP, or counting only)."""
+HTTP_STARTS = METHODS + (b"HTTP/1.",)
+RECHECK = 32  # payloads per direction of an unrecognised stream still checked for an HTTP or TLS start
 
-    __slots__ = ("analysis", "flow", "target", "kind", "conn")
+
+def _undecided(first: bytes) -> bool:
+    """Too few bytes to tell: a proper prefix of an HTTP method or status line (``GE``, ``HTTP/``...)."""
+    return len(first) < 8 and any(start.startswith(first) and start != first for start in HTTP_STARTS)
+
+
+class _Dispatcher:
+    """Picks the consumer of a TCP stream from its first bytes (TLS, HTTP, or counting only).
+
+    A first segment too short to tell (``GE``) waits for the next bytes. A stream that starts with neither
+    (a capture begun mid-transfer) is still watched for ``RECHECK`` payloads per direction: an HTTP message
+    or a TLS record starting a later segment switches it to that consumer from there."""
+
+    __slots__ = ("analysis", "flow", "target", "kind", "conn", "held", "rechecks")
 
     def __init__(self, analysis: CaptureAnalysis, flow: FlowState) -> None:
         self.analysis = analysis
@@ -78,24 +91,49 @@ class _Dispatcher:
         self.target: HttpConnection | TlsConnection | None = None
         self.kind: str | None = None
         self.conn: TcpConnection | None = None
+        self.held: list[tuple[int, bytes, int, int]] = []  # payloads waiting for the decision
+        self.rechecks = [0, 0]
+
+    def _choose(self, direction: int, first: bytes) -> str:
+        if looks_like_tls(first[:5]):
+            self.target = TlsConnection(self.analysis.keylog, self.analysis.exchange_handler(self.flow, True))
+            return "tls"
+        if looks_like_http(first[:16]):
+            client = direction if not first.startswith(b"HTTP/1.") else 1 - direction
+            self.target = HttpConnection(client, self.analysis.exchange_handler(self.flow, False),
+                                         on_tunnel=self.analysis.tunnel_handler(self.flow, client))
+            return "http"
+        return "other"
+
+    def _hand_over(self) -> None:
+        if self.conn is not None:  # later bytes go straight to the chosen consumer
+            sink = self.target if self.target is not None else _DISCARD
+            for half in self.conn.halves:
+                half.consumer = sink
 
     def data(self, direction: int, payload: bytes, ts_ns: int, frame: int) -> None:
         if self.kind is None:
-            if looks_like_tls(payload[:5]):
-                self.kind = "tls"
-                self.target = TlsConnection(self.analysis.keylog, self.analysis.exchange_handler(self.flow, True))
-            elif looks_like_http(payload[:16]):
-                self.kind = "http"
-                client = direction if not payload.startswith(b"HTTP/1.") else 1 - direction
-                self.target = HttpConnection(client, self.analysis.exchange_handler(self.flow, False),
-                                             on_tunnel=self.analysis.tunnel_handler(self.flow, client))
-            else:
-                self.kind = "other"
+            held = [p for d, p, _t, _f in self.held if d == direction]
+            first = b"".join(held) + payload
+            if _undecided(first[:8]) and len(self.held) < 8:
+                self.held.append((direction, payload, ts_ns, frame))
+                return
+            self.kind = self._choose(direction, first)
             self.flow.application = self.kind if self.kind != "other" else None
-            if self.conn is not None:  # later bytes go straight to the chosen consumer
-                sink = self.target if self.target is not None else _DISCARD
-                for half in self.conn.halves:
-                    half.consumer = sink
+            waiting, self.held = self.held, []
+            if self.kind != "other":
+                self._hand_over()
+            if self.target is not None:
+                for d, p, t, f in waiting:
+                    self.target.data(d, p, t, f)
+        elif self.kind == "other":
+            self.rechecks[direction] += 1
+            if looks_like_tls(payload[:5]) or looks_like_http(payload[:16]):
+                self.kind = self._choose(direction, payload)
+                self.flow.application = self.kind
+                self._hand_over()
+            elif min(self.rechecks) >= RECHECK or max(self.rechecks) >= 4 * RECHECK:
+                self._hand_over()  # give up: count only
         if self.target is not None:
             self.target.data(direction, payload, ts_ns, frame)
 
@@ -104,6 +142,9 @@ class _Dispatcher:
             self.target.gap(direction, length, ts_ns, frame)
 
     def close(self, ts_ns: int) -> None:
+        if self.kind is None:  # the stream ended while still undecided (a few bytes of a method name)
+            self.kind = "other"
+            self.held = []
         if self.target is not None:
             self.target.close(ts_ns)
             if isinstance(self.target, TlsConnection):
