@@ -63,6 +63,13 @@ class _Keys:
     aead: AESGCM
     iv: bytes
     hp: bytes
+    hp_cipher: Cipher[modes.ECB] | None = None
+
+    def mask(self, sample: bytes) -> bytes:
+        if self.hp_cipher is None:
+            self.hp_cipher = Cipher(algorithms.AES(self.hp), modes.ECB())
+        enc = self.hp_cipher.encryptor()
+        return enc.update(sample) + enc.finalize()
 
 
 def initial_keys(version: int, dcid: bytes) -> tuple[_Keys, _Keys]:
@@ -140,8 +147,7 @@ def open_packet(data: bytes, pos: int, hdr: LongHeader, keys: _Keys) -> bytes | 
     sample_at = hdr.pn_offset + 4
     if sample_at + 16 > hdr.end:
         return None
-    enc = Cipher(algorithms.AES(keys.hp), modes.ECB()).encryptor()
-    mask = enc.update(data[sample_at:sample_at + 16]) + enc.finalize()
+    mask = keys.mask(data[sample_at:sample_at + 16])
     first = data[pos] ^ (mask[0] & 0x0F)
     pn_len = (first & 3) + 1
     pn_bytes = bytes(b ^ m for b, m in zip(data[hdr.pn_offset:hdr.pn_offset + pn_len], mask[1:1 + pn_len],

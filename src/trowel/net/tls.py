@@ -332,7 +332,13 @@ def _x509_time(value: Any) -> TimeValue:
 
 
 def describe_certificate(der: bytes) -> dict[str, Any]:
-    """Subject, issuer, organisation, validity, SANs and SHA-256 fingerprint of one DER certificate."""
+    """Subject, issuer, organisation, validity, SANs and SHA-256 fingerprint of one DER certificate (a copy:
+    servers present the same certificate on every connection, so it is read once)."""
+    return dict(_describe_certificate(der))
+
+
+@lru_cache(maxsize=1024)
+def _describe_certificate(der: bytes) -> dict[str, Any]:
     out: dict[str, Any] = {"sha256": hashlib.sha256(der).hexdigest(), "size": len(der)}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
