@@ -17,6 +17,7 @@ from trowel.net.capture import CaptureInfo, open_capture
 from trowel.net.dns import DnsNames
 from trowel.net.flows import FlowState, FlowTable, UdpEvidence
 from trowel.net.http import METHODS, HttpConnection, HttpExchange, HttpMessage, StreamSink, looks_like_http
+from trowel.net.http2 import Http2Connection, looks_like_h2
 from trowel.net.imo import IMO_BINARY_PORTS, call_sessions, chat_sessions
 from trowel.net.packets import TCP, Fragments, PacketIssues, decode
 from trowel.net.quic import QuicFlow, looks_like_quic_initial
@@ -67,7 +68,7 @@ class _Discard:
 _DISCARD = _Discard()
 
 
-HTTP_STARTS = METHODS + (b"HTTP/1.",)
+HTTP_STARTS = METHODS + (b"HTTP/1.", b"PRI * HTTP/2.0")
 RECHECK = 32  # payloads per direction of an unrecognised stream still checked for an HTTP or TLS start
 
 
@@ -88,7 +89,7 @@ class _Dispatcher:
     def __init__(self, analysis: CaptureAnalysis, flow: FlowState) -> None:
         self.analysis = analysis
         self.flow = flow
-        self.target: HttpConnection | TlsConnection | None = None
+        self.target: HttpConnection | TlsConnection | Http2Connection | None = None
         self.kind: str | None = None
         self.conn: TcpConnection | None = None
         self.held: list[tuple[int, bytes, int, int]] = []  # payloads waiting for the decision
@@ -103,6 +104,9 @@ class _Dispatcher:
             self.target = HttpConnection(client, self.analysis.exchange_handler(self.flow, False),
                                          on_tunnel=self.analysis.tunnel_handler(self.flow, client))
             return "http"
+        if looks_like_h2(first):
+            self.target = Http2Connection(direction, self.analysis.exchange_handler(self.flow, False))
+            return "http2"
         return "other"
 
     def _hand_over(self) -> None:
@@ -128,7 +132,7 @@ class _Dispatcher:
                     self.target.data(d, p, t, f)
         elif self.kind == "other":
             self.rechecks[direction] += 1
-            if looks_like_tls(payload[:5]) or looks_like_http(payload[:16]):
+            if looks_like_tls(payload[:5]) or looks_like_http(payload[:16]) or looks_like_h2(payload):
                 self.kind = self._choose(direction, payload)
                 self.flow.application = self.kind
                 self._hand_over()
@@ -189,10 +193,17 @@ class CaptureAnalysis:
                 self.stickers.append(sticker)
         return handle
 
-    def tunnel_handler(self, flow: FlowState, client_dir: int) -> Callable[[HttpMessage, HttpMessage], StreamSink]:
-        def opened(request: HttpMessage, response: HttpMessage) -> StreamSink:
-            flow.application = "http-connect"
-            return TunnelStream(self, flow, client_dir, request, response)
+    def tunnel_handler(self, flow: FlowState,
+                       client_dir: int) -> Callable[[HttpMessage, HttpMessage], StreamSink | None]:
+        def opened(request: HttpMessage, response: HttpMessage) -> StreamSink | None:
+            if request.method == "CONNECT":
+                flow.application = "http-connect"
+                return TunnelStream(self, flow, client_dir, request, response)
+            if (response.header("Upgrade") or "").strip().lower() == "h2c":
+                flow.application = "http2"
+                return Http2Connection(client_dir, self.exchange_handler(flow, False), upgraded=request)
+            flow.application = f"http-upgrade:{(response.header('Upgrade') or '').strip().lower()}"
+            return None  # another protocol (WebSocket...): its bytes are counted with the flow only
         return opened
 
     def tls_done(self, flow: FlowState, conn: TlsConnection, tunnel: str | None = None) -> None:

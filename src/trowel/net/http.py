@@ -382,12 +382,15 @@ class _Reader:
                 return self.state == "start"
             msg.status = int(parts[1])
             msg.reason = parts[2] if len(parts) > 2 else ""
+            if msg.status == 101 and self.conn.requests:  # Switching Protocols: h2c, WebSocket...
+                self.conn.open_tunnel(self.conn.requests.popleft(), msg)
+                return True
             if 100 <= msg.status < 200:
                 return True  # interim response: the real one follows
             self.request_for = self.conn.requests.popleft() if self.conn.requests else None
             req = self.request_for
             if req is not None and req.method == "CONNECT":
-                self.conn.connect_answered(req, msg)
+                self.conn.open_tunnel(req, msg)
                 if 200 <= (msg.status or 0) < 300:  # no body: the tunnel starts after the header
                     self.msg = None
                     return True
@@ -492,7 +495,7 @@ class HttpConnection:
 
     def __init__(self, client_dir: int, on_exchange: Callable[[HttpExchange], None],
                  on_request: Callable[[HttpMessage], None] | None = None,
-                 on_tunnel: Callable[[HttpMessage, HttpMessage], StreamSink] | None = None) -> None:
+                 on_tunnel: Callable[[HttpMessage, HttpMessage], StreamSink | None] | None = None) -> None:
         self.client_dir = client_dir
         self.requests: deque[HttpMessage] = deque()
         self.readers = {client_dir: _Reader(self, True, client_dir), 1 - client_dir: _Reader(self, False, 1 - client_dir)}
@@ -501,12 +504,13 @@ class HttpConnection:
         self._on_tunnel = on_tunnel
         self.tunnel: StreamSink | None = None
 
-    def connect_answered(self, request: HttpMessage, response: HttpMessage) -> None:
-        """The proxy answered a CONNECT: 2xx opens the tunnel (both directions carry its bytes from now on),
-        anything else sends the client's reader back to reading requests."""
+    def open_tunnel(self, request: HttpMessage, response: HttpMessage) -> None:
+        """A proxy's 2xx answer to CONNECT, or a 101 Switching Protocols: from now on both directions carry
+        another protocol's bytes (``on_tunnel`` gives their consumer). A refused CONNECT sends the client's
+        reader back to reading requests."""
         client = self.readers[self.client_dir]
         server = self.readers[1 - self.client_dir]
-        if 200 <= (response.status or 0) < 300:
+        if 200 <= (response.status or 0) < 300 or response.status == 101:
             sink = self._on_tunnel(request, response) if self._on_tunnel is not None else None
             self.tunnel = sink if sink is not None else _NullSink()
             client.state = server.state = "tunnel"

@@ -131,6 +131,7 @@ class TlsSession(Record):
     bytes_client_to_server: int = 0
     bytes_server_to_client: int = 0
     tunnel: str | None = None  # "host:port" when the session ran inside an HTTP CONNECT tunnel
+    hello_retry: bool = False  # TLS 1.3 HelloRetryRequest: the client had to send a second ClientHello
 
     @property
     def primary_time(self) -> TimeValue | None:

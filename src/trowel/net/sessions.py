@@ -38,7 +38,7 @@ def exchange_records(analysis: CaptureAnalysis, flow: FlowState, ex: HttpExchang
 
     msg = ex.message
     req = ex.request
-    host = req.header("Host") if req is not None else None
+    host = (req.header("Host") or req.header(":authority")) if req is not None else None
     target = req.target if req is not None else None
     url = None
     if target is not None:
@@ -110,7 +110,8 @@ def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection,
         ja3s_text, ja3s_hash = ja3s(sh)
         suite = CIPHER_SUITES.get(sh.cipher)
         fields.update(server_version=sh.version, server_cipher_suite=sh.cipher,
-                      server_cipher_suite_name=suite[0] if suite else None, server_alpn=sh.alpn, ja3s=ja3s_hash,
+                      server_cipher_suite_name=suite[0] if suite else None,
+                      server_alpn=sh.alpn or conn.encrypted_alpn, ja3s=ja3s_hash,
                       encrypt_then_mac=sh.ext(EXT_ETM) is not None, extended_master_secret=sh.ext(EXT_EMS) is not None,
                       ja3s_string=ja3s_text)
     certs = [describe_certificate(der) for der in conn.certificates]
@@ -119,7 +120,7 @@ def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection,
         server_ip=server_ip, server_port=server_port, start=ts(flow.first_ts), end=ts(flow.last_ts),
         certificates=certs, decrypted=conn.decrypted, decryption_note="; ".join(conn.notes) or None,
         bytes_client_to_server=conn.dirs[client_dir].bytes, bytes_server_to_client=conn.dirs[1 - client_dir].bytes,
-        tunnel=tunnel,
+        tunnel=tunnel, hello_retry=conn.hello_retry,
         **fields,  # type: ignore[arg-type]
     )
 

@@ -236,6 +236,13 @@ def parse_certificate_list(body: bytes) -> list[bytes]:
     return out
 
 
+def parse_encrypted_extensions_alpn(body: bytes) -> str | None:
+    """The ALPN protocol a TLS 1.3 server chose, from its (decrypted) EncryptedExtensions message."""
+    exts = _extensions(_Cursor(body))
+    names = parse_alpn(next((b for t, b in exts if t == EXT_ALPN), None))
+    return names[0] if names else None
+
+
 def parse_certificate_list13(body: bytes) -> list[bytes]:
     """DER certificates of a TLS 1.3 Certificate message (request context, then entries each followed by
     their extensions), server's own first."""

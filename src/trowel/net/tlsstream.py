@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from trowel.net.http import HttpConnection, HttpExchange, looks_like_http
+from trowel.net.http2 import Http2Connection, looks_like_h2
 from trowel.net.tls import (
     CIPHER_SUITES,
     EXT_EMS,
@@ -19,6 +20,7 @@ from trowel.net.tls import (
     parse_certificate_list,
     parse_certificate_list13,
     parse_client_hello,
+    parse_encrypted_extensions_alpn,
     parse_server_hello,
 )
 from trowel.net.tlscrypto import (
@@ -72,11 +74,13 @@ class TlsConnection:
         self.notes: list[str] = []
         self.decrypting = False
         self.decrypted_records = 0
-        self.inner: HttpConnection | None = None
-        self.inner_kind: str | None = None  # http | other
+        self.inner: HttpConnection | Http2Connection | None = None
+        self.inner_kind: str | None = None  # http | http2 | other
         self.first_ts: int | None = None
         self.last_ts = 0
         self.tls13 = False
+        self.hello_retry = False  # the server asked for a second ClientHello (HelloRetryRequest)
+        self.encrypted_alpn: str | None = None  # TLS 1.3: the ALPN the server chose (EncryptedExtensions)
         self.transcript: bytearray | None = bytearray()  # handshake messages up to ClientKeyExchange (TLS 1.2)
         self.key_updates = 0
 
@@ -190,7 +194,12 @@ class TlsConnection:
                 return
             body = bytes(hs[4:4 + mlen])
             del hs[:4 + mlen]
-            if mtype == 11 and direction != self.client_dir and not self.certificates:
+            if mtype == 8 and direction != self.client_dir:  # EncryptedExtensions: ALPN lives here in 1.3
+                try:
+                    self.encrypted_alpn = parse_encrypted_extensions_alpn(body)
+                except ValueError as exc:
+                    self._note(f"direction {direction}: EncryptedExtensions damaged: {exc}")
+            elif mtype == 11 and direction != self.client_dir and not self.certificates:
                 try:
                     self.certificates = parse_certificate_list13(body)
                 except ValueError as exc:
@@ -208,9 +217,14 @@ class TlsConnection:
         if self.inner_kind is None:
             if direction != self.client_dir:
                 return
-            self.inner_kind = "http" if looks_like_http(plain[:16]) else "other"
-            if self.inner_kind == "http":
+            if looks_like_http(plain[:16]):
+                self.inner_kind = "http"
                 self.inner = HttpConnection(direction, self.on_exchange)
+            elif looks_like_h2(plain):
+                self.inner_kind = "http2"
+                self.inner = Http2Connection(direction, self.on_exchange)
+            else:
+                self.inner_kind = "other"
         if self.inner is not None:
             self.inner.data(direction, plain, ts, frame)
 
@@ -241,8 +255,12 @@ class TlsConnection:
             self.client_dir = direction
         elif mtype == 2 and self.server_hello is None:
             hello = parse_server_hello(body)
-            if hello.random == HELLO_RETRY_RANDOM:
-                self._note("HelloRetryRequest: the client sent a second ClientHello")
+            if hello.random == HELLO_RETRY_RANDOM:  # TLS 1.3: the real ServerHello follows the second hello
+                self.hello_retry = True
+                self.tls13 = True
+                self.transcript = None
+                if self.client_dir is None:
+                    self.client_dir = 1 - direction
                 return
             self.server_hello = hello
             if self.client_dir is None:
