@@ -218,3 +218,15 @@ def test_capture_started_mid_transfer(tmp_path: Path) -> None:
     (obj,) = by_kind(result, "http_object")
     assert obj["url"] == "http://m/next" and obj["sha256"] == hashlib.sha256(body).hexdigest()
     assert by_kind(result, "flow")[0]["application"] == "http"
+
+
+def test_other_methods_are_http(tmp_path: Path) -> None:
+    body = b"<multistatus/>" * 10
+    path = _talk_capture(tmp_path / "dav.pcap", [
+        (0, b"PROPFIND /dav/ HTTP/1.1\r\nHost: d\r\nDepth: 1\r\n\r\n"),
+        (1, b"HTTP/1.1 207 Multi-Status\r\nContent-Length: %d\r\n\r\n" % len(body) + body),
+        (0, b"MKCOL /dav/new/ HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"),
+        (1, b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok")])
+    result = analyze_capture(path)
+    assert [(o["method"], o["status"], o["size"]) for o in by_kind(result, "http_object")] == [
+        ("PROPFIND", 207, len(body)), ("MKCOL", 201, 2)]

@@ -99,7 +99,7 @@ class _Dispatcher:
         if looks_like_tls(first[:5]):
             self.target = TlsConnection(self.analysis.keylog, self.analysis.exchange_handler(self.flow, True))
             return "tls"
-        if looks_like_http(first[:16]):
+        if looks_like_http(first[:512]):
             client = direction if not first.startswith(b"HTTP/1.") else 1 - direction
             self.target = HttpConnection(client, self.analysis.exchange_handler(self.flow, False),
                                          on_tunnel=self.analysis.tunnel_handler(self.flow, client))
@@ -132,7 +132,7 @@ class _Dispatcher:
                     self.target.data(d, p, t, f)
         elif self.kind == "other":
             self.rechecks[direction] += 1
-            if looks_like_tls(payload[:5]) or looks_like_http(payload[:16]) or looks_like_h2(payload):
+            if looks_like_tls(payload[:5]) or looks_like_http(payload[:512]) or looks_like_h2(payload):
                 self.kind = self._choose(direction, payload)
                 self.flow.application = self.kind
                 self._hand_over()

@@ -22,7 +22,8 @@ import zstandard
 MAX_HEADER = 64 << 10
 MAX_BODY = 512 << 20  # bodies beyond this are kept up to it and flagged incomplete
 MAX_DECODED = 512 << 20
-_REQUEST_LINE = re.compile(rb"(GET|POST|HEAD|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE) \S+ HTTP/1\.[01]\r?\n")
+_REQUEST_LINE = re.compile(rb"[A-Z][A-Z_-]{1,19} \S+ HTTP/1\.[01]\r?\n")  # any method (WebDAV, SSDP...)
+_METHOD_TOKEN = re.compile(rb"[A-Z][A-Z_-]{1,19}( |$)")
 _RESPONSE_LINE = re.compile(rb"HTTP/1\.[01] \d{3}")
 ASCII_DIGITS = re.compile(r"[0-9]+")  # ASCII digits only (str.isdigit accepts other scripts' digits)
 METHODS = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ", b"TRACE ")
@@ -51,7 +52,9 @@ class _NullSink:
 
 def looks_like_http(first: bytes) -> bool:
     """Does a stream start with an HTTP/1.x request or response line?"""
-    return first.startswith(METHODS) or first.startswith(b"HTTP/1.")
+    if first.startswith(METHODS) or first.startswith(b"HTTP/1."):
+        return True
+    return _REQUEST_LINE.match(first) is not None  # another method, when its whole request line is there
 
 
 @dataclass
@@ -332,6 +335,12 @@ class _Reader:
         msg.wire_size += take
         del self.buf[:take]
 
+    def _may_start(self, head: bytes) -> bool:
+        """Could these bytes begin this direction's next message (a request line or a status line)?"""
+        if self.is_request:
+            return _METHOD_TOKEN.match(head) is not None
+        return head.startswith(b"HTTP/1.") or b"HTTP/1.".startswith(head)
+
     def _headers(self) -> bool:
         buf = self.buf
         while buf[:2] == b"\r\n":  # stray line ends between messages
@@ -346,7 +355,7 @@ class _Reader:
         if end < 0:
             if len(buf) > MAX_HEADER:
                 self._lose()
-            elif len(buf) >= 8 and not (bytes(buf[:8]).startswith(METHODS) or buf.startswith(b"HTTP/1.")):
+            elif len(buf) >= 8 and not (self._may_start(bytes(buf[:21]))):
                 self.state = "lost"
                 self._resync()
             return False

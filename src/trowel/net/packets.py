@@ -27,10 +27,11 @@ LINK_PPP = 9
 LINK_PPP_HDLC = 50
 LINK_PPP_WITH_DIR = 204
 LINK_PPP_ETHER = 51
+LINK_PPP_PPPD = 166
 LINK_C_HDLC = 104
 LINK_80211 = 105
 LINK_RADIOTAP = 127
-LINK_NAMES = {0: "null", 1: "ethernet", 9: "ppp", 12: "raw", 14: "raw", 50: "ppp-hdlc", 51: "pppoe", 101: "raw", 104: "c-hdlc",
+LINK_NAMES = {0: "null", 1: "ethernet", 9: "ppp", 12: "raw", 14: "raw", 50: "ppp-hdlc", 51: "pppoe", 101: "raw", 166: "ppp-pppd", 104: "c-hdlc",
               105: "ieee802.11", 108: "loop", 113: "linux-sll", 127: "ieee802.11-radiotap", 204: "ppp-with-dir",
               228: "ipv4", 229: "ipv6", 276: "linux-sll2"}
 # names of link types that are not read, for the warning (the LINKTYPE_ registry's names)
@@ -189,7 +190,7 @@ def ip_text(addr: bytes) -> str:
 def _ppp(data: bytes, off: int) -> tuple[int, int]:
     """(ethertype, offset of the IP header) after a PPP header at ``off`` (address/control and protocol field
     compression allowed); ethertype 0 when the frame carries no IP."""
-    if data[off:off + 2] == b"\xff\x03":
+    if data[off + 1:off + 2] == b"\x03" and data[off] in (0xFF, 0x00, 0x01):  # address (or pppd's direction)
         off += 2
     if off >= len(data):
         return 0, off
@@ -274,7 +275,7 @@ def decode(linktype: int, data: bytes, frame: int, issues: PacketIssues,
         version = data[4] >> 4
         etype = 0x0800 if version == 4 else 0x86DD if version == 6 else 0
         off = 4
-    elif linktype in (LINK_PPP, LINK_PPP_HDLC, LINK_PPP_WITH_DIR, LINK_PPP_ETHER):
+    elif linktype in (LINK_PPP, LINK_PPP_HDLC, LINK_PPP_WITH_DIR, LINK_PPP_ETHER, LINK_PPP_PPPD):
         off = 1 if linktype == LINK_PPP_WITH_DIR else 6 if linktype == LINK_PPP_ETHER else 0
         if n < off + 2:
             issues.add("short_frame", frame)

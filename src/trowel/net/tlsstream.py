@@ -217,7 +217,7 @@ class TlsConnection:
         if self.inner_kind is None:
             if direction != self.client_dir:
                 return
-            if looks_like_http(plain[:16]):
+            if looks_like_http(plain[:512]):
                 self.inner_kind = "http"
                 self.inner = HttpConnection(direction, self.on_exchange)
             elif looks_like_h2(plain):

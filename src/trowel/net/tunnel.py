@@ -47,7 +47,7 @@ class TunnelStream:
             if looks_like_tls(payload[:5]):
                 self.kind = "tls"
                 self.inner = TlsConnection(self.analysis.keylog, self.analysis.exchange_handler(self.flow, True))
-            elif looks_like_http(payload[:16]):
+            elif looks_like_http(payload[:512]):
                 self.kind = "http"
                 client = direction if not payload.startswith(b"HTTP/1.") else 1 - direction
                 self.inner = HttpConnection(client, self.analysis.exchange_handler(self.flow, False))
