@@ -132,6 +132,7 @@ class TlsSession(Record):
     bytes_server_to_client: int = 0
     tunnel: str | None = None  # "host:port" when the session ran inside an HTTP CONNECT tunnel
     hello_retry: bool = False  # TLS 1.3 HelloRetryRequest: the client had to send a second ClientHello
+    key_updates: int = 0  # TLS 1.3 KeyUpdate messages read in the decrypted streams
 
     @property
     def primary_time(self) -> TimeValue | None:

@@ -120,7 +120,7 @@ def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection,
         server_ip=server_ip, server_port=server_port, start=ts(flow.first_ts), end=ts(flow.last_ts),
         certificates=certs, decrypted=conn.decrypted, decryption_note="; ".join(conn.notes) or None,
         bytes_client_to_server=conn.dirs[client_dir].bytes, bytes_server_to_client=conn.dirs[1 - client_dir].bytes,
-        tunnel=tunnel, hello_retry=conn.hello_retry,
+        tunnel=tunnel, hello_retry=conn.hello_retry, key_updates=conn.key_updates,
         **fields,  # type: ignore[arg-type]
     )
 
