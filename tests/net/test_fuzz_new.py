@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from trowel.errors import CaptureError
 from trowel.net import KeyLog, analyze_capture
-
 from trowel.net.dns import answers
 from trowel.net.http2 import PREFACE, Http2Connection
 from trowel.net.objects import zip_members
