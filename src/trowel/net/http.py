@@ -315,7 +315,9 @@ class _Reader:
             elif self.state == "tunnel":
                 self.flush_tunnel()
                 return
-            else:  # lost, or connect: bytes wait for the proxy's answer
+            else:  # lost, or connect: bytes wait for the proxy's answer (bounded)
+                if self.state == "connect" and len(self.buf) > MAX_HEADER * 16:
+                    self._lose()
                 return
 
     def flush_tunnel(self) -> None:
