@@ -230,3 +230,13 @@ def test_other_methods_are_http(tmp_path: Path) -> None:
     result = analyze_capture(path)
     assert [(o["method"], o["status"], o["size"]) for o in by_kind(result, "http_object")] == [
         ("PROPFIND", 207, len(body)), ("MKCOL", 201, 2)]
+
+
+def test_tls13_key_updates_in_a_real_session(live_manifest: dict[str, Any]) -> None:
+    facts = live_manifest["keyupdate"]
+    result = analyze_capture(LIVE / "tls13_keyupdate.pcap", keylog=KeyLog.load(LIVE / "tls13_keyupdate.keylog"))
+    (session,) = by_kind(result, "tls_session")
+    assert session["decrypted"] and session["decryption_note"] is None
+    assert session["key_updates"] == facts["key_updates"] == 2
+    (obj,) = by_kind(result, "http_object")  # the POST body typed across the first key update
+    assert (obj["method"], obj["sha256"], obj["complete"]) == ("POST", facts["body"], True)
