@@ -76,3 +76,19 @@ def test_server_names_as_tshark_reads_them(quic: list[dict[str, Any]]) -> None:
                           "-e", "tls.handshake.extensions_server_name"], capture_output=True, text=True, check=True,
                          timeout=120).stdout.split()
     assert out == [q["sni"] for q in quic]
+
+
+def test_capture_begun_after_the_first_initial(tmp_path: Path, live_manifest: dict[str, Any]) -> None:
+    from tests.fixtures.net.make_more import read_pcap
+    from tests.fixtures.net.pcapwriter import PcapFile
+
+    linktype, frames = read_pcap(LIVE / "quic.pcap")
+    cap = PcapFile(linktype)
+    for ts, data in frames[1:]:  # the first connection's ClientHello datagram is missing
+        cap.add(ts, data)
+    cap.write(tmp_path / "late.pcap")
+    result = analyze_capture(tmp_path / "late.pcap")
+    sessions = by_kind(result, "quic_session")
+    assert [q["sni"] for q in sessions] == [r["sni"] for r in live_manifest["quic"]["runs"][1:]]
+    assert by_kind(result, "flow")[0]["application"] == "quic"
+    assert len(result.warnings) == 1 and "QUIC Initial packet that opens with no client's keys" in result.warnings[0]

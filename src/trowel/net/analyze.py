@@ -282,6 +282,10 @@ class CaptureAnalysis:
         for flow in table.all_flows():
             self._end_connection(flow)
         frags.finish(issues)
+        for flow in table.all_flows():
+            if flow.quic is not None:
+                for frame_no in flow.quic.unopened:
+                    issues.add("quic_unopened", frame_no)
         result.packets = count
         result.ip_packets = ip_count
         result.warnings = list(reader.info.warnings) + issues.messages()
@@ -304,7 +308,7 @@ class CaptureAnalysis:
                 flow.application = "binary"
         quic: list[QuicSession] = []
         for flow in flows:
-            if flow.quic is not None and flow.quic.connections:
+            if flow.quic is not None:
                 flow.application = "quic"
                 quic += [quic_record(self, flow, conn) for conn in flow.quic.connections]
         out: list[Record] = [self._flow_record(f) for f in flows]

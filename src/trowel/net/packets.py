@@ -106,6 +106,8 @@ ISSUE_TEXT = {
     "fragment_overlap": "IP fragment overlapping an earlier one (the first bytes are kept)",
     "wifi_protected": "802.11 data frame protected (encrypted); frame ignored",
     "ppp_not_ip": "PPP frame carrying no IP (link control or other protocol); frame ignored",
+    "quic_unopened": "QUIC Initial packet that opens with no client's keys (the capture began after the "
+                     "connection's first packet); not read",
 }
 
 

@@ -225,11 +225,12 @@ def first_message(stream: bytes, mtype: int) -> bytes | None:
 class QuicConnection:
     """What one QUIC connection shows before its handshake keys: versions, connection IDs, both hellos."""
 
-    def __init__(self, version: int, odcid: bytes, client_dir: int, ts: int, frame: int) -> None:
+    def __init__(self, version: int, odcid: bytes, client_dir: int, ts: int, frame: int,
+                 keys: tuple[_Keys, _Keys] | None = None) -> None:
         self.version = version
         self.odcid = odcid
         self.client_dir = client_dir
-        self.client_keys, self.server_keys = initial_keys(version, odcid)
+        self.client_keys, self.server_keys = keys or initial_keys(version, odcid)
         self.client_scid: bytes | None = None
         self.server_scid: bytes | None = None
         self.client_crypto = _CryptoStream()
@@ -314,11 +315,12 @@ class QuicConnection:
 class QuicFlow:
     """The QUIC connections of one UDP flow, fed with the flow's datagrams."""
 
-    __slots__ = ("connections", "datagrams")
+    __slots__ = ("connections", "datagrams", "unopened")
 
     def __init__(self) -> None:
         self.connections: list[QuicConnection] = []
         self.datagrams = 0
+        self.unopened: list[int] = []  # frames of Initial packets that start no connection we can open
 
     def datagram(self, direction: int, data: bytes, ts: int, frame: int) -> None:
         self.datagrams += 1
@@ -330,7 +332,7 @@ class QuicFlow:
                 return
             if hdr is None:
                 return
-            conn = self._connection(direction, hdr, ts, frame)
+            conn = self._connection(direction, data, pos, hdr, ts, frame)
             if conn is not None:
                 conn.packet(direction, data, pos, hdr, ts, frame)
             if hdr.end <= pos:
@@ -339,7 +341,8 @@ class QuicFlow:
         if pos == 0 and self.connections:  # short header: 1-RTT data of the latest connection
             self.connections[-1].last_ts, self.connections[-1].last_frame = ts, frame
 
-    def _connection(self, direction: int, hdr: LongHeader, ts: int, frame: int) -> QuicConnection | None:
+    def _connection(self, direction: int, data: bytes, pos: int, hdr: LongHeader, ts: int,
+                    frame: int) -> QuicConnection | None:
         for conn in reversed(self.connections):
             if direction == conn.client_dir and conn.owns(hdr.dcid):
                 return conn
@@ -349,7 +352,11 @@ class QuicFlow:
             return self.connections[-1] if self.connections else None
         if self.connections and direction != self.connections[-1].client_dir:
             return self.connections[-1]
-        conn = QuicConnection(hdr.version, hdr.dcid, direction, ts, frame)
+        keys = initial_keys(hdr.version, hdr.dcid)
+        if open_packet(data, pos, hdr, keys[0]) is None:  # not a client's first Initial (a capture begun late)
+            self.unopened.append(frame)
+            return None
+        conn = QuicConnection(hdr.version, hdr.dcid, direction, ts, frame, keys)
         self.connections.append(conn)
         return conn
 
