@@ -240,3 +240,23 @@ def test_tls13_key_updates_in_a_real_session(live_manifest: dict[str, Any]) -> N
     assert session["key_updates"] == facts["key_updates"] == 2
     (obj,) = by_kind(result, "http_object")  # the POST body typed across the first key update
     assert (obj["method"], obj["sha256"], obj["complete"]) == ("POST", facts["body"], True)
+
+
+def test_clear_http2_inside_a_tunnel(tmp_path: Path) -> None:
+    import hpack
+
+    from tests.net.test_http2 import frame
+    from trowel.net.http2 import PREFACE
+
+    req = hpack.Encoder().encode([(":method", "GET"), (":path", "/in"), (":scheme", "http"), (":authority", "in")])
+    resp = hpack.Encoder().encode([(":status", "200")])
+    path = _talk_capture(tmp_path / "tunnel_h2.pcap", [
+        (0, b"CONNECT inner.example:80 HTTP/1.1\r\nHost: inner.example:80\r\n\r\n"),
+        (1, b"HTTP/1.1 200 Connection established\r\n\r\n"),
+        (0, PREFACE + frame(4, 0, 0, b"") + frame(1, 0x5, 1, req)),
+        (1, frame(4, 0, 0, b"") + frame(1, 0x4, 1, resp) + frame(0, 0x1, 1, b"tunnelled h2 body"))])
+    result = analyze_capture(path)
+    (tunnel,) = by_kind(result, "tunnel")
+    assert (tunnel["host"], tunnel["port"], tunnel["inner_application"]) == ("inner.example", 80, "http2")
+    (obj,) = by_kind(result, "http_object")
+    assert obj["url"] == "http://in/in" and obj["sha256"] == hashlib.sha256(b"tunnelled h2 body").hexdigest()

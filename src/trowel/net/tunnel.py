@@ -1,7 +1,7 @@
 """HTTP CONNECT tunnels: after a proxy's 2xx answer, the bytes of both directions belong to the tunnelled
 connection. They are counted and analysed as a stream of their own (TLS inside gives a ``tls_session``
-record, decrypted with a key log like any other; clear HTTP inside gives ``http_object`` records), never kept
-as the body of an HTTP message."""
+record, decrypted with a key log like any other; clear HTTP/1.x or HTTP/2 inside gives ``http_object``
+records), never kept as the body of an HTTP message."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from trowel.net.flows import FlowState
 from trowel.net.http import ASCII_DIGITS, HttpConnection, HttpMessage, looks_like_http
+from trowel.net.http2 import Http2Connection, looks_like_h2
 from trowel.net.records import Tunnel
 from trowel.net.tlsstream import TlsConnection, looks_like_tls
 
@@ -36,7 +37,7 @@ class TunnelStream:
         self.response = response
         self.bytes = [0, 0]
         self.last_ts = response.start_ts
-        self.inner: TlsConnection | HttpConnection | None = None
+        self.inner: TlsConnection | HttpConnection | Http2Connection | None = None
         self.kind: str | None = None
         self.host, self.port = split_target(request.target or "")
 
@@ -51,6 +52,9 @@ class TunnelStream:
                 self.kind = "http"
                 client = direction if not payload.startswith(b"HTTP/1.") else 1 - direction
                 self.inner = HttpConnection(client, self.analysis.exchange_handler(self.flow, False))
+            elif looks_like_h2(payload):
+                self.kind = "http2"
+                self.inner = Http2Connection(direction, self.analysis.exchange_handler(self.flow, False))
             else:
                 self.kind = "other"
         if self.inner is not None:
