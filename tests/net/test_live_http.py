@@ -260,3 +260,22 @@ def test_clear_http2_inside_a_tunnel(tmp_path: Path) -> None:
     assert (tunnel["host"], tunnel["port"], tunnel["inner_application"]) == ("inner.example", 80, "http2")
     (obj,) = by_kind(result, "http_object")
     assert obj["url"] == "http://in/in" and obj["sha256"] == hashlib.sha256(b"tunnelled h2 body").hexdigest()
+
+
+def test_tls13_zero_rtt_early_data(live_manifest: dict[str, Any], tmp_path: Path) -> None:
+    facts = live_manifest["early_data"]
+    result = analyze_capture(LIVE / "tls13_0rtt.pcap", keylog=KeyLog.load(LIVE / "tls13_0rtt.keylog"))
+    (session,) = by_kind(result, "tls_session")
+    assert session["early_data_offered"] and session["early_data_records"] == 2  # the POST, EndOfEarlyData
+    assert session["decrypted"] and session["decryption_note"] is None
+    (obj,) = by_kind(result, "http_object")  # the POST sent before the handshake ended
+    assert (obj["method"], obj["sha256"]) == ("POST", facts["body"])
+    # without the early secret: the early records are skipped (and said so), the rest still decrypts
+    lines = [line for line in (LIVE / "tls13_0rtt.keylog").read_text().splitlines() if "EARLY" not in line]
+    (tmp_path / "k.log").write_text("\n".join(lines) + "\n")
+    result = analyze_capture(LIVE / "tls13_0rtt.pcap", keylog=KeyLog.load(tmp_path / "k.log"))
+    (session,) = by_kind(result, "tls_session")
+    assert session["decrypted"] and session["early_data_records"] == 0
+    assert session["decryption_note"] == ("2 0-RTT early-data record(s) not decrypted (no "
+                                          "CLIENT_EARLY_TRAFFIC_SECRET for them)")
+    assert not by_kind(result, "http_object")

@@ -133,6 +133,8 @@ class TlsSession(Record):
     tunnel: str | None = None  # "host:port" when the session ran inside an HTTP CONNECT tunnel
     hello_retry: bool = False  # TLS 1.3 HelloRetryRequest: the client had to send a second ClientHello
     key_updates: int = 0  # TLS 1.3 KeyUpdate messages read in the decrypted streams
+    early_data_offered: bool = False  # TLS 1.3 0-RTT: the ClientHello carries early_data
+    early_data_records: int = 0  # 0-RTT records decrypted with CLIENT_EARLY_TRAFFIC_SECRET
 
     @property
     def primary_time(self) -> TimeValue | None:

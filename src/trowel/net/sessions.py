@@ -118,9 +118,11 @@ def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection,
     return TlsSession(
         source=analysis.flow_prov(flow), flow_id=flow.flow_id, client_ip=client_ip, client_port=client_port,
         server_ip=server_ip, server_port=server_port, start=ts(flow.first_ts), end=ts(flow.last_ts),
-        certificates=certs, decrypted=conn.decrypted, decryption_note="; ".join(conn.notes) or None,
+        certificates=certs, decrypted=conn.decrypted,
+        decryption_note="; ".join(conn.notes + ([conn.early_note] if conn.early_note else [])) or None,
         bytes_client_to_server=conn.dirs[client_dir].bytes, bytes_server_to_client=conn.dirs[1 - client_dir].bytes,
         tunnel=tunnel, hello_retry=conn.hello_retry, key_updates=conn.key_updates,
+        early_data_offered=conn.early_offered, early_data_records=conn.early_records,
         **fields,  # type: ignore[arg-type]
     )
 

@@ -31,6 +31,7 @@ from trowel.net.tlscrypto import (
     session_decryptors,
 )
 
+EXT_EARLY_DATA = 42
 HELLO_RETRY_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
 
 MAX_RECORD = 16384 + 2048
@@ -58,6 +59,7 @@ class _Direction:
     d13: Tls13Decryptor | None = None  # TLS 1.3: the current traffic keys of this direction
     app_secret: builtins.bytes | None = None  # TLS 1.3: the secret that follows this direction's Finished
     hs13: bytearray = field(default_factory=bytearray)  # TLS 1.3: decrypted handshake bytes
+    opened: int = 0  # TLS 1.3: records opened with this direction's handshake or traffic keys
 
 
 class TlsConnection:
@@ -81,6 +83,12 @@ class TlsConnection:
         self.tls13 = False
         self.hello_retry = False  # the server asked for a second ClientHello (HelloRetryRequest)
         self.encrypted_alpn: str | None = None  # TLS 1.3: the ALPN the server chose (EncryptedExtensions)
+        self.early_offered = False  # TLS 1.3 0-RTT: the ClientHello carries early_data
+        self.early: Tls13Decryptor | None = None  # the early-data keys, once a record opened with them
+        self.early_candidates: list[Tls13Decryptor] = []  # one per offered 1.3 suite until then
+        self.early_done = False
+        self.early_records = 0
+        self.early_skipped = 0
         self.transcript: bytearray | None = bytearray()  # handshake messages up to ClientKeyExchange (TLS 1.2)
         self.key_updates = 0
 
@@ -95,7 +103,8 @@ class TlsConnection:
         self.last_ts = ts_ns
         d = self.dirs[direction]
         d.bytes += len(payload)
-        if d.lost or (d.encrypted and d.decryptor is None and d.d13 is None and not d.buf):
+        if d.lost or (d.encrypted and d.decryptor is None and d.d13 is None and not d.buf
+                      and not (self.early_offered and direction == self.client_dir)):
             return  # nothing more to read in clear, nothing to decrypt: only counted
         d.buf += payload
         buf = d.buf
@@ -136,6 +145,10 @@ class TlsConnection:
         if self.tls13:
             self._record13(direction, d, ctype, version, fragment, ts, frame)
             return
+        if ctype == 23 and self.early_offered and direction == self.client_dir:  # 0-RTT before the ServerHello
+            if not self._early(direction, ctype, version, fragment, ts, frame):
+                self.early_skipped += 1
+            return
         if ctype == 20:
             d.encrypted = True
             return
@@ -170,18 +183,44 @@ class TlsConnection:
             return
         if ctype != 23 or d.d13 is None or d.failed:
             return
+        if direction == self.client_dir and self.early_offered and not self.early_done:
+            if self._early(direction, ctype, version, fragment, ts, frame):
+                return
+            self.early_done = True  # early data over (EndOfEarlyData seen, or refused by the server)
         try:
             inner, content = d.d13.open(ctype, version, fragment)
         except ValueError as exc:
+            if direction == self.client_dir and self.early_offered and not d.opened:
+                self.early_skipped += 1  # 0-RTT data the key log cannot open; the handshake keys come next
+                return
             d.failed = True
             self._note(f"direction {direction}: decryption stopped: {exc}")
             return
+        d.opened += 1
         self.decrypted_records += 1
         if inner == 22:
             d.hs13 += content
             self._handshake13(direction, d)
         elif inner == 23:
             self._application(direction, content, ts, frame)
+
+    def _early(self, direction: int, ctype: int, version: int, fragment: bytes, ts: int, frame: int) -> bool:
+        """Open a 0-RTT record with CLIENT_EARLY_TRAFFIC_SECRET (the suite found by trying the offered ones);
+        False when it does not open."""
+        for dec in [self.early] if self.early is not None else self.early_candidates:
+            try:
+                inner, content = dec.open(ctype, version, fragment)
+            except ValueError:
+                continue
+            self.early = dec
+            self.early_records += 1
+            self.decrypted_records += 1
+            if inner == 23:
+                self._application(direction, content, ts, frame)
+            elif inner == 22 and content[:1] == b"\x05":  # EndOfEarlyData: the handshake keys follow
+                self.early_done = True
+            return True
+        return False
 
     def _handshake13(self, direction: int, d: _Direction) -> None:
         hs = d.hs13
@@ -253,6 +292,7 @@ class TlsConnection:
         if mtype == 1 and self.client_hello is None:
             self.client_hello = parse_client_hello(body)
             self.client_dir = direction
+            self._early_keys(self.client_hello)
         elif mtype == 2 and self.server_hello is None:
             hello = parse_server_hello(body)
             if hello.random == HELLO_RETRY_RANDOM:  # TLS 1.3: the real ServerHello follows the second hello
@@ -276,6 +316,15 @@ class TlsConnection:
         elif mtype == 16 and direction == self.client_dir:
             self._rsa_key_exchange(body)
             self.transcript = None
+
+    def _early_keys(self, ch: ClientHello) -> None:
+        if ch.ext(EXT_EARLY_DATA) is None:
+            return
+        self.early_offered = True
+        secret = self.keylog.tls13.get(ch.random, {}).get("CLIENT_EARLY_TRAFFIC_SECRET") if self.keylog else None
+        if secret is not None:
+            self.early_candidates = [Tls13Decryptor(suite, secret) for suite in ch.ciphers
+                                     if suite in (0x1301, 0x1302, 0x1303)]
 
     def _setup_decryption(self) -> None:
         ch, sh = self.client_hello, self.server_hello
@@ -352,6 +401,13 @@ class TlsConnection:
         self.dirs[self.client_dir].decryptor = c2s
         self.dirs[1 - self.client_dir].decryptor = s2c
         self.decrypting = True
+
+    @property
+    def early_note(self) -> str | None:
+        if self.early_skipped:
+            return (f"{self.early_skipped} 0-RTT early-data record(s) not decrypted (no CLIENT_EARLY_TRAFFIC_SECRET "
+                    "for them)")
+        return None
 
     @property
     def decrypted(self) -> bool:
