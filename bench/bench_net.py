@@ -33,6 +33,7 @@ from tests.fixtures.net.pcapwriter import ETHERNET, TcpTalk, ip, link, udp  # no
 
 TARGET_MB = 1024.0
 TARGET_SPEED = 1.5
+URL_MARK = b"u0000000"  # replaced by the unit number (8 hex digits): tshark names files by the last segment
 LIVE = ROOT / "tests" / "fixtures" / "net" / "live"
 
 
@@ -63,7 +64,7 @@ def unit_template() -> tuple[list[tuple[int, bytes]], list[int], list[tuple[int,
     http = TcpTalk("10.0.0.2", 50000, "10.0.0.80", 80)
     t = http.handshake(0)
     for n in range(2):
-        t = http.send(t, 0, f"GET /obj/{n}.bin HTTP/1.1\r\nHost: bench.example\r\n\r\n".encode())
+        t = http.send(t, 0, f"GET /obj/{n}-{URL_MARK.decode()}.bin HTTP/1.1\r\nHost: bench.example\r\n\r\n".encode())
         body = bytes([n + 1]) * BODY
         t = http.send(t, 1, f"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
                             f"Content-Length: {BODY}\r\n\r\n".encode() + body, step=50_000)
@@ -89,6 +90,9 @@ def unit_template() -> tuple[list[tuple[int, bytes]], list[int], list[tuple[int,
         at = at if at >= 0 else frame.find(b"\r\n\r\n" + bytes([2]) * 8)
         if at >= 0:
             body_marks.append((index, at + 4))
+        at = frame.find(URL_MARK)
+        if at >= 0:  # the unit number goes into the URL too: every object has its own name for tshark
+            body_marks.append((index, -at))
     return frames, list(range(len(frames))), body_marks
 
 
@@ -106,7 +110,9 @@ def build(path: Path, target_bytes: int) -> tuple[int, int]:
     with open(path, "wb") as out:
         out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, ETHERNET))
         templates = [bytearray(f) for _t, f in frames]
-        mark_at = dict(marks)
+        mark_at: dict[int, list[int]] = {}
+        for index, at in marks:
+            mark_at.setdefault(index, []).append(at)
         for u in range(units):
             base = T0 + u * 1_000_000_000
             shift = (u % 3800) * 4  # client ports 50000-65203, reused every 3800 units
@@ -117,8 +123,11 @@ def build(path: Path, target_bytes: int) -> tuple[int, int]:
                     struct.pack_into("!H", data, port_at, 50000 + (sport - 50000) % 4 + shift)
                 elif dport >= 50000:
                     struct.pack_into("!H", data, port_at + 2, 50000 + (dport - 50000) % 4 + shift)
-                if index in mark_at:
-                    struct.pack_into("<Q", data, mark_at[index], u)
+                for at in mark_at.get(index, ()):
+                    if at > 0:
+                        struct.pack_into("<Q", data, at, u)
+                    else:
+                        data[-at:-at + len(URL_MARK)] = b"%08x" % u
                 sec, ns = divmod(base + offset, 1_000_000_000)
                 out.write(struct.pack("<IIII", sec, ns // 1000, len(data), len(data)))
                 out.write(data)
