@@ -82,6 +82,8 @@ def test_ppp_header_forms() -> None:
     for frame in (b"\xff\x03\x00\x21" + packet, b"\x00\x21" + packet, b"\x21" + packet):
         seg = decode(9, frame, 1, issues)
         assert seg is not None and (seg.sport, seg.dport) == (1234, 5678)
+    seg = decode(50, b"\x0f\x00\x08\x00" + packet, 1, issues)  # Cisco PPP with HDLC framing
+    assert seg is not None and seg.sport == 1234
     seg = decode(166, b"\x01\x03\x00\x21" + packet, 1, issues)  # pppd: a direction byte for the address
     assert seg is not None and seg.sport == 1234
     assert decode(9, b"\xff\x03\xc0\x21" + bytes(10), 2, issues) is None  # LCP

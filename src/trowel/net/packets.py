@@ -279,10 +279,13 @@ def decode(linktype: int, data: bytes, frame: int, issues: PacketIssues,
         off = 4
     elif linktype in (LINK_PPP, LINK_PPP_HDLC, LINK_PPP_WITH_DIR, LINK_PPP_ETHER, LINK_PPP_PPPD):
         off = 1 if linktype == LINK_PPP_WITH_DIR else 6 if linktype == LINK_PPP_ETHER else 0
-        if n < off + 2:
+        if n < off + 4:
             issues.add("short_frame", frame)
             return None
-        etype, off = _ppp(data, off)
+        if linktype == LINK_PPP_HDLC and data[0] in (0x0F, 0x8F):  # Cisco PPP with HDLC framing
+            etype, off = (data[2] << 8) | data[3], 4
+        else:
+            etype, off = _ppp(data, off)
         if not etype:
             issues.add("ppp_not_ip", frame)
             return None
