@@ -117,3 +117,5 @@ def test_imo_only_on_positive_evidence(built: dict[str, Path]) -> None:
     assert sessions["tcp-6"]["reasons"] == sessions["tcp-7"]["reasons"] == [fallback]
     assert sessions["tcp-6"]["confidence"] == sessions["tcp-7"]["confidence"] == 0.6
     assert sessions["tcp-7"]["switched_from"] == "binary:5223"
+    keepalive = next(f for f in flows.values() if f["a_port"] == 4500)
+    assert keepalive["application"] is None and not by_kind(result, "call_session")

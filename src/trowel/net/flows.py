@@ -32,7 +32,7 @@ class UdpEvidence:
         n = len(payload)
         if n == 1:
             if self.last_single is not None and self.last_single[1] == payload[0]:
-                self._hit("two 1-byte packets with the same byte")
+                self._hit("two 1-byte packets with the same byte")  # imo.ONE_BYTE
             self.last_single = (direction, payload[0])
             return
         self.last_single = None

@@ -131,11 +131,18 @@ def chat_sessions(flows: list[FlowState], tls: dict[str, TlsSession], prov: Call
     return out
 
 
+ONE_BYTE = "two 1-byte packets with the same byte"
+
+
 def is_call_flow(flow: FlowState) -> bool:
+    """imo call traffic: one of nDPI's imo patterns, or pongs echoing pings. nDPI's weakest pattern (two
+    1-byte packets with the same byte) is also what IPsec NAT-T keepalives (0xFF on port 4500) and other
+    keepalives look like, so alone it is not enough; QUIC flows are never calls."""
     ev = flow.udp
-    if ev is None:
+    if ev is None or flow.quic is not None:
         return False
-    return bool(ev.patterns) or ev.echoed(0) >= 2 or ev.echoed(1) >= 2
+    strong = [name for name in ev.patterns if name != ONE_BYTE]
+    return bool(strong) or ev.echoed(0) >= 2 or ev.echoed(1) >= 2
 
 
 def _clock_offset_ms(flow: FlowState, side: int) -> float | None:
