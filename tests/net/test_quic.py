@@ -51,6 +51,9 @@ def test_real_connections(quic: list[dict[str, Any]], live_manifest: dict[str, A
     assert all(q["server_port"] == live_manifest["quic"]["port"] and q["client_ip"] == "127.0.0.1" for q in quic)
     assert all(q["ja4"].startswith("q13d03") and q["ja4"].split("_")[0][-2:] in ("h3", "xp") for q in quic)
     assert quic[0]["ja4"] == quic[1]["ja4"] == quic[3]["ja4"]  # same client, same hello
+    # the cipher part is the one FoxIO publishes for Chrome's QUIC hello (q13d0312h3_55b375c5d22e_...): the
+    # same three TLS 1.3 suites, sorted and hashed
+    assert {q["ja4"].split("_")[1] for q in quic} == {"55b375c5d22e"}
     assert all(q["server_cipher_suite_name"] == "TLS_AES_256_GCM_SHA384" for q in quic)
     assert all(len(q["original_dcid"]) == 16 and len(q["server_scid"]) == 16 and q["client_scid"] for q in quic)
     assert [q["client_hello_packets"] for q in quic] == [1, 1, 3, 1, 1]  # the big hello spans three packets
