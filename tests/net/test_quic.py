@@ -46,9 +46,9 @@ def test_varints_and_frames() -> None:
 def test_real_connections(quic: list[dict[str, Any]], live_manifest: dict[str, Any]) -> None:
     runs = live_manifest["quic"]["runs"]
     assert [(q["sni"], q["version"]) for q in quic] == [(r["sni"], r["version"]) for r in runs]
-    assert [q["version_name"] for q in quic] == ["QUICv1", "QUICv2", "QUICv1", "QUICv1", "QUICv1"]
+    assert [q["version_name"] for q in quic] == ["QUICv1", "QUICv2", "QUICv1", "QUICv1", "QUICv1", "QUICv1"]
     assert [q["alpn"] for q in quic] == [r["alpn"] for r in runs]
-    assert all(q["server_port"] == live_manifest["quic"]["port"] and q["client_ip"] == "127.0.0.1" for q in quic)
+    assert [q["server_port"] for q in quic] == [r["port"] for r in runs]
     assert all(q["ja4"].startswith("q13d03") and q["ja4"].split("_")[0][-2:] in ("h3", "xp") for q in quic)
     assert quic[0]["ja4"] == quic[1]["ja4"] == quic[3]["ja4"]  # same client, same hello
     # the cipher part is the one FoxIO publishes for Chrome's QUIC hello (q13d0312h3_55b375c5d22e_...): the
@@ -56,15 +56,18 @@ def test_real_connections(quic: list[dict[str, Any]], live_manifest: dict[str, A
     assert {q["ja4"].split("_")[1] for q in quic} == {"55b375c5d22e"}
     assert all(q["server_cipher_suite_name"] == "TLS_AES_256_GCM_SHA384" for q in quic)
     assert all(len(q["original_dcid"]) == 16 and len(q["server_scid"]) == 16 and q["client_scid"] for q in quic)
-    assert [q["client_hello_packets"] for q in quic] == [1, 1, 3, 1, 1]  # the big hello spans three packets
-    assert [q["zero_rtt_packets"] > 0 for q in quic] == [False, False, False, False, True]
-    assert [q["early_data_offered"] for q in quic] == [False, False, False, False, True]
+    assert [q["client_hello_packets"] for q in quic] == [1, 1, 3, 1, 1, 1]  # the big hello spans three packets
+    assert [q["zero_rtt_packets"] > 0 for q in quic] == [False, False, False, False, True, False]
+    assert [q["early_data_offered"] for q in quic] == [False, False, False, False, True, False]
+    # the Retry: the client's next Initials (and the server's) use keys from the Retry's connection ID
+    assert [q["retry"] for q in quic] == [False] * 5 + [True]
+    assert quic[5]["initial_packets_client"] == 3 and quic[5]["server_cipher_suite_name"] == "TLS_AES_256_GCM_SHA384"
     assert all(q["undecryptable_initials"] == 0 and q["notes"] == [] for q in quic)
 
 
 def test_flows_labelled_quic(live_manifest: dict[str, Any]) -> None:
     flows = by_kind(analyze_capture(LIVE / "quic.pcap"), "flow")
-    assert len(flows) == 5 and {f["application"] for f in flows} == {"quic"}
+    assert len(flows) == 6 and {f["application"] for f in flows} == {"quic"}
 
 
 def test_draft29_initial(live_manifest: dict[str, Any]) -> None:
