@@ -279,3 +279,14 @@ def test_tls13_zero_rtt_early_data(live_manifest: dict[str, Any], tmp_path: Path
     assert session["decryption_note"] == ("2 0-RTT early-data record(s) not decrypted (no "
                                           "CLIENT_EARLY_TRAFFIC_SECRET for them)")
     assert not by_kind(result, "http_object")
+
+
+def test_unknown_coding_kept_as_sent(tmp_path: Path) -> None:
+    body = b"\x1f\x9d" + bytes(range(200))  # looks like Unix compress: nobody decodes it
+    path = _talk_capture(tmp_path / "compress.pcap", [
+        (0, b"GET /old.Z HTTP/1.1\r\nHost: z\r\n\r\n"),
+        (1, b"HTTP/1.1 200 OK\r\nContent-Encoding: compress\r\nContent-Length: %d\r\n\r\n" % len(body) + body)])
+    (obj,) = by_kind(analyze_capture(path), "http_object")
+    assert obj["complete"] and obj["incomplete_reason"] is None
+    assert obj["sha256"] == hashlib.sha256(body).hexdigest()  # as tshark exports it
+    assert obj["content_note"] == "content encoding 'compress' not decoded"

@@ -89,6 +89,7 @@ class HttpObject(Record):
     raw_sha256: str | None = None
     raw_media_path: str | None = None
     raw_size: int | None = None
+    content_note: str | None = None  # a content coding left as sent ("content encoding 'compress' not decoded")
 
     @property
     def primary_time(self) -> TimeValue | None:

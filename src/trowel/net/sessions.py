@@ -52,8 +52,10 @@ def exchange_records(analysis: CaptureAnalysis, flow: FlowState, ex: HttpExchang
     raw_digest = raw_path = None
     if ex.raw is not None:
         raw_digest, raw_path = save_media(analysis.media_dir, ex.raw)
-    complete = msg.complete and ex.decoded_ok
-    reason = msg.incomplete_reason or (ex.decode_error if not ex.decoded_ok else None)
+    # a coding nobody decodes (compress, a private one) leaves the body as sent: complete, with a note
+    unknown_coding = ex.decode_error is not None and ex.decode_error.endswith(" not decoded")
+    complete = msg.complete and (ex.decoded_ok or unknown_coding)
+    reason = msg.incomplete_reason or (ex.decode_error if not ex.decoded_ok and not unknown_coding else None)
     members: list[dict[str, object]] = []
     zip_error = None
     if is_zip(ex.body):
@@ -75,6 +77,7 @@ def exchange_records(analysis: CaptureAnalysis, flow: FlowState, ex: HttpExchang
         decrypted=decrypted, request_headers=req.headers if req else [],
         response_headers=ex.response.headers if ex.response else [], zip_members=members, zip_error=zip_error,
         raw_sha256=raw_digest, raw_media_path=raw_path, raw_size=len(ex.raw) if ex.raw is not None else None,
+        content_note=ex.decode_error if unknown_coding else None,
         confidence=1.0 if complete else 0.7,
     )
     sticker = None
