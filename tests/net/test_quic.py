@@ -98,3 +98,58 @@ def test_capture_begun_after_the_first_initial(tmp_path: Path, live_manifest: di
     assert [q["sni"] for q in sessions] == [r["sni"] for r in live_manifest["quic"]["runs"][1:]]
     assert by_kind(result, "flow")[0]["application"] == "quic"
     assert len(result.warnings) == 1 and "QUIC Initial packet that opens with no client's keys" in result.warnings[0]
+
+
+def test_crypto_frames_shuffled_across_packets(tmp_path: Path, live_manifest: dict[str, Any]) -> None:
+    """Chrome's "chaos protection": the ClientHello cut into CRYPTO frames sent out of order, with PING and
+    PADDING frames between them, over two Initial packets (protected here with aioquic's own crypto)."""
+    from aioquic.buffer import Buffer
+    from aioquic.quic import crypto
+    from aioquic.quic.packet import QuicProtocolVersion, pull_quic_header
+
+    from tests.fixtures.net.make_live import pcap_records
+
+    source = LIVE / "quic.pcap"
+    header, frame = pcap_records(source)[0]
+    udp_at = 14 + 20 + 8
+    datagram = frame[udp_at:]
+    buf = Buffer(data=datagram)
+    head = pull_quic_header(buf, host_cid_length=8)
+    keys = crypto.CryptoPair()
+    keys.setup_initial(head.destination_cid, is_client=False, version=QuicProtocolVersion.VERSION_1)
+    plain_header, payload, _number = keys.decrypt_packet(datagram[:head.packet_length], buf.tell(), 0)
+    frames = Buffer(data=payload)
+    while True:  # skip to the CRYPTO frame (type 6)
+        ftype = frames.pull_uint_var()
+        if ftype == 6:
+            break
+    assert frames.pull_uint_var() == 0
+    hello = frames.pull_bytes(frames.pull_uint_var())
+    cuts = [0, 100, 230, 400, len(hello) - 50, len(hello)]
+    pieces = [(cuts[i], hello[cuts[i]:cuts[i + 1]]) for i in range(len(cuts) - 1)]
+
+    def packet(number: int, parts: list[tuple[int, bytes]]) -> bytes:
+        out = Buffer(capacity=len(payload))
+        for offset, data in parts:
+            out.push_uint_var(1)  # PING
+            out.push_uint_var(6)
+            out.push_uint_var(offset)
+            out.push_uint_var(len(data))
+            out.push_bytes(data)
+            out.push_bytes(bytes(3))  # PADDING
+        body = out.data + bytes(len(payload) - len(out.data))
+        pn_len = (plain_header[0] & 3) + 1
+        head_n = plain_header[:-pn_len] + number.to_bytes(pn_len, "big")
+        sealer = crypto.CryptoPair()
+        sealer.setup_initial(head.destination_cid, is_client=True, version=QuicProtocolVersion.VERSION_1)
+        return sealer.encrypt_packet(head_n, body, number)
+
+    first = packet(0, [pieces[3], pieces[0]])
+    second = packet(1, [pieces[4], pieces[2], pieces[1]])
+    data = source.read_bytes()[:24]
+    for sealed in (first, second):
+        data += header[:8] + (udp_at + len(sealed)).to_bytes(4, "little") * 2 + frame[:udp_at] + sealed
+    (tmp_path / "chaos.pcap").write_bytes(data)
+    (q,) = by_kind(analyze_capture(tmp_path / "chaos.pcap"), "quic_session")
+    assert q["sni"] == live_manifest["quic"]["runs"][0]["sni"] and q["client_hello_packets"] == 2
+    assert q["original_dcid"] == head.destination_cid.hex() and q["undecryptable_initials"] == 0
