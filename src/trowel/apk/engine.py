@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from trowel.apk.catalog import ApiEntry, Catalog, default_catalog
-from trowel.apk.ir import AppIR, Instr, Method, is_library, parse_method_ref, split_params
+from trowel.apk.heap import Globals, widen_strs
+from trowel.apk.ir import AppIR, Block, Instr, Method, parse_method_ref, split_params
 from trowel.apk.tags import EMPTY, Tag, join_all
 from trowel.errors import TrowelError
 
@@ -24,9 +25,23 @@ MAX_DEPTH = 40
 MAX_TARGETS = 8
 MAX_ROUNDS = 8
 MAX_BLOCK_VISITS = 12
+WIDEN_VISITS = 3  # visits of one block before the string patterns growing in a loop are widened
+MAX_CONTEXTS = 6  # distinct argument tags per method before its arguments are joined (k-limiting)
+MAX_WIDENINGS = 6  # joined contexts per method before the method is answered as "any"
 CHECK_EVERY = 2048
+DEFAULT_BUDGET_SECONDS = 40.0  # CPU seconds of one app (from the start of its loading) before "any"
+DEFAULT_BUDGET_STEPS = 40_000_000
 
 State = dict[int, Tag]
+Summary = tuple[Tag, Tag, frozenset[str], frozenset["SinkEvent"]]
+
+# Library classes whose instances are tracked per allocation site (builders, collections, streams).
+TRACKED_ALLOCATIONS = (
+    "Ljava/lang/StringBuilder;", "Ljava/lang/StringBuffer;", "Ljava/util/", "Ljava/io/", "Lorg/json/",
+    "Landroid/content/ContentValues;", "Landroid/os/Bundle;",
+)
+_CONST_BRANCHES = {"if-eqz": lambda v: v == 0, "if-nez": lambda v: v != 0, "if-ltz": lambda v: v < 0,
+                   "if-gez": lambda v: v >= 0, "if-gtz": lambda v: v > 0, "if-lez": lambda v: v <= 0}
 
 
 class AnalysisLimit(TrowelError):
@@ -53,8 +68,13 @@ class SinkEvent:
 
 @dataclass
 class Limits:
+    """Hard limits (the app fails) and budgets (the rest of the app is answered as "any", with a note)."""
+
     seconds: float | None = None
     memory_bytes: int | None = None
+    budget_seconds: float | None = DEFAULT_BUDGET_SECONDS  # CPU seconds counted from ``cpu_started``
+    budget_steps: int | None = DEFAULT_BUDGET_STEPS
+    cpu_started: float | None = None  # process CPU time when the app's analysis began (loading included)
 
 
 @dataclass
@@ -64,6 +84,8 @@ class Stats:
     rounds: int = 0
     methods_analysed: int = 0
     converged: bool = False
+    widened_methods: int = 0  # methods answered as "any" after too many contexts
+    budget_calls: int = 0  # calls answered as "any" after the app's budget was spent
 
 
 @dataclass
@@ -73,48 +95,87 @@ class Engine:
     limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
-        self.fields: dict[str, Tag] = {}
-        self.extras: dict[str, Tag] = {}
+        self.globals = Globals()
         self.committed: set[str] = set()
-        self.events: set[SinkEvent] = set()
-        self.version = 0
-        # (method, argument tags) -> (return tag, final tag of this, globals read, transitively)
-        self.memo: dict[tuple[str, tuple[Tag, ...]], tuple[Tag, Tag, frozenset[str]]] = {}
-        self.changed: set[str] = set()  # globals (field refs, "extras") changed in the current round
-        self._reads: list[set[str]] = []
+        self.events: set[SinkEvent] = set()  # of the last complete round (the final state decides)
+        self._round_events: set[SinkEvent] = set()
+        self._event_stack: list[set[SinkEvent]] = []
+        self.memo: dict[tuple[str, tuple[Tag, ...]], Summary] = {}
+        self._contexts: dict[str, int] = {}
+        self._joined: dict[str, tuple[Tag, ...]] = {}
+        self._any: set[str] = set()  # methods widened to "any"
+        self.instantiated: set[str] = set()  # app classes created (new-instance, const-class) in reached code
+        self.touched: set[str] = set()  # app classes whose static members reached code uses
         self.analysed: set[str] = set()
+        self.notes: list[str] = []
+        self.degraded: str | None = None  # why the app's budget ended exact analysis
         self.stats = Stats()
         self._started = time.monotonic()
+        self._cpu_started = self.limits.cpu_started if self.limits.cpu_started is not None else time.process_time()
+        if not self.app.bundled:
+            self.app.bundled = self.catalog.bundled
+        self._is_app: dict[str, bool] = {}
         self._class_cache: dict[str, set[str]] = {}
         self._ref_cache: dict[str, tuple[str, str, str, str]] = {}
         self._children: dict[str, list[str]] | None = None
         self._rows_cache: dict[tuple[str, str, str], tuple[list[ApiEntry], ...]] = {}
+        self._block_starts: dict[str, dict[int, int]] = {}
         self._methods: dict[str, Method] = {m.sig: m for m in self.app.methods()}
         self._by_class_name: dict[tuple[str, str], list[Method]] = {}
+        self.invoked_names: set[str] = set()
         for m in self._methods.values():
             self._by_class_name.setdefault((m.class_name, m.name), []).append(m)
+            for ins in m.instrs:
+                if ins.op.startswith("invoke") and ins.ref:
+                    self.invoked_names.add(ins.ref.partition("->")[2].partition("(")[0])
+
+    @property
+    def fields(self) -> dict[str, Tag]:
+        """Every field's value (all receiver slots joined), for tests and reports."""
+        out: dict[str, Tag] = {}
+        for ref, slots in self.globals.fields.items():
+            out[ref] = join_all(list(slots.values()))
+        return out
+
+    def is_app(self, class_name: str) -> bool:
+        cached = self._is_app.get(class_name)
+        if cached is None:
+            cached = self._is_app[class_name] = self.app.is_app(class_name)
+        return cached
 
     # ----- driver -------------------------------------------------------------------------------------
     def run(self) -> None:
-        """Analyse every root until fields, extras and commits stop changing."""
-        from trowel.apk.entrypoints import roots
+        """Analyse the reachable code until fields, extras and heap objects stop changing. Roots are the
+        manifest components' callbacks, then those of every app class that reached code instantiates."""
+        from trowel.apk.entrypoints import class_roots, component_classes
 
-        ordered = roots(self.app, self.catalog)
         for _round in range(MAX_ROUNDS):
             self.stats.rounds += 1
-            before = self.version
-            if self.changed:  # forget only the summaries that read a global changed since they were made
-                stale = self.changed
+            before = self.globals.version
+            if self.globals.changed:  # forget only the summaries that read a global changed since they were made
+                stale = self.globals.changed
                 self.memo = {k: v for k, v in self.memo.items() if not (v[2] & stale)}
-                self.changed = set()
+                self.globals.changed = set()
             self.analysed.clear()
-            for method, args in ordered:
-                self.check_limits()
-                self.call(method, args, ())
-            for method in self.app.methods():
-                if method.sig not in self.analysed and method.instrs:
-                    self.call(method, self.default_args(method), ())
-            if self.version == before:
+            self._round_events = set()
+            components = component_classes(self.app, self.is_app)
+            done: set[str] = set()
+            pending = list(components)
+            while pending:
+                cls = pending.pop(0)
+                if cls in done:
+                    continue
+                done.add(cls)
+                for method, args in class_roots(self, cls, cls in components):
+                    self.check_limits()
+                    self.call(method, args, ())
+                if not pending:
+                    pending = sorted((self.instantiated | self.touched) - done)
+            if self.degraded:
+                self.events |= self._round_events  # an interrupted round adds to the last complete one
+                break
+            self.events = self._round_events
+            if self.globals.version == before:
                 self.stats.converged = True
                 break
 
@@ -124,27 +185,24 @@ class Engine:
             return (EMPTY,) * count
         return (Tag(cls=frozenset({method.class_name})),) + (EMPTY,) * (count - 1)
 
-    # ----- globals ------------------------------------------------------------------------------------
-    def write_field(self, ref: str, tag: Tag) -> None:
-        old = self.fields.get(ref, EMPTY)
-        new = old.join(tag)
-        if new != old:
-            self.fields[ref] = new
-            self.changed.add(ref)
-            self.version += 1
+    # ----- globals and events ---------------------------------------------------------------------------
+    def write_field(self, ref: str, tag: Tag, receiver: Tag | None = None) -> None:
+        classes = frozenset(c for c in receiver.cls if self.is_app(c)) if receiver is not None else frozenset()
+        self.globals.write_field(ref, classes, tag)
 
-    def put_extra(self, key: str, tag: Tag) -> None:
-        old = self.extras.get(key, EMPTY)
-        new = old.join(tag)
-        if new != old:
-            self.extras[key] = new
-            self.changed.add("extras")
-            self.version += 1
+    def read_field(self, ref: str, receiver: Tag | None = None) -> Tag:
+        classes = frozenset(c for c in receiver.cls if self.is_app(c)) if receiver is not None else frozenset()
+        return self.globals.read_field(ref, classes)
 
     def read_global(self, key: str) -> None:
-        """Note that the summary being computed depends on a global (a field reference or "extras")."""
-        if self._reads:
-            self._reads[-1].add(key)
+        """Note that the summary being computed depends on a global (a field slot, "extras", a heap object)."""
+        self.globals.read(key)
+
+    def put_extra(self, key: str, tag: Tag) -> None:
+        self.globals.put_extra(key, tag)
+
+    def emit(self, event: SinkEvent) -> None:
+        (self._event_stack[-1] if self._event_stack else self._round_events).add(event)
 
     def commit(self, editors: frozenset[str]) -> None:
         """Editors that reach commit()/apply() (used when grouping, never read by the analysis)."""
@@ -153,10 +211,25 @@ class Engine:
     def check_limits(self) -> None:
         if self.limits.seconds is not None and time.monotonic() - self._started > self.limits.seconds:
             raise AnalysisLimit("timeout", f"analysis went over its {self.limits.seconds:g} s limit")
-        if self.limits.memory_bytes is not None:
-            rss = current_rss()
-            if rss is not None and rss > self.limits.memory_bytes:
+        rss = current_rss() if self.limits.memory_bytes is not None else None
+        if self.limits.memory_bytes is not None and rss is not None:
+            if rss > self.limits.memory_bytes:
                 raise AnalysisLimit("memory", f"analysis went over its {self.limits.memory_bytes >> 20} MiB limit")
+            if rss > self.limits.memory_bytes * 0.6 and not self.degraded:
+                self._degrade(f"memory budget ({rss >> 20} MiB of {self.limits.memory_bytes >> 20} MiB)")
+                self.memo.clear()
+        if self.degraded:
+            return
+        if self.limits.budget_steps is not None and self.stats.steps > self.limits.budget_steps:
+            self._degrade(f"step budget ({self.limits.budget_steps:,} steps)")
+        elif self.limits.budget_seconds is not None and \
+                time.process_time() - self._cpu_started > self.limits.budget_seconds:
+            self._degrade(f"CPU budget ({self.limits.budget_seconds:g} s)")
+
+    def _degrade(self, why: str) -> None:
+        self.degraded = why
+        self.notes.append(f"the app's {why} was spent: calls not yet analysed were answered as \"any\" "
+                          "(their evidence passes to their result, their own writes are not predicted)")
 
     # ----- class hierarchy ----------------------------------------------------------------------------
     def classes_for(self, class_name: str) -> set[str]:
@@ -193,7 +266,7 @@ class Engine:
         """The app method a call on ``class_name`` lands on (walking up app superclasses)."""
         for current in self.app.ancestors(class_name):
             info = self.app.classes.get(current)
-            if info is None or is_library(current):
+            if info is None or not self.is_app(current):
                 return None
             method = info.methods.get(f"{name}({params}){ret}")
             if method is not None:
@@ -213,7 +286,7 @@ class Engine:
             target = self.resolve(class_name, name, params, ret)
             return [target] if target else []
         targets: list[Method] = []
-        for dynamic in sorted(c for c in receiver.cls if c in self.app.classes and not is_library(c)):
+        for dynamic in sorted(c for c in receiver.cls if self.is_app(c)):
             target = self.resolve(dynamic, name, params, ret)
             if target and target not in targets:
                 targets.append(target)
@@ -222,7 +295,7 @@ class Engine:
         target = self.resolve(class_name, name, params, ret)
         if target:
             targets.append(target)
-        if class_name in self.app.classes and not is_library(class_name):
+        if self.is_app(class_name):
             for sub in self.subclasses(class_name):
                 info = self.app.classes[sub]
                 override = info.methods.get(f"{name}({params}){ret}")
@@ -235,27 +308,71 @@ class Engine:
         """Analyse ``method`` with argument tags; returns (return tag, final tag of ``this``)."""
         if method.sig in stack or len(stack) >= MAX_DEPTH or not method.instrs:
             return EMPTY, EMPTY
-        key = (method.sig, args)
+        sig = method.sig
+        args = tuple(_call_arg(a) for a in args)
+        key = (sig, args)
         cached = self.memo.get(key)
+        if cached is None and sig in self._joined:
+            args = self._join_context(sig, args)  # this method has had many contexts: one joined context
+            key = (sig, args)
+            cached = self.memo.get(key)
         if cached is not None:
-            if self._reads:
-                self._reads[-1] |= cached[2]
-            self.analysed.add(method.sig)
+            self.globals.add_reads(cached[2])
+            if cached[3]:
+                self.emit_all(cached[3])
+            self.analysed.add(sig)
             return cached[0], cached[1]
-        self.memo[key] = (EMPTY, EMPTY, frozenset())  # a re-entrant call through another path sees no effect yet
+        if sig in self._any or self.degraded:
+            return self._any_answer(sig, args)
+        contexts = self._contexts[sig] = self._contexts.get(sig, 0) + 1
+        if contexts > MAX_CONTEXTS:
+            args = self._join_context(sig, args)
+            if contexts > MAX_CONTEXTS + MAX_WIDENINGS:
+                self._any.add(sig)
+                self.stats.widened_methods += 1
+                self.notes.append(f"{sig}: more than {MAX_CONTEXTS + MAX_WIDENINGS} argument contexts, "
+                                  "answered as \"any\" from then on")
+                return self._any_answer(sig, args)
+            key = (sig, args)
+            cached = self.memo.get(key)
+            if cached is not None:
+                self.globals.add_reads(cached[2])
+                self.emit_all(cached[3])
+                return cached[0], cached[1]
+        self.check_limits()
+        if self.degraded:
+            return self._any_answer(sig, args)
+        self.memo[key] = (EMPTY, EMPTY, frozenset(), frozenset())  # a re-entrant call sees no effect yet
         self.stats.calls += 1
-        if method.sig not in self.analysed:
-            self.analysed.add(method.sig)
+        if sig not in self.analysed:
+            self.analysed.add(sig)
             self.stats.methods_analysed += 1
-        self._reads.append(set())
+        self.globals.push()
+        self._event_stack.append(set())
         try:
-            ret, this_out = self.intraprocedural(method, args, (*stack, method.sig))
+            ret, this_out = self.intraprocedural(method, args, (*stack, sig))
         finally:
-            reads = self._reads.pop()
-        if self._reads:
-            self._reads[-1] |= reads
-        self.memo[key] = (ret, this_out, frozenset(reads))
+            reads = self.globals.pop()
+            events = frozenset(self._event_stack.pop())
+        self.emit_all(events)
+        self.memo[key] = (ret, this_out, reads, events)
         return ret, this_out
+
+    def emit_all(self, events: frozenset[SinkEvent]) -> None:
+        if events:
+            (self._event_stack[-1] if self._event_stack else self._round_events).update(events)
+
+    def _join_context(self, sig: str, args: tuple[Tag, ...]) -> tuple[Tag, ...]:
+        old = self._joined.get(sig)
+        joined = args if old is None else tuple(a.join(b) for a, b in zip(old, args, strict=False))
+        self._joined[sig] = joined
+        return joined
+
+    def _any_answer(self, sig: str, args: tuple[Tag, ...]) -> tuple[Tag, Tag]:
+        """A method not analysed: the evidence of its arguments passes to its result."""
+        if self.degraded:
+            self.stats.budget_calls += 1
+        return join_all([a.data_only() for a in args]), EMPTY
 
     # ----- intraprocedural ----------------------------------------------------------------------------
     def intraprocedural(self, method: Method, args: tuple[Tag, ...], stack: tuple[str, ...]) -> tuple[Tag, Tag]:
@@ -289,13 +406,35 @@ class Engine:
                         this_out = this_out.join(state.get(this_reg, EMPTY))
                     continue
                 self.step(method, index, ins, state, stack, family)
-            for succ in block.succs:
+            for succ in self._successors(method, block, state):
                 old = states.get(succ)
                 merged = state if old is None else join_states(old, state)
+                if old is not None and visits.get(succ, 0) >= WIDEN_VISITS and merged != old:
+                    merged = widen_state(old, merged)
                 if old is None or merged != old:
                     states[succ] = merged
                     work.append(succ)
         return ret, this_out
+
+    def _successors(self, method: Method, block: Block, state: State) -> list[int]:
+        """Successor blocks; a branch on a known constant (``const/4 v0, 0; if-eqz v0``) takes one side."""
+        last = method.instrs[block.end - 1]
+        decide = _CONST_BRANCHES.get(last.op)
+        if decide is None or not last.regs or not last.targets:
+            return block.succs
+        refl = state.get(last.regs[0], EMPTY).refl
+        values = {int(r[4:]) for r in refl if r.startswith("int:")}
+        if not values or len(values) != len(refl):
+            return block.succs
+        outcomes = {decide(v) for v in values}
+        if len(outcomes) != 1:
+            return block.succs
+        starts = self._block_starts.get(method.sig)
+        if starts is None:
+            starts = self._block_starts[method.sig] = {b.start: i for i, b in enumerate(method.blocks)}
+        target = starts.get(last.targets[0]) if outcomes.pop() else starts.get(block.end)
+        handlers = [s for s in block.succs if method.blocks[s].start not in (last.targets[0], block.end)]
+        return ([target] if target is not None else []) + handlers
 
     def step(self, method: Method, index: int, ins: Instr, state: State, stack: tuple[str, ...],
              family: str | None = None) -> None:
@@ -309,14 +448,22 @@ class Engine:
         elif family == "const-string":
             state[regs[0]] = Tag(strs=frozenset({ins.ref or ""}))
         elif family == "const-class":
+            if ins.ref and self.is_app(ins.ref):
+                self.instantiated.add(ins.ref)
             state[regs[0]] = Tag(refl=frozenset({f"class:{ins.ref}"}))
+        elif family == "const-int":
+            state[regs[0]] = int_constant(ins.lit)
         elif family == "clear":
             state.pop(regs[0], None)
         elif family == "move":
             state[regs[0]] = state.get(regs[1], EMPTY)
         elif family == "new-instance":
-            initial = frozenset({""}) if ins.ref in ("Ljava/lang/StringBuilder;", "Ljava/lang/StringBuffer;") else frozenset()
-            state[regs[0]] = Tag(strs=initial, cls=frozenset({ins.ref or ""}))
+            ref = ins.ref or ""
+            initial = frozenset({""}) if ref in ("Ljava/lang/StringBuilder;", "Ljava/lang/StringBuffer;") else frozenset()
+            objs = frozenset({f"new@{method.sig}@{index}"}) if ref.startswith(TRACKED_ALLOCATIONS) else frozenset()
+            if self.is_app(ref):
+                self.instantiated.add(ref)
+            state[regs[0]] = Tag(strs=initial, cls=frozenset({ref}), objs=objs)
         elif family == "filled-new-array":
             state[-1] = join_all([state.get(r, EMPTY) for r in regs])
         elif family == "aget":
@@ -325,14 +472,25 @@ class Engine:
             state[regs[1]] = state.get(regs[1], EMPTY).join(state.get(regs[0], EMPTY))
         elif family == "get":
             ref = ins.ref or ""
-            self.read_global(ref)
-            state[regs[0]] = self.fields.get(ref, EMPTY) or self.library_constant(ins.ref)
+            receiver = state.get(regs[1], EMPTY) if ins.op.startswith("iget") and len(regs) > 1 else None
+            if receiver is None:
+                self._touch(ref)
+            state[regs[0]] = self.read_field(ref, receiver) or self.library_constant(ins.ref)
         elif family == "put":
-            self.write_field(ins.ref or "", state.get(regs[0], EMPTY))
+            ref = ins.ref or ""
+            receiver = state.get(regs[1], EMPTY) if ins.op.startswith("iput") and len(regs) > 1 else None
+            if receiver is None:
+                self._touch(ref)
+            self.write_field(ref, state.get(regs[0], EMPTY), receiver)
         elif family == "data" and regs:
             # arithmetic, comparisons and conversions: the data flows, the string/file identity does not
             sources = regs[1:] if len(regs) > 1 and not ins.op.endswith("/2addr") else regs
             state[regs[0]] = join_all([state.get(r, EMPTY).data_only() for r in sources])
+
+    def _touch(self, ref: str) -> None:
+        owner = ref.partition("->")[0]
+        if owner not in self.touched and self.is_app(owner):
+            self.touched.add(owner)
 
     def library_constant(self, ref: str | None) -> Tag:
         from trowel.apk.library import constant_field
@@ -349,7 +507,9 @@ class Engine:
         arg_regs = argument_registers(ins.regs, params, static)
         args = tuple(state.get(r, EMPTY) for r in arg_regs)
         receiver = args[0] if args and not static else EMPTY
-        targets = self.dispatch(ins.op, cls, name, params, ret_type, receiver) if not is_library(cls) else []
+        if static and cls not in self.touched and self.is_app(cls):
+            self.touched.add(cls)
+        targets = self.dispatch(ins.op, cls, name, params, ret_type, receiver) if self.is_app(cls) else []
         if targets:
             ret = EMPTY
             this_out = EMPTY
@@ -372,7 +532,7 @@ def family_of(op: str) -> str:
     """The transfer-rule family of a Dalvik opcode name (computed once per name)."""
     prefixes = (
         ("invoke", "invoke"), ("move-result", "move-result"), ("const-string", "const-string"),
-        ("const-class", "const-class"), ("const", "clear"), ("move-exception", "clear"), ("new-array", "clear"),
+        ("const-class", "const-class"), ("const-wide", "clear"), ("const", "const-int"), ("move-exception", "clear"), ("new-array", "clear"),
         ("array-length", "clear"), ("instance-of", "clear"), ("move", "move"), ("new-instance", "new-instance"),
         ("filled-new-array", "filled-new-array"), ("aget", "aget"), ("aput", "aput"), ("iget", "get"),
         ("sget", "get"), ("iput", "put"), ("sput", "put"), ("return", "return"),
@@ -410,6 +570,33 @@ def argument_registers(regs: tuple[int, ...], params: str, static: bool) -> list
             break
         out.append(regs[position])
         position += width
+    return out
+
+
+def int_constant(lit: int | None) -> Tag:
+    """``const`` literals that matter: 0 and 1 (booleans, null; decide constant branches) and resource ids
+    (``0x7f......``, resolved by ``getString``); any other number carries nothing."""
+    if lit in (0, 1):
+        return Tag(refl=frozenset({f"int:{lit}"}))
+    if lit is not None and 0x7F000000 <= lit <= 0x7FFFFFFF:
+        return Tag(refl=frozenset({f"resid:{lit}"}))
+    return EMPTY
+
+
+def _call_arg(tag: Tag) -> Tag:
+    """Argument tags as summary keys: boolean constants are dropped (fewer contexts per method)."""
+    if not any(r.startswith("int:") for r in tag.refl):
+        return tag
+    return tag.replace(refl=frozenset(r for r in tag.refl if not r.startswith("int:")))
+
+
+def widen_state(old: State, new: State) -> State:
+    """A loop that keeps growing a string: its patterns collapse around one ``<unknown>``."""
+    out = dict(new)
+    for reg, tag in new.items():
+        before = old.get(reg)
+        if before is not None and tag.strs != before.strs and before.strs:
+            out[reg] = tag.replace(strs=widen_strs(before.strs, tag.strs))
     return out
 
 

@@ -1,40 +1,75 @@
 """Entry points: an Android app has no main(); the framework calls lifecycle and UI callbacks.
 
-Roots, in order: callbacks of manifest components (activities, services, receivers, providers, the
-application class), then callbacks of any app class that extends or implements a framework type listed in
-``callbacks.tsv`` (listeners, WebViewClients, helpers...). Callback parameters that are evidence sources
-(``onLocationChanged(Location)``, ``WebViewClient.onPageFinished(WebView, String)``) get their tags here.
-The engine afterwards analyses every app method not reached from a root, with unknown arguments.
+Roots are found from the manifest and the call graph, never by package names: first the callbacks of the
+manifest's components (activities, services, receivers, providers, the application class) that are the
+app's own code, then, as the analysis reaches code that instantiates an app class (``new-instance``,
+``const-class``) or uses its static members, that class's callbacks and static initialiser. Code that no
+root reaches predicts nothing.
+
+The callbacks of a class: the methods ``callbacks.tsv`` lists for its framework supertypes; ``on*`` methods
+of a class with a framework supertype (overrides of framework callbacks); in components, public
+``(View)V`` methods (``android:onClick`` handlers named in layouts); and, in a class implementing a
+framework interface, its non-private methods that the app itself never calls (a listener's methods).
+Callback parameters that are evidence sources (``onLocationChanged(Location)``) get their tags here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from trowel.apk.catalog import Catalog
-from trowel.apk.ir import AppIR, Method, is_library
+from trowel.apk.ir import AppIR, Method
 from trowel.apk.tags import EMPTY, Tag
 
+if TYPE_CHECKING:
+    from trowel.apk.engine import Engine
 
-def roots(app: AppIR, catalog: Catalog) -> list[tuple[Method, tuple[Tag, ...]]]:
-    """(method, argument tags) for every entry point, manifest components first."""
-    component_classes = [c.name for c in app.components]
-    others = sorted(name for name in app.classes if name not in component_classes and not is_library(name))
+OBJECT = "Ljava/lang/Object;"
+
+
+def component_classes(app: AppIR, is_app: Callable[[str], bool]) -> list[str]:
+    """The manifest components that are the app's own code, in manifest order, each once."""
+    out: list[str] = []
+    for component in app.components:
+        if is_app(component.name) and component.name not in out:
+            out.append(component.name)
+    return out
+
+
+def class_roots(engine: Engine, class_name: str, component: bool) -> list[tuple[Method, tuple[Tag, ...]]]:
+    """(method, argument tags) of every callback of one app class, sorted by signature."""
+    app, catalog = engine.app, engine.catalog
+    info = app.classes.get(class_name)
+    if info is None or not engine.is_app(class_name):
+        return []
+    supertypes = app.supertypes(class_name)
+    framework = {s for s in supertypes if s != OBJECT and not engine.is_app(s)}
+    supers = catalog.expand(supertypes)
+    names: set[str] = set()
+    for framework_class, callbacks in catalog.callbacks.items():
+        if framework_class in supers:
+            names |= callbacks
+    interfaces = {i for c in supertypes if (ci := app.classes.get(c)) for i in ci.interfaces if i in framework}
     out: list[tuple[Method, tuple[Tag, ...]]] = []
-    seen: set[str] = set()
-    for class_name in [*component_classes, *others]:
-        info = app.classes.get(class_name)
-        if info is None or is_library(class_name):
+    for method in sorted(info.methods.values(), key=lambda m: m.sig):
+        if not method.instrs:
             continue
-        supers = catalog.expand(app.supertypes(class_name))
-        names: set[str] = set()
-        for framework_class, callbacks in catalog.callbacks.items():
-            if framework_class in supers:
-                names |= callbacks
-        for method in sorted(info.methods.values(), key=lambda m: m.sig):
-            if method.name not in names or method.sig in seen or not method.instrs:
-                continue
-            seen.add(method.sig)
+        if method.name == "<clinit>":
+            out.append((method, ()))
+            continue
+        if method.is_static or method.name == "<init>":
+            continue
+        if (method.name in names
+                or framework and _is_on_callback(method.name)
+                or component and method.params == "Landroid/view/View;" and method.ret == "V" and not method.is_private
+                or interfaces and not method.is_private and method.name not in engine.invoked_names):
             out.append((method, callback_args(method, supers, catalog)))
     return out
+
+
+def _is_on_callback(name: str) -> bool:
+    return name.startswith("on") and len(name) > 2 and name[2].isupper()
 
 
 def callback_args(method: Method, supers: set[str], catalog: Catalog) -> tuple[Tag, ...]:

@@ -8,6 +8,7 @@ callbacks anyway.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -52,25 +53,63 @@ def load_apk(path: Path) -> AppIR:
     _check_dex_sizes(path)
     from androguard.core.apk import APK
 
+    missing: list[str] = []
+    apk: Any = None
+    package: str | None = None
     try:
         apk = APK(str(path), raw=False)
         package = apk.get_package()
-    except Exception as exc:  # androguard raises many exception types on hostile input
-        raise ApkError(f"{path}: cannot read the APK ({type(exc).__name__}: {exc})") from exc
-    if not package:
-        raise ApkError(f"{path}: the APK has no readable AndroidManifest.xml package name")
-    app = AppIR(package=package, version_code=_str(apk.get_androidversion_code()),
-                version_name=_str(apk.get_androidversion_name()))
-    _components(app, apk)
-    try:
-        dexes = list(apk.get_all_dex())
-    except Exception as exc:
-        raise ApkError(f"{path}: cannot read the DEX files ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:  # androguard raises many exception types on hostile or unusual manifests
+        missing.append(f"its AndroidManifest.xml could not be read ({type(exc).__name__}: {exc})")
+    if apk is not None and not package:
+        missing.append("its AndroidManifest.xml names no package")
+    app = AppIR(package=package or _package_from_name(path), version_code=_manifest_value(apk, "get_androidversion_code"),
+                version_name=_manifest_value(apk, "get_androidversion_name"), apk_path=str(path))
+    if apk is not None:
+        try:
+            _components(app, apk)
+        except Exception as exc:
+            missing.append(f"the manifest components could not be read ({type(exc).__name__})")
+    dexes = _dex_members(path, apk)
     if not dexes:
-        raise ApkError(f"{path}: the APK holds no classes.dex")
+        raise ApkError(f"{path}: the APK holds no classes.dex" + (f" and {missing[0]}" if missing else ""))
+    for problem in missing:
+        app.warnings.append(f"{path.name}: {problem}: the DEX files are analysed without it"
+                            + (f" (package taken as {app.package!r})" if not package else ""))
     for number, dex in enumerate(dexes, start=1):
         _load_dex(app, dex, f"classes{number if number > 1 else ''}.dex")
     return app
+
+
+def _package_from_name(path: Path) -> str:
+    """A stand-in package name when the manifest has none: the file name without ``.apk``."""
+    return path.stem
+
+
+def _manifest_value(apk: Any, getter: str) -> str | None:
+    if apk is None:
+        return None
+    try:
+        return _str(getattr(apk, getter)())
+    except Exception:  # an unusual attribute value (a codename where a number is expected...)
+        return None
+
+
+def _dex_members(path: Path, apk: Any) -> list[bytes]:
+    """The DEX files: from androguard when it read the APK, else straight from the ZIP (classes*.dex)."""
+    if apk is not None:
+        try:
+            return list(apk.get_all_dex())
+        except Exception as exc:
+            if not isinstance(exc, (ValueError, KeyError, OSError, zipfile.BadZipFile)):
+                raise ApkError(f"{path}: cannot read the DEX files ({type(exc).__name__}: {exc})") from exc
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = sorted((n for n in archive.namelist() if re.fullmatch(r"classes\d*\.dex", n)),
+                           key=lambda n: (len(n), n))
+            return [archive.read(n) for n in names]
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as exc:
+        raise ApkError(f"{path}: cannot read the DEX files ({exc})") from exc
 
 
 def _check_dex_sizes(path: Path) -> None:
@@ -143,7 +182,7 @@ def _method(class_name: str, encoded: Any, strings: set[str]) -> Method:
     code = encoded.get_code()
     method = Method(class_name=class_name, name=encoded.get_name(), params=params, ret=ret,
                     is_static=bool(flags & 0x8), registers=code.get_registers_size() if code else 0,
-                    ins=code.get_ins_size() if code else 0)
+                    ins=code.get_ins_size() if code else 0, flags=int(flags))
     if code is None:
         return method
     offsets: list[int] = []  # code-unit address of each instruction
@@ -201,41 +240,46 @@ def _instr(ins: Any, address: int, index_of: dict[int, int], payloads: dict[int,
     return Instr(op=op, regs=tuple(regs), ref=ref, lit=lit, targets=tuple(targets))
 
 
+def _try_ranges(code: Any) -> list[tuple[int, int, list[int]]]:
+    """(start, end, handler addresses) of every try range, in code units; each range has its own handlers."""
+    out: list[tuple[int, int, list[int]]] = []
+    try:
+        handler_list = code.get_handlers()
+        by_offset: dict[int, list[int]] = {}
+        if handler_list:
+            base = handler_list.get_off()
+            for handler in handler_list.get_list():
+                addrs = [pair.get_addr() for pair in handler.get_handlers()]
+                if handler.get_size() <= 0:  # a catch-all follows the typed handlers
+                    addrs.append(handler.get_catch_all_addr())
+                by_offset[handler.get_off() - base] = addrs
+        for item in code.get_tries() or []:
+            start = item.get_start_addr()
+            out.append((start, start + item.get_insn_count(), by_offset.get(item.get_handler_off(), [])))
+    except (AttributeError, TypeError, ValueError):
+        return []
+    return out
+
+
 def _blocks(method: Method, code: Any, index_of: dict[int, int]) -> None:
+    """Basic blocks; a block inside a try range gets an edge to that range's handlers only."""
     instrs = method.instrs
     count = len(instrs)
     if count == 0:
         return
     leaders = {0}
-    handlers: set[int] = set()
-    ranges: list[tuple[int, int]] = []
-    try:
-        for item in code.get_tries() or []:
-            start, end = item.get_start_addr(), item.get_start_addr() + item.get_insn_count()
-            ranges.append((start, end))
-        handler_list = code.get_handlers()
-        for handler in handler_list.get_list() if handler_list else []:
-            for pair in handler.get_handlers():
-                handlers.add(pair.get_addr())
-            catch_all = getattr(handler, "catch_all_addr", None)  # only set when the handler has a catch-all
-            if catch_all is not None and catch_all >= 0:
-                handlers.add(catch_all)
-    except (AttributeError, TypeError):
-        ranges, handlers = [], set()
+    ranges = _try_ranges(code)
     address_of = {i: a for a, i in index_of.items()}
-    handler_idx = sorted(index_of[a] for a in handlers if a in index_of)
-    leaders.update(handler_idx)
-    try_idx = [(index_of.get(s), e) for s, e in ranges]
-    for start, _ in try_idx:
-        if start is not None:
-            leaders.add(start)
+    for start, end, handlers in ranges:
+        leaders.update(index_of[a] for a in handlers if a in index_of)
+        if start in index_of:
+            leaders.add(index_of[start])
+        if end in index_of:
+            leaders.add(index_of[end])
     for i, ins in enumerate(instrs):
         leaders.update(ins.targets)
         if (ins.targets or ins.op.startswith(_NO_FALLTHROUGH)) and i + 1 < count:
             leaders.add(i + 1)
-        for _, end in ranges:
-            if address_of[i] == end:
-                leaders.add(i)
     starts = sorted(leader for leader in leaders if leader < count)
     block_of: dict[int, int] = {}
     for number, start in enumerate(starts):
@@ -247,7 +291,8 @@ def _blocks(method: Method, code: Any, index_of: dict[int, int]) -> None:
         succ: list[int] = [block_of[t] for t in last.targets if t in block_of]
         if not last.op.startswith(_NO_FALLTHROUGH) and block.end < count:
             succ.append(block_of[block.end])
-        first_addr, last_addr = address_of[block.start], address_of[block.end - 1]
-        if any(s <= last_addr and first_addr < e for s, e in ranges):
-            succ.extend(block_of[h] for h in handler_idx if h in block_of)
+        first_addr = address_of[block.start]
+        for start, end, handlers in ranges:
+            if start <= first_addr < end:  # range ends are block leaders: the whole block is covered
+                succ.extend(block_of[index_of[h]] for h in handlers if h in index_of and index_of[h] in block_of)
         block.succs = sorted(set(succ))
