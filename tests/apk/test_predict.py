@@ -43,13 +43,13 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, list[str], dict[str, Any]]]]
     "callback": ("com.trowel.callback", [("file", f"{I}/files/where.txt", ["location"], {})]),
     "thread": ("com.trowel.thread", [
         ("file", f"{I}/app_worker/draft.txt", ["text_input"], {}),  # Thread subclass: start() -> run()
-        ("file", f"{I}/files/exec.txt", ["time"], {}),
         ("file", f"{I}/files/note.txt", ["text_input"], {}),
+        ("file", f"{I}/files/exec.txt", ["time"], {}),  # time-only predictions come last
     ]),
     "asynctask": ("com.trowel.asynctask", [("file", f"{I}/files/result.txt", ["text_input", "time"], {})]),
     "handler": ("com.trowel.handler", [
-        ("file", f"{I}/files/message.txt", ["time"], {}),
         ("file", f"{I}/files/posted.txt", ["location"], {}),
+        ("file", f"{I}/files/message.txt", ["time"], {}),
     ]),
     "reflection": ("com.trowel.reflection", [("file", f"{I}/files/reflected.txt", ["text_input"], {})]),
     "intent": ("com.trowel.intent", [("file", f"{I}/files/received.txt", ["location"], {})]),
@@ -66,8 +66,8 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, list[str], dict[str, Any]]]]
     ]),
     "dynamic": ("com.trowel.dynamic", [
         ("file", f"{I}/cache/loc_<timestamp>.json", ["location"], {}),
-        ("file", f"{I}/files/<intent>", ["time"], {}),
         ("file", f"{I}/files/notes/<uuid>.txt", ["text_input"], {}),
+        ("file", f"{I}/files/<intent>", ["time"], {}),
     ]),
     "controlflow": ("com.trowel.controlflow", [
         # the loop appends an unknown number of digits: the prefix alone and the prefix + <unknown>

@@ -492,6 +492,32 @@ class Engine:
         if owner not in self.touched and self.is_app(owner):
             self.touched.add(owner)
 
+    # ----- lambdas (invoke-custom) ---------------------------------------------------------------------
+    def make_lambda(self, method: Method, index: int, ins: Instr, state: State) -> Tag:
+        """``invoke-custom`` of a lambda: the object remembers its body and its captured values."""
+        if not ins.ref or not ins.ref.startswith("lambda:"):
+            return join_all([state.get(r, EMPTY).data_only() for r in ins.regs])
+        site = f"{method.sig}@{index}"
+        for position, reg in enumerate(ins.regs):
+            self.write_field(f"lambda|{site}|{position}", state.get(reg, EMPTY))
+        return Tag(refl=frozenset({f"lambda:{site}|{len(ins.regs)}|{ins.ref[7:]}"}))
+
+    def call_lambdas(self, target: Tag, args: list[Tag], stack: tuple[str, ...]) -> Tag:
+        """Run the body of every lambda ``target`` may be: captured values first, then the call's arguments."""
+        ret = EMPTY
+        for item in sorted(r for r in target.refl if r.startswith("lambda:")):
+            site, count, ref = item[7:].split("|", 2)
+            cls, name, params, ret_type = parse_method_ref(ref)
+            body = self.resolve(cls, name, params, ret_type)
+            if body is None:
+                continue
+            captured = [self.read_field(f"lambda|{site}|{i}") for i in range(int(count))]
+            needed = len(body.param_types) + (0 if body.is_static else 1)
+            values = (captured + args + [EMPTY] * needed)[:needed]
+            got, _ = self.call(body, tuple(values), stack)
+            ret = ret.join(got)
+        return ret
+
     def library_constant(self, ref: str | None) -> Tag:
         from trowel.apk.library import constant_field
 
@@ -503,6 +529,8 @@ class Engine:
         if parsed is None:
             parsed = self._ref_cache[ref] = parse_method_ref(ref)
         cls, name, params, ret_type = parsed
+        if ins.op.startswith("invoke-custom"):
+            return self.make_lambda(method, index, ins, state)
         static = ins.op.startswith("invoke-static")
         arg_regs = argument_registers(ins.regs, params, static)
         args = tuple(state.get(r, EMPTY) for r in arg_regs)
@@ -510,6 +538,8 @@ class Engine:
         if static and cls not in self.touched and self.is_app(cls):
             self.touched.add(cls)
         targets = self.dispatch(ins.op, cls, name, params, ret_type, receiver) if self.is_app(cls) else []
+        if not targets and any(r.startswith("lambda:") for r in receiver.refl):
+            return self.call_lambdas(receiver, list(args[1:]), stack)
         if targets:
             ret = EMPTY
             this_out = EMPTY

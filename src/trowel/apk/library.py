@@ -453,8 +453,8 @@ def _media_output(call: Call, entry: ApiEntry) -> Tag:
 
 # ----- threads, handlers, reflection -------------------------------------------------------------------
 def _run_methods(call: Call, target: Tag, name: str, args: list[Tag]) -> Tag:
-    ret = EMPTY
     engine = call.engine
+    ret = engine.call_lambdas(target, args[1:], call.stack)
     for cls in sorted(c for c in target.cls if engine.is_app(c)):
         for method in engine.by_name(cls, name):
             needed = len(method.param_types) + (0 if method.is_static else 1)

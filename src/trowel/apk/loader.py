@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
+from trowel.apk.callsites import call_site_targets
 from trowel.apk.ir import AppIR, Block, ClassInfo, Component, Instr, Method, dalvik_name
 from trowel.errors import ApkError
 
@@ -159,6 +161,14 @@ def _load_dex(app: AppIR, data: bytes, label: str) -> None:
         classes = list(dex.get_classes())
     except Exception as exc:
         raise ApkError(f"{label}: cannot parse the DEX file ({type(exc).__name__}: {exc})") from exc
+    sites: dict[int, str] | None = None
+
+    def call_site(index: int) -> str | None:
+        nonlocal sites
+        if sites is None:
+            sites = call_site_targets(data, lambda i: _method_ref(dex, i))
+        return sites.get(index)
+
     for cls in classes:
         name = cls.get_name()
         if name in app.classes:
@@ -167,7 +177,7 @@ def _load_dex(app: AppIR, data: bytes, label: str) -> None:
         info = ClassInfo(name=name, superclass=cls.get_superclassname() or None, interfaces=interfaces)
         for encoded in cls.get_methods():
             try:
-                method = _method(name, encoded, app.strings)
+                method = _method(name, encoded, app.strings, call_site)
             except Exception as exc:
                 app.warnings.append(f"{label}: {name}->{encoded.get_name()}: cannot decode ({type(exc).__name__})")
                 continue
@@ -175,7 +185,16 @@ def _load_dex(app: AppIR, data: bytes, label: str) -> None:
         app.classes[name] = info
 
 
-def _method(class_name: str, encoded: Any, strings: set[str]) -> Method:
+def _method_ref(dex: Any, index: int) -> str | None:
+    try:
+        cls, name, (params, ret) = dex.get_cm_method(index)
+    except (IndexError, ValueError, TypeError, AttributeError):
+        return None
+    return f"{cls}->{name}{params}{ret}".replace(" ", "")
+
+
+def _method(class_name: str, encoded: Any, strings: set[str],
+            call_site: Callable[[int], str | None] = lambda _i: None) -> Method:
     descriptor = encoded.get_descriptor().replace(" ", "")
     params, _, ret = descriptor[1:].partition(")")
     flags = encoded.get_access_flags()
@@ -199,7 +218,11 @@ def _method(class_name: str, encoded: Any, strings: set[str]) -> Method:
         address += ins.get_length() // 2
     index_of = {addr: i for i, addr in enumerate(offsets)}
     for i, ins in enumerate(raw):
-        method.instrs.append(_instr(ins, offsets[i], index_of, payloads, strings))
+        instr = _instr(ins, offsets[i], index_of, payloads, strings)
+        if instr.op.startswith("invoke-custom") and instr.lit is not None:
+            target = call_site(instr.lit)
+            instr = Instr(instr.op, instr.regs, f"lambda:{target}" if target else None, instr.lit, instr.targets)
+        method.instrs.append(instr)
     _blocks(method, code, index_of)
     return method
 
@@ -210,7 +233,7 @@ def _instr(ins: Any, address: int, index_of: dict[int, int], payloads: dict[int,
     ref: str | None = None
     lit: int | None = None
     offset: int | None = None
-    for operand in ins.get_operands():
+    for operand in ins.get_operands() or ():  # None for invoke-polymorphic
         kind = int(operand[0])
         if kind == 0:
             regs.append(int(operand[1]))
@@ -220,6 +243,8 @@ def _instr(ins: Any, address: int, index_of: dict[int, int], payloads: dict[int,
             offset = int(operand[1])
         elif kind >= 256:
             ref = str(operand[-1])
+            if op.startswith("invoke-custom"):
+                lit = int(operand[1])  # the call site index
     if op.endswith("/range") and len(regs) == 2 and op.startswith(("invoke", "filled-new-array")):
         regs = list(range(regs[0], regs[1] + 1))
     if op.startswith("const-string"):
