@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Build trowel's test APKs from smali sources with the Debian tools (no Android SDK needed).
 
-Each app is ``fixtures-src/apps/<name>/`` with ``AndroidManifest.xml`` and ``smali/``. The pipeline:
+Each app is ``fixtures-src/apps/<name>/`` with ``AndroidManifest.xml`` and ``smali/`` (optionally ``res/``
+for string resources and ``api`` holding the smali API level, 19 by default). The pipeline:
 ``smali assemble --api 19`` -> ``aapt package`` (against the Debian framework-res.apk) -> ``aapt add
 classes.dex`` -> ``zipalign -f 4`` -> ``apksigner sign`` with a throw-away test keystore made by ``keytool``
 in a temporary folder (no secret is committed). Output: ``tests/fixtures/apks/<name>.apk``.
@@ -52,9 +53,12 @@ def build_app(app_dir: Path, out: Path, keystore: Path) -> Path:
     """Assemble, package, align and sign one app; returns the APK path."""
     with tempfile.TemporaryDirectory(prefix="trowel-apk-") as tmp:
         work = Path(tmp)
-        run(["smali", "assemble", "--api", "19", "-o", str(work / "classes.dex"), str(app_dir / "smali")])
+        api_file = app_dir / "api"  # e.g. 26 for invoke-custom (lambdas without desugaring)
+        api = api_file.read_text(encoding="ascii").strip() if api_file.exists() else "19"
+        run(["smali", "assemble", "--api", api, "-o", str(work / "classes.dex"), str(app_dir / "smali")])
         unsigned = work / "unsigned.apk"
-        run(["aapt", "package", "-f", "-M", str(app_dir / "AndroidManifest.xml"), "-I", str(FRAMEWORK),
+        resources = ["-S", str(app_dir / "res")] if (app_dir / "res").is_dir() else []
+        run(["aapt", "package", "-f", "-M", str(app_dir / "AndroidManifest.xml"), *resources, "-I", str(FRAMEWORK),
              "-F", str(unsigned)])
         run(["aapt", "add", str(unsigned), "classes.dex"], cwd=work)
         aligned = work / "aligned.apk"

@@ -78,6 +78,10 @@ def test_names() -> None:
     assert parse_method_ref("La/B;->m(Ljava/lang/String; I)V") == ("La/B;", "m", "Ljava/lang/String;I", "V")
     assert java_name("Lcom/ex/Main;") == "com.ex.Main"
     assert is_library("Landroidx/core/app/X;") and is_library("Lkotlin/Unit;") and not is_library("Lcom/ex/A;")
+    app = load_apk(APKS / "androidpkg.apk")
+    app.bundled = ("Landroid/support/", "Lcom/google/android/gcm/")
+    assert app.is_app("Lcom/android/sysupdate/UpdateService;")  # framework namespace, but the app's own code
+    assert not app.is_app("Landroid/support/v4/util/DebugLog;") and not app.is_app("Landroid/app/Activity;")
 
 
 def test_switch_and_exception_edges() -> None:
@@ -129,3 +133,28 @@ def test_mutated_dex_never_escapes_as_another_exception(tmp_path: Path) -> None:
         except ApkError:
             outcomes["error"] += 1
     assert outcomes == {"ok": 17, "error": 23}
+
+
+def test_exception_edges_come_only_from_the_blocks_of_their_try_range() -> None:
+    app = load_apk(APKS / "exscope.apk")
+    method = app.classes["Lcom/trowel/exscope/Main;"].methods["onLocationChanged(Landroid/location/Location;)V"]
+    starts = {b.start: n for n, b in enumerate(method.blocks)}
+    ops = [i.op for i in method.instrs]
+    reopen = starts[ops.index("goto") + 1]  # the handler of the first range
+    first_call = ops.index("invoke-virtual")
+    sql = next(i for i, ins in enumerate(method.instrs) if ins.ref and ins.ref.endswith("execSQL(Ljava/lang/String;)V"))
+    insert_handler = starts[sql + 1]
+    with_handler = sorted(n for n, b in enumerate(method.blocks) if reopen in b.succs)
+    assert with_handler == [starts[first_call]]  # only the block of the openOrCreateDatabase call
+    assert [n for n, b in enumerate(method.blocks) if insert_handler in b.succs] == [starts[sql]]
+
+
+def test_codename_min_sdk_and_unreadable_manifest_still_analyse_the_dex(tmp_path: Path) -> None:
+    garbage = tmp_path / "nomanifest.apk"
+    with zipfile.ZipFile(APKS / "callback.apk") as src, zipfile.ZipFile(garbage, "w") as out:
+        out.writestr("AndroidManifest.xml", b"\x03\x00\x08\x00garbage")
+        out.writestr("classes.dex", src.read("classes.dex"))
+    app = load_apk(garbage)
+    assert app.package == "nomanifest"
+    assert sorted(app.classes) == ["Lcom/trowel/callback/Main;", "Lcom/trowel/callback/Tracker;"]
+    assert len(app.warnings) == 1 and "AndroidManifest.xml" in app.warnings[0] and "'nomanifest'" in app.warnings[0]

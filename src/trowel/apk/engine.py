@@ -120,6 +120,7 @@ class Engine:
         self._children: dict[str, list[str]] | None = None
         self._rows_cache: dict[tuple[str, str, str], tuple[list[ApiEntry], ...]] = {}
         self._block_starts: dict[str, dict[int, int]] = {}
+        self._field_keys: dict[str, str] = {}
         self._methods: dict[str, Method] = {m.sig: m for m in self.app.methods()}
         self._by_class_name: dict[tuple[str, str], list[Method]] = {}
         self.invoked_names: set[str] = set()
@@ -186,11 +187,28 @@ class Engine:
         return (Tag(cls=frozenset({method.class_name})),) + (EMPTY,) * (count - 1)
 
     # ----- globals and events ---------------------------------------------------------------------------
+    def field_key(self, ref: str) -> str:
+        """A field reference named through a subclass (``Sub;->f``, as javac writes it) -> its declaring class."""
+        key = self._field_keys.get(ref)
+        if key is None:
+            cls, _, member = ref.partition("->")
+            member = member.replace(" ", ":", 1)
+            key = ref
+            for current in self.app.ancestors(cls):
+                info = self.app.classes.get(current)
+                if info is not None and member in info.fields:
+                    key = f"{current}->{member}"
+                    break
+            self._field_keys[ref] = key
+        return key
+
     def write_field(self, ref: str, tag: Tag, receiver: Tag | None = None) -> None:
+        ref = self.field_key(ref)
         classes = frozenset(c for c in receiver.cls if self.is_app(c)) if receiver is not None else frozenset()
         self.globals.write_field(ref, classes, tag)
 
     def read_field(self, ref: str, receiver: Tag | None = None) -> Tag:
+        ref = self.field_key(ref)
         classes = frozenset(c for c in receiver.cls if self.is_app(c)) if receiver is not None else frozenset()
         return self.globals.read_field(ref, classes)
 

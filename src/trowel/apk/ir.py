@@ -116,6 +116,7 @@ class ClassInfo:
     superclass: str | None
     interfaces: list[str] = field(default_factory=list)
     methods: dict[str, Method] = field(default_factory=dict)  # name(params)ret -> method
+    fields: set[str] = field(default_factory=set)  # declared fields, "name:type"
 
 
 @dataclass(slots=True)

@@ -163,11 +163,11 @@ def library_call(engine: Engine, caller: Method, index: int, cls: str, name: str
     for known in engine.catalog.library_files.get(name, ()):
         if known.cls in engine.classes_for(cls):
             trace = (f"source {known.note}", *stack, f"sink {call.api}")
-            sources = frozenset(f"{t}: {known.note} ({known.cls})" for t in known.types)
-            engine.emit(SinkEvent(known.kind, known.path, known.types, trace, sources))
+            origins = frozenset(f"{t}: {known.note} ({known.cls})" for t in known.types)
+            engine.emit(SinkEvent(known.kind, known.path, known.types, trace, origins))
     if ret is None:
         ret = call.receiver().replace(res=frozenset(), objs=frozenset(), cls=frozenset()) if name == "toString" \
-            else call.all_data()
+            and not static else call.all_data()
     return ret
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from trowel.apk.callsites import call_site_targets
@@ -175,6 +175,10 @@ def _load_dex(app: AppIR, data: bytes, label: str) -> None:
             continue
         interfaces = [i.replace(" ", "") for i in (cls.get_interfaces() or [])]
         info = ClassInfo(name=name, superclass=cls.get_superclassname() or None, interfaces=interfaces)
+        try:
+            info.fields = {f"{f.get_name()}:{f.get_descriptor()}".replace(" ", "") for f in cls.get_fields()}
+        except Exception as exc:
+            app.warnings.append(f"{label}: {name}: fields cannot be decoded ({type(exc).__name__})")
         for encoded in cls.get_methods():
             try:
                 method = _method(name, encoded, app.strings, call_site)
