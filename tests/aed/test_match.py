@@ -38,6 +38,7 @@ EXPECTED_MATCHES = [
     ("sdcard/Browser/bookmarks.txt", "com.trowel.browser", 0, ["time", "visited_url"], "/sdcard/Browser/bookmarks.txt"),
     ("storage/emulated/0/Android/data/com.trowel.external/files/gps.txt", "com.trowel.external", 0, ["location"],
      "/sdcard/Android/data/<pkg>/files/gps.txt"),
+    ("data/data/com.trowel.thread/files/exec.txt", "com.trowel.thread", 0, ["time"], "/data/data/<pkg>/files/exec.txt"),
 ]
 
 
@@ -49,6 +50,12 @@ def test_match_json(built_aed: tuple[Path, BuildSummary], extraction_dir: Path,
     files = sorted((r["path"], r["package"], r["user"], r["types"], r["pattern"])
                    for r in records if r["kind"] == "evidence_file")
     assert files == sorted(EXPECTED_MATCHES)
+    matched = [r for r in records if r["kind"] == "evidence_file"]
+    assert sorted((r["path"], r["pattern"]) for r in matched if r["time_only"]) == [
+        ("data/data/com.trowel.dynamic/files/notes/0f8fad5b-d9cb-469f-a165-70867728950e.txt",
+         "/data/data/<pkg>/files/<intent>"),
+        ("data/data/com.trowel.thread/files/exec.txt", "/data/data/<pkg>/files/exec.txt")]
+    assert [r["time_only"] for r in matched] == [False] * (len(matched) - 2) + [True, True]  # ranked last
     first = next(r for r in records if r["kind"] == "evidence_file" and r["path"].endswith("imofriends.db"))
     assert first["tables"] == ["messages"] and first["file_kind"] == "database" and first["state"] == "live"
     assert first["source"] == {"evidence": "E1", "path": "data/data/com.imo.android.imoim/databases/imofriends.db"}
@@ -65,6 +72,7 @@ def test_match_text_and_missing_aed(built_aed: tuple[Path, BuildSummary], extrac
     out = capsys.readouterr().out.splitlines()
     assert len(out) == len(EXPECTED_MATCHES) + 2
     assert "not in AED: com.other.app" in out
+    assert out[len(EXPECTED_MATCHES) - 1].endswith("  (time only)")
     with pytest.raises(SystemExit) as info:
         main(["aed", "match", str(extraction_dir), "--db", str(tmp_path / "none.sqlite")])
     assert info.value.code == 1
@@ -136,7 +144,7 @@ def test_examine_stage_analyses_embedded_and_given_apks(tmp_path: Path, extracti
     uncovered = sorted(r["package"] for r in store.records("finding"))
     # installed = an APK under data/app or an app folder under data/data (external folders do not count)
     assert uncovered == ["com.imo.android.imoim", "com.other.app", "com.trowel.dynamic", "com.trowel.neg.uncommitted",
-                         "com.unknown.app"]
+                         "com.trowel.thread", "com.unknown.app"]
     assert (out / "aed.sqlite").is_file()
     assert input_digest(extraction_dir) == before and sha256_of(im_apk) == apk_hash
     store.close()
@@ -150,8 +158,8 @@ def test_examine_command_runs_the_stage(tmp_path: Path, extraction_dir: Path) ->
     kinds = store.kinds()
     assert (kinds["evidence_prediction"], kinds["evidence_file"]) == (4, 4)
     warnings = [w["message"] for w in store.records("warning") if w.get("stage") == "apps-analysis"]
-    assert warnings == ["APK analysis failed: data/app/com.other.app-1/base.apk: the APK has no readable "
-                        "AndroidManifest.xml package name"]
+    assert warnings == ["APK analysis failed: data/app/com.other.app-1/base.apk: the APK holds no classes.dex and "
+                        "its AndroidManifest.xml names no package"]
     store.close()
     assert (out / "aed.sqlite").is_file()
     assert input_digest(extraction_dir) == before

@@ -37,8 +37,11 @@ def silence_androguard() -> None:
     _SILENCED["done"] = True
 
 
-def load_apk(path: Path) -> AppIR:
-    """Parse an APK (or a ``.dex`` file) into the analysis IR; a corrupt file raises :class:`ApkError`."""
+def load_apk(path: Path, on_identity: Callable[[tuple[str | None, str | None, str | None]], None] | None = None) -> AppIR:
+    """Parse an APK (or a ``.dex`` file) into the analysis IR; a corrupt file raises :class:`ApkError`.
+
+    ``on_identity`` gets (package, version code, version name) as soon as the manifest is read, before the
+    DEX files are (so a caller can record the app even when the rest fails)."""
     silence_androguard()
     if not path.is_file():
         raise ApkError(f"{path}: not a regular file")
@@ -67,6 +70,8 @@ def load_apk(path: Path) -> AppIR:
         missing.append("its AndroidManifest.xml names no package")
     app = AppIR(package=package or _package_from_name(path), version_code=_manifest_value(apk, "get_androidversion_code"),
                 version_name=_manifest_value(apk, "get_androidversion_name"), apk_path=str(path))
+    if on_identity is not None and package:
+        on_identity((package, app.version_code, app.version_name))
     if apk is not None:
         try:
             _components(app, apk)
@@ -81,6 +86,23 @@ def load_apk(path: Path) -> AppIR:
     for number, dex in enumerate(dexes, start=1):
         _load_dex(app, dex, f"classes{number if number > 1 else ''}.dex")
     return app
+
+
+def read_manifest_identity(path: Path) -> tuple[str | None, str | None, str | None] | None:
+    """(package, version code, version name) from the manifest only, or None when it cannot be read."""
+    silence_androguard()
+    if not zipfile.is_zipfile(path):
+        return None
+    from androguard.core.apk import APK
+
+    try:
+        apk = APK(str(path), raw=False)
+        package = apk.get_package()
+    except Exception:  # androguard raises many exception types on hostile manifests
+        return None
+    if not package:
+        return None
+    return package, _manifest_value(apk, "get_androidversion_code"), _manifest_value(apk, "get_androidversion_name")
 
 
 def _package_from_name(path: Path) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,12 +159,14 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def analyse_apk(path: Path, limits: Limits | None = None, catalog: Catalog | None = None) -> AppAnalysis:
+def analyse_apk(path: Path, limits: Limits | None = None, catalog: Catalog | None = None,
+                on_identity: Callable[[tuple[str | None, str | None, str | None]], None] | None = None) -> AppAnalysis:
     """Analyse one APK. Raises :class:`~trowel.errors.ApkError` for a file that is not a readable app and
-    :class:`~trowel.apk.engine.AnalysisLimit` when a limit is hit."""
+    :class:`~trowel.apk.engine.AnalysisLimit` when a hard limit is hit (the budgets only widen the analysis).
+    ``on_identity`` gets the package and version as soon as the manifest is read."""
     started = time.monotonic()
     cpu_started = time.process_time()
-    app = load_apk(path)
+    app = load_apk(path, on_identity)
     result = AppAnalysis(apk=str(path), sha256=sha256_of(path))
     result.package, result.version_code, result.version_name = app.package, app.version_code, app.version_name
     result.classes = len(app.classes)

@@ -43,3 +43,4 @@ class EvidenceFile(Record):
     columns: dict[str, list[str]] = field(default_factory=dict)
     size: int | None = None
     deleted: bool = False
+    time_only: bool = False  # the prediction's only evidence type is time: weak on its own, ranked last
