@@ -8,8 +8,10 @@ root reaches predicts nothing.
 
 The callbacks of a class: the methods ``callbacks.tsv`` lists for its framework supertypes; ``on*`` methods
 of a class with a framework supertype (overrides of framework callbacks); in components, public
-``(View)V`` methods (``android:onClick`` handlers named in layouts); and, in a class implementing a
-framework interface, its non-private methods that the app itself never calls (a listener's methods).
+``(View)V`` methods (``android:onClick`` handlers named in layouts); in a class implementing a framework
+interface, its non-private methods that the app itself never calls (a listener's methods); overrides of
+methods of a bundled library class (the library calls them, e.g. an HTTP server's ``serve``); and static
+``main(String[])`` methods (``app_process`` entry points of automation tools and malware).
 Callback parameters that are evidence sources (``onLocationChanged(Location)``) get their tags here.
 """
 
@@ -29,11 +31,17 @@ OBJECT = "Ljava/lang/Object;"
 
 
 def component_classes(app: AppIR, is_app: Callable[[str], bool]) -> list[str]:
-    """The manifest components that are the app's own code, in manifest order, each once."""
+    """The manifest components that are the app's own code, in manifest order, each once; then the app
+    classes with a static ``main(String[])``."""
     out: list[str] = []
     for component in app.components:
         if is_app(component.name) and component.name not in out:
             out.append(component.name)
+    for name in sorted(app.classes):  # classes with an app_process entry point: static main(String[])
+        info = app.classes[name]
+        main = info.methods.get("main([Ljava/lang/String;)V")
+        if main is not None and main.is_static and main.instrs and is_app(name) and name not in out:
+            out.append(name)
     return out
 
 
@@ -51,19 +59,21 @@ def class_roots(engine: Engine, class_name: str, component: bool) -> list[tuple[
         if framework_class in supers:
             names |= callbacks
     interfaces = {i for c in supertypes if (ci := app.classes.get(c)) for i in ci.interfaces if i in framework}
+    bundled = [app.classes[s] for s in framework if s in app.classes]  # library classes the app ships
     out: list[tuple[Method, tuple[Tag, ...]]] = []
     for method in sorted(info.methods.values(), key=lambda m: m.sig):
         if not method.instrs:
             continue
-        if method.name == "<clinit>":
-            out.append((method, ()))
+        if method.name == "<clinit>" or method.is_static and method.name == "main" and method.params == "[Ljava/lang/String;":
+            out.append((method, (EMPTY,) * len(method.param_types)))  # static init; app_process entry point
             continue
         if method.is_static or method.name == "<init>":
             continue
         if (method.name in names
                 or framework and _is_on_callback(method.name)
                 or component and method.params == "Landroid/view/View;" and method.ret == "V" and not method.is_private
-                or interfaces and not method.is_private and method.name not in engine.invoked_names):
+                or interfaces and not method.is_private and method.name not in engine.invoked_names
+                or any(f"{method.name}({method.params}){method.ret}" in lib.methods for lib in bundled)):
             out.append((method, callback_args(method, supers, catalog)))
     return out
 
