@@ -79,7 +79,8 @@ def generate_large_app(root: Path, classes: int, methods: int = 40) -> Path:
     (root / "AndroidManifest.xml").write_text(
         '<?xml version="1.0" encoding="utf-8"?>\n'
         f'<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="{pkg}">\n'
-        '  <application><activity android:name=".C0"/></application>\n</manifest>\n', encoding="utf-8")
+        '  <application>\n' + "".join(f'    <activity android:name=".C{c}"/>\n' for c in range(classes))
+        + '  </application>\n</manifest>\n', encoding="utf-8")
     for c in range(classes):
         lines = [f".class public Lcom/trowel/large/C{c};", ".super Landroid/app/Activity;",
                  ".implements Landroid/location/LocationListener;", ""]

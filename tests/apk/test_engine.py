@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from tests.apk.conftest import APKS
 from trowel.aed.build import analyse_guarded
-from trowel.apk.engine import Engine, Limits, argument_registers, join_states
-from trowel.apk.ir import AppIR, Block, ClassInfo, Instr, Method
+from trowel.apk.engine import MAX_CONTEXTS, MAX_WIDENINGS, Engine, Limits, argument_registers, join_states
+from trowel.apk.heap import widen_strs
+from trowel.apk.ir import AppIR, Block, ClassInfo, Instr, Method, split_params
+from trowel.apk.predict import analyse_apk
 from trowel.apk.tags import EMPTY, Tag
 
 
@@ -69,3 +71,77 @@ def test_recursion_is_cut_by_the_call_stack() -> None:
     ret, _ = engine.call(method, (), ())
     assert ret == EMPTY
     assert engine.stats.calls == 1
+
+
+def _activity(methods: dict[str, Method]) -> AppIR:
+    from trowel.apk.ir import Component
+
+    info = ClassInfo("La/A;", "Landroid/app/Activity;", methods=methods, fields={"f:Ljava/lang/String;"})
+    return AppIR("a", None, None, classes={"La/A;": info}, components=[Component("activity", "La/A;")])
+
+
+def _straight(name: str, params: str, instrs: list[Instr], registers: int, static: bool = False) -> Method:
+    ins = len(split_params(params)) + (0 if static else 1)
+    return Method("La/A;", name, params, "V", static, registers, ins, instrs, [Block(0, len(instrs), [])])
+
+
+def test_widen_strs_collapses_a_growing_pattern() -> None:
+    assert widen_strs(frozenset({"a"}), frozenset({"a", "a:<unknown>"})) == {"a", "a<unknown>"}
+    assert widen_strs(frozenset({"a", "a<unknown>"}), frozenset({"a", "a<unknown>", "a<unknown>:x"})) == {
+        "a", "a<unknown>"}
+    assert widen_strs(frozenset({"x.db"}), frozenset({"x.db", "y.db"})) == {"x.db", "y.db"}  # no common prefix
+
+
+def test_a_field_growing_every_round_is_widened_and_the_fixpoint_settles() -> None:
+    ref = "La/A;->f:Ljava/lang/String;"
+    sb = "Ljava/lang/StringBuilder;"
+    grow = _straight("grow", "", [
+        Instr("sget-object", (0,), ref=ref),
+        Instr("new-instance", (1,), ref=sb),
+        Instr("invoke-direct", (1,), ref=f"{sb}-><init>()V"),
+        Instr("invoke-virtual", (1, 0), ref=f"{sb}->append(Ljava/lang/String;){sb}"),
+        Instr("const-string", (2,), ref=":x"),
+        Instr("invoke-virtual", (1, 2), ref=f"{sb}->append(Ljava/lang/String;){sb}"),
+        Instr("invoke-virtual", (1,), ref=f"{sb}->toString()Ljava/lang/String;"),
+        Instr("move-result-object", (0,)),
+        Instr("sput-object", (0,), ref=ref),
+        Instr("return-void"),
+    ], 3, static=True)
+    on_create = _straight("onCreate", "Landroid/os/Bundle;", [
+        Instr("const-string", (0,), ref="a"),
+        Instr("sput-object", (0,), ref=ref),
+        Instr("invoke-static", (), ref="La/A;->grow()V"),
+        Instr("return-void"),
+    ], 3)
+    engine = Engine(_activity({"grow()V": grow, "onCreate(Landroid/os/Bundle;)V": on_create}))
+    engine.run()
+    assert engine.stats.converged and engine.stats.rounds == 4
+    assert engine.fields[ref].strs == {"a", "a:x", "a:x:x", "a:x:x<unknown>"}
+
+
+def test_contexts_per_method_are_bounded_then_answered_as_any() -> None:
+    target = _straight("use", "Ljava/lang/String;", [Instr("return-void")], 2, static=True)
+    calls: list[Instr] = []
+    for number in range(30):
+        calls += [Instr("const-string", (0,), ref=f"name{number}"),
+                  Instr("invoke-static", (0,), ref="La/A;->use(Ljava/lang/String;)V")]
+    on_create = _straight("onCreate", "Landroid/os/Bundle;", [*calls, Instr("return-void")], 3)
+    engine = Engine(_activity({"use(Ljava/lang/String;)V": target, "onCreate(Landroid/os/Bundle;)V": on_create}))
+    engine.run()
+    contexts = [key for key in engine.memo if key[0] == "La/A;->use(Ljava/lang/String;)V"]
+    assert len(contexts) == MAX_CONTEXTS + MAX_WIDENINGS
+    assert engine.stats.widened_methods == 1
+    assert engine.notes == ["La/A;->use(Ljava/lang/String;)V: more than 12 argument contexts, answered as \"any\" "
+                            "from then on"]
+
+
+def test_the_step_budget_widens_the_rest_of_the_app_with_a_note() -> None:
+    result = analyse_apk(APKS / "gps.apk", Limits(budget_steps=5))
+    # the first callback was analysed before the budget check; the helper's constructor (the database name)
+    # was not: its database is reported as unresolved, never as a guessed name
+    assert result.status == "ok"
+    assert [p.path for p in result.predictions] == ["/data/data/<pkg>/files/track.log",
+                                                    "/data/data/<pkg>/shared_prefs/gps_prefs.xml"]
+    assert [p.path for p in result.unresolved] == ["/data/data/<pkg>/databases/<unknown>"]
+    assert result.warnings[:1] == ["the app's step budget (5 steps) was spent: calls not yet analysed were answered as "
+                               "\"any\" (their evidence passes to their result, their own writes are not predicted)"]

@@ -312,7 +312,7 @@ class Engine:
             target = self.resolve(class_name, name, params, ret)
             return [target] if target else []
         targets: list[Method] = []
-        for dynamic in sorted(c for c in receiver.cls if self.is_app(c)):
+        for dynamic in sorted(c for c in receiver.cls if self.is_app(c) and class_name in self.classes_for(c)):
             target = self.resolve(dynamic, name, params, ret)
             if target and target not in targets:
                 targets.append(target)

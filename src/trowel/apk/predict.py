@@ -178,7 +178,7 @@ def analyse_apk(path: Path, limits: Limits | None = None, catalog: Catalog | Non
         limits.cpu_started = cpu_started
     engine = Engine(app, catalog or default_catalog(), limits)
     engine.run()
-    if not engine.stats.converged:
+    if not engine.stats.converged and not engine.degraded:  # a spent budget says so itself
         result.warnings.append(f"the field/extra fixpoint was not reached after {engine.stats.rounds} rounds: "
                                "flows that need more rounds may be missing")
     result.predictions, result.unresolved = split_unresolved(group_events(app.package, engine.events, engine.committed))
