@@ -40,6 +40,7 @@ MAX_WIDENINGS = 6  # joined contexts per method before the method is answered as
 CHECK_EVERY = 2048
 DEFAULT_BUDGET_SECONDS = 40.0  # CPU seconds of one app (from the start of its loading) before "any"
 DEFAULT_BUDGET_STEPS = 40_000_000
+DEFAULT_BUDGET_MEMORY = 900 << 20
 
 Summary = tuple[Tag, Tag, frozenset[str], frozenset["SinkEvent"]]
 
@@ -82,6 +83,7 @@ class Limits:
     memory_bytes: int | None = None
     budget_seconds: float | None = DEFAULT_BUDGET_SECONDS  # CPU seconds counted from ``cpu_started``
     budget_steps: int | None = DEFAULT_BUDGET_STEPS
+    budget_memory_bytes: int | None = DEFAULT_BUDGET_MEMORY  # resident memory (0.6 x a hard limit when lower)
     cpu_started: float | None = None  # process CPU time when the app's analysis began (loading included)
 
 
@@ -234,15 +236,19 @@ class Engine:
         """Editors that reach commit()/apply() (used when grouping, never read by the analysis)."""
         self.committed |= editors
 
-    def check_limits(self) -> None:
+    def check_limits(self, memory: bool = True) -> None:
+        """Hard limits raise :class:`AnalysisLimit`; spent budgets switch the rest of the app to "any"."""
         if self.limits.seconds is not None and time.monotonic() - self._started > self.limits.seconds:
             raise AnalysisLimit("timeout", f"analysis went over its {self.limits.seconds:g} s limit")
-        rss = current_rss() if self.limits.memory_bytes is not None else None
-        if self.limits.memory_bytes is not None and rss is not None:
-            if rss > self.limits.memory_bytes:
+        rss = current_rss() if memory else None
+        if rss is not None:
+            if self.limits.memory_bytes is not None and rss > self.limits.memory_bytes:
                 raise AnalysisLimit("memory", f"analysis went over its {self.limits.memory_bytes >> 20} MiB limit")
-            if rss > self.limits.memory_bytes * 0.6 and not self.degraded:
-                self._degrade(f"memory budget ({rss >> 20} MiB of {self.limits.memory_bytes >> 20} MiB)")
+            budget = self.limits.budget_memory_bytes
+            if self.limits.memory_bytes is not None:
+                budget = min(budget or self.limits.memory_bytes, int(self.limits.memory_bytes * 0.6))
+            if budget is not None and rss > budget and not self.degraded:
+                self._degrade(f"memory budget ({rss >> 20} MiB resident, budget {budget >> 20} MiB)")
                 self.memo.clear()
         if self.degraded:
             return
@@ -365,7 +371,7 @@ class Engine:
                 self.globals.add_reads(cached[2])
                 self.emit_all(cached[3])
                 return cached[0], cached[1]
-        self.check_limits()
+        self.check_limits(memory=self.stats.calls % 64 == 0)
         if self.degraded:
             return self._any_answer(sig, args)
         self.memo[key] = (EMPTY, EMPTY, frozenset(), frozenset())  # a re-entrant call sees no effect yet
