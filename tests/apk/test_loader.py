@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from tests.apk.conftest import APKS
 from trowel.apk.ir import Component, is_library, java_name, parse_method_ref, split_params
 from trowel.apk.loader import load_apk
+from trowel.apk.predict import analyse_apk
 from trowel.errors import ApkError
 
 
@@ -158,3 +160,25 @@ def test_codename_min_sdk_and_unreadable_manifest_still_analyse_the_dex(tmp_path
     assert app.package == "nomanifest"
     assert sorted(app.classes) == ["Lcom/trowel/callback/Main;", "Lcom/trowel/callback/Tracker;"]
     assert len(app.warnings) == 1 and "AndroidManifest.xml" in app.warnings[0] and "'nomanifest'" in app.warnings[0]
+
+
+def test_codename_min_sdk_manifest_is_read_from_its_binary_xml(tmp_path: Path) -> None:
+    """androguard's APK class raises on minSdkVersion="VanillaIceCream"; package and components still come."""
+    manifest = (Path(__file__).resolve().parents[2] / "fixtures-src" / "apps" / "callback" / "AndroidManifest.xml")
+    work = tmp_path / "src"
+    work.mkdir()
+    (work / "AndroidManifest.xml").write_text(
+        manifest.read_text(encoding="utf-8").replace('android:minSdkVersion="19"', 'android:minSdkVersion="VanillaIceCream"'),
+        encoding="utf-8")
+    unsigned = tmp_path / "codename.apk"
+    subprocess.run(["aapt", "package", "-f", "-M", str(work / "AndroidManifest.xml"), "-I",
+                    "/usr/share/android-framework-res/framework-res.apk", "-F", str(unsigned)], check=True)
+    with zipfile.ZipFile(APKS / "callback.apk") as src, zipfile.ZipFile(unsigned, "a") as out:
+        out.writestr("classes.dex", src.read("classes.dex"))
+    app = load_apk(unsigned)
+    assert (app.package, app.version_code, app.version_name) == ("com.trowel.callback", "1", "1.0")
+    assert app.components == [Component("activity", "Lcom/trowel/callback/Main;")]
+    assert len(app.warnings) == 1 and "VanillaIceCream" in app.warnings[0]
+    assert "package and components read from its binary XML directly" in app.warnings[0]
+    result = analyse_apk(unsigned)
+    assert [(p.path, p.types) for p in result.predictions] == [("/data/data/<pkg>/files/where.txt", ["location"])]

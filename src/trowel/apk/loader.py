@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,18 +62,29 @@ def load_apk(path: Path, on_identity: Callable[[tuple[str | None, str | None, st
     missing: list[str] = []
     apk: Any = None
     package: str | None = None
+    plain: ManifestFacts | None = None
     try:
         apk = APK(str(path), raw=False)
         package = apk.get_package()
     except Exception as exc:  # androguard raises many exception types on hostile or unusual manifests
-        missing.append(f"its AndroidManifest.xml could not be read ({type(exc).__name__}: {exc})")
-    if apk is not None and not package:
+        plain = read_manifest_xml(path)  # e.g. a codename minSdkVersion ("VanillaIceCream") stops androguard
+        package = plain.package if plain else None
+        what = "package and components read from its binary XML directly" if package else "could not be read"
+        missing.append(f"androguard could not read its AndroidManifest.xml ({type(exc).__name__}: {exc}); {what}")
+    if (apk is not None or plain is not None) and not package:
         missing.append("its AndroidManifest.xml names no package")
-    app = AppIR(package=package or _package_from_name(path), version_code=_manifest_value(apk, "get_androidversion_code"),
-                version_name=_manifest_value(apk, "get_androidversion_name"), apk_path=str(path))
+    if plain is not None:
+        app = AppIR(package=package or _package_from_name(path), version_code=plain.version_code,
+                    version_name=plain.version_name, apk_path=str(path))
+    else:
+        app = AppIR(package=package or _package_from_name(path),
+                    version_code=_manifest_value(apk, "get_androidversion_code"),
+                    version_name=_manifest_value(apk, "get_androidversion_name"), apk_path=str(path))
     if on_identity is not None and package:
         on_identity((package, app.version_code, app.version_name))
-    if apk is not None:
+    if plain is not None:
+        app.components.extend(plain.components(app.package))
+    elif apk is not None:
         try:
             _components(app, apk)
         except Exception as exc:
@@ -99,10 +111,57 @@ def read_manifest_identity(path: Path) -> tuple[str | None, str | None, str | No
         apk = APK(str(path), raw=False)
         package = apk.get_package()
     except Exception:  # androguard raises many exception types on hostile manifests
-        return None
+        plain = read_manifest_xml(path)
+        return (plain.package, plain.version_code, plain.version_name) if plain and plain.package else None
     if not package:
         return None
     return package, _manifest_value(apk, "get_androidversion_code"), _manifest_value(apk, "get_androidversion_name")
+
+
+_ANDROID = "{http://schemas.android.com/apk/res/android}"
+_KINDS = {"activity": "activity", "activity-alias": "activity", "service": "service", "receiver": "receiver",
+          "provider": "provider"}
+
+
+@dataclass
+class ManifestFacts:
+    """What the analysis needs from a manifest androguard's APK class refuses, read from the binary XML."""
+
+    package: str | None
+    version_code: str | None
+    version_name: str | None
+    names: list[tuple[str, str]]  # (kind, name as written)
+
+    def components(self, package: str) -> list[Component]:
+        out = []
+        for kind, name in self.names:
+            full = package + name if name.startswith(".") else name if "." in name else f"{package}.{name}"
+            out.append(Component(kind, dalvik_name(full)))
+        return out
+
+
+def read_manifest_xml(path: Path) -> ManifestFacts | None:
+    """Package, versions and components straight from ``AndroidManifest.xml`` (None when unreadable)."""
+    try:
+        from androguard.core.axml import AXMLPrinter
+
+        with zipfile.ZipFile(path) as archive:
+            data = archive.read("AndroidManifest.xml")
+        root = AXMLPrinter(data).get_xml_obj()
+        if root is None:
+            return None
+        names: list[tuple[str, str]] = []
+        for element in root.iter():
+            tag = element.tag if isinstance(element.tag, str) else ""
+            name = element.get(f"{_ANDROID}name")
+            if tag in _KINDS and name:
+                names.append((_KINDS[tag], name))
+            elif tag == "application" and name:
+                names.append(("application", name))
+        return ManifestFacts(root.get("package") or None, root.get(f"{_ANDROID}versionCode"),
+                             root.get(f"{_ANDROID}versionName"), sorted(set(names), key=names.index))
+    except Exception:  # a manifest that is not binary XML at all
+        return None
 
 
 def _package_from_name(path: Path) -> str:
