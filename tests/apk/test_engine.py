@@ -145,3 +145,32 @@ def test_the_step_budget_widens_the_rest_of_the_app_with_a_note() -> None:
     assert [p.path for p in result.unresolved] == ["/data/data/<pkg>/databases/<unknown>"]
     assert result.warnings[:1] == ["the app's step budget (5 steps) was spent: calls not yet analysed were answered as "
                                "\"any\" (their evidence passes to their result, their own writes are not predicted)"]
+
+
+def test_the_final_round_decides_a_path_resolved_late_replaces_the_early_one() -> None:
+    """onCreate writes to a file named by a field that only onPause (analysed after it) sets: the first
+    round sees no name (<unknown>), the second the real one; only the second survives."""
+    ref = "La/A;->f:Ljava/lang/String;"
+    on_create = _straight("onCreate", "Landroid/os/Bundle;", [
+        Instr("sget-object", (0,), ref=ref),
+        Instr("const/4", (1,), lit=0),
+        Instr("invoke-virtual", (4, 0, 1), ref="La/A;->openFileOutput(Ljava/lang/String;I)Ljava/io/FileOutputStream;"),
+        Instr("move-result-object", (0,)),
+        Instr("invoke-static", (), ref="Ljava/lang/System;->currentTimeMillis()J"),
+        Instr("move-result-wide", (1,)),
+        Instr("invoke-static", (1, 2), ref="Ljava/lang/String;->valueOf(J)Ljava/lang/String;"),
+        Instr("move-result-object", (1,)),
+        Instr("invoke-virtual", (1,), ref="Ljava/lang/String;->getBytes()[B"),
+        Instr("move-result-object", (1,)),
+        Instr("invoke-virtual", (0, 1), ref="Ljava/io/FileOutputStream;->write([B)V"),
+        Instr("return-void"),
+    ], 5)
+    on_pause = _straight("onPause", "", [
+        Instr("const-string", (0,), ref="late.txt"),
+        Instr("sput-object", (0,), ref=ref),
+        Instr("return-void"),
+    ], 2)
+    engine = Engine(_activity({"onCreate(Landroid/os/Bundle;)V": on_create, "onPause()V": on_pause}))
+    engine.run()
+    assert engine.stats.rounds == 2
+    assert {(e.path, e.types) for e in engine.events} == {("/data/data/<pkg>/files/late.txt", frozenset({"time"}))}

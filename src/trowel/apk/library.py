@@ -359,7 +359,7 @@ def _append(call: Call, entry: ApiEntry) -> Tag:
 
 
 def _to_string(call: Call, entry: ApiEntry) -> Tag:
-    receiver = call.receiver()
+    receiver = call.engine.globals.with_heap(call.receiver())  # what was appended through other aliases
     data = receiver.data_only()
     return Tag(ev=data.ev, strs=receiver.strs, origins=data.origins)
 
