@@ -3,7 +3,8 @@
 
 1. Per app, each in a fresh process: CPU seconds, peak resident memory, predictions (and names that could
    not be resolved), for the test apps, the real apps that can be found, and a generated large app
-   (fixtures-src/build_apks.py --large N: N activities of 40 methods). Summary: CPU median, p90, max and
+   (fixtures-src/build_apks.py --large N: N activities of 40 methods) and a generated interpreter-like app
+   (--stress N: contexts that multiply, patterns that grow every round). Summary: CPU median, p90, max and
    the largest peak. Target: every app within 60 s CPU and 1.5 GB.
 2. ``aed build`` over COPIES copies of the test apps with ``--jobs 2`` (a fresh worker per app) and with a
    2-worker Dask LocalCluster: apps per minute.
@@ -121,6 +122,13 @@ def large_app(classes: int, work: Path, given: Path | None) -> list[AppAnalysis]
     return measure([(f"generated {out.name}", out)], "largest generated app")
 
 
+def stress_app(methods: int, work: Path) -> list[AppAnalysis]:
+    out = work / "stress.apk"
+    subprocess.run([sys.executable, str(ROOT / "fixtures-src" / "build_apks.py"), "--stress", str(methods),
+                    "--stress-out", str(out)], check=True, capture_output=True)
+    return measure([(f"generated interpreter-like ({methods} m.)", out)], "generated interpreter-like app")
+
+
 def corpus(copies: int, work: Path) -> None:
     folder = work / "corpus"
     folder.mkdir()
@@ -149,6 +157,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="40 copies and a 200-class large app")
     parser.add_argument("--copies", type=int, default=200)
     parser.add_argument("--large-classes", type=int, default=1000)
+    parser.add_argument("--stress-methods", type=int, default=3000)
     parser.add_argument("--large-apk", type=Path, help="analyse this APK as the large app instead of building one")
     parser.add_argument("--extra-apk", type=Path, action="append", default=[], help="also measure this APK")
     args = parser.parse_args()
@@ -162,7 +171,9 @@ def main() -> int:
         reals = [(p.name, p) for p in [*real_apps(), *args.extra_apk]]
         if reals:
             summary(measure(reals, "real apps"), "real apps")
-        summary(large_app(classes, work, args.large_apk), "largest generated app")
+        generated = large_app(classes, work, args.large_apk)
+        generated += stress_app(500 if args.quick else args.stress_methods, work)
+        summary(generated, "generated apps")
         corpus(copies, work)
     return 0
 
