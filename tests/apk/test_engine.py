@@ -174,3 +174,13 @@ def test_the_final_round_decides_a_path_resolved_late_replaces_the_early_one() -
     engine.run()
     assert engine.stats.rounds == 2
     assert {(e.path, e.types) for e in engine.events} == {("/data/data/<pkg>/files/late.txt", frozenset({"time"}))}
+
+
+def test_memory_budget() -> None:
+    from trowel.apk.engine import memory_budget
+
+    mib = 1 << 20
+    assert memory_budget(Limits(), 100 * mib) == 900 * mib
+    assert memory_budget(Limits(), 700 * mib) == 1212 * mib  # a big app: 512 MiB above what loading took
+    assert memory_budget(Limits(memory_bytes=1536 * mib), 900 * mib) == int(1536 * mib * 0.85)
+    assert memory_budget(Limits(budget_memory_bytes=None), 100 * mib) is None

@@ -83,8 +83,19 @@ class Limits:
     memory_bytes: int | None = None
     budget_seconds: float | None = DEFAULT_BUDGET_SECONDS  # CPU seconds counted from ``cpu_started``
     budget_steps: int | None = DEFAULT_BUDGET_STEPS
-    budget_memory_bytes: int | None = DEFAULT_BUDGET_MEMORY  # resident memory (0.6 x a hard limit when lower)
+    budget_memory_bytes: int | None = DEFAULT_BUDGET_MEMORY  # resident memory, see memory_budget()
     cpu_started: float | None = None  # process CPU time when the app's analysis began (loading included)
+
+
+def memory_budget(limits: Limits, loaded: int | None) -> int | None:
+    """Resident memory at which exact analysis ends: the configured budget, or 512 MiB above what the loaded
+    app already takes when that is higher, and never above 0.85 x the hard limit."""
+    budget = limits.budget_memory_bytes
+    if budget is not None and loaded is not None:
+        budget = max(budget, loaded + (512 << 20))
+    if limits.memory_bytes is not None:
+        budget = min(budget or limits.memory_bytes, int(limits.memory_bytes * 0.85))
+    return budget
 
 
 @dataclass
@@ -124,6 +135,7 @@ class Engine:
         self._cpu_started = self.limits.cpu_started if self.limits.cpu_started is not None else time.process_time()
         if not self.app.bundled:
             self.app.bundled = self.catalog.bundled
+        self._memory_budget = memory_budget(self.limits, current_rss())
         self._is_app: dict[str, bool] = {}
         self._class_cache: dict[str, set[str]] = {}
         self._ref_cache: dict[str, tuple[str, str, str, str]] = {}
@@ -244,9 +256,7 @@ class Engine:
         if rss is not None:
             if self.limits.memory_bytes is not None and rss > self.limits.memory_bytes:
                 raise AnalysisLimit("memory", f"analysis went over its {self.limits.memory_bytes >> 20} MiB limit")
-            budget = self.limits.budget_memory_bytes
-            if self.limits.memory_bytes is not None:
-                budget = min(budget or self.limits.memory_bytes, int(self.limits.memory_bytes * 0.6))
+            budget = self._memory_budget
             if budget is not None and rss > budget and not self.degraded:
                 self._degrade(f"memory budget ({rss >> 20} MiB resident, budget {budget >> 20} MiB)")
                 self.memo.clear()

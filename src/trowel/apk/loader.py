@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from trowel.apk.callsites import call_site_targets
+from trowel.apk.catalog import default_catalog
 from trowel.apk.ir import AppIR, Block, ClassInfo, Component, Instr, Method, dalvik_name
 from trowel.errors import ApkError
 
@@ -51,7 +52,7 @@ def load_apk(path: Path, on_identity: Callable[[tuple[str | None, str | None, st
     except OSError as exc:
         raise ApkError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     if data[:4] == b"dex\n":
-        app = AppIR(package=path.stem, version_code=None, version_name=None)
+        app = AppIR(package=path.stem, version_code=None, version_name=None, bundled=default_catalog().bundled)
         _load_dex(app, data, path.name)
         return app
     if not zipfile.is_zipfile(path):
@@ -80,6 +81,7 @@ def load_apk(path: Path, on_identity: Callable[[tuple[str | None, str | None, st
         app = AppIR(package=package or _package_from_name(path),
                     version_code=_manifest_value(apk, "get_androidversion_code"),
                     version_name=_manifest_value(apk, "get_androidversion_name"), apk_path=str(path))
+    app.bundled = default_catalog().bundled
     if on_identity is not None and package:
         on_identity((package, app.version_code, app.version_name))
     if plain is not None:
@@ -250,10 +252,12 @@ def _load_dex(app: AppIR, data: bytes, label: str) -> None:
             sites = call_site_targets(data, lambda i: _method_ref(dex, i))
         return sites.get(index)
 
+    own = app.own_prefix()
     for cls in classes:
         name = cls.get_name()
         if name in app.classes:
             continue
+        summarised = name.startswith(app.bundled) and not name.startswith(own)  # a bundled library class
         interfaces = [i.replace(" ", "") for i in (cls.get_interfaces() or [])]
         info = ClassInfo(name=name, superclass=cls.get_superclassname() or None, interfaces=interfaces)
         try:
@@ -262,7 +266,7 @@ def _load_dex(app: AppIR, data: bytes, label: str) -> None:
             app.warnings.append(f"{label}: {name}: fields cannot be decoded ({type(exc).__name__})")
         for encoded in cls.get_methods():
             try:
-                method = _method(name, encoded, app.strings, call_site)
+                method = _method(name, encoded, app.strings, call_site, decode=not summarised)
             except Exception as exc:
                 app.warnings.append(f"{label}: {name}->{encoded.get_name()}: cannot decode ({type(exc).__name__})")
                 continue
@@ -279,10 +283,14 @@ def _method_ref(dex: Any, index: int) -> str | None:
 
 
 def _method(class_name: str, encoded: Any, strings: set[str],
-            call_site: Callable[[int], str | None] = lambda _i: None) -> Method:
+            call_site: Callable[[int], str | None] = lambda _i: None, decode: bool = True) -> Method:
+    """One method; with ``decode=False`` (bundled library classes, never analysed) only its signature."""
     descriptor = encoded.get_descriptor().replace(" ", "")
     params, _, ret = descriptor[1:].partition(")")
     flags = encoded.get_access_flags()
+    if not decode:
+        return Method(class_name=class_name, name=encoded.get_name(), params=params, ret=ret,
+                      is_static=bool(flags & 0x8), registers=0, ins=0, flags=int(flags))
     code = encoded.get_code()
     method = Method(class_name=class_name, name=encoded.get_name(), params=params, ret=ret,
                     is_static=bool(flags & 0x8), registers=code.get_registers_size() if code else 0,
