@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from trowel.apk.engine import Engine
 
 OBJECT = "Ljava/lang/Object;"
+MARKER_INTERFACES = frozenset({"Ljava/io/Serializable;", "Ljava/lang/Cloneable;"})  # no methods the framework calls
 
 
 def component_classes(app: AppIR, is_app: Callable[[str], bool]) -> list[str]:
@@ -58,7 +59,8 @@ def class_roots(engine: Engine, class_name: str, component: bool) -> list[tuple[
     for framework_class, callbacks in catalog.callbacks.items():
         if framework_class in supers:
             names |= callbacks
-    interfaces = {i for c in supertypes if (ci := app.classes.get(c)) for i in ci.interfaces if i in framework}
+    interfaces = {i for c in supertypes if (ci := app.classes.get(c)) for i in ci.interfaces
+                  if i in framework and i not in MARKER_INTERFACES}
     bundled = [app.classes[s] for s in framework if s in app.classes]  # library classes the app ships
     out: list[tuple[Method, tuple[Tag, ...]]] = []
     for method in sorted(info.methods.values(), key=lambda m: m.sig):
