@@ -136,6 +136,7 @@ def test_examine_stage_analyses_embedded_and_given_apks(tmp_path: Path, extracti
     assert gps["source"]["evidence"] == "E1" and gps["source"]["path"] == extraction.EMBEDDED_APK
     im = next(p for p in predictions if p["package"] == "com.trowel.im")
     assert im["source"]["evidence"] == "E2" and im["apk_sha256"] == apk_hash
+    assert [p["time_only"] for p in predictions] == [False] * 4
     matched = sorted((r["path"], r["user"]) for r in store.records("evidence_file"))
     assert matched == [("data/data/com.trowel.gps/databases/tracks.db", 0),
                        ("data/data/com.trowel.gps/files/track.log", 0),

@@ -28,6 +28,7 @@ class EvidencePrediction(Record):
     trace: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     apk_sha256: str | None = None
+    time_only: bool = False  # the only evidence type is time: kept, ranked last
 
 
 @record_kind

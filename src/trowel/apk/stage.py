@@ -69,7 +69,7 @@ def run_apps_analysis(ctx: ExamineContext) -> None:
             EvidencePrediction(source=Provenance(evidence=evidence_id, path=path, detail="static analysis"),
                                package=p.package, path=p.path, file_kind=p.file_kind, types=p.types,
                                storage=p.storage, committed=p.committed, tables=p.tables, columns=p.columns,
-                               trace=p.trace, sources=p.sources, apk_sha256=result.sha256)
+                               trace=p.trace, sources=p.sources, apk_sha256=result.sha256, time_only=p.time_only)
             for p in result.predictions)
     with AedDatabase(db_path) as aed:
         matcher = Matcher(aed.predictions(), aed.packages())
