@@ -54,7 +54,7 @@ def test_wider_catalog_bundled_libraries_and_library_files() -> None:
     evidence = {e.value for rows in catalog.entries["source"].values() for e in rows}
     assert evidence == {"location", "time", "text_input", "visited_url", "device_id", "phone_number", "clipboard",
                         "account", "sms", "installed_apps", "photo", "recording"}
-    assert len(catalog.libraries) == 71 and len(set(catalog.bundled)) == 71
+    assert len(catalog.libraries) == 78 and len(set(catalog.bundled)) == 78
     assert all(p.startswith("L") and p.endswith("/") for p in catalog.bundled)
     assert "Landroid/" not in catalog.bundled and "Lcom/android/" not in catalog.bundled  # framework namespaces
     files = sorted((f.cls, f.name, f.path, sorted(f.types)) for rows in catalog.library_files.values() for f in rows)

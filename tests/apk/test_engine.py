@@ -119,7 +119,7 @@ def test_a_field_growing_every_round_is_widened_and_the_fixpoint_settles() -> No
     assert engine.fields[ref].strs == {"a", "a:x", "a:x:x", "a:x:x<unknown>"}
 
 
-def test_contexts_per_method_are_bounded_then_answered_as_any() -> None:
+def test_contexts_per_method_are_bounded_then_widened_for_good() -> None:
     target = _straight("use", "Ljava/lang/String;", [Instr("return-void")], 2, static=True)
     calls: list[Instr] = []
     for number in range(30):
@@ -129,10 +129,13 @@ def test_contexts_per_method_are_bounded_then_answered_as_any() -> None:
     engine = Engine(_activity({"use(Ljava/lang/String;)V": target, "onCreate(Landroid/os/Bundle;)V": on_create}))
     engine.run()
     contexts = [key for key in engine.memo if key[0] == "La/A;->use(Ljava/lang/String;)V"]
-    assert len(contexts) == MAX_CONTEXTS + MAX_WIDENINGS
+    assert len(contexts) == MAX_CONTEXTS + MAX_WIDENINGS + 1  # the last joined context is the frozen one
     assert engine.stats.widened_methods == 1
-    assert engine.notes == ["La/A;->use(Ljava/lang/String;)V: more than 12 argument contexts, answered as \"any\" "
-                            "from then on"]
+    assert engine.notes == ["La/A;->use(Ljava/lang/String;)V: more than 12 argument contexts, its arguments "
+                            "widened for good (one summary for every later call)"]
+    frozen = engine._frozen["La/A;->use(Ljava/lang/String;)V"]
+    assert frozen[0].strs == {f"name{n}" for n in range(6, 13)}  # contexts 7..13 joined (6 exact before)
+    assert len(engine.memo) == len(contexts) + 1  # later calls (14..30) reuse the frozen summary
 
 
 def test_the_step_budget_widens_the_rest_of_the_app_with_a_note() -> None:

@@ -105,7 +105,7 @@ class Stats:
     rounds: int = 0
     methods_analysed: int = 0
     converged: bool = False
-    widened_methods: int = 0  # methods answered as "any" after too many contexts
+    widened_methods: int = 0  # methods whose arguments were widened for good after too many contexts
     budget_calls: int = 0  # calls answered as "any" after the app's budget was spent
 
 
@@ -124,7 +124,7 @@ class Engine:
         self.memo: dict[tuple[str, tuple[Tag, ...]], Summary] = {}
         self._contexts: dict[str, int] = {}
         self._joined: dict[str, tuple[Tag, ...]] = {}
-        self._any: set[str] = set()  # methods widened to "any"
+        self._frozen: dict[str, tuple[Tag, ...]] = {}  # methods whose arguments are widened for good
         self.instantiated: set[str] = set()  # app classes created (new-instance, const-class) in reached code
         self.touched: set[str] = set()  # app classes whose static members reached code uses
         self.analysed: set[str] = set()
@@ -347,40 +347,44 @@ class Engine:
 
     # ----- interprocedural ----------------------------------------------------------------------------
     def call(self, method: Method, args: tuple[Tag, ...], stack: tuple[str, ...]) -> tuple[Tag, Tag]:
-        """Analyse ``method`` with argument tags; returns (return tag, final tag of ``this``)."""
+        """Analyse ``method`` with argument tags; returns (return tag, final tag of ``this``).
+
+        Contexts are bounded: after ``MAX_CONTEXTS`` distinct argument tags a method's contexts are joined;
+        after ``MAX_WIDENINGS`` joined ones its arguments are frozen (widened for good): one summary answers
+        every later call, whose own evidence passes to the result. Its writes stay predicted."""
         if method.sig in stack or len(stack) >= MAX_DEPTH or not method.instrs:
             return EMPTY, EMPTY
         sig = method.sig
         args = tuple(call_arg(a) for a in args)
+        extra = EMPTY
+        frozen = self._frozen.get(sig)
+        if frozen is not None:
+            extra = join_all([a.data_only() for a in args])
+            args = frozen
         key = (sig, args)
         cached = self.memo.get(key)
-        if cached is None and sig in self._joined:
+        if cached is None and frozen is None and sig in self._joined:
             args = self._join_context(sig, args)  # this method has had many contexts: one joined context
             key = (sig, args)
             cached = self.memo.get(key)
+        if cached is None and frozen is None and not self.degraded:
+            contexts = self._contexts[sig] = self._contexts.get(sig, 0) + 1
+            if contexts > MAX_CONTEXTS:
+                args = self._join_context(sig, args)
+                if contexts > MAX_CONTEXTS + MAX_WIDENINGS:
+                    self._frozen[sig] = args
+                    self.stats.widened_methods += 1
+                    self.notes.append(f"{sig}: more than {MAX_CONTEXTS + MAX_WIDENINGS} argument contexts, "
+                                      "its arguments widened for good (one summary for every later call)")
+                key = (sig, args)
+                cached = self.memo.get(key)
         if cached is not None:
             self.globals.add_reads(cached[2])
-            if cached[3]:
-                self.emit_all(cached[3])
+            self.emit_all(cached[3])
             self.analysed.add(sig)
-            return cached[0], cached[1]
-        if sig in self._any or self.degraded:
+            return cached[0].join(extra), cached[1]
+        if self.degraded:
             return self._any_answer(sig, args)
-        contexts = self._contexts[sig] = self._contexts.get(sig, 0) + 1
-        if contexts > MAX_CONTEXTS:
-            args = self._join_context(sig, args)
-            if contexts > MAX_CONTEXTS + MAX_WIDENINGS:
-                self._any.add(sig)
-                self.stats.widened_methods += 1
-                self.notes.append(f"{sig}: more than {MAX_CONTEXTS + MAX_WIDENINGS} argument contexts, "
-                                  "answered as \"any\" from then on")
-                return self._any_answer(sig, args)
-            key = (sig, args)
-            cached = self.memo.get(key)
-            if cached is not None:
-                self.globals.add_reads(cached[2])
-                self.emit_all(cached[3])
-                return cached[0], cached[1]
         self.check_limits(memory=self.stats.calls % 64 == 0)
         if self.degraded:
             return self._any_answer(sig, args)
@@ -398,7 +402,7 @@ class Engine:
             events = frozenset(self._event_stack.pop())
         self.emit_all(events)
         self.memo[key] = (ret, this_out, reads, events)
-        return ret, this_out
+        return ret.join(extra), this_out
 
     def emit_all(self, events: frozenset[SinkEvent]) -> None:
         if events:
@@ -594,4 +598,4 @@ class Engine:
             return ret
         from trowel.apk.library import library_call
 
-        return library_call(self, method, index, cls, name, params, args, arg_regs, state, stack, static)
+        return library_call(self, method, index, cls, name, params, args, arg_regs, state, stack, static, ret_type)

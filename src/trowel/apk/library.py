@@ -135,7 +135,7 @@ class Call:
 
 def library_call(engine: Engine, caller: Method, index: int, cls: str, name: str, params: str,
                  args: tuple[Tag, ...], arg_regs: list[int], state: State, stack: tuple[str, ...],
-                 static: bool) -> Tag:
+                 static: bool, ret_type: str = "") -> Tag:
     """The tag of the call's return value; updates receiver/argument registers and records sink events."""
     call = Call(engine, caller, index, cls, name, params, args, arg_regs, state, stack, static)
     summaries, dynamic_parts, sources, sinks = engine.catalog_rows(cls, name, params)
@@ -168,7 +168,13 @@ def library_call(engine: Engine, caller: Method, index: int, cls: str, name: str
     if ret is None:
         ret = call.receiver().replace(res=frozenset(), objs=frozenset(), cls=frozenset()) if name == "toString" \
             and not static else call.all_data()
+        if ret_type in UNKNOWN_TEXT and not ret.strs:
+            ret = ret.replace(strs=_UNKNOWN_STR)  # a string nothing models: unknown text, not "no text"
     return ret
+
+
+UNKNOWN_TEXT = frozenset({"Ljava/lang/String;", "Ljava/lang/CharSequence;"})
+_UNKNOWN_STR = frozenset({UNKNOWN})
 
 
 # ----- sinks -------------------------------------------------------------------------------------------
