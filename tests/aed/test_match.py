@@ -164,3 +164,25 @@ def test_examine_command_runs_the_stage(tmp_path: Path, extraction_dir: Path) ->
     store.close()
     assert (out / "aed.sqlite").is_file()
     assert input_digest(extraction_dir) == before
+
+
+def test_examine_stage_records_files_whose_name_could_not_be_resolved(tmp_path: Path) -> None:
+    import trowel.apk.stage  # noqa: F401 - registers the stage
+
+    out = tmp_path / "case"
+    (out / ".scratch").mkdir(parents=True)
+    apk = extraction.APKS / "unresolved.apk"
+    store = CaseStore(out / "case.sqlite")
+    ctx = ExamineContext(options=ExamineOptions(evidence=[], out=out, apks=[apk]), store=store,
+                         scratch=out / ".scratch", log=ActionLog(store, out / "log.jsonl"))
+    ctx.inputs = {"E1": apk}
+    STAGES["apps-analysis"].run(ctx)
+    findings = list(store.records("finding"))
+    assert [(f["finding"], f["package"], f["severity"], f["source"]["evidence"]) for f in findings] == [
+        ("unresolved_file_name", "com.trowel.unresolved", "notice", "E1")] * 3
+    assert sorted(f["message"].split(" (")[0] for f in findings) == [
+        "a database whose name could not be resolved, in /data/data/<pkg>/databases/",
+        "a file whose name could not be resolved, in /<unknown>/",
+        "a shared_prefs whose name could not be resolved, in /data/data/<pkg>/shared_prefs/",
+    ]
+    assert list(store.records("evidence_prediction")) == []
