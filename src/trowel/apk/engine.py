@@ -1,11 +1,15 @@
 """The data-flow engine: tags through every Dalvik instruction, across calls, threads and components.
 
 Intraprocedural: a worklist over basic blocks; the state maps registers to tags (register ``-1`` holds the
-last call result); states are joined where control flow meets. Interprocedural: a call into app code
-analyses the callee with the tags of its arguments and remembers the result per (method, argument tags); a
-method already on the call stack is skipped (recursion cut). Fields (instance and static, keyed by field
-reference) and intent extras (keyed by name) are global; the analysis repeats over all roots until they
-stop changing. Calls into library code are answered by :mod:`trowel.apk.library` from the catalog.
+last call result); states are joined where control flow meets, a branch on a known constant takes one side,
+and strings growing in a loop are widened. Interprocedural: a call into app code analyses the callee with
+the tags of its arguments and remembers the result, and the sink events of its call tree, per (method,
+argument tags); contexts per method are bounded (joined, then frozen); a method already on the call stack
+is skipped (recursion cut). Fields (per receiver class), heap objects (per allocation site) and intent
+extras are global (:mod:`trowel.apk.heap`); the analysis repeats over the roots (:mod:`trowel.apk.entrypoints`)
+until they stop changing, and the last complete round's sink events are the result. Per-app budgets (CPU,
+steps, memory) end exact analysis with a note. Calls into library code are answered by
+:mod:`trowel.apk.library` from the catalog.
 """
 
 from __future__ import annotations
@@ -540,29 +544,14 @@ class Engine:
 
     # ----- lambdas (invoke-custom) ---------------------------------------------------------------------
     def make_lambda(self, method: Method, index: int, ins: Instr, state: State) -> Tag:
-        """``invoke-custom`` of a lambda: the object remembers its body and its captured values."""
-        if not ins.ref or not ins.ref.startswith("lambda:"):
-            return join_all([state.get(r, EMPTY).data_only() for r in ins.regs])
-        site = f"{method.sig}@{index}"
-        for position, reg in enumerate(ins.regs):
-            self.write_field(f"lambda|{site}|{position}", state.get(reg, EMPTY))
-        return Tag(refl=frozenset({f"lambda:{site}|{len(ins.regs)}|{ins.ref[7:]}"}))
+        from trowel.apk.lambdas import make_lambda
+
+        return make_lambda(self, method, index, ins, state)
 
     def call_lambdas(self, target: Tag, args: list[Tag], stack: tuple[str, ...]) -> Tag:
-        """Run the body of every lambda ``target`` may be: captured values first, then the call's arguments."""
-        ret = EMPTY
-        for item in sorted(r for r in target.refl if r.startswith("lambda:")):
-            site, count, ref = item[7:].split("|", 2)
-            cls, name, params, ret_type = parse_method_ref(ref)
-            body = self.resolve(cls, name, params, ret_type)
-            if body is None:
-                continue
-            captured = [self.read_field(f"lambda|{site}|{i}") for i in range(int(count))]
-            needed = len(body.param_types) + (0 if body.is_static else 1)
-            values = (captured + args + [EMPTY] * needed)[:needed]
-            got, _ = self.call(body, tuple(values), stack)
-            ret = ret.join(got)
-        return ret
+        from trowel.apk.lambdas import call_lambdas
+
+        return call_lambdas(self, target, args, stack)
 
     def library_constant(self, ref: str | None) -> Tag:
         from trowel.apk.library import constant_field
