@@ -187,3 +187,14 @@ def test_memory_budget() -> None:
     assert memory_budget(Limits(), 700 * mib) == 1212 * mib  # a big app: 512 MiB above what loading took
     assert memory_budget(Limits(memory_bytes=1536 * mib), 900 * mib) == int(1536 * mib * 0.85)
     assert memory_budget(Limits(budget_memory_bytes=None), 100 * mib) is None
+
+
+def test_a_string_from_an_unmodelled_library_call_is_unknown_text() -> None:
+    method = _straight("m", "", [Instr("return-void")], 4)
+    engine = Engine(_activity({"m()V": method}))
+    state = {1: Tag(ev=frozenset({"contact"}))}
+    engine.step(method, 0, Instr("invoke-interface", (1, 2), ref="Landroid/database/Cursor;->getString(I)Ljava/lang/String;"),
+                state, ())
+    assert state[-1] == Tag(ev=frozenset({"contact"}), strs=frozenset({"<unknown>"}))
+    engine.step(method, 0, Instr("invoke-interface", (1, 2), ref="Landroid/database/Cursor;->getLong(I)J"), state, ())
+    assert state[-1] == Tag(ev=frozenset({"contact"}))  # not a string: no text
