@@ -198,3 +198,34 @@ def test_a_string_from_an_unmodelled_library_call_is_unknown_text() -> None:
     assert state[-1] == Tag(ev=frozenset({"contact"}), strs=frozenset({"<unknown>"}))
     engine.step(method, 0, Instr("invoke-interface", (1, 2), ref="Landroid/database/Cursor;->getLong(I)J"), state, ())
     assert state[-1] == Tag(ev=frozenset({"contact"}))  # not a string: no text
+
+
+def test_a_component_inherits_the_callbacks_of_its_app_base_class() -> None:
+    """The manifest names only the subclass; onCreate is declared in its (never instantiated) base class."""
+    from trowel.apk.entrypoints import class_roots
+    from trowel.apk.ir import Component
+
+    on_create = Method("La/Base;", "onCreate", "Landroid/os/Bundle;", "V", False, 5, 2, [
+        Instr("const-string", (0,), ref="base.txt"),
+        Instr("const/4", (1,), lit=0),
+        Instr("invoke-virtual", (3, 0, 1), ref="La/Base;->openFileOutput(Ljava/lang/String;I)Ljava/io/FileOutputStream;"),
+        Instr("move-result-object", (0,)),
+        Instr("invoke-static", (), ref="Ljava/lang/System;->currentTimeMillis()J"),
+        Instr("move-result-wide", (1,)),
+        Instr("invoke-static", (1, 2), ref="Ljava/lang/String;->valueOf(J)Ljava/lang/String;"),
+        Instr("move-result-object", (1,)),
+        Instr("invoke-virtual", (1,), ref="Ljava/lang/String;->getBytes()[B"),
+        Instr("move-result-object", (1,)),
+        Instr("invoke-virtual", (0, 1), ref="Ljava/io/FileOutputStream;->write([B)V"),
+        Instr("return-void"),
+    ], [Block(0, 12, [])])
+    base = ClassInfo("La/Base;", "Landroid/app/Activity;", methods={"onCreate(Landroid/os/Bundle;)V": on_create})
+    main = ClassInfo("La/Main;", "La/Base;")
+    app = AppIR("a", None, None, classes={"La/Base;": base, "La/Main;": main},
+                components=[Component("activity", "La/Main;")])
+    engine = Engine(app)
+    roots = class_roots(engine, "La/Main;", True)
+    assert [(m.sig, args[0].cls) for m, args in roots] == [
+        ("La/Base;->onCreate(Landroid/os/Bundle;)V", frozenset({"La/Main;"}))]
+    engine.run()
+    assert {e.path for e in engine.events} == {"/data/data/<pkg>/files/base.txt"}

@@ -64,28 +64,42 @@ def class_roots(engine: Engine, class_name: str, component: bool) -> list[tuple[
     bundled = [app.classes[s] for s in framework if s in app.classes]  # library classes the app ships
     out: list[tuple[Method, tuple[Tag, ...]]] = []
     for method in sorted(info.methods.values(), key=lambda m: m.sig):
-        if not method.instrs:
-            continue
-        if method.name == "<clinit>" or method.is_static and method.name == "main" and method.params == "[Ljava/lang/String;":
+        if method.instrs and (method.name == "<clinit>" or method.is_static and method.name == "main"
+                              and method.params == "[Ljava/lang/String;"):
             out.append((method, (EMPTY,) * len(method.param_types)))  # static init; app_process entry point
-            continue
-        if method.is_static or method.name == "<init>":
+    for method in _instance_methods(engine, class_name):
+        if not method.instrs or method.is_static or method.name in ("<init>", "<clinit>"):
             continue
         if (method.name in names
                 or framework and _is_on_callback(method.name)
                 or component and method.params == "Landroid/view/View;" and method.ret == "V" and not method.is_private
                 or interfaces and not method.is_private and method.name not in engine.invoked_names
                 or any(f"{method.name}({method.params}){method.ret}" in lib.methods for lib in bundled)):
-            out.append((method, callback_args(method, supers, catalog)))
+            out.append((method, callback_args(method, supers, catalog, class_name)))
     return out
+
+
+def _instance_methods(engine: Engine, class_name: str) -> list[Method]:
+    """The methods an instance of the class has from its own and its app superclasses' code (the nearest
+    declaration of each signature), sorted by signature: a component inherits an app base class's
+    ``onCreate``."""
+    seen: dict[str, Method] = {}
+    for current in engine.app.ancestors(class_name):
+        info = engine.app.classes.get(current)
+        if info is None or not engine.is_app(current):
+            break
+        for key, method in info.methods.items():
+            seen.setdefault(key, method)
+    return sorted(seen.values(), key=lambda m: m.sig)
 
 
 def _is_on_callback(name: str) -> bool:
     return name.startswith("on") and len(name) > 2 and name[2].isupper()
 
 
-def callback_args(method: Method, supers: set[str], catalog: Catalog) -> tuple[Tag, ...]:
-    """Argument tags of a callback: ``this`` is an instance of its class; source parameters are tagged."""
+def callback_args(method: Method, supers: set[str], catalog: Catalog, this_class: str | None = None) -> tuple[Tag, ...]:
+    """Argument tags of a callback: ``this`` is an instance of ``this_class`` (by default the method's own
+    class); source parameters are tagged."""
     params = method.param_types
     tags: list[Tag] = [EMPTY] * len(params)
     for entry in catalog.find("source", supers, method.name, method.params):
@@ -97,4 +111,4 @@ def callback_args(method: Method, supers: set[str], catalog: Catalog) -> tuple[T
                 tags[index - 1] = tags[index - 1].with_ev(entry.value, origin)
     if method.is_static:
         return tuple(tags)
-    return (Tag(cls=frozenset({method.class_name})), *tags)
+    return (Tag(cls=frozenset({this_class or method.class_name})), *tags)
