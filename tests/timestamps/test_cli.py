@@ -148,11 +148,11 @@ def test_fields_blob_values_and_anchor(tmp_path: Path, capsys: pytest.CaptureFix
 def test_formats_listing(capsys: pytest.CaptureFixture[str]) -> None:
     code, lines, _ = run(["time", "formats", "--json"], capsys)
     rows = jsonl(lines)
-    assert code == 0 and len(rows) == 131
+    assert code == 0 and len(rows) == 132
     gps = next(r for r in rows if r["name"] == "gps")
     assert gps["display"] == "GPS time" and gps["clock"] == "utc" and gps["range"] == "1980-01-06 .. 9999-12-31"
     code, lines, _ = run(["time", "formats"], capsys)
-    assert code == 0 and len(lines) == 131 and lines[0].startswith("unix_s ")
+    assert code == 0 and len(lines) == 132 and lines[0].startswith("unix_s ")
 
 
 def test_fields_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

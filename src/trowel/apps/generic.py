@@ -28,15 +28,14 @@ from trowel.evidence.android import AndroidLocation, locate
 from trowel.evidence.base import Entry, EntryKind, EvidenceSource
 from trowel.model import GenericRow, Provenance, State, TimeValue
 from trowel.sqlite import SqliteRecord, recover
-from trowel.timestamps import stamp
+from trowel.sqlite.schema import TableSchema
+from trowel.timestamps import ColumnType, type_table
 from trowel.timestamps.decoding import decode
-from trowel.timestamps.infer import infer_fields
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 MAX_SQLITE_BYTES = 2 << 30
 MAX_TEXT_BYTES = 32 << 20
 MIN_TIME_CONFIDENCE = 0.5
-MIN_TIME_MAGNITUDE = 100_000
 TIME_WINDOW_AFTER = datetime(2005, 1, 1, tzinfo=UTC)
 COMPANIONS = ("-wal", "-journal")
 SKIP_SUFFIXES = ("-wal", "-journal", "-shm")
@@ -153,26 +152,21 @@ def _window_before() -> datetime:
     return datetime.now(UTC) + timedelta(days=366)
 
 
-def time_columns(columns: list[str], rows: list[list[Any]]) -> dict[str, str]:
-    """Which columns hold timestamps, and in which format (timestamp toolkit field inference)."""
+def time_columns(columns: list[str], rows: list[list[Any]], table: str | None = None,
+                 schema: TableSchema | None = None, context: str | None = None) -> dict[str, ColumnType]:
+    """Which columns hold timestamps, in which format and why (the timestamp toolkit's column typing:
+    identifiers, versions, hashes, durations and counts are recognised first)."""
     if not rows:
         return {}
-    values = [[row[i] if i < len(row) else None for row in rows] for i in range(len(columns))]
-    numeric = [[v for v in col if isinstance(v, int | float) and not isinstance(v, bool)] for col in values]
-    # Counters and ids (small integers) fall inside the window of formats with a recent epoch (seconds since
-    # 2014...): a column whose typical magnitude is below a day's worth of seconds is not a time.
-    numeric = [col if col and sorted(abs(v) for v in col)[len(col) // 2] >= MIN_TIME_MAGNITUDE else []
-               for col in numeric]
-    guesses = infer_fields(columns=numeric, after=TIME_WINDOW_AFTER, before=_window_before())
-    best: dict[str, tuple[float, str]] = {}
-    for guess in guesses:
-        index = guess.field if isinstance(guess.field, int) else None
-        if index is None or index >= len(columns) or guess.confidence < MIN_TIME_CONFIDENCE:
-            continue
-        name = columns[index]
-        if name not in best or guess.confidence > best[name][0]:
-            best[name] = (guess.confidence, guess.format)
-    return {name: fmt for name, (_, fmt) in best.items()}
+    declared: list[str | None] | None = None
+    keys: list[str] = []
+    if schema is not None:
+        by_name = dict(zip(schema.columns, schema.types, strict=False))
+        declared = [by_name.get(c) for c in columns]
+        keys = [k for k in (schema.ipk, *schema.pk_columns) if k]
+    typed = type_table(columns, rows, table=table, declared_types=declared, primary_key=keys, context=context,
+                       after=TIME_WINDOW_AFTER, before=_window_before())
+    return {name: t for name, t in typed.items() if t.is_time and t.confidence >= MIN_TIME_CONFIDENCE}
 
 
 def _json_value(value: Any) -> Any:
@@ -194,11 +188,13 @@ def sqlite_rows(ctx: ExamineContext, cand: Candidate, source: EvidenceSource, sc
         by_table[rec.table].append(rec)
     for table, records in by_table.items():
         columns = records[0].columns
-        formats = time_columns(columns, [r.values for r in records])
+        typed = time_columns(columns, [r.values for r in records], table, result.schema.get(table or ""),
+                             cand.location.package)
+        reasons = {c: {"format": t.format, "reason": t.reason} for c, t in typed.items()}
         types = _evidence_types(pred, table)
         for rec in records:
             values = {c: _json_value(v) for c, v in zip(rec.columns, rec.values, strict=False)}
-            times = {c: stamp(values[c], fmt) for c, fmt in formats.items() if values.get(c) is not None}
+            times = {c: got for c, t in typed.items() if (got := t.stamp(values.get(c))) is not None}
             yield GenericRow(
                 source=Provenance(evidence=cand.evidence, path=cand.entry.path, table=table, rowid=rec.rowid,
                                   page=rec.page if rec.state != "live" else None,
@@ -207,7 +203,7 @@ def sqlite_rows(ctx: ExamineContext, cand: Candidate, source: EvidenceSource, sc
                 state=State(rec.state), confidence=rec.confidence, package=cand.location.package,
                 user=cand.location.user, container="sqlite", table=table, values=values,
                 time_fields=times, evidence_types=types, time=_first_time(times),
-                raw={"partial": True} if rec.partial else {},
+                raw={"partial": True, "time_columns": reasons} if rec.partial else {"time_columns": reasons},
             )
 
 

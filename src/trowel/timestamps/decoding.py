@@ -23,7 +23,7 @@ from trowel.timestamps.when import WhenLike, to_ns
 # How common a format is in phone evidence (the reference lists Android-relevant ones first); breaks ties.
 PRIOR: dict[str, float] = {
     "unix_s": 1.0, "unix_ms": 1.0, "unix_us": 0.9, "unix_ns": 0.9, "chrome": 0.9, "cocoa": 0.8,
-    "mac_absolute": 0.8, "gps": 0.7, "ldap": 0.7, "filetime_le": 0.8, "hfs_plus": 0.6, "dos_le": 0.6,
+    "mac_absolute": 0.8, "gps": 0.7, "gps_utc": 0.7, "ldap": 0.7, "filetime_le": 0.8, "hfs_plus": 0.6, "dos_le": 0.6,
     "prtime": 0.7, "nsdate_ns": 0.7, "unix_hex_le": 0.8, "unix_hex_be": 0.7, "biome_hex": 0.6, "ole_auto": 0.6,
     "ole_le": 0.6, "fat_date_time": 0.5, "exfat": 0.5, "gsm": 0.6, "semi_octet": 0.5, "unix_s_fraction": 0.7,
     "apfs": 0.6, "dotnet_ticks": 0.5, "systemtime": 0.5,
