@@ -124,3 +124,18 @@ def test_unnamed_columns_must_sit_near_the_tables_named_times() -> None:
     typed = type_table(["created_ms", "c9"], rows, after=AFTER, before=BEFORE)
     assert typed["created_ms"].format == "unix_ms"
     assert typed["c9"].format is None and "5 years" in typed["c9"].reason
+
+
+def test_fields_on_sqlite_types_the_date_column_not_the_ids(tmp_path: Path) -> None:
+    from trowel.timestamps.infer import infer_sqlite
+
+    path = tmp_path / "mmssms.db"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE messages (_id INTEGER PRIMARY KEY, thread_id INTEGER, date INTEGER, body TEXT)")
+        db.executemany("INSERT INTO messages VALUES (?, ?, ?, ?)",
+                       [(700_000_000 + i, 5, 1_335_570_372_000 + i * 60_000, f"m{i}") for i in range(30)])
+        db.commit()
+    guesses = infer_sqlite(path, "2010-01-01", "2030-01-01")
+    assert [(g.field, g.format) for g in guesses] == [("messages.date", "unix_ms")]
+    assert guesses[0].count == 30 and guesses[0].first_utc == "2012-04-27T23:46:12.000000Z"
+    assert guesses[0].note is not None and "named as a time" in guesses[0].note

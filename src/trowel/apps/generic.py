@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from trowel.apps.prefs_xml import read_prefs
 from trowel.apps.registry import AppSpec, load_specs
 from trowel.case.context import ExamineContext, Stage, register_stage
 from trowel.cli.common import progress_bar
@@ -30,6 +31,7 @@ from trowel.model import GenericRow, Provenance, State, TimeValue
 from trowel.sqlite import SqliteRecord, recover
 from trowel.sqlite.schema import TableSchema
 from trowel.timestamps import ColumnType, type_table
+from trowel.timestamps.columns import name_class
 from trowel.timestamps.decoding import decode
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -221,6 +223,8 @@ def _guess_time(key: str, value: Any) -> TimeValue | None:
     text = str(value).strip()
     if not re.fullmatch(r"-?\d{9,19}(\.\d+)?", text):
         return None
+    if name_class(key)[0] is not None:  # ttl_millis, version_code, *_id ...: not a time whatever the digits
+        return None
     digits = len(text.split(".")[0].lstrip("-"))
     if not TIME_NAME.search(key) and digits not in (10, 13, 16, 19):
         return None
@@ -244,24 +248,8 @@ def _key_rows(cand: Candidate, table: str, items: list[tuple[str, str, Any]],
 
 
 def xml_items(data: bytes) -> list[tuple[str, str, Any]]:
-    """Keys of an Android shared-preferences file: (name, type, value as stored)."""
-    root = ET.fromstring(data)
-    items: list[tuple[str, str, Any]] = []
-    for child in root:
-        name = child.get("name", "")
-        if child.tag == "set":
-            items.append((name, "set", [s.text or "" for s in child]))
-        elif child.tag == "string":
-            items.append((name, "string", child.text or ""))
-        else:
-            raw = child.get("value")
-            value: Any = raw
-            if child.tag in ("int", "long") and raw is not None and re.fullmatch(r"-?\d+", raw):
-                value = int(raw)
-            elif child.tag == "boolean":
-                value = raw == "true"
-            items.append((name, child.tag, value))
-    return items
+    """Keys of an Android shared-preferences file: (name, type, value as stored); see ``read_prefs``."""
+    return read_prefs(data).items
 
 
 def json_items(data: bytes) -> list[tuple[str, str, Any]]:
@@ -290,7 +278,13 @@ def extract_candidate(ctx: ExamineContext, cand: Candidate, scratch: Path,
         return
     data = _read_bounded(source, cand.entry)
     name = PurePosixPath(cand.entry.path).name
-    items = xml_items(data) if cand.container == "xml" else json_items(data)
+    if cand.container == "xml":
+        parsed = read_prefs(data)
+        for warning in parsed.warnings:
+            ctx.warn(f"generic extraction: {warning}", cand.evidence, cand.entry.path, "generic")
+        items = parsed.items
+    else:
+        items = json_items(data)
     yield from _key_rows(cand, name, items, pred)
 
 

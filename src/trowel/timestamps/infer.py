@@ -30,6 +30,7 @@ from trowel.model.values import Clock, iso_utc, ns_to_datetime
 from trowel.timestamps import arith as A
 from trowel.timestamps.base import Format
 from trowel.timestamps.catalog import all_formats, get_format
+from trowel.timestamps.columns import ColumnType, type_table
 from trowel.timestamps.decoding import PRIOR, candidates, read
 from trowel.timestamps.hunt import Hit, hunt
 from trowel.timestamps.huntspec import HuntSpec, build_specs
@@ -434,12 +435,27 @@ def infer_sqlite(path: str | Path, after: WhenLike | None = None, before: WhenLi
                 tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
                 for table in tables:
                     quoted = '"' + table.replace('"', '""') + '"'
+                    info = db.execute(f"PRAGMA table_info({quoted})").fetchall()
                     cursor = db.execute(f"SELECT * FROM {quoted} LIMIT {int(rows)}")
                     names = [d[0] for d in cursor.description or ()]
                     data = cursor.fetchall()
-                    for index, name in enumerate(names):
-                        values = [row[index] for row in data]
-                        out.extend(infer_column(values, after_ns, before_ns, f"{table}.{name}"))
+                    declared = {r[1]: r[2] for r in info}
+                    keys = [r[1] for r in info if r[5]]  # primary key columns (INTEGER PRIMARY KEY: the rowid)
+                    typed = type_table(names, data, table=table, declared_types=[declared.get(n) for n in names],
+                                       primary_key=keys, context=source.name, after=after_ns, before=before_ns)
+                    out.extend(_column_guess(f"{table}.{name}", t, data, names.index(name))
+                               for name, t in typed.items() if t.is_time)
         except sqlite3.DatabaseError as exc:
             raise EvidenceError(f"{source}: not a readable SQLite database ({exc})") from exc
-    return out
+    return sorted(out, key=lambda g: -g.confidence)
+
+
+def _column_guess(field: str, typed: ColumnType, rows: list[Any], index: int) -> FieldGuess:
+    """A typed SQLite column as a field guess (the typing's reason in the note)."""
+    assert typed.format is not None
+    instants = [t.unix_ns for row in rows if (t := typed.stamp(row[index])) is not None and t.unix_ns is not None]
+    mono, first, last = _series_stats(instants)
+    fmt = get_format(typed.format)
+    return FieldGuess(field, typed.format, fmt.width, fmt.byteorder, typed.confidence,
+                      len(instants) / max(1, sum(1 for row in rows if row[index] is not None)), len(instants), mono,
+                      None, first, last, fmt.clock, note=typed.reason)
