@@ -101,7 +101,7 @@ def read_prefs(data: bytes) -> PrefsFile:
         out.warnings.append(f"invalid UTF-8 at byte {exc.start} (replaced by U+FFFD)")
     text, marker = _protect(text)
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)  # the declaration's encoding no longer applies
-    parser = ET.XMLPullParser(events=("start", "end"))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     errors: list[str] = []
     for step in (lambda: parser.feed(text), parser.close):
         try:
@@ -110,7 +110,8 @@ def read_prefs(data: bytes) -> PrefsFile:
             errors.append(str(exc))
     depth = 0
     try:
-        for event, element in parser.read_events():
+        for event, element in parser.read_events():  # type: ignore[misc]
+            assert isinstance(element, ET.Element)
             if event == "start":
                 depth += 1
                 continue
