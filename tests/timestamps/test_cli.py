@@ -39,8 +39,8 @@ def test_decode_ranked_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_decode_text_and_format(capsys: pytest.CaptureFixture[str]) -> None:
     code, lines, _ = run(["time", "decode", "597aa45a", "--format", "msdos"], capsys)
-    assert code == 0 and len(lines) == 1
-    assert "dos_le" in lines[0] and "2025-05-04T15:18:50.000000Z" in lines[0] and "local" in lines[0]
+    assert code == 0 and len(lines) == 2 and lines[0].split() == ["score", "format", "utc", "clock", "reading"]
+    assert "dos_le" in lines[1] and "2025-05-04T15:18:50.000000Z" in lines[1] and "local" in lines[1]
 
 
 def test_decode_hex_forms(capsys: pytest.CaptureFixture[str]) -> None:
@@ -67,16 +67,17 @@ def test_decode_unknown_format_lists_matches(capsys: pytest.CaptureFixture[str])
 
 
 def test_decode_out_of_range_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    code, lines, _ = run(["time", "decode", "ffffffffffffffff", "--format", "filetime_be"], capsys)
-    assert code == 1 and "outside the range of filetime_be (1601-01-01 .. 9999-12-31)" in lines[0]
+    code, lines, err = run(["time", "decode", "ffffffffffffffff", "--format", "filetime_be"], capsys)
+    assert code == 1 and "outside the range of filetime_be (1601-01-01 .. 9999-12-31)" in lines[1]
+    assert err == "trowel: 'ffffffffffffffff': outside the range of filetime_be (1601-01-01 .. 9999-12-31)\n"
 
 
 def test_decode_batch_lines_and_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     plain = tmp_path / "values.txt"
     plain.write_text("1746371930\n\nnot-a-time\n1700000000\n")
-    code, lines, _ = run(["time", "decode", "--batch", str(plain), "--format", "unix_s", "--json"], capsys)
+    code, lines, err = run(["time", "decode", "--batch", str(plain), "--format", "unix_s", "--json"], capsys)
     rows = jsonl(lines)
-    assert code == 0
+    assert code == 1 and err.endswith("trowel: 1 of 3 values without a reading\n")
     assert [(r["line"], r["input"]) for r in rows] == [(1, "1746371930"), (3, "not-a-time"), (4, "1700000000")]
     assert rows[0]["readings"][0]["utc"] == "2025-05-04T15:18:50.000000Z"
     assert rows[1]["readings"][0]["error"] == "not a Unix Seconds value"

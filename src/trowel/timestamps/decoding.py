@@ -255,3 +255,52 @@ def to_time_value(raw: Raw | None, format_name: str) -> TimeValue:
         first = first or reading
     assert first is not None
     return TimeValue(raw=raw, format=fmt.name, unix_ns=None, clock=fmt.clock, error=first.error)
+
+
+def _byte_readings(fmt: Format, data: bytes) -> list[tuple[Raw, str]]:
+    """(raw, how it was read) for stored bytes in a fixed-width reading of ``fmt``, in both byte orders."""
+    out: list[tuple[Raw, str]] = []
+    orders = ("big", "little")
+    if fmt.kind is Kind.INT:
+        if fmt.width is not None and fmt.width != len(data):
+            return out
+        if fmt.width is None and len(data) not in (2, 4, 6, 8):
+            return out
+        for order in orders:
+            value = int.from_bytes(data, order, signed=bool(fmt.signed and fmt.width))  # type: ignore[arg-type]
+            own = " (the format's order)" if fmt.byteorder == order else \
+                " (reversed from the format's order)" if fmt.byteorder else ""
+            out.append((value, f"bytes {data.hex()} read {'BE' if order == 'big' else 'LE'}{own} = {value}"))
+    elif fmt.kind is Kind.BYTES and fmt.width == len(data):
+        out.append((data, f"bytes {data.hex()} as stored"))
+        if data[::-1] != data:
+            out.append((data[::-1], f"bytes {data.hex()} reversed = {data[::-1].hex()}"))
+    elif fmt.kind is Kind.FLOAT and len(data) == 8:
+        for order in orders:
+            number = struct.unpack(">d" if order == "big" else "<d", data)[0]
+            if math.isfinite(number):
+                out.append((number, f"bytes {data.hex()} read as a {'BE' if order == 'big' else 'LE'} double = {number!r}"))
+    return out
+
+
+def decode_bytes(data: bytes, format: str | None = None, after: WhenLike | None = None,
+                 before: WhenLike | None = None, all: bool = False) -> list[Reading]:
+    """Readings of bytes as pasted from a hex editor: every fixed-width reading of every format (or of one),
+    in both byte orders (as DCode does), ranked like ``decode``."""
+    after_ns = to_ns(after) if after is not None else DEFAULT_AFTER
+    before_ns = to_ns(before) if before is not None else DEFAULT_BEFORE
+    formats = [get_format(format)] if format is not None else all_formats()
+    readings: list[Reading] = []
+    for fmt in formats:
+        for raw, how in _byte_readings(fmt, data):
+            reading = read(fmt, raw)
+            if not reading.ok:
+                if format is not None:
+                    readings.append(_replace(reading, raw_text=how))
+                continue
+            assert reading.unix_ns is not None
+            if format is None and not all and not after_ns <= reading.unix_ns <= before_ns:
+                continue
+            scored = _scored(reading, raw, fmt, after_ns, before_ns)
+            readings.append(_replace(scored, raw_text=how))
+    return _merge(sorted(readings, key=lambda r: (-r.score, r.format)))
