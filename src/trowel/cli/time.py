@@ -29,7 +29,7 @@ from trowel.timestamps.decoding import DEFAULT_AFTER as DECODE_AFTER
 from trowel.timestamps.decoding import DEFAULT_BEFORE as DECODE_BEFORE
 from trowel.timestamps.decoding import Reading, decode, decode_bytes
 from trowel.timestamps.encoding import encode
-from trowel.timestamps.hunt import hunt
+from trowel.timestamps.hunt import CAP, hunt
 from trowel.timestamps.infer import (
     DEFAULT_AFTER,
     DEFAULT_BEFORE,
@@ -77,6 +77,9 @@ def register(sub: Any) -> None:
     p.add_argument("--format", "-f", action="append", help="hunt only these formats (repeatable)")
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="processes scanning the file (default: every CPU for files of 64 MiB and more, else 1)")
+    p.add_argument("--cap", type=int, default=CAP,
+                   help=f"hits listed per format, the first ones in the file (default {CAP}; 0: no cap); "
+                        "past it hits are counted and summarised")
     p.add_argument("--json", action="store_true", help="JSON Lines")
     p.set_defaults(handler=cmd_hunt)
 
@@ -313,6 +316,10 @@ def _jobs(requested: int | None, path: Path) -> int:
     return max(1, os.cpu_count() or 1) if path.stat().st_size >= PARALLEL_BYTES else 1
 
 
+HUNT_HEADER = (f"{'offset':<10} {'decimal':>12} {'format':<18} {'width':>5} {'order':<6} {'bytes':<32} {'utc':<30} "
+               f"{'clock':<5} score")
+
+
 def cmd_hunt(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
@@ -327,14 +334,16 @@ def cmd_hunt(args: argparse.Namespace) -> int:
     count = 0
     with progress_bar(f"hunting {path.name}", total=path.stat().st_size, bytes_=True) as bar:
         for hit in hunt(path, after, before, formats=args.format, progress=bar.advance, notes=skipped,
-                        jobs=_jobs(args.jobs, path)):
+                        jobs=_jobs(args.jobs, path), cap=args.cap if args.cap > 0 else None):
             count += 1
             if args.json:
                 emit_json([hit.to_json()])
             else:
-                data = hit.to_json()
-                print(f"0x{hit.offset:08x} {hit.offset:>12} {hit.format:<18} {hit.width:>2} "
-                      f"{hit.byteorder:<6} {hit.data.hex():<32} {data['utc']} {hit.clock.value} {hit.score:.2f}")
+                if count == 1:
+                    print(HUNT_HEADER)
+                print(f"0x{hit.offset:08x} {hit.offset:>12} {hit.format:<18} {hit.width:>5} "
+                      f"{hit.byteorder:<6} {hit.data.hex():<32} {utc_text(hit.unix_ns):<30} {hit.clock.value:<5} "
+                      f"{hit.score:.2f}")
     for line in skipped:
         note(line)
     note(f"{count} hits")

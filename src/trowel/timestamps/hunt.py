@@ -30,7 +30,7 @@ from trowel.timestamps.when import WhenLike, to_ns
 
 CHUNK = 8 << 20
 BLOCK = 1 << 19  # candidate offsets examined at a time
-CAP = 10_000  # hits listed per format; past it they are counted and summarised
+CAP = 2_000  # hits listed per format; past it they are counted and summarised
 EXAMINE_FACTOR = 20  # formats decoded in Python stop after examining this many x CAP candidates
 UNEXAMINED = " (not examined)"
 LOOKUP_STEP = 1 << 20
@@ -128,16 +128,13 @@ class Scanner:
         arr = np.frombuffer(chunk, dtype=np.uint8)
         even = np.frombuffer(chunk, dtype="<u2", count=n // 2)
         odd = np.frombuffer(chunk, dtype="<u2", offset=1, count=(n - 1) // 2)
-        flags_even = self._lookup(even)
-        flags_odd = self._lookup(odd)
-        ie = _sparse_nonzero(flags_even)
-        io = _sparse_nonzero(flags_odd)
-        positions = np.concatenate((ie * 2, io * 2 + 1))
-        flags = np.concatenate((flags_even[ie], flags_odd[io]))
-        del ie, io, flags_even, flags_odd
-        order = np.argsort(positions, kind="stable")
-        positions, flags = positions[order], flags[order]
-        del order
+        every = np.empty(n, dtype=self.lut.dtype)  # the flag of every offset, even and odd interleaved
+        every[0:2 * len(even):2] = self._lookup(even)
+        every[1:1 + 2 * len(odd):2] = self._lookup(odd)
+        every[n - 1] = 0  # the last offset starts no 16-bit key
+        positions = _sparse_nonzero(every).astype(np.int32)  # in offset order
+        flags = every[positions]
+        del every
         hits: list[Hit] = []
         for delta, groups in self.by_delta.items():
             sel = positions[(flags & self.bit_of[delta]) != 0] - delta
