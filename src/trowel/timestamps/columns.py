@@ -70,7 +70,7 @@ HASH_TOKENS = {"hash", "hashes", "hashcode", "checksum", "crc", "crc32", "digest
 DURATION_TOKENS = {"ttl", "period", "periodic", "interval", "duration", "durations", "dur", "flex", "timeout",
                    "delay", "backoff", "elapsed", "uptime", "lifetime", "latency", "age", "grace", "cooldown",
                    "throttle", "frequency", "freq", "spent", "realtime", "offset", "tz", "timezone", "zone",
-                   "span", "wait", "retention", "lifespan", "remaining"}
+                   "span", "wait", "retention", "lifespan", "remaining", "live"}
 COUNT_TOKENS = {"count", "counts", "cnt", "num", "number", "size", "sizes", "len", "bytes", "total", "times",
                 "attempt", "attempts", "retries", "retry", "tries", "failures", "failure", "errors", "quota",
                 "limit", "max", "min", "width", "height", "score", "weight", "level", "flags", "flag", "mask",
@@ -82,8 +82,9 @@ TIME_TOKENS = {"date", "time", "timestamp", "ts", "created", "modified", "update
                "expiry", "expiration", "at", "when", "seen", "accessed", "sent", "received", "started", "ended",
                "start", "end", "deadline", "scheduled", "birthday", "dob", "datetime", "tstamp", "stamp",
                "mtime", "ctime", "atime", "added", "deleted", "published", "installed", "synced", "refreshed",
-               "edited", "opened", "closed", "visited", "viewed", "played", "used", "logged", "runtime"}
-TIME_PARTS = ("time", "date", "stamp", "created", "modified", "updated", "expir", "lastseen", "lastused")
+               "edited", "opened", "closed", "visited", "viewed", "played", "used", "logged", "runtime",
+               "creation", "utc", "day", "expired", "lastmod", "dtstart", "dtend"}
+TIME_PARTS = ("time", "date", "stamp", "created", "modified", "updated", "expir", "lastseen", "lastused", "lastmod")
 _TOKENS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
