@@ -28,8 +28,8 @@ from trowel.timestamps.huntspec import HuntSpec, build_specs
 from trowel.timestamps.linear import LinearFormat
 from trowel.timestamps.when import WhenLike, to_ns
 
-CHUNK = 8 << 20
-BLOCK = 1 << 19  # candidate offsets examined at a time
+CHUNK = 4 << 20
+BLOCK = 1 << 17  # candidate offsets examined at a time
 CAP = 2_000  # hits listed per format; past it they are counted and summarised
 EXAMINE_FACTOR = 20  # formats decoded in Python stop after examining this many x CAP candidates
 UNEXAMINED = " (not examined)"
