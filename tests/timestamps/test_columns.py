@@ -8,6 +8,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures.generic import play_services
 from trowel.timestamps import ColumnType, type_column, type_table
 
@@ -139,3 +141,23 @@ def test_fields_on_sqlite_types_the_date_column_not_the_ids(tmp_path: Path) -> N
     assert [(g.field, g.format) for g in guesses] == [("messages.date", "unix_ms")]
     assert guesses[0].count == 30 and guesses[0].first_utc == "2012-04-27T23:46:12.000000Z"
     assert guesses[0].note is not None and "named as a time" in guesses[0].note
+
+
+def test_fields_text_output_has_a_header_and_the_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.timestamps.test_cli import run
+
+    path = tmp_path / "t.db"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE t (_id INTEGER PRIMARY KEY, version_code INTEGER, created_ms INTEGER)")
+        db.executemany("INSERT INTO t VALUES (?, ?, ?)", [(i, 231818044, 1_700_000_000_000 + i) for i in range(5)])
+        db.commit()
+    code, lines, _ = run(["time", "fields", str(path)], capsys)
+    assert code == 0 and lines[0].split()[:3] == ["confidence", "field", "format"] and len(lines) == 2
+    assert "column t.created_ms" in lines[1] and "unix_ms" in lines[1] and "[named as a time in unix_ms" in lines[1]
+    empty = tmp_path / "e.db"
+    with contextlib.closing(sqlite3.connect(empty)) as db:
+        db.execute("CREATE TABLE t (_id INTEGER PRIMARY KEY, version_code INTEGER)")
+        db.execute("INSERT INTO t VALUES (1, 231818044)")
+        db.commit()
+    code, lines, err = run(["time", "fields", str(empty)], capsys)
+    assert code == 1 and lines == [] and err == "trowel: no timestamp fields found\n"

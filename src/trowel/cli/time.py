@@ -355,8 +355,12 @@ def _guess_line(g: FieldGuess) -> str:
     layout = f"{g.width} bytes {g.byteorder}" if g.width else "value"
     also = f" (also {', '.join(g.also)})" if g.also else ""
     lsb = "" if g.lsb_fastest is None else f" lsb-fastest={'yes' if g.lsb_fastest else 'no'}"
-    return (f"{g.confidence:4.2f} {where:<12} {g.format:<18} {layout:<16} share={g.share:.2f} "
-            f"monotonic={g.monotonic:.2f}{lsb} {g.first_utc} .. {g.last_utc}{also}")
+    note_text = f" [{g.note}]" if g.note else ""
+    return (f"{g.confidence:<10.2f} {where:<12} {g.format:<18} {layout:<16} share={g.share:.2f} "
+            f"monotonic={g.monotonic:.2f}{lsb} {g.first_utc} .. {g.last_utc}{also}{note_text}")
+
+
+FIELDS_HEADER = f"{'confidence':<10} {'field':<12} {'format':<18} {'layout':<16} evidence"
 
 
 def cmd_fields(args: argparse.Namespace) -> int:
@@ -391,10 +395,12 @@ def cmd_fields(args: argparse.Namespace) -> int:
         if record_size:
             print(f"record size: {record_size} bytes")
         for g in guesses:
+            if g is guesses[0]:
+                print(FIELDS_HEADER)
             print(_guess_line(g))
-        if not guesses:
-            print("no timestamp fields found")
-    return EXIT_OK if guesses else EXIT_FAILED
+    if not guesses:
+        fail("no timestamp fields found")
+    return EXIT_OK
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
@@ -402,6 +408,7 @@ def cmd_formats(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(f.describe() for f in formats)
     else:
+        print(f"{'name':<20} {'clock':<5} {'layout':<8} {'range':<24} display name")
         for f in formats:
             order = {"little": "LE", "big": "BE"}.get(f.byteorder or "", "")
             layout = f"{f.width}B {order}".strip() if f.width else f.kind.value
