@@ -16,6 +16,7 @@ from trowel.timestamps import decode, encode, hunt, infer_fields, stamp
 from trowel.timestamps.batch import decode_batch, utc_micro_text
 from trowel.timestamps.decoding import decode_bytes
 from trowel.timestamps.infer import TooFewRecords, infer_blob
+from trowel.timestamps.when import to_ns
 
 SMS_UTC = "2012-04-27T23:46:12"
 SMS_NS = 1_335_570_372 * 10**9
@@ -132,3 +133,19 @@ def test_batch_cli_text_shows_nanoseconds_and_a_header(tmp_path: Path, capsys: p
     code, lines, _ = run(["time", "decode", "--batch", str(path), "--format", "unix_ns"], capsys)
     assert code == 0 and lines[0].split()[:3] == ["line", "input", "score"]
     assert "2025-05-04T15:18:50.064939123Z" in lines[1] and "2025-05-04T15:18:50.064939Z" in lines[2]
+
+
+def test_ranked_decode_shortcuts_change_nothing() -> None:
+    """decode() skips linear readings whose raw lies outside the window's raw bounds and parses a text once
+    for every plain decimal linear format: the readings are those of --all, cut to the window."""
+    rng = random.Random(21)
+    values: list[str | int] = [str(rng.randrange(0, 10 ** rng.randrange(1, 20))) for _ in range(60)]
+    values += [str(-rng.randrange(0, 10**12)) for _ in range(10)] + [rng.randbytes(8).hex() for _ in range(10)]
+    values += ["44f2c53c", "1746371930064939123", "0x3CC5F244", "1335570372", rng.randrange(0, 2**63)]
+    for after, before in (("2012-04-27", "2012-04-28"), ("1980-01-01", "2040-01-01")):
+        a, b = to_ns(after), to_ns(before)
+        for value in values:
+            ranked = [r.to_json() for r in decode(value, after=after, before=before)]
+            everything = [r.to_json() for r in decode(value, after=after, before=before, all=True)
+                          if r.unix_ns is not None and a <= r.unix_ns <= b]
+            assert ranked == everything, value

@@ -18,6 +18,7 @@ from trowel.model.values import Clock, TimeValue, iso_ns, iso_utc, json_raw, ns_
 from trowel.timestamps import arith as A
 from trowel.timestamps.base import Format, Kind, Raw
 from trowel.timestamps.catalog import all_formats, get_format
+from trowel.timestamps.linear import LinearFormat
 from trowel.timestamps.when import WhenLike, to_ns
 
 # How common a format is in phone evidence (the reference lists Android-relevant ones first); breaks ties.
@@ -195,8 +196,18 @@ def decode(value: Raw, format: str | None = None, after: WhenLike | None = None,
         out = [read(fmt, raw) for raw in raws]
         return sorted((_scored(r, value, fmt, after_ns, before_ns) for r in out), key=lambda r: -r.score)
     readings: list[Reading] = []
+    shared: list[Raw] | None = None  # the one parse of a text every plain decimal linear format shares
     for fmt in all_formats():
-        for raw in candidates(fmt, value):
+        if isinstance(value, str) and _plain_decimal(fmt):
+            if shared is None:
+                shared = candidates(fmt, value)
+            raws = shared
+        else:
+            raws = candidates(fmt, value)
+        bounds = None if all else _window_bounds(fmt, after_ns, before_ns)
+        for raw in raws:
+            if bounds is not None and type(raw) is int and not bounds[0] <= raw <= bounds[1]:
+                continue  # a linear format's instant is monotonic in the raw: outside these, outside the window
             reading = read(fmt, raw)
             if not reading.ok:
                 continue
@@ -205,6 +216,27 @@ def decode(value: Raw, format: str | None = None, after: WhenLike | None = None,
                 continue
             readings.append(_scored(reading, value, fmt, after_ns, before_ns))
     return _merge(sorted(readings, key=lambda r: (-r.score, r.format)))
+
+
+def _plain_decimal(fmt: Format) -> bool:
+    """A linear format whose text is a plain decimal integer (they all parse a text the same way)."""
+    return isinstance(fmt, LinearFormat) and fmt.width is None and fmt.spec.base == 10
+
+
+_NO_RAW = (1, 0)  # bounds that hold no integer
+
+
+@functools.lru_cache(maxsize=4096)
+def _window_bounds(fmt: Format, after_ns: int, before_ns: int) -> tuple[int, int] | None:
+    """Integer raws of a linear format that can decode into [after, before], with a margin of a few raw
+    units for rounding (None: not a linear format, no shortcut)."""
+    if not isinstance(fmt, LinearFormat):
+        return None
+    bounds = fmt.raw_bounds(after_ns, before_ns)
+    if bounds is None:
+        return _NO_RAW
+    margin = (4 << fmt.spec.shift) + 4
+    return bounds[0] - margin, bounds[1] + margin
 
 
 def _scored(reading: Reading, value: Raw, fmt: Format, after_ns: int, before_ns: int) -> Reading:
