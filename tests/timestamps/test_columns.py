@@ -95,6 +95,8 @@ def test_identifiers_versions_counts_by_name() -> None:
         typed = type_column(name, big, after=AFTER, before=BEFORE)
         assert typed.format is None, (name, typed.reason)
     assert type_column("rowid_alias", big, primary_key=True, after=AFTER, before=BEFORE).format is None
+    # a time-named column in a composite key is still a time
+    assert type_column("event_timestamp", big, primary_key=True, after=AFTER, before=BEFORE).format == "unix_s"
 
 
 def test_identifiers_by_value() -> None:

@@ -237,6 +237,8 @@ def type_column(name: str, values: Sequence[Any], *, table: str | None = None, d
         return ColumnType(name, None, f"declared {declared_type.strip().upper()}")
     set_values = [v for v in numbers if not_set(v) is None]
     service = _service([name, table or "", context or ""])
+    if primary_key and hinted and why_not is None:
+        primary_key = False  # a key column named as a time (PRIMARY KEY (package, timestamp)) is typed by its values
     if primary_key or why_not is not None:
         is_id = primary_key or (why_not is not None and "identifier" in why_not)
         if is_id and service is not None and set_values:
