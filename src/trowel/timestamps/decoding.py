@@ -11,6 +11,7 @@ import functools
 import math
 import struct
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from trowel.errors import TimestampError
@@ -18,6 +19,8 @@ from trowel.model.values import Clock, TimeValue, iso_ns, iso_utc, json_raw, ns_
 from trowel.timestamps import arith as A
 from trowel.timestamps.base import Format, Kind, Raw
 from trowel.timestamps.catalog import all_formats, get_format
+from trowel.timestamps.decimals import DecimalFormat
+from trowel.timestamps.leapseconds import TT_MINUS_NS, utc_to_scale
 from trowel.timestamps.linear import LinearFormat
 from trowel.timestamps.when import WhenLike, to_ns
 
@@ -197,11 +200,20 @@ def decode(value: Raw, format: str | None = None, after: WhenLike | None = None,
         return sorted((_scored(r, value, fmt, after_ns, before_ns) for r in out), key=lambda r: -r.score)
     readings: list[Reading] = []
     shared: list[Raw] | None = None  # the one parse of a text every plain decimal linear format shares
+    plain = _plain_int(value)  # a text of plain decimal digits: its integer
     for fmt in all_formats():
         if isinstance(value, str) and _plain_decimal(fmt):
             if shared is None:
                 shared = candidates(fmt, value)
             raws = shared
+        elif plain is not None and not all and isinstance(fmt, DecimalFormat):
+            limits = _decimal_bounds(fmt, after_ns, before_ns)
+            if not limits[0] <= plain <= limits[1]:
+                continue  # instant = epoch + value x unit rises with the value: outside, outside the window
+            raws = candidates(fmt, value)
+        elif plain is not None and isinstance(fmt, LinearFormat) and fmt.width and fmt.spec.base == 10 and \
+                len(str(value).strip()) != 2 * fmt.width:
+            raws = [plain]  # not hex of the field's width: the text is only its decimal integer
         else:
             raws = candidates(fmt, value)
         bounds = None if all else _window_bounds(fmt, after_ns, before_ns)
@@ -216,6 +228,29 @@ def decode(value: Raw, format: str | None = None, after: WhenLike | None = None,
                 continue
             readings.append(_scored(reading, value, fmt, after_ns, before_ns))
     return _merge(sorted(readings, key=lambda r: (-r.score, r.format)))
+
+
+def _plain_int(value: Raw) -> int | None:
+    """The integer of a text made of plain ASCII decimal digits (an optional leading '-'), else None."""
+    if not isinstance(value, str):
+        return None
+    body = value.strip()
+    digits = body[1:] if body[:1] == "-" else body
+    if not digits or len(body) > MAX_TEXT or not digits.isascii() or not digits.isdigit():
+        return None
+    return int(body)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decimal_bounds(fmt: DecimalFormat, after_ns: int, before_ns: int) -> tuple[Fraction | float, Fraction | float]:
+    """Values of a decimal format that can decode into [after, before], with two seconds to spare (the
+    instant rises with the value; the margin covers rounding). Terrestrial Time formats count on their scale."""
+    if fmt.unit <= 0:
+        return float("-inf"), float("inf")
+    if fmt.spec.tt:
+        after_ns, before_ns = utc_to_scale(after_ns, TT_MINUS_NS), utc_to_scale(before_ns, TT_MINUS_NS)
+    margin = Fraction(2 * A.NS) / fmt.unit
+    return (after_ns - fmt.epoch) / fmt.unit - margin, (before_ns - fmt.epoch) / fmt.unit + margin
 
 
 def _plain_decimal(fmt: Format) -> bool:
