@@ -22,6 +22,7 @@ from trowel.timestamps.catalog import all_formats, get_format
 from trowel.timestamps.decimals import DecimalFormat
 from trowel.timestamps.leapseconds import TT_MINUS_NS, utc_to_scale
 from trowel.timestamps.linear import LinearFormat
+from trowel.timestamps.registry import REGISTRY
 from trowel.timestamps.when import WhenLike, to_ns
 
 # How common a format is in phone evidence (the reference lists Android-relevant ones first); breaks ties.
@@ -201,22 +202,26 @@ def decode(value: Raw, format: str | None = None, after: WhenLike | None = None,
     readings: list[Reading] = []
     shared: list[Raw] | None = None  # the one parse of a text every plain decimal linear format shares
     plain = _plain_int(value)  # a text of plain decimal digits: its integer
-    for fmt in all_formats():
-        if isinstance(value, str) and _plain_decimal(fmt):
+    width = len(value.strip()) if isinstance(value, str) else 0
+    is_text = isinstance(value, str)
+    for fmt, tag, field_width in _plan():
+        if tag == PLAIN_LINEAR and is_text:
             if shared is None:
                 shared = candidates(fmt, value)
             raws = shared
-        elif plain is not None and not all and isinstance(fmt, DecimalFormat):
+        elif tag == DECIMAL and plain is not None and not all:
+            assert isinstance(fmt, DecimalFormat)
             limits = _decimal_bounds(fmt, after_ns, before_ns)
             if not limits[0] <= plain <= limits[1]:
                 continue  # instant = epoch + value x unit rises with the value: outside, outside the window
             raws = candidates(fmt, value)
-        elif plain is not None and isinstance(fmt, LinearFormat) and fmt.width and fmt.spec.base == 10 and \
-                len(str(value).strip()) != 2 * fmt.width:
+        elif tag == WIDTH_LINEAR and plain is not None and width != 2 * field_width:
             raws = [plain]  # not hex of the field's width: the text is only its decimal integer
         else:
             raws = candidates(fmt, value)
-        bounds = None if all else _window_bounds(fmt, after_ns, before_ns)
+        if not raws:
+            continue
+        bounds = None if all or tag == OTHER else _window_bounds(fmt, after_ns, before_ns)
         for raw in raws:
             if bounds is not None and type(raw) is int and not bounds[0] <= raw <= bounds[1]:
                 continue  # a linear format's instant is monotonic in the raw: outside these, outside the window
@@ -228,6 +233,29 @@ def decode(value: Raw, format: str | None = None, after: WhenLike | None = None,
                 continue
             readings.append(_scored(reading, value, fmt, after_ns, before_ns))
     return _merge(sorted(readings, key=lambda r: (-r.score, r.format)))
+
+
+PLAIN_LINEAR, WIDTH_LINEAR, DECIMAL, LINEAR, OTHER = range(5)
+_PLAN: list[tuple[Format, int, int]] = []
+
+
+def _plan() -> list[tuple[Format, int, int]]:
+    """Every format with how ``decode`` may shortcut it (computed once; the registry is complete on import)."""
+    if len(_PLAN) != len(REGISTRY):
+        _PLAN.clear()
+        for fmt in all_formats():
+            if isinstance(fmt, LinearFormat) and fmt.width is None and fmt.spec.base == 10:
+                tag = PLAIN_LINEAR
+            elif isinstance(fmt, LinearFormat) and fmt.width and fmt.spec.base == 10:
+                tag = WIDTH_LINEAR
+            elif isinstance(fmt, LinearFormat):
+                tag = LINEAR
+            elif isinstance(fmt, DecimalFormat):
+                tag = DECIMAL
+            else:
+                tag = OTHER
+            _PLAN.append((fmt, tag, fmt.width or 0))
+    return _PLAN
 
 
 def _plain_int(value: Raw) -> int | None:
@@ -253,11 +281,6 @@ def _decimal_bounds(fmt: DecimalFormat, after_ns: int, before_ns: int) -> tuple[
     return (after_ns - fmt.epoch) / fmt.unit - margin, (before_ns - fmt.epoch) / fmt.unit + margin
 
 
-def _plain_decimal(fmt: Format) -> bool:
-    """A linear format whose text is a plain decimal integer (they all parse a text the same way)."""
-    return isinstance(fmt, LinearFormat) and fmt.width is None and fmt.spec.base == 10
-
-
 _NO_RAW = (1, 0)  # bounds that hold no integer
 
 
@@ -277,7 +300,8 @@ def _window_bounds(fmt: Format, after_ns: int, before_ns: int) -> tuple[int, int
 def _scored(reading: Reading, value: Raw, fmt: Format, after_ns: int, before_ns: int) -> Reading:
     if not reading.ok:
         return reading
-    return _replace(reading, score=score(reading, value, fmt, after_ns, before_ns))
+    return Reading(reading.format, reading.display, reading.raw, reading.raw_text, reading.unix_ns, reading.clock,
+                   reading.note, reading.error, score(reading, value, fmt, after_ns, before_ns), reading.also)
 
 
 def _replace(reading: Reading, **changes: Any) -> Reading:
