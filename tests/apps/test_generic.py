@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from tests.fixtures.generic import unknown_app
@@ -58,6 +59,11 @@ def test_generic_rows_with_times_and_deleted(tmp_path: Path) -> None:
                         "kept the 1 preferences read before the error"]
     assert first["raw"]["time_columns"]["created_ms"]["format"] == "unix_ms"
     assert "named as a time" in first["raw"]["time_columns"]["created_ms"]["reason"]
+    logged = [json.loads(line) for line in (out / "log.jsonl").read_text(encoding="utf-8").splitlines()]
+    notes_types = next(e for e in logged if e.get("action") == "generic column types"
+                       and (e.get("arguments") or {}).get("table") == "notes")
+    assert notes_types["details"]["_id"]["format"] is None
+    assert notes_types["details"]["_id"]["reason"].startswith("primary key")
     settings = {r["values"]["key"]: r for r in rows if r["container"] == "json"}
     assert settings["installed_at"]["time_fields"]["value"]["format"] == "unix_s"
     assert settings["nested"]["values"]["value"] == '{"a": [1, 2]}'

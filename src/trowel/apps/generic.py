@@ -158,6 +158,13 @@ def time_columns(columns: list[str], rows: list[list[Any]], table: str | None = 
                  schema: TableSchema | None = None, context: str | None = None) -> dict[str, ColumnType]:
     """Which columns hold timestamps, in which format and why (the timestamp toolkit's column typing:
     identifiers, versions, hashes, durations and counts are recognised first)."""
+    typed = column_types(columns, rows, table, schema, context)
+    return {name: t for name, t in typed.items() if t.is_time and t.confidence >= MIN_TIME_CONFIDENCE}
+
+
+def column_types(columns: list[str], rows: list[list[Any]], table: str | None = None,
+                 schema: TableSchema | None = None, context: str | None = None) -> dict[str, ColumnType]:
+    """Every column typed (time or not, with the reason)."""
     if not rows:
         return {}
     declared: list[str | None] | None = None
@@ -166,9 +173,8 @@ def time_columns(columns: list[str], rows: list[list[Any]], table: str | None = 
         by_name = dict(zip(schema.columns, schema.types, strict=False))
         declared = [by_name.get(c) for c in columns]
         keys = [k for k in (schema.ipk, *schema.pk_columns) if k]
-    typed = type_table(columns, rows, table=table, declared_types=declared, primary_key=keys, context=context,
-                       after=TIME_WINDOW_AFTER, before=_window_before())
-    return {name: t for name, t in typed.items() if t.is_time and t.confidence >= MIN_TIME_CONFIDENCE}
+    return type_table(columns, rows, table=table, declared_types=declared, primary_key=keys, context=context,
+                      after=TIME_WINDOW_AFTER, before=_window_before())
 
 
 def _json_value(value: Any) -> Any:
@@ -190,8 +196,11 @@ def sqlite_rows(ctx: ExamineContext, cand: Candidate, source: EvidenceSource, sc
         by_table[rec.table].append(rec)
     for table, records in by_table.items():
         columns = records[0].columns
-        typed = time_columns(columns, [r.values for r in records], table, result.schema.get(table or ""),
+        every = column_types(columns, [r.values for r in records], table, result.schema.get(table or ""),
                              cand.location.package)
+        typed = {c: t for c, t in every.items() if t.is_time and t.confidence >= MIN_TIME_CONFIDENCE}
+        ctx.log("generic column types", {"evidence": cand.evidence, "path": cand.entry.path, "table": table},
+                {c: t.to_json() for c, t in every.items()})
         reasons = {c: {"format": t.format, "reason": t.reason} for c, t in typed.items()}
         types = _evidence_types(pred, table)
         for rec in records:
