@@ -129,6 +129,16 @@ def _reading_line(r: Reading) -> str:
     return f"{r.score:<5.2f} {r.format:<22} {utc_text(r.unix_ns):<30} {r.clock.value:<5} {r.raw_text}{extra}{note_text}"
 
 
+def _pasted_bytes(value: str) -> bytes | None:
+    """2 to 8 bytes of hex that cannot be a decimal number (it has a letter a-f): bytes as a hex editor shows
+    them, which ``decode`` also reads in both byte orders."""
+    body = value.strip()
+    if body[:2].lower() == "0x" or body.isdigit():
+        return None
+    data = hex_bytes(body)
+    return data if data is not None and 2 <= len(data) <= 8 else None
+
+
 def _failure_reason(value: str, readings: list[Reading], fmt: str | None) -> str:
     """One line: why a value has no reading."""
     errors = [r.error for r in readings if r.error]
@@ -155,6 +165,12 @@ def cmd_decode(args: argparse.Namespace) -> int:
         readings = decode_bytes(data, format=args.format, after=args.after, before=args.before, all=args.all)
     else:
         readings = decode(args.value, format=args.format, after=args.after, before=args.before, all=args.all)
+        pasted = _pasted_bytes(args.value) if args.format is None else None
+        if pasted is not None:  # hex with letters, as pasted from a hex editor: the stored bytes too
+            seen = {(r.format, r.unix_ns) for r in readings}
+            extra = [r for r in decode_bytes(pasted, after=args.after, before=args.before, all=args.all)
+                     if (r.format, r.unix_ns) not in seen]
+            readings = sorted(readings + extra, key=lambda r: (-r.score, r.format))
     if args.json:
         emit_json({"input": args.value, **r.to_json()} for r in readings)
     elif readings:
