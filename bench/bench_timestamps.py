@@ -1,4 +1,5 @@
-"""Benchmark of the timestamp toolkit (issue 5): ``hunt`` throughput and memory, ``decode --batch`` rate.
+"""Benchmark of the timestamp toolkit (issues 5 and 15): ``hunt`` throughput and memory, batch decoding
+side by side with time_decode, and hunt's memory on random data with a wide window.
 
     python bench/bench_timestamps.py              # 1 GiB file, 1,000,000 values (the issue's sizes)
     python bench/bench_timestamps.py --scale 0.1  # 102 MiB, 100,000 values
@@ -10,6 +11,16 @@ memory is the process's maximum resident set size, measured in a child process p
 Targets: hunt >= 200 MB/s and < 500 MB; decode --batch: values/s (no target given). Hunt runs with one
 process and with two (``--jobs 2``, one per core of the target machine). On a shared machine wall time
 depends on the load: the CPU-second rate is printed next to it.
+
+Issue 15 (needs ``pip install '.[bench]'``: time_decode 11 from PyPI, the reference decoder; the bench
+fails loudly without it): on the same values in one run,
+- named decoding of Unix milliseconds: trowel's vectorised ``decode_batch`` (instants, and instants plus ISO
+  text) against a loop over time_decode's ``from_unixmilli`` (which returns text). Target >= 1,000,000
+  values/s and >= 5x time_decode.
+- ranked decoding (every format): trowel's ``decode`` per value against time_decode's ``from_all`` per value.
+  Target >= 50,000 values/s and >= 10x time_decode.
+- hunt over random data (64 MiB at scale 1) with the window 1970-01-01 .. 2040-01-01, ``--jobs 2``: peak
+  resident memory summed over the parent and its workers (sampled every 0.1 s). Target < 1 GB.
 """
 
 from __future__ import annotations
@@ -28,6 +39,67 @@ T = 1_746_371_930_064_939_000  # 2025-05-04T15:18:50.064939Z
 AFTER, BEFORE = "2025-05-04T15:00:00Z", "2025-05-04T16:00:00Z"
 CHILD_HUNT = "hunt"
 CHILD_DECODE = "decode"
+CHILD_VERSUS = "versus"
+
+
+def child_versus(count: str) -> dict[str, float]:
+    """Named and ranked decoding, trowel and time_decode, on the same values in this one process."""
+    try:
+        from time_decode.time_decode import from_all, from_unixmilli
+    except ImportError as exc:  # the comparison is the point of this phase: no silent skip
+        raise SystemExit(f"time_decode is not installed ({exc}); pip install '.[bench]'") from exc
+    from trowel.timestamps.batch import decode_batch, utc_micro_text
+    from trowel.timestamps.decoding import decode
+
+    n = int(count)
+    values = [str(1_700_000_000_000 + i * 937) for i in range(n)]
+    out: dict[str, float] = {"values": n}
+    start = time.process_time()
+    result = decode_batch(values, "unix_ms")
+    out["trowel_named_cpu"] = time.process_time() - start
+    start = time.process_time()
+    texts = utc_micro_text(decode_batch(values, "unix_ms"))
+    out["trowel_named_text_cpu"] = time.process_time() - start
+    assert texts[0] == "2023-11-14T22:13:20.000000Z" and result.unix_ns(0) == 1_700_000_000_000_000_000
+    start = time.process_time()
+    td = [from_unixmilli(v)[0] for v in values]
+    out["td_named_cpu"] = time.process_time() - start
+    assert td[0] == "2023-11-14 22:13:20.000000"
+    ranked = values[: max(200, n // 100)]
+    out["ranked_values"] = len(ranked)
+    start = time.process_time()
+    for value in ranked:
+        decode(value)
+    out["trowel_ranked_cpu"] = time.process_time() - start
+    start = time.process_time()
+    for value in ranked:
+        from_all(value)
+    out["td_ranked_cpu"] = time.process_time() - start
+    return out
+
+
+def hunt_memory(path: Path, jobs: int) -> dict[str, float]:
+    """Peak RSS summed over ``trowel time hunt`` and its workers, wide window, random data."""
+    import psutil
+
+    cmd = [sys.executable, "-c", "import sys; from trowel.cli.main import main; sys.exit(main(sys.argv[1:]))",
+           "-q", "time", "hunt", str(path), "--after", "1970-01-01", "--before", "2040-01-01", "--jobs", str(jobs)]
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.PIPE)
+        watched = psutil.Process(proc.pid)
+        peak = 0
+        while proc.poll() is None:
+            try:
+                total = watched.memory_info().rss + sum(c.memory_info().rss for c in watched.children(recursive=True))
+                peak = max(peak, total)
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+        err = proc.stderr.read().decode() if proc.stderr else ""
+    summary = [line for line in err.splitlines() if "per-format cap" in line]
+    return {"seconds": time.perf_counter() - start, "peak_mb": peak / 2**20, "rc": proc.returncode,
+            "capped_formats": len(summary)}
 
 
 def hunt_formats() -> list[str]:
@@ -122,7 +194,12 @@ def main() -> int:
     args = parser.parse_args()
     if args.child:
         kind, path, *rest = args.child
-        result = child_hunt(path, rest[0], rest[1:]) if kind == CHILD_HUNT else child_decode(path, rest[0] if rest else None)
+        if kind == CHILD_VERSUS:
+            result = child_versus(path)
+        elif kind == CHILD_HUNT:
+            result = child_hunt(path, rest[0], rest[1:])
+        else:
+            result = child_decode(path, rest[0] if rest else None)
         print(json.dumps(result))
         return 0
     scale = 0.02 if args.quick else args.scale
@@ -160,6 +237,30 @@ def main() -> int:
     count = max(values // 100, 100)
     print(f"decode --batch --json (every format, ranked): {count} values in {every['seconds']:.1f} s = "
           f"{count / every['seconds']:,.0f} values/s ({count / every['cpu']:,.0f} per CPU second)")
+    versus = run_child(CHILD_VERSUS, str(values))
+    n, r = versus["values"], versus["ranked_values"]
+    named, named_text, td_named = (n / versus["trowel_named_cpu"], n / versus["trowel_named_text_cpu"],
+                                   n / versus["td_named_cpu"])
+    print(f"named unix_ms, {n:.0f} values, per CPU second: trowel decode_batch {named:,.0f} values/s (instants), "
+          f"{named_text:,.0f} values/s (with ISO text); time_decode from_unixmilli {td_named:,.0f} values/s "
+          f"-> {named / td_named:.1f}x / {named_text / td_named:.1f}x  (target >= 1,000,000 and >= 5x: "
+          f"{'met' if named >= 1e6 and named / td_named >= 5 else 'NOT met'} for instants, "
+          f"{'met' if named_text >= 1e6 and named_text / td_named >= 5 else 'NOT met'} with text)")
+    ranked, td_ranked = r / versus["trowel_ranked_cpu"], r / versus["td_ranked_cpu"]
+    print(f"ranked (every format), {r:.0f} values, per CPU second: trowel decode {ranked:,.0f} values/s; "
+          f"time_decode from_all {td_ranked:,.0f} values/s -> {ranked / td_ranked:.1f}x  (target >= 50,000 and "
+          f">= 10x: {'met' if ranked >= 50_000 and ranked / td_ranked >= 10 else 'NOT met'})")
+    random_size = max(4 << 20, int((64 << 20) * scale))
+    noise = workdir / f"random-{random_size}.bin"
+    if not noise.exists():
+        import numpy as np
+
+        noise.write_bytes(np.random.default_rng(15).integers(0, 256, random_size, dtype=np.uint8).tobytes())
+    memory = hunt_memory(noise, 2)
+    print(f"hunt --jobs 2, {random_size / 2**20:.0f} MiB random, window 1970-2040: {memory['seconds']:.0f} s, "
+          f"peak {memory['peak_mb']:.0f} MB summed over the process and its workers, "
+          f"{memory['capped_formats']:.0f} formats past the per-format cap, exit {memory['rc']:.0f}  "
+          f"(target < 1024 MB: {'met' if memory['peak_mb'] < 1024 else 'NOT met'})")
     return 0
 
 

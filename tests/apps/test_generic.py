@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from tests.fixtures.generic import unknown_app
@@ -18,7 +19,13 @@ def _tree_hash(root: Path) -> str:
 
 def test_generic_rows_with_times_and_deleted(tmp_path: Path) -> None:
     evidence = tmp_path / "extraction"
-    unknown_app.build(evidence)
+    app = unknown_app.build(evidence)
+    (app / "shared_prefs" / "gms_session.xml").write_bytes(
+        b"<?xml version='1.0' encoding='utf-8' standalone='yes' ?>\n<map>\n"
+        b'    <string name="session_blob">ab&#1;&#2;cd</string>\n    <long name="ttl_millis" value="2592000000000" />\n'
+        b'    <long name="last_sync_timestamp_ms" value="1700000000000" />\n</map>\n')
+    (app / "shared_prefs" / "broken.xml").write_bytes(
+        b'<map>\n<int name="kept" value="7" />\n<string name="x">y</strin>\n</map>\n')
     before = _tree_hash(evidence)
     out = tmp_path / "case"
     assert main(["-q", "examine", str(evidence), "--out", str(out)]) == 0
@@ -43,6 +50,20 @@ def test_generic_rows_with_times_and_deleted(tmp_path: Path) -> None:
     assert prefs["last_sync_time"]["time_fields"]["value"]["utc"] == "2023-11-14T22:13:20.000000Z"
     assert prefs["last_query"]["values"]["value"] == "<script>alert(1)</script>"
     assert prefs["tags"]["values"]["value"] == ["a", "b"]
+    assert prefs["session_blob"]["values"]["value"] == "ab\x01\x02cd"
+    assert prefs["ttl_millis"]["time_fields"] == {}
+    assert prefs["last_sync_timestamp_ms"]["time_fields"]["value"]["utc"] == "2023-11-14T22:13:20.000000Z"
+    assert prefs["kept"]["values"]["value"] == 7 and prefs["kept"]["table"] == "broken.xml"
+    warnings = [w["message"] for w in store.records("warning") if w["source"]["path"].endswith("broken.xml")]
+    assert warnings == ["generic extraction: shared_prefs XML does not parse (mismatched tag: line 3, column 20); "
+                        "kept the 1 preferences read before the error"]
+    assert first["raw"]["time_columns"]["created_ms"]["format"] == "unix_ms"
+    assert "named as a time" in first["raw"]["time_columns"]["created_ms"]["reason"]
+    logged = [json.loads(line) for line in (out / "log.jsonl").read_text(encoding="utf-8").splitlines()]
+    notes_types = next(e for e in logged if e.get("action") == "generic column types"
+                       and (e.get("arguments") or {}).get("table") == "notes")
+    assert notes_types["details"]["_id"]["format"] is None
+    assert notes_types["details"]["_id"]["reason"].startswith("primary key")
     settings = {r["values"]["key"]: r for r in rows if r["container"] == "json"}
     assert settings["installed_at"]["time_fields"]["value"]["format"] == "unix_s"
     assert settings["nested"]["values"]["value"] == '{"a": [1, 2]}'

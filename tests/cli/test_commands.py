@@ -200,8 +200,8 @@ def test_one_line_reasons(tmp_path: Path, captures: Path) -> None:
     junk.write_bytes(b"abc")
     cases = [
         (["time", "decode", "99999999999999999999999", "--json"],
-         "trowel: no reading of '99999999999999999999999' falls in the window; --all shows every reading"),
-        (["time", "decode", "zzz", "--format", "unix_s", "--json"], "trowel: no valid reading of 'zzz' as unix_s"),
+         "trowel: no reading of '99999999999999999999999' falls in the window (--all shows every reading"),
+        (["time", "decode", "zzz", "--format", "unix_s", "--json"], "trowel: 'zzz': not a Unix Seconds value"),
         (["time", "fields", str(junk)], "trowel: no timestamp fields found in junk.bin"),
         (["sqlite", "recover", str(junk)],
          "trowel: junk.bin: file is shorter than the 100-byte SQLite header; nothing could be read"),

@@ -90,6 +90,8 @@ EXAMPLES: list[tuple[str, str, int, bool, str]] = [
     ("ved", "0ahUKEwilufv7joqNAxW3nYkEHd0vMyIQ4dUDCA8", ns(2025, 5, 4, 15, 21, 20, micro=360_613), False, "TD"),
     ("gps", "1000000000", ns(2011, 9, 14, 1, 46, 25), False, "USNO: 15 leap seconds in 2011"),
     ("gps", str(UNIX_T - 315_964_800 + 18), TS_NS, False, "DERIVED: GPS = UTC + 18 s since 2017"),
+    ("gps_utc", "0x3CC5F244", ns(2012, 4, 27, 23, 46, 12), False,
+     "timediff32 SMS example: plain UTC seconds since 1980-01-06, stored 3CC5F244 BE / 44F2C53C LE"),
     ("gps_ms", "1000000000000", ns(2011, 9, 14, 1, 46, 25), False, "USNO, in milliseconds"),
     ("gsm", "52504051810500", TS_NS, False, "TD"),
     ("gsm", "52504051810580", ns(2025, 5, 4, 13, 18, 50), False, "DERIVED: TZ 0x80 = +8 quarter hours"),

@@ -15,7 +15,7 @@ import pytest
 from tests.timestamps import record_files as rf
 from trowel.errors import EvidenceError, UsageError
 from trowel.timestamps import FieldGuess, find_anchor_fields, infer_fields
-from trowel.timestamps.infer import infer_blob, infer_sqlite
+from trowel.timestamps.infer import TooFewRecords, infer_blob, infer_sqlite
 
 AFTER, BEFORE = "2023-06-01", "2024-06-01"
 
@@ -98,7 +98,9 @@ def test_bad_input() -> None:
     with pytest.raises(UsageError):
         infer_fields(records=[b"x"])
     assert infer_fields(columns=[[]]) == []
-    assert infer_fields(records=[struct.pack("<I", 5)] * 10, after=AFTER, before=BEFORE) == []
+    with pytest.raises(TooFewRecords, match=r"too few records \(10\)"):
+        infer_fields(records=[struct.pack("<I", 5)] * 10, after=AFTER, before=BEFORE)
+    assert infer_fields(records=[struct.pack("<I", 5)] * 30, after=AFTER, before=BEFORE) == []
 
 
 def test_sqlite_columns_and_evidence_untouched(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from trowel.apps.prefs_xml import read_prefs
 from trowel.apps.registry import AppSpec, load_specs
 from trowel.case.context import ExamineContext, Stage, register_stage
 from trowel.errors import TrowelError
@@ -28,15 +29,15 @@ from trowel.evidence.base import Entry, EntryKind, EvidenceSource
 from trowel.model import GenericRow, Provenance, State, TimeValue
 from trowel.progress import progress_bar
 from trowel.sqlite import SqliteRecord, recover
-from trowel.timestamps import stamp
+from trowel.sqlite.schema import TableSchema
+from trowel.timestamps import ColumnType, type_table
+from trowel.timestamps.columns import name_class
 from trowel.timestamps.decoding import decode
-from trowel.timestamps.infer import infer_fields
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 MAX_SQLITE_BYTES = 2 << 30
 MAX_TEXT_BYTES = 32 << 20
 MIN_TIME_CONFIDENCE = 0.5
-MIN_TIME_MAGNITUDE = 100_000
 TIME_WINDOW_AFTER = datetime(2005, 1, 1, tzinfo=UTC)
 COMPANIONS = ("-wal", "-journal")
 SKIP_SUFFIXES = ("-wal", "-journal", "-shm")
@@ -153,26 +154,27 @@ def _window_before() -> datetime:
     return datetime.now(UTC) + timedelta(days=366)
 
 
-def time_columns(columns: list[str], rows: list[list[Any]]) -> dict[str, str]:
-    """Which columns hold timestamps, and in which format (timestamp toolkit field inference)."""
+def time_columns(columns: list[str], rows: list[list[Any]], table: str | None = None,
+                 schema: TableSchema | None = None, context: str | None = None) -> dict[str, ColumnType]:
+    """Which columns hold timestamps, in which format and why (the timestamp toolkit's column typing:
+    identifiers, versions, hashes, durations and counts are recognised first)."""
+    typed = column_types(columns, rows, table, schema, context)
+    return {name: t for name, t in typed.items() if t.is_time and t.confidence >= MIN_TIME_CONFIDENCE}
+
+
+def column_types(columns: list[str], rows: list[list[Any]], table: str | None = None,
+                 schema: TableSchema | None = None, context: str | None = None) -> dict[str, ColumnType]:
+    """Every column typed (time or not, with the reason)."""
     if not rows:
         return {}
-    values = [[row[i] if i < len(row) else None for row in rows] for i in range(len(columns))]
-    numeric = [[v for v in col if isinstance(v, int | float) and not isinstance(v, bool)] for col in values]
-    # Counters and ids (small integers) fall inside the window of formats with a recent epoch (seconds since
-    # 2014...): a column whose typical magnitude is below a day's worth of seconds is not a time.
-    numeric = [col if col and sorted(abs(v) for v in col)[len(col) // 2] >= MIN_TIME_MAGNITUDE else []
-               for col in numeric]
-    guesses = infer_fields(columns=numeric, after=TIME_WINDOW_AFTER, before=_window_before())
-    best: dict[str, tuple[float, str]] = {}
-    for guess in guesses:
-        index = guess.field if isinstance(guess.field, int) else None
-        if index is None or index >= len(columns) or guess.confidence < MIN_TIME_CONFIDENCE:
-            continue
-        name = columns[index]
-        if name not in best or guess.confidence > best[name][0]:
-            best[name] = (guess.confidence, guess.format)
-    return {name: fmt for name, (_, fmt) in best.items()}
+    declared: list[str | None] | None = None
+    keys: list[str] = []
+    if schema is not None:
+        by_name = dict(zip(schema.columns, schema.types, strict=False))
+        declared = [by_name.get(c) for c in columns]
+        keys = [k for k in (schema.ipk, *schema.pk_columns) if k]
+    return type_table(columns, rows, table=table, declared_types=declared, primary_key=keys, context=context,
+                      after=TIME_WINDOW_AFTER, before=_window_before())
 
 
 def _json_value(value: Any) -> Any:
@@ -194,11 +196,16 @@ def sqlite_rows(ctx: ExamineContext, cand: Candidate, source: EvidenceSource, sc
         by_table[rec.table].append(rec)
     for table, records in by_table.items():
         columns = records[0].columns
-        formats = time_columns(columns, [r.values for r in records])
+        every = column_types(columns, [r.values for r in records], table, result.schema.get(table or ""),
+                             cand.location.package)
+        typed = {c: t for c, t in every.items() if t.is_time and t.confidence >= MIN_TIME_CONFIDENCE}
+        ctx.log("generic column types", {"evidence": cand.evidence, "path": cand.entry.path, "table": table},
+                {c: t.to_json() for c, t in every.items()})
+        reasons = {c: {"format": t.format, "reason": t.reason} for c, t in typed.items()}
         types = _evidence_types(pred, table)
         for rec in records:
             values = {c: _json_value(v) for c, v in zip(rec.columns, rec.values, strict=False)}
-            times = {c: stamp(values[c], fmt) for c, fmt in formats.items() if values.get(c) is not None}
+            times = {c: got for c, t in typed.items() if (got := t.stamp(values.get(c))) is not None}
             yield GenericRow(
                 source=Provenance(evidence=cand.evidence, path=cand.entry.path, table=table, rowid=rec.rowid,
                                   page=rec.page if rec.state != "live" else None,
@@ -207,7 +214,7 @@ def sqlite_rows(ctx: ExamineContext, cand: Candidate, source: EvidenceSource, sc
                 state=State(rec.state), confidence=rec.confidence, package=cand.location.package,
                 user=cand.location.user, container="sqlite", table=table, values=values,
                 time_fields=times, evidence_types=types, time=_first_time(times),
-                raw={"partial": True} if rec.partial else {},
+                raw={"partial": True, "time_columns": reasons} if rec.partial else {"time_columns": reasons},
             )
 
 
@@ -224,6 +231,8 @@ def _guess_time(key: str, value: Any) -> TimeValue | None:
         return None
     text = str(value).strip()
     if not re.fullmatch(r"-?\d{9,19}(\.\d+)?", text):
+        return None
+    if name_class(key)[0] is not None:  # ttl_millis, version_code, *_id ...: not a time whatever the digits
         return None
     digits = len(text.split(".")[0].lstrip("-"))
     if not TIME_NAME.search(key) and digits not in (10, 13, 16, 19):
@@ -248,24 +257,8 @@ def _key_rows(cand: Candidate, table: str, items: list[tuple[str, str, Any]],
 
 
 def xml_items(data: bytes) -> list[tuple[str, str, Any]]:
-    """Keys of an Android shared-preferences file: (name, type, value as stored)."""
-    root = ET.fromstring(data)
-    items: list[tuple[str, str, Any]] = []
-    for child in root:
-        name = child.get("name", "")
-        if child.tag == "set":
-            items.append((name, "set", [s.text or "" for s in child]))
-        elif child.tag == "string":
-            items.append((name, "string", child.text or ""))
-        else:
-            raw = child.get("value")
-            value: Any = raw
-            if child.tag in ("int", "long") and raw is not None and re.fullmatch(r"-?\d+", raw):
-                value = int(raw)
-            elif child.tag == "boolean":
-                value = raw == "true"
-            items.append((name, child.tag, value))
-    return items
+    """Keys of an Android shared-preferences file: (name, type, value as stored); see ``read_prefs``."""
+    return read_prefs(data).items
 
 
 def json_items(data: bytes) -> list[tuple[str, str, Any]]:
@@ -294,7 +287,13 @@ def extract_candidate(ctx: ExamineContext, cand: Candidate, scratch: Path,
         return
     data = _read_bounded(source, cand.entry)
     name = PurePosixPath(cand.entry.path).name
-    items = xml_items(data) if cand.container == "xml" else json_items(data)
+    if cand.container == "xml":
+        parsed = read_prefs(data)
+        for warning in parsed.warnings:
+            ctx.warn(f"generic extraction: {warning}", cand.evidence, cand.entry.path, "generic")
+        items = parsed.items
+    else:
+        items = json_items(data)
     yield from _key_rows(cand, name, items, pred)
 
 

@@ -25,7 +25,7 @@ from trowel.apps.registry import AppSpec
 from trowel.apps.rows import DatabaseCopy, Row
 from trowel.errors import TrowelError
 from trowel.model import Finding, GenericRow, Provenance, Record, TimeValue
-from trowel.timestamps import stamp
+from trowel.timestamps import ColumnType
 
 TYPING_SAMPLE = 5000  # rows per table the column typing looks at
 SCAN_LIMIT = 200_000  # live rows above which a recovered row without rowid is not compared by a full scan
@@ -48,14 +48,19 @@ def _signature(values: dict[str, Any]) -> tuple[Any, ...]:  # the same row found
 
 
 def _generic(app: str, package: str, user: int | None, evidence: str, path: str, row: Row,
-             formats: dict[str, str]) -> GenericRow:
+             formats: dict[str, ColumnType]) -> GenericRow:
     values = {c: _json_value(v) for c, v in row.values.items()}
-    times: dict[str, TimeValue] = {c: stamp(values[c], fmt) for c, fmt in formats.items()
-                                   if values.get(c) is not None}
+    times: dict[str, TimeValue] = {}
+    for c, typed in formats.items():
+        stamped = typed.stamp(values.get(c))
+        if stamped is not None:
+            times[c] = stamped
     first = next((t for t in times.values() if t.unix_ns is not None), None)
     return GenericRow(source=row.provenance(evidence, path), state=row.state, confidence=row.confidence, app=app,
                       package=package, user=user, container="sqlite", table=row.table, values=values,
-                      time_fields=times, time=first, raw={"partial": True} if row.partial else {})
+                      time_fields=times, time=first,
+                      raw={"time_columns": {c: t.to_json() for c, t in formats.items()},
+                           **({"partial": True} if row.partial else {})})
 
 
 def unmapped_records(app: str, package: str, user: int | None, db: DatabaseCopy, known: dict[str, set[str]],
@@ -84,14 +89,15 @@ def unmapped_records(app: str, package: str, user: int | None, db: DatabaseCopy,
         columns = tables.get(table) or (list(gone[0].values) if gone else [])
         sample = [[r.values.get(c) for c in columns] for r in _head(db.live_rows(table), TYPING_SAMPLE)]
         sample += [[r.values.get(c) for c in columns] for r in gone[:TYPING_SAMPLE]]
-        formats = time_columns(columns, sample)
+        formats = time_columns(columns, sample, table=table)
         live = 0
         for row in db.live_rows(table):  # streamed: an unknown table may be large
             live += 1
             yield _generic(app, package, user, db.evidence, db.path, row, formats)
         for row in gone:
             yield _generic(app, package, user, db.evidence, db.path, row, formats)
-        census[table] = {"live": live, "deleted": len(gone), "columns": columns, "time_columns": formats}
+        census[table] = {"live": live, "deleted": len(gone), "columns": columns,
+                         "time_columns": {c: t.format for c, t in formats.items()}}
     extra: dict[str, dict[str, int]] = {}
     for table, cols in sorted(tables.items()):
         names = known.get(table)

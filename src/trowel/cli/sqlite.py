@@ -100,7 +100,8 @@ class TimeColumns:
             columns, rows = by_table.setdefault(rec.table, (rec.columns, []))
             if len(rows) < 2000:
                 rows.append(rec.values)
-        self.formats = {table: {column: get_format(name) for column, name in time_columns(columns, rows).items()}
+        self.formats = {table: {column: get_format(t.format) for column, t in time_columns(columns, rows, table=table).items()
+                                 if t.format}
                         for table, (columns, rows) in by_table.items()}
 
     def decoded(self, table: str | None, column: str, value: Any) -> str | None:

@@ -11,19 +11,26 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
+import json
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from trowel.cli.common import EXIT_OK, emit_json, note, progress_bar
+from trowel.cli.common import EXIT_OK, emit_json, fail, note, progress_bar
 from trowel.cli.common import failed as report_failure
 from trowel.errors import EvidenceError, TimestampError, UsageError
+from trowel.model.values import JSON_SAFE_INT, Clock, iso_ns, iso_utc, ns_to_datetime
 from trowel.timestamps import all_formats, get_format
-from trowel.timestamps.decoding import Reading, decode
+from trowel.timestamps.base import LOCAL_NOTE, hex_bytes
+from trowel.timestamps.batch import batch_scores, batch_supported, decode_batch, utc_micro_text
+from trowel.timestamps.decoding import DEFAULT_AFTER as DECODE_AFTER
+from trowel.timestamps.decoding import DEFAULT_BEFORE as DECODE_BEFORE
+from trowel.timestamps.decoding import Reading, decode, decode_bytes
 from trowel.timestamps.encoding import encode
-from trowel.timestamps.hunt import hunt
+from trowel.timestamps.hunt import CAP, hunt
 from trowel.timestamps.infer import (
     DEFAULT_AFTER,
     DEFAULT_BEFORE,
@@ -116,6 +123,9 @@ def register(sub: Any) -> None:
     p.add_argument("--all", action="store_true", help="every reading of every format, whatever its date")
     p.add_argument("--after", help="reference window start (default 1980-01-01)")
     p.add_argument("--before", help="reference window end (default 2040-01-01)")
+    p.add_argument("--bytes", dest="as_bytes", action="store_true",
+                   help="VALUE is hex of stored bytes (as a hex editor shows them): every fixed-width format, "
+                        "both byte orders")
     p.add_argument("--batch", metavar="FILE", help="decode one value per line (or a CSV column, see --column)")
     p.add_argument("--column", help="with --batch: CSV column (1-based number or header name)")
     p.add_argument("--json", action="store_true", help="JSON Lines")
@@ -136,6 +146,9 @@ def register(sub: Any) -> None:
     p.add_argument("--format", "-f", action="append", help="hunt only these formats (repeatable)")
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="processes scanning the file (default: every CPU for files of 64 MiB and more, else 1)")
+    p.add_argument("--cap", type=int, default=CAP,
+                   help=f"hits listed per format, the first ones in the file (default {CAP}; 0: no cap); "
+                        "past it hits are counted and summarised")
     p.add_argument("--json", action="store_true", help="JSON Lines")
     p.set_defaults(handler=cmd_hunt)
 
@@ -169,17 +182,41 @@ def _check_format(name: str | None) -> None:
         get_format(name)  # UnknownFormat (a TimestampError) lists close matches
 
 
-DECODE_HEADER = f"{'score':>4} {'format':<22} {'utc':<27} {'clock':<5} reading"
+def utc_text(unix_ns: int) -> str:
+    """ISO 8601 UTC: microseconds, or all nine digits when the value has nanoseconds."""
+    return iso_ns(unix_ns) if unix_ns % 1000 else iso_utc(ns_to_datetime(unix_ns))
+
+
+READING_HEADER = f"{'score':<5} {'format':<22} {'utc':<30} {'clock':<5} reading"
 
 
 def _reading_line(r: Reading) -> str:
     if not r.ok:
-        return f"{'-':>4} {r.format:<22} {'-':<27} {'-':<5} {r.raw_text}: {r.error}"
+        return f"{'-':<5} {r.format:<22} {'-':<30} {r.clock.value:<5} {r.raw_text}: {r.error}"
     assert r.unix_ns is not None
-    utc = r.to_json()["utc"] or "-"
     extra = f" (also {', '.join(r.also)})" if r.also else ""
     note_text = f" [{r.note}]" if r.note else ""
-    return f"{r.score:4.2f} {r.format:<22} {utc:<27} {r.clock.value:<5} {r.raw_text}{extra}{note_text}"
+    return f"{r.score:<5.2f} {r.format:<22} {utc_text(r.unix_ns):<30} {r.clock.value:<5} {r.raw_text}{extra}{note_text}"
+
+
+def _pasted_bytes(value: str) -> bytes | None:
+    """2 to 8 bytes of hex that cannot be a decimal number (it has a letter a-f): bytes as a hex editor shows
+    them, which ``decode`` also reads in both byte orders."""
+    body = value.strip()
+    if body[:2].lower() == "0x" or body.isdigit():
+        return None
+    data = hex_bytes(body)
+    return data if data is not None and 2 <= len(data) <= 8 else None
+
+
+def _failure_reason(value: str, readings: list[Reading], fmt: str | None) -> str:
+    """One line: why a value has no reading."""
+    errors = [r.error for r in readings if r.error]
+    if errors:
+        return f"{value!r}: {errors[0]}"
+    if fmt is not None:
+        return f"{value!r} is not a {fmt} value"
+    return f"no reading of {value!r} falls in the window (--all shows every reading, --after/--before move it)"
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
@@ -191,19 +228,28 @@ def cmd_decode(args: argparse.Namespace) -> int:
         return _decode_batch(args)
     if args.value is None:
         raise UsageError("decode needs a VALUE or --batch FILE")
-    readings = decode(args.value, format=args.format, after=args.after, before=args.before, all=args.all)
+    if args.as_bytes:
+        data = hex_bytes(args.value)
+        if data is None:
+            raise UsageError(f"--bytes needs hex digits (pairs, spaces allowed), not {args.value!r}")
+        readings = decode_bytes(data, format=args.format, after=args.after, before=args.before, all=args.all)
+    else:
+        readings = decode(args.value, format=args.format, after=args.after, before=args.before, all=args.all)
+        pasted = _pasted_bytes(args.value) if args.format is None else None
+        if pasted is not None:  # hex with letters, as pasted from a hex editor: the stored bytes too
+            seen = {(r.format, r.unix_ns) for r in readings}
+            extra = [r for r in decode_bytes(pasted, after=args.after, before=args.before, all=args.all)
+                     if (r.format, r.unix_ns) not in seen]
+            readings = sorted(readings + extra, key=lambda r: (-r.score, r.format))
     if args.json:
         emit_json({"input": args.value, **r.to_json()} for r in readings)
     elif readings:
-        print(DECODE_HEADER)
+        print(READING_HEADER)
         for r in readings:
             print(_reading_line(r))
-    if any(r.ok for r in readings):
-        return EXIT_OK
-    errors = [r.error for r in readings if r.error]
-    if args.format:
-        return report_failure(f"no valid reading of {args.value!r} as {args.format}" + (f": {errors[0]}" if errors else ""))
-    return report_failure(f"no reading of {args.value!r} falls in the window; --all shows every reading")
+    if not any(r.ok for r in readings):
+        fail(_failure_reason(args.value, readings, args.format))
+    return EXIT_OK
 
 
 def _batch_values(path: Path, column: str | None) -> Iterator[tuple[int, str]]:
@@ -236,11 +282,13 @@ def _decode_batch(args: argparse.Namespace) -> int:
     path = Path(args.batch)
     after = parse_when(args.after)[0] if args.after else None
     before = parse_when(args.before)[0] if args.before else None
+    if args.format is not None and not args.all and batch_supported(args.format):
+        return _decode_batch_fast(args, path, after, before)
     decoded = failed = 0
     size = path.stat().st_size if path.exists() else None
+    if not args.json:
+        print(f"{'line':<6} {'input':<24} {READING_HEADER}")
     with progress_bar(f"decoding {path.name}", total=size) as bar:
-        if not args.json:
-            print(f"line\tinput\t{DECODE_HEADER}")
         for number, text in _batch_values(path, args.column):
             readings = decode(text, format=args.format, after=after, before=before, all=args.all)
             ok = any(r.ok for r in readings)
@@ -251,12 +299,79 @@ def _decode_batch(args: argparse.Namespace) -> int:
             else:
                 best = next((r for r in readings if r.ok), readings[0] if readings else None)
                 shown = _reading_line(best) if best else "no reading in the window"
-                print(f"{number}\t{text}\t{shown}")
+                print(f"{number:<6} {text:<24} {shown}")
             bar.advance(len(text) + 1)
+    return _batch_end(decoded, failed)
+
+
+BLOCK_LINES = 100_000
+
+
+def _decode_batch_fast(args: argparse.Namespace, path: Path, after: int | None, before: int | None) -> int:
+    """``--batch --format F`` for a linear format: numpy over blocks of lines; values the vectorised path
+    cannot take exactly are decoded one by one, so every line is what ``decode VALUE --format F`` gives."""
+    fmt = get_format(args.format)
+    after_ns = after if after is not None else DECODE_AFTER
+    before_ns = before if before is not None else DECODE_BEFORE
+    decoded = failed = 0
+    size = path.stat().st_size if path.exists() else None
+    if not args.json:
+        print(f"{'line':<6} {'input':<24} {READING_HEADER}")
+    note_text = fmt.clock_note or (LOCAL_NOTE if fmt.clock is Clock.LOCAL else None)
+    note_json = f',"note":{json.dumps(note_text, ensure_ascii=False)}' if note_text else ""
+    head = f'{{"format":{json.dumps(fmt.name)},"display":{json.dumps(fmt.display)},"utc":"'
+    clock = fmt.clock.value
+    with progress_bar(f"decoding {path.name}", total=size) as bar:
+        lines = _batch_values(path, args.column)
+        while True:
+            block = list(itertools.islice(lines, BLOCK_LINES))
+            if not block:
+                break
+            texts = [text for _, text in block]
+            result = decode_batch(texts, fmt.name)
+            scores = batch_scores(result, texts, after_ns, before_ns)
+            micro = utc_micro_text(result)
+            out: list[str] = []
+            for i, (number, text) in enumerate(block):
+                if i in result.readings or not result.ok[i]:
+                    readings = decode(text, format=fmt.name, after=after_ns, before=before_ns)
+                    ok = any(r.ok for r in readings)
+                    if args.json:
+                        out.append(json.dumps({"line": number, "input": text, "readings": [r.to_json() for r in readings]},
+                                              ensure_ascii=False, separators=(",", ":")))
+                    else:
+                        best = next((r for r in readings if r.ok), readings[0] if readings else None)
+                        out.append(f"{number:<6} {text:<24} {_reading_line(best) if best else '-'}")
+                    decoded += ok
+                    failed += not ok
+                    continue
+                decoded += 1
+                unix_ns = int(result.seconds[i]) * 1_000_000_000 + int(result.nanos[i])
+                raw = int(text)
+                score = round(float(scores[i]), 4)
+                if args.json:
+                    raw_json = f'"{raw}"' if abs(raw) >= JSON_SAFE_INT else str(raw)
+                    fine = f',"utc_ns":"{iso_ns(unix_ns)}"' if unix_ns % 1000 else ""
+                    out.append(f'{{"line":{number},"input":{json.dumps(text, ensure_ascii=False)},"readings":['
+                               f'{head}{micro[i]}","clock":"{clock}","raw":{raw_json},"interpretation":"integer '
+                               f'{raw}","unix_ns":"{unix_ns}"{fine},"score":{score!r}{note_json}}}]}}')
+                else:
+                    shown = iso_ns(unix_ns) if unix_ns % 1000 else micro[i]
+                    extra = f" [{note_text}]" if note_text else ""
+                    out.append(f"{number:<6} {text:<24} {score:<5.2f} {fmt.name:<22} {shown:<30} {clock:<5} "
+                               f"integer {raw}{extra}")
+            sys.stdout.write("\n".join(out) + "\n")
+            bar.advance(sum(len(t) + 1 for t in texts))
+    return _batch_end(decoded, failed)
+
+
+def _batch_end(decoded: int, failed: int) -> int:
     note(f"{decoded} values decoded, {failed} without a reading")
-    if decoded or not failed:
-        return EXIT_OK
-    return report_failure(f"none of the {failed} values of {path.name} has a valid reading")
+    if failed:
+        fail(f"{failed} of {decoded + failed} values without a reading" if decoded + failed else "no values")
+    if not decoded:
+        fail("no values")
+    return EXIT_OK
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
@@ -273,12 +388,14 @@ def cmd_encode(args: argparse.Namespace) -> int:
             if e.error:
                 print(f"{e.format:<22} {e.clock.value:<5} {e.error}")
             else:
-                print(f"{e.format:<22} {e.clock.value:<5} {e.decimal or '-':<24} {e.be_hex or '-':<34} "
-                      f"{e.le_hex or '-':<34} {e.text}")
+                be, le = (e.be_hex or "-").upper(), (e.le_hex or "-").upper()  # as a hex editor shows bytes
+                note_text = f"  [{e.note}]" if e.note else ""
+                print(f"{e.format:<22} {e.clock.value:<5} {e.decimal or '-':<24} {be:<34} {le:<34} {e.text}"
+                      f"{note_text}")
     if any(e.error is None for e in rows):
         return EXIT_OK
     return report_failure(f"{args.datetime!r} cannot be encoded" + (f" as {args.format}" if args.format else "")
-                  + (f": {rows[0].error}" if rows and rows[0].error else ""))
+                          + (f": {rows[0].error}" if rows and rows[0].error else ""))
 
 
 def _jobs(requested: int | None, path: Path) -> int:
@@ -286,6 +403,10 @@ def _jobs(requested: int | None, path: Path) -> int:
     if requested is not None:
         return max(1, requested)
     return max(1, os.cpu_count() or 1) if path.stat().st_size >= PARALLEL_BYTES else 1
+
+
+HUNT_HEADER = (f"{'offset':<10} {'decimal':>12} {'format':<18} {'width':>5} {'order':<6} {'bytes':<32} {'utc':<30} "
+               f"{'clock':<5} score")
 
 
 def cmd_hunt(args: argparse.Namespace) -> int:
@@ -301,18 +422,17 @@ def cmd_hunt(args: argparse.Namespace) -> int:
     skipped: list[str] = []
     count = 0
     with progress_bar(f"hunting {path.name}", total=path.stat().st_size, bytes_=True) as bar:
-        if not args.json:
-            print(f"{'offset':<10} {'decimal':>12} {'format':<18} {'w':>2} {'order':<6} {'bytes':<32} "
-                  f"{'utc':<27} clock score")
         for hit in hunt(path, after, before, formats=args.format, progress=bar.advance, notes=skipped,
-                        jobs=_jobs(args.jobs, path)):
+                        jobs=_jobs(args.jobs, path), cap=args.cap if args.cap > 0 else None):
             count += 1
             if args.json:
                 emit_json([hit.to_json()])
             else:
-                data = hit.to_json()
-                print(f"0x{hit.offset:08x} {hit.offset:>12} {hit.format:<18} {hit.width:>2} "
-                      f"{hit.byteorder:<6} {hit.data.hex():<32} {data['utc']} {hit.clock.value} {hit.score:.2f}")
+                if count == 1:
+                    print(HUNT_HEADER)
+                print(f"0x{hit.offset:08x} {hit.offset:>12} {hit.format:<18} {hit.width:>5} "
+                      f"{hit.byteorder:<6} {hit.data.hex():<32} {utc_text(hit.unix_ns):<30} {hit.clock.value:<5} "
+                      f"{hit.score:.2f}")
     for line in skipped:
         note(line)
     note(f"{count} hits")
@@ -324,8 +444,12 @@ def _guess_line(g: FieldGuess) -> str:
     layout = f"{g.width} bytes {g.byteorder}" if g.width else "value"
     also = f" (also {', '.join(g.also)})" if g.also else ""
     lsb = "" if g.lsb_fastest is None else f" lsb-fastest={'yes' if g.lsb_fastest else 'no'}"
-    return (f"{g.confidence:4.2f} {where:<12} {g.format:<18} {layout:<16} share={g.share:.2f} "
-            f"monotonic={g.monotonic:.2f}{lsb} {g.first_utc} .. {g.last_utc}{also}")
+    note_text = f" [{g.note}]" if g.note else ""
+    return (f"{g.confidence:<10.2f} {where:<12} {g.format:<18} {layout:<16} share={g.share:.2f} "
+            f"monotonic={g.monotonic:.2f}{lsb} {g.first_utc} .. {g.last_utc}{also}{note_text}")
+
+
+FIELDS_HEADER = f"{'confidence':<10} {'field':<12} {'format':<18} {'layout':<16} evidence"
 
 
 def cmd_fields(args: argparse.Namespace) -> int:
@@ -359,12 +483,13 @@ def cmd_fields(args: argparse.Namespace) -> int:
     else:
         if record_size:
             print(f"record size: {record_size} bytes")
-        if guesses:
-            print(f"{'conf':>4} {'where':<12} {'format':<18} {'layout':<16} share / monotonic / lsb-fastest / "
-                  "first .. last (UTC)")
         for g in guesses:
+            if g is guesses[0]:
+                print(FIELDS_HEADER)
             print(_guess_line(g))
-    return EXIT_OK if guesses else report_failure(f"no timestamp fields found in {path.name}")
+    if not guesses:
+        fail(f"no timestamp fields found in {path.name}")
+    return EXIT_OK
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
@@ -372,7 +497,7 @@ def cmd_formats(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(f.describe() for f in formats)
     else:
-        print(f"{'name':<20} {'clock':<5} {'layout':<8} {'range':<24} display")
+        print(f"{'name':<20} {'clock':<5} {'layout':<8} {'range':<24} display name")
         for f in formats:
             order = {"little": "LE", "big": "BE"}.get(f.byteorder or "", "")
             layout = f"{f.width}B {order}".strip() if f.width else f.kind.value

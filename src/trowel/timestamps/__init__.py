@@ -7,6 +7,8 @@ Public API (see docs/timestamps.md):
 - ``encode(when, format=None) -> list[Encoding]``: the timediff32 table.
 - ``hunt(path_or_bytes, after, before, formats=None) -> Iterator[Hit]``: scan raw bytes.
 - ``infer_fields(records=None, columns=None) -> list[FieldGuess]``: which fields are timestamps.
+- ``type_column(name, values, ...) -> ColumnType`` / ``type_table(columns, rows, ...)``: is a database column
+  a time, in which format, and why (identifiers, versions, hashes, durations recognised first).
 - ``get_format(name)`` / ``all_formats()``: the registry.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 from trowel.model import TimeValue
 from trowel.timestamps.base import Decoded, Format, Kind, Raw
 from trowel.timestamps.catalog import all_formats, get_format, registry
+from trowel.timestamps.columns import ColumnType, type_column, type_table
 from trowel.timestamps.decoding import Reading, decode, to_time_value
 from trowel.timestamps.encoding import Encoding, encode
 from trowel.timestamps.hunt import Hit, hunt
@@ -55,7 +58,7 @@ def stamp(raw: int | float | str | bytes | None, format_name: str) -> TimeValue:
 
 
 __all__ = [
-    "Decoded", "Encoding", "FieldGuess", "Format", "Hit", "Kind", "Raw", "Reading", "UnknownFormat",
+    "ColumnType", "Decoded", "Encoding", "FieldGuess", "Format", "Hit", "Kind", "Raw", "Reading", "UnknownFormat",
     "all_formats", "decode", "encode", "find_anchor_fields", "get_format", "hunt", "infer_fields", "registry",
-    "stamp",
+    "stamp", "type_column", "type_table",
 ]

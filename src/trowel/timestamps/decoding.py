@@ -11,6 +11,7 @@ import functools
 import math
 import struct
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from trowel.errors import TimestampError
@@ -18,12 +19,16 @@ from trowel.model.values import Clock, TimeValue, iso_ns, iso_utc, json_raw, ns_
 from trowel.timestamps import arith as A
 from trowel.timestamps.base import Format, Kind, Raw
 from trowel.timestamps.catalog import all_formats, get_format
+from trowel.timestamps.decimals import DecimalFormat
+from trowel.timestamps.leapseconds import TT_MINUS_NS, utc_to_scale
+from trowel.timestamps.linear import LinearFormat
+from trowel.timestamps.registry import REGISTRY
 from trowel.timestamps.when import WhenLike, to_ns
 
 # How common a format is in phone evidence (the reference lists Android-relevant ones first); breaks ties.
 PRIOR: dict[str, float] = {
     "unix_s": 1.0, "unix_ms": 1.0, "unix_us": 0.9, "unix_ns": 0.9, "chrome": 0.9, "cocoa": 0.8,
-    "mac_absolute": 0.8, "gps": 0.7, "ldap": 0.7, "filetime_le": 0.8, "hfs_plus": 0.6, "dos_le": 0.6,
+    "mac_absolute": 0.8, "gps": 0.7, "gps_utc": 0.7, "ldap": 0.7, "filetime_le": 0.8, "hfs_plus": 0.6, "dos_le": 0.6,
     "prtime": 0.7, "nsdate_ns": 0.7, "unix_hex_le": 0.8, "unix_hex_be": 0.7, "biome_hex": 0.6, "ole_auto": 0.6,
     "ole_le": 0.6, "fat_date_time": 0.5, "exfat": 0.5, "gsm": 0.6, "semi_octet": 0.5, "unix_s_fraction": 0.7,
     "apfs": 0.6, "dotnet_ticks": 0.5, "systemtime": 0.5,
@@ -195,8 +200,31 @@ def decode(value: Raw, format: str | None = None, after: WhenLike | None = None,
         out = [read(fmt, raw) for raw in raws]
         return sorted((_scored(r, value, fmt, after_ns, before_ns) for r in out), key=lambda r: -r.score)
     readings: list[Reading] = []
-    for fmt in all_formats():
-        for raw in candidates(fmt, value):
+    shared: list[Raw] | None = None  # the one parse of a text every plain decimal linear format shares
+    plain = _plain_int(value)  # a text of plain decimal digits: its integer
+    width = len(value.strip()) if isinstance(value, str) else 0
+    is_text = isinstance(value, str)
+    for fmt, tag, field_width in _plan():
+        if tag == PLAIN_LINEAR and is_text:
+            if shared is None:
+                shared = candidates(fmt, value)
+            raws = shared
+        elif tag == DECIMAL and plain is not None and not all:
+            assert isinstance(fmt, DecimalFormat)
+            limits = _decimal_bounds(fmt, after_ns, before_ns)
+            if not limits[0] <= plain <= limits[1]:
+                continue  # instant = epoch + value x unit rises with the value: outside, outside the window
+            raws = candidates(fmt, value)
+        elif tag == WIDTH_LINEAR and plain is not None and width != 2 * field_width:
+            raws = [plain]  # not hex of the field's width: the text is only its decimal integer
+        else:
+            raws = candidates(fmt, value)
+        if not raws:
+            continue
+        bounds = None if all or tag == OTHER else _window_bounds(fmt, after_ns, before_ns)
+        for raw in raws:
+            if bounds is not None and type(raw) is int and not bounds[0] <= raw <= bounds[1]:
+                continue  # a linear format's instant is monotonic in the raw: outside these, outside the window
             reading = read(fmt, raw)
             if not reading.ok:
                 continue
@@ -207,10 +235,73 @@ def decode(value: Raw, format: str | None = None, after: WhenLike | None = None,
     return _merge(sorted(readings, key=lambda r: (-r.score, r.format)))
 
 
+PLAIN_LINEAR, WIDTH_LINEAR, DECIMAL, LINEAR, OTHER = range(5)
+_PLAN: list[tuple[Format, int, int]] = []
+
+
+def _plan() -> list[tuple[Format, int, int]]:
+    """Every format with how ``decode`` may shortcut it (computed once; the registry is complete on import)."""
+    if len(_PLAN) != len(REGISTRY):
+        _PLAN.clear()
+        for fmt in all_formats():
+            if isinstance(fmt, LinearFormat) and fmt.width is None and fmt.spec.base == 10:
+                tag = PLAIN_LINEAR
+            elif isinstance(fmt, LinearFormat) and fmt.width and fmt.spec.base == 10:
+                tag = WIDTH_LINEAR
+            elif isinstance(fmt, LinearFormat):
+                tag = LINEAR
+            elif isinstance(fmt, DecimalFormat):
+                tag = DECIMAL
+            else:
+                tag = OTHER
+            _PLAN.append((fmt, tag, fmt.width or 0))
+    return _PLAN
+
+
+def _plain_int(value: Raw) -> int | None:
+    """The integer of a text made of plain ASCII decimal digits (an optional leading '-'), else None."""
+    if not isinstance(value, str):
+        return None
+    body = value.strip()
+    digits = body[1:] if body[:1] == "-" else body
+    if not digits or len(body) > MAX_TEXT or not digits.isascii() or not digits.isdigit():
+        return None
+    return int(body)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decimal_bounds(fmt: DecimalFormat, after_ns: int, before_ns: int) -> tuple[Fraction | float, Fraction | float]:
+    """Values of a decimal format that can decode into [after, before], with two seconds to spare (the
+    instant rises with the value; the margin covers rounding). Terrestrial Time formats count on their scale."""
+    if fmt.unit <= 0:
+        return float("-inf"), float("inf")
+    if fmt.spec.tt:
+        after_ns, before_ns = utc_to_scale(after_ns, TT_MINUS_NS), utc_to_scale(before_ns, TT_MINUS_NS)
+    margin = Fraction(2 * A.NS) / fmt.unit
+    return (after_ns - fmt.epoch) / fmt.unit - margin, (before_ns - fmt.epoch) / fmt.unit + margin
+
+
+_NO_RAW = (1, 0)  # bounds that hold no integer
+
+
+@functools.lru_cache(maxsize=4096)
+def _window_bounds(fmt: Format, after_ns: int, before_ns: int) -> tuple[int, int] | None:
+    """Integer raws of a linear format that can decode into [after, before], with a margin of a few raw
+    units for rounding (None: not a linear format, no shortcut)."""
+    if not isinstance(fmt, LinearFormat):
+        return None
+    bounds = fmt.raw_bounds(after_ns, before_ns)
+    if bounds is None:
+        return _NO_RAW
+    margin = (4 << fmt.spec.shift) + 4
+    return bounds[0] - margin, bounds[1] + margin
+
+
 def _scored(reading: Reading, value: Raw, fmt: Format, after_ns: int, before_ns: int) -> Reading:
     if not reading.ok:
         return reading
-    return _replace(reading, score=score(reading, value, fmt, after_ns, before_ns))
+    return Reading(reading.format, reading.display, reading.raw, reading.raw_text, reading.unix_ns, reading.clock,
+                   reading.note, reading.error, score(reading, value, fmt, after_ns, before_ns), reading.also)
 
 
 def _replace(reading: Reading, **changes: Any) -> Reading:
@@ -255,3 +346,52 @@ def to_time_value(raw: Raw | None, format_name: str) -> TimeValue:
         first = first or reading
     assert first is not None
     return TimeValue(raw=raw, format=fmt.name, unix_ns=None, clock=fmt.clock, error=first.error)
+
+
+def _byte_readings(fmt: Format, data: bytes) -> list[tuple[Raw, str]]:
+    """(raw, how it was read) for stored bytes in a fixed-width reading of ``fmt``, in both byte orders."""
+    out: list[tuple[Raw, str]] = []
+    orders = ("big", "little")
+    if fmt.kind is Kind.INT:
+        if fmt.width is not None and fmt.width != len(data):
+            return out
+        if fmt.width is None and len(data) not in (2, 4, 6, 8):
+            return out
+        for order in orders:
+            value = int.from_bytes(data, order, signed=bool(fmt.signed and fmt.width))  # type: ignore[arg-type]
+            own = " (the format's order)" if fmt.byteorder == order else \
+                " (reversed from the format's order)" if fmt.byteorder else ""
+            out.append((value, f"bytes {data.hex()} read {'BE' if order == 'big' else 'LE'}{own} = {value}"))
+    elif fmt.kind is Kind.BYTES and fmt.width == len(data):
+        out.append((data, f"bytes {data.hex()} as stored"))
+        if data[::-1] != data:
+            out.append((data[::-1], f"bytes {data.hex()} reversed = {data[::-1].hex()}"))
+    elif fmt.kind is Kind.FLOAT and len(data) == 8:
+        for order in orders:
+            number = struct.unpack(">d" if order == "big" else "<d", data)[0]
+            if math.isfinite(number):
+                out.append((number, f"bytes {data.hex()} read as a {'BE' if order == 'big' else 'LE'} double = {number!r}"))
+    return out
+
+
+def decode_bytes(data: bytes, format: str | None = None, after: WhenLike | None = None,
+                 before: WhenLike | None = None, all: bool = False) -> list[Reading]:
+    """Readings of bytes as pasted from a hex editor: every fixed-width reading of every format (or of one),
+    in both byte orders (as DCode does), ranked like ``decode``."""
+    after_ns = to_ns(after) if after is not None else DEFAULT_AFTER
+    before_ns = to_ns(before) if before is not None else DEFAULT_BEFORE
+    formats = [get_format(format)] if format is not None else all_formats()
+    readings: list[Reading] = []
+    for fmt in formats:
+        for raw, how in _byte_readings(fmt, data):
+            reading = read(fmt, raw)
+            if not reading.ok:
+                if format is not None:
+                    readings.append(_replace(reading, raw_text=how))
+                continue
+            assert reading.unix_ns is not None
+            if format is None and not all and not after_ns <= reading.unix_ns <= before_ns:
+                continue
+            scored = _scored(reading, raw, fmt, after_ns, before_ns)
+            readings.append(_replace(scored, raw_text=how))
+    return _merge(sorted(readings, key=lambda r: (-r.score, r.format)))

@@ -13,8 +13,10 @@ from typing import Any
 
 from trowel.errors import TimestampError
 from trowel.model.values import Clock, json_raw
+from trowel.timestamps import arith as A
 from trowel.timestamps.base import Format, Raw
 from trowel.timestamps.catalog import all_formats, get_format
+from trowel.timestamps.linear import LinearFormat
 from trowel.timestamps.when import parse_when, to_ns
 
 
@@ -31,6 +33,7 @@ class Encoding:
     le_hex: str | None
     text: str | None
     error: str | None = None
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"format": self.format, "display": self.display, "clock": self.clock.value,
@@ -38,6 +41,8 @@ class Encoding:
                                "le_hex": self.le_hex, "text": self.text}
         if self.error:
             out["error"] = self.error
+        if self.note:
+            out["note"] = self.note
         return out
 
 
@@ -49,7 +54,20 @@ def encode_one(fmt: Format, utc_ns: int, wall_ns: int) -> Encoding:
         text = fmt.to_text(raw)
     except (TimestampError, ValueError, OverflowError, struct.error) as exc:
         return Encoding(fmt.name, fmt.display, fmt.clock, None, None, None, None, None, str(exc))
-    return Encoding(fmt.name, fmt.display, fmt.clock, raw, decimal, be, le, text)
+    return Encoding(fmt.name, fmt.display, fmt.clock, raw, decimal, be, le, text, note=_note(fmt, instant))
+
+
+def _note(fmt: Format, instant: int) -> str | None:
+    """What an examiner must know to pick between conventions (the two GPS counts, Nokia's two)."""
+    if isinstance(fmt, LinearFormat) and fmt.spec.scale == "gps":
+        leap = (fmt.to_scale(instant) - instant) // A.NS
+        return (f"true GPS time: UTC + {leap} leap seconds on this date; plain UTC seconds since 1980-01-06 "
+                "are gps_utc")
+    if fmt.name == "gps_utc":
+        return "plain UTC seconds since 1980-01-06, no leap seconds (what most phones store); true GPS time is gps"
+    if fmt.name in ("nokia", "nokia_le", "nokia_plus1", "nokia_plus1_le"):
+        return "Nokia: two conventions 1 s apart are in use (nokia, nokia_plus1); report both"
+    return None
 
 
 def encode(when: str | datetime | int, format: str | None = None) -> list[Encoding]:

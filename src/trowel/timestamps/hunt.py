@@ -28,7 +28,11 @@ from trowel.timestamps.huntspec import HuntSpec, build_specs
 from trowel.timestamps.linear import LinearFormat
 from trowel.timestamps.when import WhenLike, to_ns
 
-CHUNK = 16 << 20
+CHUNK = 4 << 20
+BLOCK = 1 << 17  # candidate offsets examined at a time
+CAP = 2_000  # hits listed per format; past it they are counted and summarised
+EXAMINE_FACTOR = 20  # formats decoded in Python stop after examining this many x CAP candidates
+UNEXAMINED = " (not examined)"
 LOOKUP_STEP = 1 << 20
 
 
@@ -112,35 +116,84 @@ class Scanner:
         for spec in specs:
             self.by_delta.setdefault(spec.key_delta, {}).setdefault((spec.width, spec.order), []).append(spec)
 
-    def scan(self, chunk: bytes | memoryview, base: int, limit: int, after_ns: int, before_ns: int) -> list[Hit]:
-        """Hits starting at chunk offsets [0, limit) (values may run into the overlap past ``limit``)."""
+    def scan(self, chunk: bytes | memoryview, base: int, limit: int, after_ns: int, before_ns: int,
+             budget: dict[str, int] | None = None, over: dict[str, int] | None = None) -> list[Hit]:
+        """Hits starting at chunk offsets [0, limit) (values may run into the overlap past ``limit``).
+
+        ``budget``: hits still allowed per format (the per-format cap); values past it are only counted in
+        ``over`` (candidates of decoded formats are counted without decoding: an upper bound)."""
         n = len(chunk)
         if n < 2 or not self.specs:
             return []
         arr = np.frombuffer(chunk, dtype=np.uint8)
         even = np.frombuffer(chunk, dtype="<u2", count=n // 2)
         odd = np.frombuffer(chunk, dtype="<u2", offset=1, count=(n - 1) // 2)
-        flags_even = self._lookup(even)
-        flags_odd = self._lookup(odd)
-        ie = _sparse_nonzero(flags_even)
-        io = _sparse_nonzero(flags_odd)
-        positions = np.concatenate((ie * 2, io * 2 + 1))
-        flags = np.concatenate((flags_even[ie], flags_odd[io]))
+        every = np.empty(n, dtype=self.lut.dtype)  # the flag of every offset, even and odd interleaved
+        every[0:2 * len(even):2] = self._lookup(even)
+        every[1:1 + 2 * len(odd):2] = self._lookup(odd)
+        every[n - 1] = 0  # the last offset starts no 16-bit key
+        positions = _sparse_nonzero(every).astype(np.int32)  # in offset order
+        flags = every[positions]
+        del every
         hits: list[Hit] = []
         for delta, groups in self.by_delta.items():
             sel = positions[(flags & self.bit_of[delta]) != 0] - delta
             if not len(sel):
                 continue
             sel = sel[(sel >= 0) & (sel < limit)]
-            for (width, order), specs in groups.items():
-                cand = sel[sel + width <= n]
-                if not len(cand):
-                    continue
-                values = _stored_values(arr, cand, width, order)
-                for spec in specs:
-                    hits.extend(self._examine(spec, chunk, cand, values, base, after_ns, before_ns))
+            for (width, byteorder), specs in groups.items():
+                cand_all = sel[sel + width <= n]
+                for start in range(0, len(cand_all), BLOCK):  # blocks: the index matrices stay small
+                    cand = cand_all[start:start + BLOCK]
+                    values = _stored_values(arr, cand, width, byteorder)
+                    for spec in specs:
+                        hits.extend(self._capped(spec, chunk, cand, values, base, after_ns, before_ns, budget,
+                                                 over))
         hits.sort(key=lambda h: (h.offset, h.width, h.format))
         return hits
+
+    def _capped(self, spec: HuntSpec, chunk: bytes | memoryview, cand: np.ndarray, values: np.ndarray | None,
+                base: int, after_ns: int, before_ns: int, budget: dict[str, int] | None,
+                over: dict[str, int] | None) -> Iterator[Hit]:
+        """``_examine`` within the format's remaining budget; the rest is counted, not materialised."""
+        if budget is None or over is None:
+            yield from self._examine(spec, chunk, cand, values, base, after_ns, before_ns)
+            return
+        name = spec.fmt.name
+        left = budget.get(name, 0)
+        screened = spec.mode in ("int", "float") and values is not None
+        if screened:
+            assert values is not None
+            keep = np.zeros(len(cand), dtype=bool)
+            for lo, hi in spec.intervals:
+                keep |= (values >= np.uint64(lo)) & (values <= np.uint64(hi))
+            cand, values = cand[keep], values[keep]
+        if left <= 0:
+            over[name] = over.get(name, 0) + len(cand)
+            return
+        if not screened:  # decoded one by one in Python: at most EXAMINE_FACTOR x cap candidates per format
+            quota_key = name + UNEXAMINED
+            quota = budget.setdefault(quota_key, left * EXAMINE_FACTOR)
+            if quota < len(cand):
+                over[quota_key] = over.get(quota_key, 0) + len(cand) - max(quota, 0)
+                cand = cand[:max(quota, 0)]
+            budget[quota_key] = quota - len(cand)
+        produced = 0
+        head = 0
+        while head < len(cand) and produced < left:  # cand is in offset order: the first hits are kept
+            step = max(64, left - produced)
+            part = cand[head:head + step]
+            part_values = values[head:head + step] if values is not None else None
+            for hit in self._examine(spec, chunk, part, part_values, base, after_ns, before_ns, prefiltered=True):
+                if produced < left:
+                    produced += 1
+                    yield hit
+                else:
+                    over[name] = over.get(name, 0) + 1
+            head += len(part)
+        if head < len(cand):
+            over[name] = over.get(name, 0) + len(cand) - head
+        budget[name] = left - produced
 
     def _lookup(self, keys: np.ndarray) -> np.ndarray:
         """The flag of every key, in cache-sized steps (much faster than one huge gather)."""
@@ -150,9 +203,13 @@ class Scanner:
         return out
 
     def _examine(self, spec: HuntSpec, chunk: bytes | memoryview, cand: np.ndarray, values: np.ndarray | None,
-                 base: int, after_ns: int, before_ns: int) -> Iterator[Hit]:
+                 base: int, after_ns: int, before_ns: int, prefiltered: bool = False) -> Iterator[Hit]:
         width = spec.width
-        if spec.mode in ("int", "float") and values is not None:
+        if spec.mode in ("int", "float") and values is not None and prefiltered:
+            if spec.mode == "int" and isinstance(spec.fmt, LinearFormat) and spec.fmt.spec.scale is None:
+                yield from self._linear_hits(spec, chunk, cand, values, base, after_ns, before_ns)
+                return
+        elif spec.mode in ("int", "float") and values is not None:
             keep = np.zeros(len(cand), dtype=bool)
             for lo, hi in spec.intervals:
                 keep |= (values >= np.uint64(lo)) & (values <= np.uint64(hi))
@@ -213,43 +270,75 @@ def resolve_formats(formats: Iterable[str | Format] | None) -> list[Format]:
 def hunt(source: str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO, after: WhenLike,
          before: WhenLike, formats: Iterable[str | Format] | None = None, chunk_size: int = CHUNK,
          progress: Callable[[int], None] | None = None, notes: list[str] | None = None,
-         jobs: int = 1) -> Iterator[Hit]:
+         jobs: int = 1, cap: int | None = CAP) -> Iterator[Hit]:
     """Every offset of ``source`` where a value of one of ``formats`` decodes into [after, before].
 
-    Memory is bounded by ``chunk_size`` (plus a few arrays of its size, per job); hits come in offset
-    order per chunk. ``progress`` receives the number of bytes scanned after each chunk; ``notes``
-    collects formats that could not be hunted (e.g. a window outside their range). With ``jobs`` > 1 a
-    file is scanned by that many processes, chunk by chunk, results still in file order.
+    Memory is bounded by ``chunk_size`` (plus a few arrays of its size, per job) and by ``cap``: at most
+    that many hits per format are listed (the first ones in file order); past it hits are counted and
+    ``notes`` gets one summary line per format (None: no cap). Hits are streamed in offset order per chunk.
+    ``progress`` receives the number of bytes scanned after each chunk; ``notes`` also collects formats
+    that could not be hunted (e.g. a window outside their range). With ``jobs`` > 1 a file is scanned by
+    that many processes, chunk by chunk, results still in file order.
     """
     after_ns, before_ns = to_ns(after), to_ns(before)
     if after_ns > before_ns:
         raise UsageError("--after is later than --before")
-    scanner, skipped = scanner_for(tuple(resolve_formats(formats)), after_ns, before_ns)
+    fmts = resolve_formats(formats)
+    scanner, skipped = scanner_for(tuple(fmts), after_ns, before_ns)
     if notes is not None:
         notes.extend(skipped)
+    budget = {f.name: cap for f in fmts} if cap is not None else None
+    over: dict[str, int] | None = {} if cap is not None else None
+    yield from _hunt_source(source, scanner, fmts, after_ns, before_ns, chunk_size, progress, jobs, budget, over)
+    if notes is not None and over:
+        notes.extend(cap_summary(over, cap))
+
+
+def cap_summary(over: dict[str, int], cap: int | None) -> list[str]:
+    """One line per format that reached the cap: how many hits (or candidates) were not listed."""
+    out = []
+    for key, extra in sorted(over.items()):
+        if not extra:
+            continue
+        if key.endswith(UNEXAMINED):
+            out.append(f"{key[:-len(UNEXAMINED)]}: {extra} more candidates not decoded after "
+                       f"{EXAMINE_FACTOR * (cap or 0)} (narrow the window or choose --format)")
+        else:
+            out.append(f"{key}: {cap} hits listed, about {extra} more in the window not listed "
+                       "(per-format cap; narrow the window or choose --format)")
+    return out
+
+
+def _hunt_source(source: str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO, scanner: Scanner,
+                 fmts: list[Format], after_ns: int, before_ns: int, chunk_size: int,
+                 progress: Callable[[int], None] | None, jobs: int, budget: dict[str, int] | None,
+                 over: dict[str, int] | None) -> Iterator[Hit]:
     overlap = scanner.max_width - 1
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
         for start in range(0, max(len(data), 1), chunk_size):
             chunk = data[start:start + chunk_size + overlap]
-            yield from scanner.scan(chunk, start, min(chunk_size, len(data) - start), after_ns, before_ns)
+            yield from scanner.scan(chunk, start, min(chunk_size, len(data) - start), after_ns, before_ns,
+                                    budget, over)
             if progress:
                 progress(min(chunk_size, len(data) - start))
         return
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         if jobs > 1:
-            names = tuple(f.name for f in resolve_formats(formats))
-            yield from _scan_parallel(path, names, after_ns, before_ns, chunk_size, overlap, jobs, progress)
+            names = tuple(f.name for f in fmts)
+            yield from _scan_parallel(path, names, after_ns, before_ns, chunk_size, overlap, jobs, progress,
+                                      budget, over)
             return
         try:
             handle: BinaryIO = path.open("rb")
         except OSError as exc:
             raise EvidenceError(f"cannot read {path}: {exc.strerror or exc}") from exc
         with handle:
-            yield from _scan_stream(handle, scanner, chunk_size, overlap, after_ns, before_ns, progress)
+            yield from _scan_stream(handle, scanner, chunk_size, overlap, after_ns, before_ns, progress, budget,
+                                    over)
         return
-    yield from _scan_stream(source, scanner, chunk_size, overlap, after_ns, before_ns, progress)
+    yield from _scan_stream(source, scanner, chunk_size, overlap, after_ns, before_ns, progress, budget, over)
 
 
 def _read_into(handle: BinaryIO, target: memoryview) -> int:
@@ -270,7 +359,8 @@ def _read_into(handle: BinaryIO, target: memoryview) -> int:
 
 
 def _scan_stream(handle: BinaryIO, scanner: Scanner, chunk_size: int, overlap: int, after_ns: int,
-                 before_ns: int, progress: Callable[[int], None] | None) -> Iterator[Hit]:
+                 before_ns: int, progress: Callable[[int], None] | None, budget: dict[str, int] | None = None,
+                 over: dict[str, int] | None = None) -> Iterator[Hit]:
     """Read ``chunk_size`` bytes at a time into one reused buffer; the last ``overlap`` bytes of a chunk
     move to the front of the next, so values across the boundary are seen exactly once."""
     buffer = bytearray(chunk_size + overlap)
@@ -284,10 +374,10 @@ def _scan_stream(handle: BinaryIO, scanner: Scanner, chunk_size: int, overlap: i
             return
         chunk = view[:size]
         if got == 0:  # the tail: every offset left is in the carried bytes
-            yield from scanner.scan(chunk, base, size, after_ns, before_ns)
+            yield from scanner.scan(chunk, base, size, after_ns, before_ns, budget, over)
             return
         limit = size - overlap if size > overlap else 0
-        yield from scanner.scan(chunk, base, limit, after_ns, before_ns)
+        yield from scanner.scan(chunk, base, limit, after_ns, before_ns, budget, over)
         if progress:
             progress(got)
         view[:size - limit] = view[limit:size]
@@ -296,34 +386,54 @@ def _scan_stream(handle: BinaryIO, scanner: Scanner, chunk_size: int, overlap: i
 
 
 def _scan_piece(path: str, start: int, limit: int, overlap: int, names: tuple[str, ...], after_ns: int,
-                before_ns: int) -> list[Hit]:
-    """One chunk of a file, in a worker process (the scanner is cached per process)."""
+                before_ns: int, cap: int | None) -> tuple[list[Hit], dict[str, int]]:
+    """One chunk of a file, in a worker process (the scanner is cached per process); at most ``cap`` hits
+    per format, the rest counted."""
     scanner, _ = scanner_for(tuple(resolve_formats(names)), after_ns, before_ns)
     with open(path, "rb") as handle:
         handle.seek(start)
         chunk = handle.read(limit + overlap)
-    return scanner.scan(chunk, start, limit, after_ns, before_ns)
+    budget = {name: cap for name in names} if cap is not None else None
+    over: dict[str, int] = {}
+    return scanner.scan(chunk, start, limit, after_ns, before_ns, budget, over if cap is not None else None), over
 
 
 def _scan_parallel(path: Path, names: tuple[str, ...], after_ns: int, before_ns: int, chunk_size: int,
-                   overlap: int, jobs: int, progress: Callable[[int], None] | None) -> Iterator[Hit]:
+                   overlap: int, jobs: int, progress: Callable[[int], None] | None,
+                   budget: dict[str, int] | None = None, over: dict[str, int] | None = None) -> Iterator[Hit]:
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise EvidenceError(f"cannot read {path}: {exc.strerror or exc}") from exc
     starts = list(range(0, size, chunk_size))
+    cap = max(budget.values(), default=0) if budget is not None else None
+
+    def deliver(future: Any) -> Iterator[Hit]:
+        hits, extra = future.result()
+        if budget is None or over is None:
+            yield from hits
+            return
+        for name, count in extra.items():
+            over[name] = over.get(name, 0) + count
+        for hit in hits:
+            if budget.get(hit.format, 0) > 0:
+                budget[hit.format] -= 1
+                yield hit
+            else:
+                over[hit.format] = over.get(hit.format, 0) + 1
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pending = []
         for start in starts:  # at most 2 x jobs chunks in flight: memory stays bounded
             limit = min(chunk_size, size - start)
             pending.append((limit, pool.submit(_scan_piece, str(path), start, limit, overlap, names, after_ns,
-                                               before_ns)))
+                                               before_ns, cap)))
             if len(pending) >= 2 * jobs:
                 done_limit, future = pending.pop(0)
-                yield from future.result()
+                yield from deliver(future)
                 if progress:
                     progress(done_limit)
         for done_limit, future in pending:
-            yield from future.result()
+            yield from deliver(future)
             if progress:
                 progress(done_limit)

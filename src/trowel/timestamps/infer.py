@@ -30,6 +30,7 @@ from trowel.model.values import Clock, iso_utc, ns_to_datetime
 from trowel.timestamps import arith as A
 from trowel.timestamps.base import Format
 from trowel.timestamps.catalog import all_formats, get_format
+from trowel.timestamps.columns import ColumnType, type_table
 from trowel.timestamps.decoding import PRIOR, candidates, read
 from trowel.timestamps.hunt import Hit, hunt
 from trowel.timestamps.huntspec import HuntSpec, build_specs
@@ -82,7 +83,7 @@ def _lsb_fastest(rows: np.ndarray, order: str) -> bool:
         return True
     changes = (rows[1:] != rows[:-1]).sum(axis=0)
     lsb, msb = (0, rows.shape[1] - 1) if order == "little" else (rows.shape[1] - 1, 0)
-    return bool(changes[lsb] > 0 and changes[lsb] >= changes[msb] and changes[lsb] >= 0.8 * changes.max())
+    return bool(changes[lsb] > 0 and changes[lsb] > changes[msb] and changes[lsb] >= 0.8 * changes.max())
 
 
 def _distinct(raws: list[Any], values: list[int | None]) -> float:
@@ -92,9 +93,58 @@ def _distinct(raws: list[Any], values: list[int | None]) -> float:
 
 
 def _confidence(share: float, mono: float, lsb: bool | None, spread_ok: bool, distinct: float, fmt: str) -> float:
+    """Share in the window, weighted by how time-like the series is. Values spread over the whole window in no
+    order (what random bytes give when a format's window covers much of its raw range) stay below 0.5."""
     shape = max(mono, 1.0 if spread_ok else 0.0)
     lsb_score = 1.0 if lsb in (True, None) else 0.0
-    return share * (0.4 + 0.2 * shape + 0.2 * lsb_score + 0.1 * distinct + 0.1 * PRIOR.get(fmt, 0.3))
+    confidence = share * (0.4 + 0.2 * shape + 0.2 * lsb_score + 0.1 * distinct + 0.1 * PRIOR.get(fmt, 0.3))
+    if not spread_ok and mono < 0.75:
+        confidence = min(confidence, 0.45)
+    return confidence
+
+
+MIN_RECORDS = 24  # fewer records: no guess without an anchor (16 random records already fit some format)
+NEAR_EPOCH_NS = 7 * A.DAY_NS
+
+
+class TooFewRecords(TimestampError):
+    """Too few records to tell timestamp fields from chance."""
+
+
+def _epoch_ns(fmt: Format, width: int | None) -> int | None:
+    """The instant of a zero raw value in a format (its epoch), when zero decodes."""
+    zero: Any = bytes(width) if fmt.kind.value == "bytes" and width else 0.0 if fmt.kind.value == "float" else 0
+    try:
+        return fmt.decode_raw(zero).unix_ns
+    except (TimestampError, ValueError, OverflowError, struct.error, IndexError):
+        return None
+
+
+def _calibrate(guesses: list[FieldGuess], series: dict[int, tuple[int, ...]]) -> tuple[list[FieldGuess],
+                                                                                       dict[int, tuple[int, ...]]]:
+    """Drop candidates whose values are all one instant or sit near the format's epoch (zeros, small
+    counters and filler read as times)."""
+    kept: list[FieldGuess] = []
+    kept_series: dict[int, tuple[int, ...]] = {}
+    for index, guess in enumerate(guesses):
+        values = [v for v in series[index] if v != -1]
+        if len(set(values)) <= 1:
+            continue
+        epoch = _epoch_ns(get_format(guess.format), guess.width)
+        if epoch is not None and values:
+            near = sum(1 for v in values if abs(v - epoch) <= NEAR_EPOCH_NS)
+            if near * 2 >= len(values):
+                continue
+        kept_series[len(kept)] = series[index]
+        kept.append(guess)
+    return kept, kept_series
+
+
+def ordered(guesses: list[FieldGuess]) -> list[FieldGuess]:
+    """Best confidence first; equal confidence (to 0.01) by position."""
+    def position(g: FieldGuess) -> tuple[int, int | str]:
+        return (0, g.field) if isinstance(g.field, int) else (1, str(g.field))
+    return sorted(guesses, key=lambda g: (-round(g.confidence, 2), position(g)))
 
 
 NATURAL_WIDTH = {8: 0, 4: 1, 2: 2, 16: 3, 12: 3, 7: 3, 6: 4}
@@ -161,6 +211,9 @@ def infer_records(records: list[bytes], after_ns: int, before_ns: int,
     records = [bytes(r) for r in records if r]
     if len(records) < 2:
         raise UsageError("need at least two records to infer fields")
+    if len(records) < MIN_RECORDS:
+        raise TooFewRecords(f"too few records ({len(records)}) to tell timestamp fields from chance: at least "
+                            f"{MIN_RECORDS} are needed (or use --anchor TEXT --near DATE)")
     sample = records[:SAMPLE]
     specs, _ = build_specs(formats or all_formats(), after_ns, before_ns)
     shortest = min(len(r) for r in sample)
@@ -194,17 +247,22 @@ def infer_records(records: list[bytes], after_ns: int, before_ns: int,
                                           _confidence(share, mono, lsb, spread_ok, distinct, spec.fmt.name), share,
                                           len(inside), mono, lsb, first, last, spec.fmt.clock,
                                           note="offset from the record's end" if from_end else None))
-    return _non_overlapping(_dedupe(guesses, series))
+    guesses, series = _calibrate(guesses, series)
+    return ordered(_non_overlapping(_dedupe(guesses, series)))
 
 
 def _non_overlapping(guesses: list[FieldGuess]) -> list[FieldGuess]:
     """Fields of one record do not overlap: keep the best guess for each byte range, greedily."""
     taken: list[tuple[int, int]] = []
-    out = []
+    out: list[FieldGuess] = []
     for guess in guesses:
         assert isinstance(guess.field, int) and guess.width
         span = (guess.field, guess.field + guess.width)
         if any(span[0] < b and a < span[1] and (span[0] < 0) == (a < 0) for a, b in taken):
+            for k, kept in enumerate(out):  # same bytes read in another format: named with the kept guess
+                if (kept.field, kept.width, kept.byteorder) == (guess.field, guess.width, guess.byteorder) and \
+                        guess.format not in kept.also and guess.confidence >= kept.confidence - 0.05:
+                    out[k] = FieldGuess(**{**kept.__dict__, "also": (*kept.also, guess.format)})
             continue
         taken.append(span)
         out.append(guess)
@@ -250,6 +308,7 @@ def infer_column(values: list[Any], after_ns: int, before_ns: int, name: int | s
         confidence = _confidence(share, mono, None, spread_ok, _distinct(present, decoded), fmt.name)
         guesses.append(FieldGuess(name, fmt.name, fmt.width, fmt.byteorder, confidence,
                                   share, len(inside), mono, None, first, last, fmt.clock))
+    guesses, series = _calibrate(guesses, series)
     return _dedupe(guesses, series)
 
 
@@ -344,6 +403,11 @@ def variable_fields(hits: list[Hit], min_count: int = 3) -> list[FieldGuess]:
     runs = {}
     for key, found in groups.items():
         found.sort(key=lambda h: h.offset)
+        epoch = _epoch_ns(get_format(key[0]), key[1])
+        instants = [h.unix_ns for h in found]
+        if len(set(instants)) <= 1 or (epoch is not None and 2 * sum(
+                1 for v in instants if abs(v - epoch) <= NEAR_EPOCH_NS) >= len(instants)):
+            continue  # one instant, or values at the format's epoch (zeros, small numbers): not times
         run = longest_run([h.unix_ns for h in found])
         if run >= max(min_count, 4 * math.sqrt(len(found))):
             runs[key] = run
@@ -434,12 +498,27 @@ def infer_sqlite(path: str | Path, after: WhenLike | None = None, before: WhenLi
                 tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
                 for table in tables:
                     quoted = '"' + table.replace('"', '""') + '"'
+                    info = db.execute(f"PRAGMA table_info({quoted})").fetchall()
                     cursor = db.execute(f"SELECT * FROM {quoted} LIMIT {int(rows)}")
                     names = [d[0] for d in cursor.description or ()]
                     data = cursor.fetchall()
-                    for index, name in enumerate(names):
-                        values = [row[index] for row in data]
-                        out.extend(infer_column(values, after_ns, before_ns, f"{table}.{name}"))
+                    declared = {r[1]: r[2] for r in info}
+                    keys = [r[1] for r in info if r[5]]  # primary key columns (INTEGER PRIMARY KEY: the rowid)
+                    typed = type_table(names, data, table=table, declared_types=[declared.get(n) for n in names],
+                                       primary_key=keys, context=source.name, after=after_ns, before=before_ns)
+                    out.extend(_column_guess(f"{table}.{name}", t, data, names.index(name))
+                               for name, t in typed.items() if t.is_time)
         except sqlite3.DatabaseError as exc:
             raise EvidenceError(f"{source}: not a readable SQLite database ({exc})") from exc
-    return out
+    return sorted(out, key=lambda g: -g.confidence)
+
+
+def _column_guess(field: str, typed: ColumnType, rows: list[Any], index: int) -> FieldGuess:
+    """A typed SQLite column as a field guess (the typing's reason in the note)."""
+    assert typed.format is not None
+    instants = [t.unix_ns for row in rows if (t := typed.stamp(row[index])) is not None and t.unix_ns is not None]
+    mono, first, last = _series_stats(instants)
+    fmt = get_format(typed.format)
+    return FieldGuess(field, typed.format, fmt.width, fmt.byteorder, typed.confidence,
+                      len(instants) / max(1, sum(1 for row in rows if row[index] is not None)), len(instants), mono,
+                      None, first, last, fmt.clock, note=typed.reason)
