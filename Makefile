@@ -3,6 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 SYSDEP := $(VENV)/.system-deps-stamp
+BENCHDEP := $(VENV)/.bench-stamp
 
 .PHONY: demo test bench bench-quick fixtures lint clean
 
@@ -11,6 +12,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
+
+$(BENCHDEP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test,bench]'
+	touch $(BENCHDEP)
 
 $(SYSDEP): scripts/system-deps.sh
 	bash scripts/system-deps.sh
@@ -27,10 +32,10 @@ test: $(STAMP) $(SYSDEP)
 	$(PY) -m mypy
 	$(PY) -m pytest -q -p no:cacheprovider
 
-bench: $(STAMP) $(SYSDEP)
+bench: $(BENCHDEP) $(SYSDEP)
 	$(PY) bench/run_all.py
 
-bench-quick: $(STAMP) $(SYSDEP)
+bench-quick: $(BENCHDEP) $(SYSDEP)
 	$(PY) bench/run_all.py --quick
 
 lint: $(STAMP)
