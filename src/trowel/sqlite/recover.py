@@ -28,6 +28,7 @@ from trowel.sqlite.freelist import walk_freelist
 from trowel.sqlite.images import Carving, ImageMeta
 from trowel.sqlite.journal import read_journal
 from trowel.sqlite.livetables import SchemaReader, decode_cell, live_rows, to_table_order
+from trowel.sqlite.orphans import choose_schema, inferred_schema, orphan_roots, rooted, schemas_from_bytes
 from trowel.sqlite.result import RecoveryResult, SqliteRecord
 from trowel.sqlite.schema import MASTER_SCHEMA, TableSchema, parse_create_table
 from trowel.sqlite.wal import WalFrame
@@ -157,6 +158,18 @@ class Engine:
         for _cell in master_walker.cells(1, MASTER_SCHEMA.name):
             pass
         leaves[MASTER_SCHEMA.name] = master_walker.leaf_pages
+        header = database.header
+        freelist_warnings: list[str] = []
+        freelist = walk_freelist(database.page, header.freelist_trunk if header else 0,
+                                 header.freelist_count if header else 0, database.page_count, database.usable,
+                                 freelist_warnings)
+        warnings.extend(freelist_warnings)
+        free_pages = set(freelist.trunks) | set(freelist.leaves)
+        if reader.damaged or reader.unparsed:
+            # 0. b-trees the damaged schema lost: found by walking pages, their rows stay live
+            certain = header is not None and not freelist_warnings
+            yield from self._orphan_trees(database, reader, certain, owner, own, leaves, profiles, live, claimed,
+                                          free_pages, result)
         tables = {MASTER_SCHEMA.name: MASTER_SCHEMA, **reader.tables}
         carving = Carving(database, tables, live, profiles, owner, warnings, self.tables)
         wal_frames = self._wal_images(database)
@@ -185,11 +198,6 @@ class Engine:
                 yield from carving.live_page(self._page(database, n), name, self._meta(database, n))
 
         # 3. freelist trunk and leaf pages
-        header = database.header
-        freelist = walk_freelist(database.page, header.freelist_trunk if header else 0,
-                                 header.freelist_count if header else 0, database.page_count, database.usable,
-                                 warnings)
-        free_pages = set(freelist.trunks) | set(freelist.leaves)
         barren: list[tuple[int, ImageMeta]] = []  # free pages without rows: maybe overflow pages
         for n in freelist.leaves:
             meta = replace(self._meta(database, n), region=Region.FREELIST.value)
@@ -252,6 +260,79 @@ class Engine:
             yield from carving.old_image(load(), meta)
         for table in carving.inferred.values():
             result.schema.setdefault(table.name, table)
+
+    def _orphan_trees(self, database: Database, reader: SchemaReader, certain: bool, owner: dict[int, str],
+                      own: dict[str, set[int]], leaves: dict[str, list[int]], profiles: dict[str, Profile],
+                      live: LiveIndex, claimed: set[int], free_pages: set[int],
+                      result: RecoveryResult) -> Iterator[SqliteRecord]:
+        """Rows of the b-trees found by walking pages (see orphans.py): live, or unknown when the freelist
+        could not be read (the tree might then be freed pages of a dropped table)."""
+        warnings = result.warnings
+        skip = set(owner) | free_pages | database.ptrmap | {database.lock_page, 1} | claimed
+        roots = orphan_roots(database.page, database.usable, database.page_count, skip)
+        if not roots:
+            return
+        images = [self._page(database, n) for n in sorted(set(reader.pages) | {1})]
+        known = schemas_from_bytes(images, database.encoding, database.usable)
+        known += [(t, t.root_page) for t in reader.tables.values()]
+        state = "live" if certain else "unknown"
+        why = ("sqlite_master could not be read" if reader.damaged
+               else "its CREATE statement could not be read")
+        warnings.append(f"{len(roots)} b-tree(s) found by walking pages ({why}); their rows are reported "
+                        f"as {state}")
+        for lost_name, lost_root in reader.unparsed.items():
+            known.append((TableSchema(name=lost_name, columns=[], types=[], root_page=lost_root, origin="inferred"),
+                          lost_root))
+        encoding = database.encoding
+        for root in roots:
+            walker = TreeWalker(database.page, database.usable, database.page_count, warnings, claimed)
+            if not root.table:
+                for _cell in walker.cells(root.page, f"b-tree at page {root.page}"):
+                    pass
+                for p in walker.pages + walker.overflow:
+                    owner[p] = INDEX_OWNER + f"root{root.page}"
+                continue
+            cells = walker.cells(root.page, f"b-tree at page {root.page}")
+            sample: list[tuple[LeafCell, list[Any]]] = []
+            for leaf in cells:
+                stored = decode_cell(leaf, encoding, f"b-tree at page {root.page}", warnings)
+                if stored is not None:
+                    sample.append((leaf, stored))
+                if len(sample) >= 50:
+                    break
+            table, how = choose_schema(root.page, [s for _, s in sample], known)
+            if table is not None and not table.columns:  # named by sqlite_master, CREATE unreadable
+                width = max((len(s) for _, s in sample), default=0)
+                table = inferred_schema(table.name, width, root.page)
+            if table is None:
+                width = max((len(s) for _, s in sample), default=0)
+                table = inferred_schema(f"unknown_{width}_columns", width, root.page)
+            name = table.name
+            if name in reader.tables or name in profiles:
+                name = f"{name}~root{root.page}"
+            table = rooted(table, root.page, name)
+            reader.tables[name] = table
+            result.schema[name] = table
+            note = f"b-tree at root page {root.page} found by walking pages ({why}); table: {how}"
+            profile = profiles[name] = Profile.empty(len(table.columns))
+            emit = not self.deleted_only and self._wanted(name)
+            for leaf, stored in _chain(sample, cells, encoding, name, warnings):
+                rowid = None if table.without_rowid else leaf.rowid
+                if leaf.complete:
+                    live.add_cell(name, rowid, leaf.payload, leaf.page, leaf.offset)
+                else:
+                    live.add(name, rowid, tuple(stored))
+                profile.add(stored)
+                if emit:
+                    values, columns = to_table_order(stored, table, rowid)
+                    yield SqliteRecord(table=name, state=state, region=BTREE, page=leaf.page, offset=leaf.offset,
+                                       rowid=rowid, values=values, columns=columns,
+                                       confidence=0.9 if table.origin != "inferred" else 0.8,
+                                       partial=not leaf.complete, note=note)
+            for p in walker.pages + walker.overflow:
+                owner[p] = name
+            own[name] = set(walker.pages + walker.overflow)
+            leaves[name] = walker.leaf_pages
 
     @staticmethod
     def _load_rows(database: Database, tables: dict[str, TableSchema], claimed: set[int], own: dict[str, set[int]],
@@ -376,6 +457,16 @@ class Engine:
             return
         carving.add_table(table, key)
         result.schema[key] = table
+
+
+def _chain(sample: list[tuple[LeafCell, list[Any]]], rest: Iterator[LeafCell], encoding: str, name: str,
+           warnings: list[str]) -> Iterator[tuple[LeafCell, list[Any]]]:
+    """The sampled cells, then the rest of the walk decoded."""
+    yield from sample
+    for leaf in rest:
+        stored = decode_cell(leaf, encoding, name, warnings)
+        if stored is not None:
+            yield leaf, stored
 
 
 def recover(db: Path | str, wal: Path | str | None = None, journal: Path | str | None = None, *,
