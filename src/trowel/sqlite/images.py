@@ -17,11 +17,12 @@ from trowel.model import Region
 from trowel.sqlite.attribution import attribute
 from trowel.sqlite.carve import Carved, Profile, SchemaCarver, generic_cells
 from trowel.sqlite.database import Database
-from trowel.sqlite.dedupe import LiveIndex, SeenRecords
+from trowel.sqlite.dedupe import LiveIndex
 from trowel.sqlite.freeblock import carve_free_space
 from trowel.sqlite.livetables import to_table_order
 from trowel.sqlite.overflow import read_chain
 from trowel.sqlite.page import INDEX_LEAF, TABLE_LEAF, BtreePage, cell_extents, cell_spans, parse_page
+from trowel.sqlite.plausible import implausible, is_structure, table_kind
 from trowel.sqlite.record import RecordError, decode_record
 from trowel.sqlite.result import SqliteRecord
 from trowel.sqlite.schema import TableSchema
@@ -47,11 +48,13 @@ class Carving:
 
     def __init__(self, database: Database, tables: dict[str, TableSchema], live: LiveIndex,
                  profiles: dict[str, Profile], owner: dict[int, str], warnings: list[str],
-                 wanted: set[str] | None) -> None:
+                 wanted: set[str] | None, modules: dict[str, str] | None = None, all_candidates: bool = False) -> None:
         self.db = database
+        self.modules = modules or {}
+        self.all_candidates = all_candidates
+        self.implausible = 0  # candidates dropped as implausible (kept when all_candidates)
         self.tables = tables
         self.live = live
-        self.seen = SeenRecords()
         self.owner = owner
         self.warnings = warnings
         self.wanted = wanted
@@ -247,6 +250,12 @@ class Carving:
                "rebuilt": "record header rebuilt from the schema: rowid unknown"}[c.how]
         self.chain_pages.update(c.overflow)
         note = _join(how, c.note)
+        if c.how != "cell" and is_structure(table_kind(c.table.name, self.modules)):
+            # index structures (FTS segments, R*Tree nodes, statistics): only intact cells are trusted
+            if not self.all_candidates:
+                self.implausible += 1
+                return None
+            note = _join(note, "implausible: rebuilt record of an index structure table")
         return self._emit(c.table, c.stored, c.lost, c.rowid, region, c.start, c.confidence * attribution, meta,
                           note, partial=bool(c.lost))
 
@@ -264,9 +273,17 @@ class Carving:
                 return None
         elif self.live.is_live(table.name, rowid, key):
             return None
-        if not self.seen.first_time(table.name, rowid, key):
-            return None
         values, columns = to_table_order(list(stored), table, rowid)
+        problem = implausible(values, table)
+        if problem is not None:
+            if not self.all_candidates:
+                self.implausible += 1
+                return None
+            note = _join(note, f"implausible: {problem}")
+            confidence *= 0.3
+        kind = table_kind(table.name, self.modules)
+        if kind is not None:
+            note = _join(f"internal table: {kind}", note)
         if rowid is not None and not table.without_rowid and self.live.rowid_live(table.name, rowid):
             note = _join(note, f"older version of live rowid {rowid} (row changed)")
         elif rowid is not None and meta.next_frame is not None and rowid not in self._rowids_in_frame(
@@ -281,7 +298,7 @@ class Carving:
             table=table.name, state="deleted", region=region, page=meta.page, offset=offset, rowid=rowid,
             values=values, columns=columns, confidence=round(min(confidence, 1.0), 3), partial=partial,
             frame=meta.frame, salts=meta.salts, commit=meta.commit, source_file=meta.source_file,
-            note=_join(meta.note, note),
+            note=_join(meta.note, note), rowid_source=None if rowid is None else "cell",
         )
 
 

@@ -25,10 +25,12 @@ from trowel.sqlite.carve import Profile
 from trowel.sqlite.database import Database, map_readonly
 from trowel.sqlite.dedupe import LiveIndex
 from trowel.sqlite.freelist import walk_freelist
+from trowel.sqlite.grouping import Grouper
 from trowel.sqlite.images import Carving, ImageMeta
 from trowel.sqlite.journal import read_journal
 from trowel.sqlite.livetables import SchemaReader, decode_cell, live_rows, to_table_order
 from trowel.sqlite.orphans import choose_schema, inferred_schema, orphan_roots, rooted, schemas_from_bytes
+from trowel.sqlite.plausible import table_kind, virtual_modules
 from trowel.sqlite.result import RecoveryResult, SqliteRecord
 from trowel.sqlite.schema import MASTER_SCHEMA, TableSchema, parse_create_table
 from trowel.sqlite.wal import WalFrame
@@ -53,13 +55,15 @@ class Engine:
     """One recovery run over a database and its companions; ``run`` may be called again (it re-reads)."""
 
     def __init__(self, db: Path, wal: Path | None, journal: Path | None, tables: set[str] | None,
-                 deleted_only: bool) -> None:
+                 deleted_only: bool, all_candidates: bool = False) -> None:
+        self.all_candidates = all_candidates
         self.db = db
         self.wal = wal
         self.journal = journal
         self.tables = tables
         self.deleted_only = deleted_only
         self._handles: list[Any] = []
+        self._grouper: Grouper | None = None
 
     def read_schema(self, warnings: list[str]) -> dict[str, TableSchema]:
         try:
@@ -83,8 +87,15 @@ class Engine:
             warnings.append(f"{self.db.name}: {exc}; nothing could be read")
             return
         self._handles = []
+        self._grouper = None
         try:
-            yield from self._run(database, result)
+            for rec in self._run(database, result):
+                if rec.state == "deleted" and self._grouper is not None:
+                    self._grouper.add(rec)  # copies of one deleted row become one record (grouping.py)
+                else:
+                    yield rec
+            if self._grouper is not None:
+                yield from self._grouper.records()
         finally:
             database.close()
             for handle in self._handles:
@@ -112,7 +123,10 @@ class Engine:
         encoding = database.encoding
         for master_rowid, row in reader.master_rows:
             live.add(MASTER_SCHEMA.name, master_rowid, tuple(row))
+        modules = virtual_modules(row for _rowid, row in reader.master_rows)
         for table in sorted(reader.tables.values(), key=lambda t: t.root_page):
+            kind = table_kind(table.name, modules)
+            live_note = None if kind is None else f"internal table: {kind}"
             walker = TreeWalker(database.page, database.usable, database.page_count, warnings, claimed)
             profile = profiles[table.name] = Profile.empty(len(table.columns))
             emit = not self.deleted_only and self._wanted(table.name)
@@ -142,7 +156,7 @@ class Engine:
                         offset=leaf.offset, rowid=rowid, values=values, columns=columns, confidence=1.0,
                         partial=not leaf.complete, source_file="wal" if frame else "db",
                         frame=frame.index if frame else None, salts=frame.salts if frame else None,
-                        commit=frame.commit if frame else None,
+                        commit=frame.commit if frame else None, note=live_note,
                     )
             for p in walker.pages + walker.overflow:
                 owner[p] = table.name
@@ -171,7 +185,9 @@ class Engine:
             yield from self._orphan_trees(database, reader, certain, owner, own, leaves, profiles, live, claimed,
                                           free_pages, result)
         tables = {MASTER_SCHEMA.name: MASTER_SCHEMA, **reader.tables}
-        carving = Carving(database, tables, live, profiles, owner, warnings, self.tables)
+        carving = Carving(database, tables, live, profiles, owner, warnings, self.tables, modules,
+                          self.all_candidates)
+        self._grouper = Grouper(tables)
         wal_frames = self._wal_images(database)
         journal_pages = self._journal_images(database, warnings, self._handles)
 
@@ -260,6 +276,9 @@ class Engine:
             yield from carving.old_image(load(), meta)
         for table in carving.inferred.values():
             result.schema.setdefault(table.name, table)
+        if carving.implausible:
+            warnings.append(f"{carving.implausible} implausible candidate(s) dropped (values their columns cannot "
+                            "hold, or rebuilt records of index structures); all_candidates keeps them")
 
     def _orphan_trees(self, database: Database, reader: SchemaReader, certain: bool, owner: dict[int, str],
                       own: dict[str, set[int]], leaves: dict[str, list[int]], profiles: dict[str, Profile],
@@ -470,11 +489,14 @@ def _chain(sample: list[tuple[LeafCell, list[Any]]], rest: Iterator[LeafCell], e
 
 
 def recover(db: Path | str, wal: Path | str | None = None, journal: Path | str | None = None, *,
-            tables: Iterable[str] | None = None, deleted_only: bool = False) -> RecoveryResult:
+            tables: Iterable[str] | None = None, deleted_only: bool = False,
+            all_candidates: bool = False) -> RecoveryResult:
     """Read a database with its WAL and rollback journal and recover every row that is physically there.
 
     ``wal``/``journal`` default to the ``-wal``/``-journal`` files beside ``db`` when they exist.
     ``tables`` limits the work to those tables; ``deleted_only`` leaves live rows out of the records.
+    ``all_candidates`` keeps candidates that are implausible for their table (see plausible.py), noted and
+    with a low confidence; by default they are dropped and counted in a warning.
     The files are only read (memory-mapped read-only); nothing is written anywhere.
     """
     db = Path(db)
@@ -485,7 +507,8 @@ def recover(db: Path | str, wal: Path | str | None = None, journal: Path | str |
     for label, path in (("WAL", wal_path), ("journal", journal_path)):
         if path is not None and not path.is_file():
             raise EvidenceError(f"{path}: no such {label} file")
-    engine = Engine(db, wal_path, journal_path, set(tables) if tables is not None else None, deleted_only)
+    engine = Engine(db, wal_path, journal_path, set(tables) if tables is not None else None, deleted_only,
+                    all_candidates)
     warnings: list[str] = []
     schema = engine.read_schema(warnings)
     return RecoveryResult(schema=schema, _run=engine.run, warnings=warnings)

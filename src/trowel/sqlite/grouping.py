@@ -1,0 +1,175 @@
+"""One logical row, one record: copies of the same deleted row found in several places are grouped.
+
+A deleted row often survives more than once: in a freeblock of its page (rowid lost with the cell's first
+bytes), in the unallocated area or an interior page that was once its leaf (left by a page split), on a
+freelist page, in WAL frames and in rollback-journal page images. The copies are grouped by table and
+values; the record reported is the most complete copy (every value, then a known rowid, then the highest
+confidence) and ``also_in`` lists where the other copies are (page, offset, region, frame, file).
+
+* Complete copies group when their values are equal and their rowids agree (a copy without a rowid joins
+  a copy with one; two different rowids are two rows that happen to hold the same values).
+* A partial copy (values lost) joins the one complete group whose values agree on every value it kept.
+* When the reported copy lost its rowid and another copy kept it, the rowid is taken from that copy and
+  ``rowid_source`` says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from trowel.sqlite.result import SqliteRecord
+from trowel.sqlite.schema import TableSchema
+
+MAX_PLACES = 64  # copies listed per record; more are counted in the note
+
+
+class _Group:
+    __slots__ = ("best", "copies", "extra", "rowid", "rowid_from")
+
+    def __init__(self, rec: SqliteRecord) -> None:
+        self.best = rec
+        self.copies: list[SqliteRecord] = []
+        self.extra = 0
+        self.rowid = rec.rowid
+        self.rowid_from: SqliteRecord | None = rec if rec.rowid is not None else None
+
+    def add(self, rec: SqliteRecord) -> None:
+        if _place(rec) == _place(self.best) or any(_place(rec) == _place(c) for c in self.copies):
+            return
+        if self.rowid is None and rec.rowid is not None:
+            self.rowid, self.rowid_from = rec.rowid, rec
+        if _rank(rec) > _rank(self.best):
+            rec, self.best = self.best, rec
+        if len(self.copies) < MAX_PLACES:
+            self.copies.append(rec)
+        else:
+            self.extra += 1
+
+
+def _rank(rec: SqliteRecord) -> tuple[bool, bool, float]:
+    return (not rec.partial, rec.rowid is not None, rec.confidence)
+
+
+def _place(rec: SqliteRecord) -> tuple[Any, ...]:
+    return (rec.source_file, rec.frame, rec.page, rec.offset, rec.region)
+
+
+def place_json(rec: SqliteRecord) -> dict[str, Any]:
+    return {"page": rec.page, "offset": rec.offset, "region": rec.region, "frame": rec.frame,
+            "source_file": rec.source_file, "rowid": rec.rowid, "partial": rec.partial}
+
+
+class Grouper:
+    """Collects the deleted records of one run and gives them back grouped (in the order first found)."""
+
+    def __init__(self, tables: dict[str, TableSchema]) -> None:
+        self.tables = tables
+        self.groups: list[_Group] = []
+        self.by_values: dict[tuple[Any, ...], list[int]] = {}
+        self.partials: list[tuple[SqliteRecord, tuple[Any, ...]]] = []
+
+    def _ipk(self, rec: SqliteRecord) -> int | None:
+        table = self.tables.get(rec.table or "")
+        if table is None or table.without_rowid or table.columns != rec.columns[:len(table.columns)]:
+            for t in self.tables.values():
+                if t.name == rec.table and t.columns == rec.columns[:len(t.columns)]:
+                    table = t
+                    break
+            else:
+                return None
+        return None if table.without_rowid else table.ipk_index
+
+    def _key(self, rec: SqliteRecord) -> tuple[Any, ...]:
+        values = list(rec.values)
+        ipk = self._ipk(rec)
+        if ipk is not None and ipk < len(values):
+            values[ipk] = None
+        return (rec.table, tuple(rec.columns), tuple(_hashable(v) for v in values))
+
+    def add(self, rec: SqliteRecord) -> None:
+        key = self._key(rec)
+        if rec.partial:
+            self.partials.append((rec, key))
+            return
+        ids = self.by_values.setdefault(key, [])
+        for i in ids:
+            g = self.groups[i]
+            if rec.rowid is None or g.rowid is None or g.rowid == rec.rowid:
+                g.add(rec)
+                return
+        ids.append(len(self.groups))
+        self.groups.append(_Group(rec))
+
+    def _place_partials(self) -> None:
+        """Partial copies join the single complete group that agrees with every value they kept."""
+        if not self.partials:
+            return
+        wanted: dict[tuple[Any, ...], dict[int, dict[Any, list[int]]]] = {}
+        plans: list[tuple[SqliteRecord, tuple[Any, ...], int | None]] = []
+        for rec, key in self.partials:
+            known = [i for i, v in enumerate(key[2]) if v is not None]
+            pos = known[0] if known else None
+            plans.append((rec, key, pos))
+            if pos is not None:
+                wanted.setdefault(key[:2], {}).setdefault(pos, {})
+        if wanted:
+            for gid, g in enumerate(self.groups):
+                gkey = self._key(g.best)
+                slots = wanted.get(gkey[:2])
+                if slots is None:
+                    continue
+                for pos, index in slots.items():
+                    index.setdefault(gkey[2][pos], []).append(gid)
+        for rec, key, pos in plans:
+            match: list[int] = []
+            if pos is not None:
+                for gid in wanted[key[:2]][pos].get(key[2][pos], []):
+                    g = self.groups[gid]
+                    gvals = self._key(g.best)[2]
+                    if all(v is None or v == gvals[i] for i, v in enumerate(key[2])) and (
+                            rec.rowid is None or g.rowid is None or g.rowid == rec.rowid):
+                        match.append(gid)
+            if len(match) == 1:
+                self.groups[match[0]].add(rec)
+            else:
+                self.groups.append(_Group(rec))
+
+    def records(self) -> Iterator[SqliteRecord]:
+        self._place_partials()
+        for g in self.groups:
+            yield _merged(g, self._ipk(g.best))
+        self.groups = []
+        self.by_values = {}
+        self.partials = []
+
+
+def _merged(g: _Group, ipk: int | None) -> SqliteRecord:
+    rec = g.best
+    if not g.copies and g.rowid == rec.rowid:
+        return rec
+    changes: dict[str, Any] = {}
+    if g.copies:
+        changes["also_in"] = tuple(place_json(c) for c in g.copies)
+        changes["note"] = _join(rec.note, f"{len(g.copies) + g.extra + 1} copies of this row found")
+    if rec.rowid is None and g.rowid is not None and g.rowid_from is not None:
+        src = g.rowid_from
+        changes["rowid"] = g.rowid
+        changes["rowid_source"] = (f"another copy of this row ({src.region}, page {src.page} offset {src.offset}"
+                                   + (f", WAL frame {src.frame}" if src.frame else "") + ")")
+        if ipk is not None and ipk < len(rec.values) and rec.values[ipk] is None:
+            values = list(rec.values)
+            values[ipk] = g.rowid
+            changes["values"] = values
+    return replace(rec, **changes)
+
+
+def _hashable(v: Any) -> Any:
+    return v if not isinstance(v, list | dict) else repr(v)
+
+
+def _join(a: str | None, b: str | None) -> str | None:
+    if a and b:
+        return f"{a}; {b}"
+    return a or b

@@ -1,0 +1,115 @@
+"""Plausibility: what a table is (an application table, or SQLite's or an extension's own), and whether a
+recovered candidate holds values its columns could really have held.
+
+Internal tables are reported as what they are: the shadow tables of FTS3/4/5 full-text indexes and of
+R*Tree indexes, ``sqlite_sequence`` (AUTOINCREMENT counters) and ``sqlite_stat1..4`` (planner statistics).
+Their deleted rows carry a note saying so; the tables whose rows are index structures (FTS segments and
+segment directories, FTS5 data and idx, R*Tree nodes, rowid and parent maps, statistics) are carved only as
+intact cells, never with a rebuilt header (their free space is full of varint-dense index bytes that look
+like records).
+
+A candidate is implausible when a value could not have been stored by SQLite in that column (numeric text
+in a column of numeric affinity, a number in a TEXT column, an integral REAL where the affinity stores
+integers) or looks like misread bytes (text with control characters, a REAL of absurd magnitude). Such
+candidates are dropped unless ``all_candidates`` asks for them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from trowel.sqlite.schema import TableSchema
+
+_FTS3 = {"content": "FTS3/4 content (the indexed text)", "segments": "FTS3/4 index segments",
+         "segdir": "FTS3/4 segment directory", "docsize": "FTS4 document sizes", "stat": "FTS4 statistics"}
+_FTS5 = {"content": "FTS5 content (the indexed text)", "data": "FTS5 index data", "idx": "FTS5 index segments",
+         "docsize": "FTS5 document sizes", "config": "FTS5 configuration"}
+_RTREE = {"node": "R*Tree nodes", "rowid": "R*Tree rowid map", "parent": "R*Tree parent map"}
+STRUCTURE = {"FTS3/4 index segments", "FTS3/4 segment directory", "FTS4 statistics", "FTS5 index data",
+             "FTS5 index segments", "FTS5 configuration", "FTS4 document sizes", "FTS5 document sizes",
+             "R*Tree nodes", "R*Tree rowid map", "R*Tree parent map", "SQLite statistics"}
+_VIRTUAL = re.compile(r"CREATE\s+VIRTUAL\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\"(?:[^\"]|\"\")+\"|`[^`]+`|\[[^\]]+\]|"
+                      r"[\w.]+)\s+USING\s+(\w+)", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def virtual_modules(master_rows: Iterable[Sequence[Any]]) -> dict[str, str]:
+    """Virtual table name -> module (fts3, fts4, fts5, rtree, ...) from sqlite_master rows."""
+    out: dict[str, str] = {}
+    for row in master_rows:
+        sql = row[4] if len(row) > 4 else None
+        if not isinstance(sql, str):
+            continue
+        m = _VIRTUAL.match(sql.strip())
+        if m:
+            name = m.group(1).strip("\"`[]").split(".")[-1]
+            out[name] = m.group(2).lower()
+    return out
+
+
+def table_kind(name: str, modules: dict[str, str]) -> str | None:
+    """What an internal table is (None for an application table)."""
+    if name == "sqlite_sequence":
+        return "AUTOINCREMENT counters (sqlite_sequence)"
+    if re.fullmatch(r"sqlite_stat[1-4]", name):
+        return "SQLite statistics"
+    if name == "sqlite_master":
+        return None
+    for owner, module in modules.items():
+        prefix = owner + "_"
+        if not name.startswith(prefix):
+            continue
+        suffix = name[len(prefix):]
+        table = {"fts3": _FTS3, "fts4": _FTS3, "fts5": _FTS5, "rtree": _RTREE, "rtree_i32": _RTREE}.get(module, {})
+        if suffix in table:
+            return f"{table[suffix]} of {module} table {owner}"
+    # extension tables whose virtual table row is gone (dropped, or a damaged schema): by the name alone
+    m = re.fullmatch(r"(.+)_(segments|segdir|node|parent|data|idx|config)", name)
+    if m:
+        kinds = {**_FTS3, **_FTS5, **_RTREE}
+        return f"{kinds[m.group(2)]} of {m.group(1)} (virtual table row not found)"
+    return None
+
+
+def is_structure(kind: str | None) -> bool:
+    return kind is not None and any(kind.startswith(s) for s in STRUCTURE)
+
+
+def implausible(values: Sequence[Any], table: TableSchema) -> str | None:
+    """Why these table-order values cannot be a row of ``table`` as SQLite stores it (None when they can)."""
+    affs = table.affinities
+    ipk = table.ipk_index
+    for i, v in enumerate(values[:len(affs)]):
+        if v is None or i == ipk:
+            continue
+        aff = affs[i]
+        col = table.columns[i]
+        if isinstance(v, str):
+            if _CONTROL.search(v) and len(_CONTROL.findall(v)) * 10 > len(v) or len(v) <= 8 and _CONTROL.search(v):
+                return f"column {col}: text with control characters"
+            if aff in ("INTEGER", "REAL", "NUMERIC") and _numeric_text(v):
+                return f"column {col}: numeric text in a column of {aff} affinity (SQLite stores a number)"
+        elif isinstance(v, float):
+            if aff == "TEXT":
+                return f"column {col}: a number in a TEXT column (SQLite stores text)"
+            if v != 0 and math.isfinite(v) and not 1e-60 < abs(v) < 1e60:
+                return f"column {col}: REAL of absurd magnitude {v:.3g}"
+            if aff in ("INTEGER", "NUMERIC") and v.is_integer() and abs(v) < 2**63 and table.origin != "inferred":
+                return f"column {col}: integral REAL in a column of {aff} affinity (SQLite stores an integer)"
+        elif isinstance(v, int) and aff == "TEXT":
+            return f"column {col}: a number in a TEXT column (SQLite stores text)"
+    return None
+
+
+def _numeric_text(v: str) -> bool:
+    s = v.strip()
+    if not s or s != v:
+        return False
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return s.lower() not in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity")
