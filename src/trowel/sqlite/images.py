@@ -274,14 +274,14 @@ class Carving:
         elif self.live.is_live(table.name, rowid, key):
             return None
         values, columns = to_table_order(list(stored), table, rowid)
-        problem = implausible(values, table)
+        kind = table_kind(table.name, self.modules)
+        problem = implausible(values, table, kind)
         if problem is not None:
             if not self.all_candidates:
                 self.implausible += 1
                 return None
             note = _join(note, f"implausible: {problem}")
             confidence *= 0.3
-        kind = table_kind(table.name, self.modules)
         if kind is not None:
             note = _join(f"internal table: {kind}", note)
         if rowid is not None and not table.without_rowid and self.live.rowid_live(table.name, rowid):

@@ -78,8 +78,45 @@ def is_structure(kind: str | None) -> bool:
     return kind is not None and any(kind.startswith(s) for s in STRUCTURE)
 
 
-def implausible(values: Sequence[Any], table: TableSchema) -> str | None:
+def _identifier(v: Any) -> bool:
+    return isinstance(v, str) and bool(v) and v.isprintable() and len(v) < 256
+
+
+def internal_problem(values: Sequence[Any], table: TableSchema, kind: str) -> str | None:
+    """Why values cannot be a row of an internal table (what SQLite or the extension writes there is known)."""
+    if kind.startswith("AUTOINCREMENT"):
+        if len(values) < 2 or not _identifier(values[0]) or not isinstance(values[1], int) or values[1] < 0:
+            return "not a (table name, counter) row of sqlite_sequence"
+        return None
+    if kind.startswith("SQLite statistics"):
+        if not values or not _identifier(values[0]) or not all(v is None or _identifier(v) for v in values[1:3]):
+            return "not a statistics row (table, index, numbers as text)"
+        return None
+    if kind.startswith("FTS5 index segments"):  # (segid, term, pgno): untyped, but always these types
+        shape = (int, bytes, int)
+        if len(values) < 3 or not all(isinstance(v, t) for v, t in zip(values, shape, strict=False)):
+            return "not a (segment id, term, page) row of an FTS5 index"
+        return None
+    if is_structure(kind):
+        affs = table.affinities
+        ipk = table.ipk_index
+        for i, v in enumerate(values[:len(affs)]):
+            if i == ipk:
+                continue
+            want = {"INTEGER": int, "BLOB": bytes}.get(affs[i])
+            if want is bytes and table.types[i] == "":
+                want = None  # untyped columns (FTS5 config values, R*Tree auxiliaries) may hold anything
+            if want is not None and not isinstance(v, want) and not (want is int and isinstance(v, str)):
+                return f"column {table.columns[i]}: {type(v).__name__} where the index structure stores {affs[i]}"
+    return None
+
+
+def implausible(values: Sequence[Any], table: TableSchema, kind: str | None = None) -> str | None:
     """Why these table-order values cannot be a row of ``table`` as SQLite stores it (None when they can)."""
+    if kind is not None:
+        problem = internal_problem(values, table, kind)
+        if problem is not None:
+            return problem
     affs = table.affinities
     ipk = table.ipk_index
     for i, v in enumerate(values[:len(affs)]):
