@@ -21,7 +21,15 @@ from trowel.sqlite.dedupe import LiveIndex
 from trowel.sqlite.freeblock import carve_free_space
 from trowel.sqlite.livetables import to_table_order
 from trowel.sqlite.overflow import read_chain
-from trowel.sqlite.page import INDEX_LEAF, TABLE_LEAF, BtreePage, cell_extents, cell_spans, parse_page
+from trowel.sqlite.page import (
+    INDEX_LEAF,
+    TABLE_LEAF,
+    BtreePage,
+    cell_extents,
+    cell_spans,
+    freeblocks,
+    parse_page,
+)
 from trowel.sqlite.plausible import implausible, is_structure, table_kind
 from trowel.sqlite.record import RecordError, decode_record
 from trowel.sqlite.result import SqliteRecord
@@ -53,6 +61,8 @@ class Carving:
         self.modules = modules or {}
         self.all_candidates = all_candidates
         self.implausible = 0  # candidates dropped as implausible (kept when all_candidates)
+        self.freeblocks = 0  # freeblocks of live b-tree pages seen, and those holding only zeros
+        self.zeroed_freeblocks = 0
         self.tables = tables
         self.live = live
         self.owner = owner
@@ -98,6 +108,10 @@ class Carving:
         except SqliteFormatError as exc:
             self.warnings.append(str(exc))
             return
+        for o, size in freeblocks(data, page):
+            if size >= 8:
+                self.freeblocks += 1
+                self.zeroed_freeblocks += not any(data[o + 4:o + size])
         spans = cell_spans(data, page)
         carvers = [self.carvers[table_key]] if table_key in self.carvers else []
         for cand, region in carve_free_space(data, page, spans, carvers, self.db.usable, self.warnings):

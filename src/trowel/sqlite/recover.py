@@ -81,6 +81,7 @@ class Engine:
     def run(self, result: RecoveryResult) -> Iterator[SqliteRecord]:
         warnings = result.warnings
         warnings.clear()
+        result.findings.clear()
         try:
             database = Database(self.db, self.wal, warnings)
         except SqliteFormatError as exc:
@@ -215,6 +216,7 @@ class Engine:
 
         # 3. freelist trunk and leaf pages
         barren: list[tuple[int, ImageMeta]] = []  # free pages without rows: maybe overflow pages
+        zeroed_pages = sum(not any(self._page(database, n)) for n in freelist.leaves)
         for n in freelist.leaves:
             meta = replace(self._meta(database, n), region=Region.FREELIST.value)
             found = 0
@@ -276,6 +278,9 @@ class Engine:
             yield from carving.old_image(load(), meta)
         for table in carving.inferred.values():
             result.schema.setdefault(table.name, table)
+        for finding in _findings(database, carving, len(freelist.leaves), zeroed_pages):
+            result.findings.append(finding)
+            warnings.append(f"finding: {finding}")
         if carving.implausible:
             warnings.append(f"{carving.implausible} implausible candidate(s) dropped (values their columns cannot "
                             "hold, or rebuilt records of index structures); all_candidates keeps them")
@@ -476,6 +481,30 @@ class Engine:
             return
         carving.add_table(table, key)
         result.schema[key] = table
+
+
+def _findings(database: Database, carving: Carving, free_pages: int, zeroed_pages: int) -> list[str]:
+    """Why little or nothing came back: freed space zeroed (secure_delete), auto-vacuum."""
+    out: list[str] = []
+    total = carving.freeblocks + free_pages
+    zeroed = carving.zeroed_freeblocks + zeroed_pages
+    counts = (f"{carving.zeroed_freeblocks} of {carving.freeblocks} freeblocks and {zeroed_pages} of {free_pages} "
+              "free pages hold only zeros")
+    if total and zeroed * 10 >= total * 9:
+        out.append(f"freed space is zeroed in this file (secure_delete): {counts}; deleted rows can only come "
+                   "from the WAL, the rollback journal and page areas SQLite did not clear")
+    elif zeroed:
+        out.append(f"part of the freed space is zeroed (secure_delete was on for some deletions): {counts}")
+    header = database.header
+    if header is not None and header.auto_vacuum:
+        if header.incremental_vacuum:
+            out.append(f"incremental vacuum is on: free pages stay in the file until the app vacuums "
+                       f"({free_pages} free pages now)")
+        else:
+            out.append("auto-vacuum (full) is on: pages freed by each transaction are removed from the end of "
+                       "the file at commit, so deleted rows survive only in free space of live pages, the WAL "
+                       "and the rollback journal")
+    return out
 
 
 def _chain(sample: list[tuple[LeafCell, list[Any]]], rest: Iterator[LeafCell], encoding: str, name: str,

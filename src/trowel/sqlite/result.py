@@ -69,12 +69,15 @@ class RecoveryResult:
     """Schema, warnings and records of one database.
 
     ``iter_records()`` streams records with bounded memory (it re-reads the files on each call);
-    ``records`` collects them into a list once. ``warnings`` is complete after either has run to the end.
+    ``records`` collects them into a list once. ``warnings`` is complete after either has run to the end, and
+    so is ``findings`` (e.g. "freed space is zeroed in this file"; each is also in ``warnings`` as
+    "finding: ...", so every reader of warnings shows it).
     """
 
     schema: dict[str, TableSchema]
     _run: Callable[[RecoveryResult], Iterator[SqliteRecord]]
     warnings: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)  # facts about the file that explain what came back
     _records: list[SqliteRecord] | None = None
     _complete: bool = False
 
