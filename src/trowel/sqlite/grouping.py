@@ -26,7 +26,7 @@ MAX_PLACES = 64  # copies listed per record; more are counted in the note
 
 
 class _Group:
-    __slots__ = ("best", "copies", "extra", "rowid", "rowid_from")
+    __slots__ = ("best", "copies", "done", "extra", "rowid", "rowid_from")
 
     def __init__(self, rec: SqliteRecord) -> None:
         self.best = rec
@@ -34,6 +34,7 @@ class _Group:
         self.extra = 0
         self.rowid = rec.rowid
         self.rowid_from: SqliteRecord | None = rec if rec.rowid is not None else None
+        self.done = False  # given out already (merged into a streamed record)
 
     def add(self, rec: SqliteRecord) -> None:
         if _place(rec) == _place(self.best) or any(_place(rec) == _place(c) for c in self.copies):
@@ -62,13 +63,23 @@ def place_json(rec: SqliteRecord) -> dict[str, Any]:
 
 
 class Grouper:
-    """Collects the deleted records of one run and gives them back grouped (in the order first found)."""
+    """Groups the deleted records of one run.
+
+    Records from secondary places (old page images, freelist, WAL, journal, interior pages) are collected
+    with :meth:`add`; the many records of live leaf pages' free space then stream through :meth:`absorb`,
+    each merged with the collected copies of its row and given out at once (memory stays bounded by the
+    secondary records); :meth:`records` gives the collected groups no streamed record took."""
 
     def __init__(self, tables: dict[str, TableSchema]) -> None:
         self.tables = tables
         self.groups: list[_Group] = []
         self.by_values: dict[tuple[Any, ...], list[int]] = {}
         self.partials: list[tuple[SqliteRecord, tuple[Any, ...]]] = []
+        self.streamed: set[int] = set()  # rows already given out by absorb (hash of values and rowid)
+        self.streamed_any: set[int] = set()
+        self._partial_index: dict[tuple[Any, ...], list[int]] | None = None
+        self._partial_pos: dict[tuple[Any, ...], set[int]] = {}
+        self._partial_used: set[int] = set()
 
     def _ipk(self, rec: SqliteRecord) -> int | None:
         table = self.tables.get(rec.table or "")
@@ -136,10 +147,62 @@ class Grouper:
             else:
                 self.groups.append(_Group(rec))
 
+    def absorb(self, rec: SqliteRecord) -> SqliteRecord | None:
+        """A record found after the collected ones, given out at once (streamed) with the copies collected so
+        far merged in; None when an earlier streamed record already was this row (reported once)."""
+        key = self._key(rec)
+        seen = hash((key, rec.rowid))
+        if seen in self.streamed or (rec.rowid is None and hash((key, None)) in self.streamed_any):
+            return None
+        self.streamed.add(seen)
+        self.streamed_any.add(hash((key, None)))
+        if not self.groups and not self.partials:
+            return rec
+        group: _Group | None = None
+        if not rec.partial:
+            for i in self.by_values.get(key, []):
+                g = self.groups[i]
+                if not g.done and (rec.rowid is None or g.rowid is None or g.rowid == rec.rowid):
+                    group = g
+                    break
+        if group is None:
+            group = _Group(rec)
+        else:
+            group.add(rec)
+        if not rec.partial:
+            for part in self._partial_copies(key, rec.rowid):
+                group.add(part)
+        group.done = True
+        return _merged(group, self._ipk(group.best))
+
+    def _partial_copies(self, key: tuple[Any, ...], rowid: int | None) -> list[SqliteRecord]:
+        """Collected partial copies that agree with a complete record's values (each used once)."""
+        if self._partial_index is None:
+            self._partial_index = {}
+            for n, (_part, pkey) in enumerate(self.partials):
+                known = [i for i, v in enumerate(pkey[2]) if v is not None]
+                if known:
+                    self._partial_index.setdefault((pkey[:2], known[0], pkey[2][known[0]]), []).append(n)
+                    self._partial_pos.setdefault(pkey[:2], set()).add(known[0])
+        out: list[SqliteRecord] = []
+        for pos in self._partial_pos.get(key[:2], ()):
+            for n in self._partial_index.get((key[:2], pos, key[2][pos]), []):
+                part, pkey = self.partials[n]
+                if n in self._partial_used or (rowid is not None and part.rowid not in (None, rowid)):
+                    continue
+                if all(v is None or v == key[2][i] for i, v in enumerate(pkey[2])):
+                    self._partial_used.add(n)
+                    out.append(part)
+        return out
+
     def records(self) -> Iterator[SqliteRecord]:
+        """The collected groups no streamed record took, partial copies placed."""
+        if self._partial_used:
+            self.partials = [p for n, p in enumerate(self.partials) if n not in self._partial_used]
         self._place_partials()
         for g in self.groups:
-            yield _merged(g, self._ipk(g.best))
+            if not g.done:
+                yield _merged(g, self._ipk(g.best))
         self.groups = []
         self.by_values = {}
         self.partials = []

@@ -20,6 +20,7 @@ from trowel.sqlite.database import Database
 from trowel.sqlite.dedupe import LiveIndex
 from trowel.sqlite.freeblock import carve_free_space
 from trowel.sqlite.livetables import to_table_order
+from trowel.sqlite.neighbours import infer_rowids, live_rowids
 from trowel.sqlite.overflow import read_chain
 from trowel.sqlite.page import (
     INDEX_LEAF,
@@ -114,15 +115,32 @@ class Carving:
                 self.zeroed_freeblocks += not any(data[o + 4:o + size])
         spans = cell_spans(data, page)
         carvers = [self.carvers[table_key]] if table_key in self.carvers else []
-        for cand, region in carve_free_space(data, page, spans, carvers, self.db.usable, self.warnings):
-            rec = self._emit_carved(cand, region, meta, 1.0)
+        found = carve_free_space(data, page, spans, carvers, self.db.usable, self.warnings)
+        inferred: dict[int, tuple[int, int, int]] = {}
+        table = self.tables.get(table_key)
+        unknown = [c.start for c, _region in found if c.rowid is None]
+        if unknown and table is not None and not table.without_rowid:
+            order = live_rowids(data, page)
+            if order is not None:
+                name = table.name
+                inferred = infer_rowids(order, unknown, lambda r: self.live.rowid_live(name, r))
+        for cand, region in found:
+            rowid_source = None
+            guess = inferred.get(cand.start)
+            if guess is not None:
+                cand.rowid = guess[0]
+                rowid_source = (f"neighbour order: the only rowid missing between live rowids {guess[1]} and "
+                                f"{guess[2]} around it on page {meta.page}")
+            rec = self._emit_carved(cand, region, meta, 1.0, rowid_source)
             if rec is not None:
                 yield rec
 
-    def old_image(self, data: bytes, meta: ImageMeta, start: int | None = None) -> Iterator[SqliteRecord]:
+    def old_image(self, data: bytes, meta: ImageMeta, start: int | None = None,
+                  era_owner: str | None = None) -> Iterator[SqliteRecord]:
         """Every row an old copy of a page holds: intact cells, then carved free space.
 
-        ``start`` (freelist trunk pages) carves only the bytes after it, as one free range.
+        ``start`` (freelist trunk pages) carves only the bytes after it, as one free range. ``era_owner``:
+        the table (key) the page belonged to when this copy was written, when that differs from today's.
         """
         usable = self.db.usable
         page: BtreePage | None = None
@@ -131,7 +149,7 @@ class Carving:
                 page = parse_page(data, meta.page, usable)
             except SqliteFormatError:
                 page = None
-        owner_key = self.owner.get(meta.page)
+        owner_key = era_owner or self.owner.get(meta.page)
         if owner_key is not None and owner_key.startswith("index:"):
             return
         owner = self.tables.get(owner_key) if owner_key else None
@@ -259,9 +277,12 @@ class Carving:
             self.tables[name] = table
         return table
 
-    def _emit_carved(self, c: Carved, region: str, meta: ImageMeta, attribution: float) -> SqliteRecord | None:
-        how = {"cell": None, "header": "cell header overwritten: rowid unknown",
-               "rebuilt": "record header rebuilt from the schema: rowid unknown"}[c.how]
+    def _emit_carved(self, c: Carved, region: str, meta: ImageMeta, attribution: float,
+                     rowid_source: str | None = None) -> SqliteRecord | None:
+        how = {"cell": None, "header": "cell header overwritten", "rebuilt": "record header rebuilt from the schema"}[
+            c.how]
+        if how is not None and rowid_source is None:
+            how += ": rowid unknown"
         self.chain_pages.update(c.overflow)
         note = _join(how, c.note)
         if c.how != "cell" and is_structure(table_kind(c.table.name, self.modules)):
@@ -271,10 +292,11 @@ class Carving:
                 return None
             note = _join(note, "implausible: rebuilt record of an index structure table")
         return self._emit(c.table, c.stored, c.lost, c.rowid, region, c.start, c.confidence * attribution, meta,
-                          note, partial=bool(c.lost))
+                          note, partial=bool(c.lost), rowid_source=rowid_source)
 
     def _emit(self, table: TableSchema, stored: list[Any], lost: Sequence[int], rowid: int | None, region: str,
-              offset: int, confidence: float, meta: ImageMeta, note: str | None, partial: bool) -> SqliteRecord | None:
+              offset: int, confidence: float, meta: ImageMeta, note: str | None, partial: bool,
+              rowid_source: str | None = None) -> SqliteRecord | None:
         if self.wanted is not None and table.name not in self.wanted:
             return None
         key = tuple(stored)  # as the record stores it, like the live-row keys
@@ -298,7 +320,16 @@ class Carving:
             confidence *= 0.3
         if kind is not None:
             note = _join(f"internal table: {kind}", note)
-        if rowid is not None and not table.without_rowid and self.live.rowid_live(table.name, rowid):
+        older = len(stored) < len(table.columns)
+        if older:
+            # fewer values than the table has columns: written under an older schema of this table (it was
+            # dropped and created again, or columns were added later); the rowid is not the live row's
+            note = _join(note, f"{len(stored)} values for {len(table.columns)} columns: written under an older "
+                               f"schema of {table.name} (re-created or altered table; the columns after them did "
+                               "not exist then)")
+        dropped_page = older and region == Region.FREELIST.value  # a freed page of the table's earlier b-tree
+        if rowid is not None and not dropped_page and not table.without_rowid and self.live.rowid_live(
+                table.name, rowid):
             note = _join(note, f"older version of live rowid {rowid} (row changed)")
         elif rowid is not None and meta.next_frame is not None and rowid not in self._rowids_in_frame(
                 meta.next_frame):
@@ -312,7 +343,7 @@ class Carving:
             table=table.name, state="deleted", region=region, page=meta.page, offset=offset, rowid=rowid,
             values=values, columns=columns, confidence=round(min(confidence, 1.0), 3), partial=partial,
             frame=meta.frame, salts=meta.salts, commit=meta.commit, source_file=meta.source_file,
-            note=_join(meta.note, note), rowid_source=None if rowid is None else "cell",
+            note=_join(meta.note, note), rowid_source=None if rowid is None else rowid_source or "cell",
         )
 
 

@@ -2,12 +2,14 @@
 
 Order of work (each step bounded, each problem a warning):
 1. the current database (main file + committed WAL frames): sqlite_master, live rows of every table
-   (these also feed de-duplication and the header-rebuilding profiles);
-2. page 1's free space for deleted sqlite_master rows (schemas of dropped tables);
-3. free space of live b-tree pages (freeblocks, unallocated), freelist trunk and leaf pages, orphan pages,
-   main-file pages superseded by the WAL;
-4. every WAL frame that is not the current version of its page (uncommitted, invalid, stale salts);
-5. rollback journal page images.
+   (these also feed de-duplication and the header-rebuilding profiles); with a damaged sqlite_master, the
+   b-trees found by walking pages (orphans.py);
+2. page 1's free space and older page-1 images for deleted sqlite_master rows (schemas of dropped tables);
+3. free space of live interior pages, freelist trunk and leaf pages, orphan pages, main-file pages
+   superseded by the WAL, every WAL frame that is not the current version of its page (uncommitted,
+   invalid, stale salts), rollback journal page images: collected and grouped (grouping.py);
+4. free space of live leaf pages (freeblocks, unallocated): streamed, each record merged with the copies
+   of its row collected in 3; then the collected rows no streamed record took.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from trowel.sqlite.images import Carving, ImageMeta
 from trowel.sqlite.journal import read_journal
 from trowel.sqlite.livetables import SchemaReader, decode_cell, live_rows, to_table_order
 from trowel.sqlite.orphans import choose_schema, inferred_schema, orphan_roots, rooted, schemas_from_bytes
+from trowel.sqlite.page import INDEX_INTERIOR, TABLE_INTERIOR
 from trowel.sqlite.plausible import table_kind, virtual_modules
+from trowel.sqlite.record import decode_record
 from trowel.sqlite.result import RecoveryResult, SqliteRecord
 from trowel.sqlite.schema import MASTER_SCHEMA, TableSchema, parse_create_table
 from trowel.sqlite.wal import WalFrame
@@ -64,6 +68,7 @@ class Engine:
         self.deleted_only = deleted_only
         self._handles: list[Any] = []
         self._grouper: Grouper | None = None
+        self._streaming = False
 
     def read_schema(self, warnings: list[str]) -> dict[str, TableSchema]:
         try:
@@ -89,12 +94,17 @@ class Engine:
             return
         self._handles = []
         self._grouper = None
+        self._streaming = False
         try:
             for rec in self._run(database, result):
-                if rec.state == "deleted" and self._grouper is not None:
-                    self._grouper.add(rec)  # copies of one deleted row become one record (grouping.py)
-                else:
+                if rec.state != "deleted" or self._grouper is None:
                     yield rec
+                elif self._streaming:
+                    merged = self._grouper.absorb(rec)
+                    if merged is not None:
+                        yield merged
+                else:
+                    self._grouper.add(rec)  # copies of one deleted row become one record (grouping.py)
             if self._grouper is not None:
                 yield from self._grouper.records()
         finally:
@@ -197,7 +207,12 @@ class Engine:
         for n in leaves[MASTER_SCHEMA.name]:
             master_records.extend(carving.live_page(self._page(database, n), MASTER_SCHEMA.name,
                                                     self._meta(database, n)))
-        for load, meta in wal_frames + journal_pages:
+        older_master: list[tuple[Loader, ImageMeta]] = []
+        if 1 in database.current and database.main_page(1) is not None:  # page 1 before the WAL's versions
+            older_master.append((lambda: database.main_page(1) or b"", ImageMeta(
+                page=1, region=None, source_file="db",
+                note=f"main-file version of page 1, superseded by WAL frame {database.current[1].index}")))
+        for load, meta in older_master + wal_frames + journal_pages:
             if meta.page == 1:
                 data = load()
                 master_records.extend(
@@ -207,12 +222,17 @@ class Engine:
             if self.tables is None:
                 yield rec
 
-        # 2. free space of live b-tree pages
+        # 2. free space of live interior pages (they keep bytes of the leaf pages they once were)
+        leaf_pages: list[tuple[str, int]] = []
         for name, pages in leaves.items():
             if name == MASTER_SCHEMA.name:
                 continue
             for n in pages:
-                yield from carving.live_page(self._page(database, n), name, self._meta(database, n))
+                current = self._page(database, n)
+                if current[100 if n == 1 else 0] in (TABLE_INTERIOR, INDEX_INTERIOR):
+                    yield from carving.live_page(current, name, self._meta(database, n))
+                else:
+                    leaf_pages.append((name, n))
 
         # 3. freelist trunk and leaf pages
         barren: list[tuple[int, ImageMeta]] = []  # free pages without rows: maybe overflow pages
@@ -248,13 +268,8 @@ class Engine:
                 yield rec
             if not found and n <= database.page_count:
                 barren.append((n, meta))
-        if self.tables is None:
-            for n, meta in barren:
-                fragment = carving.overflow_fragment(self._page(database, n), meta)
-                if fragment is not None:
-                    yield fragment
-
-        # 5. main-file versions of pages the WAL supersedes
+        # 5. main-file versions of pages the WAL supersedes (owned as the main file's own schema says)
+        eras = self._main_file_eras(database, reader, carving, result) if database.current else {}
         first_frame: dict[int, WalFrame] = {}
         for f in database.wal.frames if database.wal else []:
             if f.committed:
@@ -267,7 +282,7 @@ class Engine:
             meta = ImageMeta(page=n, region=None, source_file="db",
                              note=f"main-file version of page {n}, superseded by WAL frame {frame.index}",
                              next_frame=nxt.index if nxt else None, next_commit=nxt.commit if nxt else None)
-            yield from carving.old_image(old, meta)
+            yield from carving.old_image(old, meta, era_owner=eras.get(n))
 
         # 6. every other WAL frame (older committed versions, uncommitted, invalid, stale salts)
         for load, meta in wal_frames:
@@ -276,6 +291,16 @@ class Engine:
         # 7. rollback journal page images
         for load, meta in journal_pages:
             yield from carving.old_image(load(), meta)
+
+        # 8. free space of live leaf pages: most deleted rows; streamed, each merged with its copies found above
+        self._streaming = True
+        for name, n in leaf_pages:
+            yield from carving.live_page(self._page(database, n), name, self._meta(database, n))
+        if self.tables is None:
+            for n, meta in barren:
+                fragment = carving.overflow_fragment(self._page(database, n), meta)
+                if fragment is not None:
+                    yield fragment
         for table in carving.inferred.values():
             result.schema.setdefault(table.name, table)
         for finding in _findings(database, carving, len(freelist.leaves), zeroed_pages):
@@ -357,6 +382,41 @@ class Engine:
                 owner[p] = name
             own[name] = set(walker.pages + walker.overflow)
             leaves[name] = walker.leaf_pages
+
+    @staticmethod
+    def _main_file_eras(database: Database, reader: SchemaReader, carving: Carving,
+                        result: RecoveryResult) -> dict[int, str]:
+        """Pages of the main file's b-trees whose table the WAL since dropped or created anew: page -> the
+        schema (key) the main file's own sqlite_master gives it, added as a recovered schema."""
+        main_pages = database.main_pages
+        walker = TreeWalker(database.main_page, database.usable, main_pages, [], set())
+        eras: dict[int, str] = {}
+        for leaf in walker.cells(1, "sqlite_master (main file)"):
+            try:
+                row = (decode_record(leaf.payload, database.encoding) + [None] * 5)[:5]
+            except SqliteFormatError:
+                continue
+            kind, name, _tbl, root, sql = row
+            if kind != "table" or not isinstance(name, str) or not isinstance(sql, str) or not isinstance(root, int):
+                continue
+            current = reader.tables.get(name)
+            if current is not None and current.sql == sql and current.root_page == root:
+                continue  # the same table today: today's ownership holds
+            table = parse_create_table(sql, name, root, origin="recovered")
+            if table is None or root < 2:
+                continue
+            key = next((k for k, t in carving.tables.items() if t.name == name and t.sql == sql
+                        and t.root_page == root), None)
+            if key is None:
+                key = name if name not in carving.tables else f"{name}~root{root}"
+                carving.add_table(table, key)
+                result.schema[key] = table
+            tree = TreeWalker(database.main_page, database.usable, main_pages, [], set())
+            for _cell in tree.cells(root, f"{name} (main file)"):
+                pass
+            for p in tree.pages:
+                eras.setdefault(p, key)
+        return eras
 
     @staticmethod
     def _load_rows(database: Database, tables: dict[str, TableSchema], claimed: set[int], own: dict[str, set[int]],
