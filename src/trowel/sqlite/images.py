@@ -62,6 +62,7 @@ class Carving:
         self.modules = modules or {}
         self.all_candidates = all_candidates
         self.implausible = 0  # candidates dropped as implausible (kept when all_candidates)
+        self.registered: list[tuple[str, TableSchema]] = []  # tables of other times added by register()
         self.freeblocks = 0  # freeblocks of live b-tree pages seen, and those holding only zeros
         self.zeroed_freeblocks = 0
         self.tables = tables
@@ -95,6 +96,20 @@ class Carving:
                     pass
             self._frame_rowids[index] = found
         return found
+
+    def register(self, table: TableSchema) -> str:
+        """The key of a table of another time: an equal one already known, or the table added."""
+        for k, t in self.tables.items():
+            if t.name == table.name and t.sql == table.sql and t.root_page == table.root_page:
+                return k
+        key = table.name if table.name not in self.tables else f"{table.name}~root{table.root_page}"
+        n = 2
+        while key in self.tables:
+            key = f"{table.name}~root{table.root_page}~{n}"
+            n += 1
+        self.add_table(table, key)
+        self.registered.append((key, table))
+        return key
 
     def add_table(self, table: TableSchema, key: str) -> None:
         self.tables[key] = table
@@ -140,7 +155,8 @@ class Carving:
         """Every row an old copy of a page holds: intact cells, then carved free space.
 
         ``start`` (freelist trunk pages) carves only the bytes after it, as one free range. ``era_owner``:
-        the table (key) the page belonged to when this copy was written, when that differs from today's.
+        the table (key) the page belonged to when this copy was written, when that differs from today's
+        ("-": no table owned it then).
         """
         usable = self.db.usable
         page: BtreePage | None = None
@@ -149,7 +165,7 @@ class Carving:
                 page = parse_page(data, meta.page, usable)
             except SqliteFormatError:
                 page = None
-        owner_key = era_owner or self.owner.get(meta.page)
+        owner_key = None if era_owner == "-" else era_owner or self.owner.get(meta.page)
         if owner_key is not None and owner_key.startswith("index:"):
             return
         owner = self.tables.get(owner_key) if owner_key else None
@@ -328,8 +344,8 @@ class Carving:
                                f"schema of {table.name} (re-created or altered table; the columns after them did "
                                "not exist then)")
         dropped_page = older and region == Region.FREELIST.value  # a freed page of the table's earlier b-tree
-        if rowid is not None and not dropped_page and not table.without_rowid and self.live.rowid_live(
-                table.name, rowid):
+        same_table = table.origin == "schema" and not table.without_rowid and not dropped_page
+        if rowid is not None and same_table and self.live.rowid_live(table.name, rowid):
             note = _join(note, f"older version of live rowid {rowid} (row changed)")
         elif rowid is not None and meta.next_frame is not None and rowid not in self._rowids_in_frame(
                 meta.next_frame):

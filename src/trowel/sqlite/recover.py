@@ -26,6 +26,7 @@ from trowel.sqlite.btree import LeafCell, TreeWalker
 from trowel.sqlite.carve import Profile
 from trowel.sqlite.database import Database, map_readonly
 from trowel.sqlite.dedupe import LiveIndex
+from trowel.sqlite.eras import Eras
 from trowel.sqlite.freelist import walk_freelist
 from trowel.sqlite.grouping import Grouper
 from trowel.sqlite.images import Carving, ImageMeta
@@ -34,7 +35,6 @@ from trowel.sqlite.livetables import SchemaReader, decode_cell, live_rows, to_ta
 from trowel.sqlite.orphans import choose_schema, inferred_schema, orphan_roots, rooted, schemas_from_bytes
 from trowel.sqlite.page import INDEX_INTERIOR, TABLE_INTERIOR
 from trowel.sqlite.plausible import table_kind, virtual_modules
-from trowel.sqlite.record import decode_record
 from trowel.sqlite.result import RecoveryResult, SqliteRecord
 from trowel.sqlite.schema import MASTER_SCHEMA, TableSchema, parse_create_table
 from trowel.sqlite.wal import WalFrame
@@ -234,13 +234,14 @@ class Engine:
                 else:
                     leaf_pages.append((name, n))
 
-        # 3. freelist trunk and leaf pages
+        # 3. freelist trunk and leaf pages (a freed page's rows belong to whoever held it: eras.py)
+        eras = Eras(database, reader.tables, carving.register)
         barren: list[tuple[int, ImageMeta]] = []  # free pages without rows: maybe overflow pages
         zeroed_pages = sum(not any(self._page(database, n)) for n in freelist.leaves)
         for n in freelist.leaves:
             meta = replace(self._meta(database, n), region=Region.FREELIST.value)
             found = 0
-            for rec in carving.old_image(self._page(database, n), meta):
+            for rec in carving.old_image(self._page(database, n), meta, era_owner=eras.freed_owner(n)):
                 found += 1
                 yield rec
             if not found:
@@ -249,7 +250,7 @@ class Engine:
             yield from carving.old_image(self._page(database, n),
                                          replace(self._meta(database, n), region=Region.FREELIST.value,
                                                  note="freelist trunk page slack"),
-                                         start=freelist.trunk_slack.get(n, 8))
+                                         start=freelist.trunk_slack.get(n, 8), era_owner=eras.freed_owner(n))
 
         # 4. pages in no tree and not on the freelist; pages past the database end in the main file
         skip = set(owner) | free_pages | database.ptrmap | {database.lock_page, 1}
@@ -269,7 +270,6 @@ class Engine:
             if not found and n <= database.page_count:
                 barren.append((n, meta))
         # 5. main-file versions of pages the WAL supersedes (owned as the main file's own schema says)
-        eras = self._main_file_eras(database, reader, carving, result) if database.current else {}
         first_frame: dict[int, WalFrame] = {}
         for f in database.wal.frames if database.wal else []:
             if f.committed:
@@ -282,11 +282,15 @@ class Engine:
             meta = ImageMeta(page=n, region=None, source_file="db",
                              note=f"main-file version of page {n}, superseded by WAL frame {frame.index}",
                              next_frame=nxt.index if nxt else None, next_commit=nxt.commit if nxt else None)
-            yield from carving.old_image(old, meta, era_owner=eras.get(n))
+            yield from carving.old_image(old, meta, era_owner=eras.main_owner(n))
 
         # 6. every other WAL frame (older committed versions, uncommitted, invalid, stale salts)
+        frames = database.wal.frames if database.wal else []
         for load, meta in wal_frames:
-            yield from carving.old_image(load(), meta)
+            era = eras.frame_owner(frames[meta.frame - 1]) if meta.frame and meta.frame <= len(frames) else None
+            yield from carving.old_image(load(), meta, era_owner=era)
+        for key, table in carving.registered:
+            result.schema.setdefault(key, table)
 
         # 7. rollback journal page images
         for load, meta in journal_pages:
@@ -382,41 +386,6 @@ class Engine:
                 owner[p] = name
             own[name] = set(walker.pages + walker.overflow)
             leaves[name] = walker.leaf_pages
-
-    @staticmethod
-    def _main_file_eras(database: Database, reader: SchemaReader, carving: Carving,
-                        result: RecoveryResult) -> dict[int, str]:
-        """Pages of the main file's b-trees whose table the WAL since dropped or created anew: page -> the
-        schema (key) the main file's own sqlite_master gives it, added as a recovered schema."""
-        main_pages = database.main_pages
-        walker = TreeWalker(database.main_page, database.usable, main_pages, [], set())
-        eras: dict[int, str] = {}
-        for leaf in walker.cells(1, "sqlite_master (main file)"):
-            try:
-                row = (decode_record(leaf.payload, database.encoding) + [None] * 5)[:5]
-            except SqliteFormatError:
-                continue
-            kind, name, _tbl, root, sql = row
-            if kind != "table" or not isinstance(name, str) or not isinstance(sql, str) or not isinstance(root, int):
-                continue
-            current = reader.tables.get(name)
-            if current is not None and current.sql == sql and current.root_page == root:
-                continue  # the same table today: today's ownership holds
-            table = parse_create_table(sql, name, root, origin="recovered")
-            if table is None or root < 2:
-                continue
-            key = next((k for k, t in carving.tables.items() if t.name == name and t.sql == sql
-                        and t.root_page == root), None)
-            if key is None:
-                key = name if name not in carving.tables else f"{name}~root{root}"
-                carving.add_table(table, key)
-                result.schema[key] = table
-            tree = TreeWalker(database.main_page, database.usable, main_pages, [], set())
-            for _cell in tree.cells(root, f"{name} (main file)"):
-                pass
-            for p in tree.pages:
-                eras.setdefault(p, key)
-        return eras
 
     @staticmethod
     def _load_rows(database: Database, tables: dict[str, TableSchema], claimed: set[int], own: dict[str, set[int]],
