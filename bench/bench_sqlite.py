@@ -7,7 +7,11 @@ streaming and reports:
 * recovered fraction, strict: a deleted row counts only if one output record holds all of its stored
   values exactly (the rowid, which lives in the overwritten cell header of most freed cells, is reported
   separately: "with rowid");
+* rowid coverage (deleted rows recovered with their rowid too), where the rowids came from (their cell,
+  the order of live neighbours, another copy) and how many are wrong;
 * wall time and peak memory (resident set) of the recovery;
+* sqlite-dissect (DC3, the PyPI package) on the same file in the same run, when it is installed: its
+  time, peak memory and strict recovery (printed clearly when it is not installed; ``--no-dissect`` skips);
 * recall and precision on every generated scenario (tests/fixtures/sqlite/generate.py).
 
 Targets (issue 4): >= 95 % of the deleted rows, < 20 s, < 500 MB.
@@ -116,7 +120,8 @@ def bench_big(scale: float, workdir: Path, all_records: bool = False, dissect: b
     found_values: set[int] = set()
     found_rowid: set[int] = set()
     n_deleted = n_live = n_partial = 0
-    rowid_sources: list[str] = []
+    rowid_sources: dict[str, int] = {}
+    with_rowid_records: list[int] = []
     for rec in result.iter_records():
         if rec.state == "live":
             n_live += 1
@@ -128,23 +133,26 @@ def bench_big(scale: float, workdir: Path, all_records: bool = False, dissect: b
         found_values.add(hash(tuple(rec.values[1:])))
         if rec.rowid is not None:
             found_rowid.add(hash(tuple(rec.values)))
-            rowid_sources.append((rec.rowid_source or "?").split(" (")[0])
+            kind = (rec.rowid_source or "?").split(":")[0].split(" (")[0]
+            rowid_sources[kind] = rowid_sources.get(kind, 0) + 1
+            with_rowid_records.append(hash(tuple(rec.values)))
     wall = time.perf_counter() - t0
     cpu = _cpu() - c0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     expected = truth(db, rows)
     strict = sum(1 for r in expected if hash(tuple(r[1:])) in found_values)
     with_rowid = sum(1 for r in expected if hash(tuple(r)) in found_rowid)
-    sources: dict[str, int] = {}
-    for src in rowid_sources:
-        sources[src] = sources.get(src, 0) + 1
+    sources = rowid_sources
+    full_truth = {hash(tuple(r)) for r in expected}
+    wrong_rowid = sum(1 for h in with_rowid_records if h not in full_truth)
     wrong = n_deleted - n_partial - strict
     print(f"database: {db.stat().st_size / 1e6:.1f} MB, {rows:,} rows, {len(expected):,} deleted, "
           f"{n_live:,} live rows emitted")
     print(f"recovered (strict, all stored values): {strict:,} / {len(expected):,} = {strict / len(expected):.1%}"
           f"   (target >= 95%)  {'OK' if strict / len(expected) >= 0.95 else 'MISSED'}")
     print(f"  of those with the rowid as well (rowid coverage): {with_rowid:,} ({with_rowid / len(expected):.1%}); "
-          "rowid sources: " + ", ".join(f"{k} {v:,}" for k, v in sorted(sources.items())))
+          "rowid sources: " + ", ".join(f"{k} {v:,}" for k, v in sorted(sources.items()))
+          + f"; records whose rowid is wrong: {wrong_rowid:,}")
     print(f"deleted records output: {n_deleted:,} ({n_partial:,} partial, {max(wrong, 0):,} not matching a "
           "deleted row exactly)")
     mode = "all records (live rows emitted too)" if all_records else "--deleted-only (live rows read, not emitted)"

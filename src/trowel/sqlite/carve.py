@@ -246,9 +246,12 @@ class SchemaCarver:
         if how != "rebuilt" and avail == payload_len:
             try:
                 values = decode_record(buf, self.encoding, strict=True)
+                serials = []  # decoded in one go
             except SqliteFormatError:
-                return None
-            serials = []  # decoded in one go
+                if not overflow:
+                    return None
+                # overflow pages reused by later data: the values on the cell's own page are intact
+        local_len = min(local, avail)
         for i, s in enumerate(serials):
             size = serial_size(s)
             if i in lost_serial or pos + size > avail:
@@ -259,13 +262,19 @@ class SchemaCarver:
             try:
                 values.append(decode_value(buf, pos, s, self.encoding))
             except (UnicodeDecodeError, ValueError):
-                return None
+                if not overflow or pos + size <= local_len:
+                    return None
+                values.append(None)  # a value in overflow pages another row's data replaced
+                lost.append(i)
             pos += size
+        if lost and overflow:
+            note = _join_note(note, f"values of columns {', '.join(str(i + 1) for i in lost)} were in overflow "
+                                    "pages that were reused: lost; the others are intact")
         decoded = [v for i, v in enumerate(values) if i not in lost]
         if how != "cell" and (not self._natural(values, lost) or not self._like_live(values, lost)):
             return None
-        if any(isinstance(v, str) and "\x00" in v for v in decoded):
-            return None  # text with NUL characters: overwritten or not a record at all
+        if any(isinstance(v, str) and "\x00" in v and not _nul_text_ok(v) for v in decoded):
+            return None  # NUL characters in runs or among control bytes: overwritten bytes, not a record's text
         if not any(v is not None and not _zeroed(v) for v in decoded):
             return None  # nothing but NULLs and zero bytes: wiped space, not a record
         if how != "cell":
@@ -440,6 +449,17 @@ def _freeblock_header_before(data: bytes, q: int, end: int, lo: int) -> tuple[in
                 return o, True
             found = found or (o, False)
     return found
+
+
+def _nul_text_ok(text: str) -> bool:
+    """Text with NUL characters as applications store it: single NULs between printable text."""
+    if "\x00\x00" in text or text.startswith("\x00") or text.endswith("\x00"):
+        return False
+    return all(ch.isprintable() or ch in "\t\r\n" for ch in text.replace("\x00", ""))
+
+
+def _join_note(a: str | None, b: str) -> str:
+    return f"{a}; {b}" if a else b
 
 
 def _printable(raw: bytes, encoding: str) -> bool:

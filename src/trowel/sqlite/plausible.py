@@ -33,7 +33,7 @@ STRUCTURE = {"FTS3/4 index segments", "FTS3/4 segment directory", "FTS4 statisti
              "R*Tree nodes", "R*Tree rowid map", "R*Tree parent map", "SQLite statistics"}
 _VIRTUAL = re.compile(r"CREATE\s+VIRTUAL\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\"(?:[^\"]|\"\")+\"|`[^`]+`|\[[^\]]+\]|"
                       r"[\w.]+)\s+USING\s+(\w+)", re.I)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL is judged by the carver
 
 
 def virtual_modules(master_rows: Iterable[Sequence[Any]]) -> dict[str, str]:
