@@ -174,6 +174,10 @@ class SchemaCarver:
         cand = self._finish(data, q, hend, serials, [], payload_len, rowid,
                             cell_start if cell_start is not None else q, hi, how,
                             lenient=evidence is not None and evidence[1])
+        if cand is not None and how == "cell" and cell_start == q - 4 and _exact_freeblock(data, q - 4, cand.end):
+            # the "payload length and rowid" before the header are a freeblock header that happens to read as
+            # matching varints: the real ones were overwritten, the rowid is unknown
+            cand.how, cand.rowid, cand.start, cand.confidence = "header", None, q, 0.85
         if cand is not None and how == "header" and (evidence is None or (self.weak and not evidence[1])):
             if self.weak:
                 return None  # too little structure to trust without exact freeblock evidence
@@ -449,6 +453,13 @@ def _freeblock_header_before(data: bytes, q: int, end: int, lo: int) -> tuple[in
                 return o, True
             found = found or (o, False)
     return found
+
+
+def _exact_freeblock(data: bytes, o: int, end: int) -> bool:
+    """Whether the 4 bytes at ``o`` read as a freeblock header whose block ends exactly at ``end``."""
+    nxt = (data[o] << 8) | data[o + 1]
+    size = (data[o + 2] << 8) | data[o + 3]
+    return size == end - o and (nxt == 0 or nxt >= end)
 
 
 def _nul_text_ok(text: str) -> bool:
