@@ -133,10 +133,19 @@ class Carving:
         found = carve_free_space(data, page, spans, carvers, self.db.usable, self.warnings)
         inferred: dict[int, tuple[int, int, int]] = {}
         table = self.tables.get(table_key)
-        unknown = [c.start for c, _region in found if c.rowid is None]
-        if unknown and table is not None and not table.without_rowid:
+        if found and table is not None and not table.without_rowid:
             order = live_rowids(data, page)
-            if order is not None:
+            if order is not None and order:
+                # a leaf holds one range of rowids: an intact-looking prefix whose rowid is far outside the
+                # range of the page's live rows is bytes that happen to read as one (freeblock header remains);
+                # rows deleted at the range's ends stay inside the margin
+                low, high = order[-1][1], order[0][1]
+                margin = high - low + 128
+                for c, _region in found:
+                    if c.how == "cell" and c.rowid is not None and not low - margin <= c.rowid <= high + margin:
+                        c.how, c.rowid, c.confidence = "header", None, min(c.confidence, 0.85)
+            unknown = [c.start for c, _region in found if c.rowid is None]
+            if order is not None and unknown:
                 name = table.name
                 inferred = infer_rowids(order, unknown, lambda r: self.live.rowid_live(name, r))
         for cand, region in found:
