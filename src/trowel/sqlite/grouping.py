@@ -75,6 +75,7 @@ class Grouper:
         self.groups: list[_Group] = []
         self.by_values: dict[tuple[Any, ...], list[int]] = {}
         self.partials: list[tuple[SqliteRecord, tuple[Any, ...]]] = []
+        self._ipk_cache: dict[tuple[Any, ...], int | None] = {}
         self.streamed: set[int] = set()  # rows already given out by absorb (hash of values and rowid)
         self.streamed_any: set[int] = set()
         self._partial_index: dict[tuple[Any, ...], list[int]] | None = None
@@ -82,6 +83,14 @@ class Grouper:
         self._partial_used: set[int] = set()
 
     def _ipk(self, rec: SqliteRecord) -> int | None:
+        cache_key = (rec.table, len(rec.columns), rec.columns[0] if rec.columns else None)
+        if cache_key in self._ipk_cache:
+            return self._ipk_cache[cache_key]
+        found = self._find_ipk(rec)
+        self._ipk_cache[cache_key] = found
+        return found
+
+    def _find_ipk(self, rec: SqliteRecord) -> int | None:
         table = self.tables.get(rec.table or "")
         if table is None or table.without_rowid or table.columns != rec.columns[:len(table.columns)]:
             for t in self.tables.values():
@@ -97,7 +106,7 @@ class Grouper:
         ipk = self._ipk(rec)
         if ipk is not None and ipk < len(values):
             values[ipk] = None
-        return (rec.table, tuple(rec.columns), tuple(_hashable(v) for v in values))
+        return (rec.table, tuple(rec.columns), tuple(values))
 
     def add(self, rec: SqliteRecord) -> None:
         key = self._key(rec)
@@ -226,10 +235,6 @@ def _merged(g: _Group, ipk: int | None) -> SqliteRecord:
             values[ipk] = g.rowid
             changes["values"] = values
     return replace(rec, **changes)
-
-
-def _hashable(v: Any) -> Any:
-    return v if not isinstance(v, list | dict) else repr(v)
 
 
 def _join(a: str | None, b: str | None) -> str | None:

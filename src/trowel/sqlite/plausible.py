@@ -119,10 +119,16 @@ def implausible(values: Sequence[Any], table: TableSchema, kind: str | None = No
             return problem
     affs = table.affinities
     ipk = table.ipk_index
-    for i, v in enumerate(values[:len(affs)]):
+    for i, (v, aff) in enumerate(zip(values, affs, strict=False)):
         if v is None or i == ipk:
             continue
-        aff = affs[i]
+        vtype = type(v)
+        if vtype is int:
+            if aff == "TEXT":
+                return f"column {table.columns[i]}: a number in a TEXT column (SQLite stores text)"
+            continue
+        if vtype is bytes:
+            continue
         col = table.columns[i]
         if isinstance(v, str):
             if _CONTROL.search(v) and len(_CONTROL.findall(v)) * 10 > len(v) or len(v) <= 8 and _CONTROL.search(v):
