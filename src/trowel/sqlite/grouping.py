@@ -76,8 +76,7 @@ class Grouper:
         self.by_values: dict[tuple[Any, ...], list[int]] = {}
         self.partials: list[tuple[SqliteRecord, tuple[Any, ...]]] = []
         self._ipk_cache: dict[tuple[Any, ...], int | None] = {}
-        self.streamed: set[int] = set()  # rows already given out by absorb (hash of values and rowid)
-        self.streamed_any: set[int] = set()
+        self.streamed: set[int] = set()  # rows already given out by absorb (hash of values with rowid, without)
         self._partial_index: dict[tuple[Any, ...], list[int]] | None = None
         self._partial_pos: dict[tuple[Any, ...], set[int]] = {}
         self._partial_used: set[int] = set()
@@ -161,10 +160,11 @@ class Grouper:
         far merged in; None when an earlier streamed record already was this row (reported once)."""
         key = self._key(rec)
         seen = hash((key, rec.rowid))
-        if seen in self.streamed or (rec.rowid is None and hash((key, None)) in self.streamed_any):
+        anon = hash((key, None))  # the same number when the rowid is unknown: one entry
+        if seen in self.streamed or (rec.rowid is None and anon in self.streamed):
             return None
         self.streamed.add(seen)
-        self.streamed_any.add(hash((key, None)))
+        self.streamed.add(anon)
         if not self.groups and not self.partials:
             return rec
         group: _Group | None = None
