@@ -53,7 +53,7 @@ def test_copies_of_one_deleted_row_are_one_record(tmp_path: Path) -> None:
     assert {len(r.also_in) for r in deleted} == {4, 1}
 
 
-def test_rowid_taken_from_a_partial_copy(tmp_path: Path) -> None:
+def test_partial_copy_with_rowid_is_grouped(tmp_path: Path) -> None:
     """A row whose freed cell lost its rowid, and whose older copy (left on the page that was its leaf
     before a split) kept the rowid but lost its last value: one record, complete, with that rowid."""
     r = build(tmp_path, seed=6, deletions=20)
@@ -64,5 +64,36 @@ def test_rowid_taken_from_a_partial_copy(tmp_path: Path) -> None:
     rec = recs[0]
     assert rec.values == list(row) and rec.rowid == row[0] == 1
     assert not rec.partial and rec.region == "freeblock"
-    assert rec.rowid_source is not None and rec.rowid_source.startswith("another copy of this row (unallocated")
+    # the rowid the partial copy kept agrees with the freed entry of the table's UNIQUE index, found first
+    assert rec.rowid_source == "index sqlite_autoindex_big_group_message_translation_1: a freed entry with this row's key"
     assert [(p["region"], p["rowid"], p["partial"]) for p in rec.also_in] == [("unallocated", 1, True)]
+
+
+def test_rowid_from_freed_index_entries(tmp_path: Path) -> None:
+    """Rows inserted out of rowid order (the neighbours' order says nothing): the rowid comes back from the
+    freed entries of the table's UNIQUE autoindex and of a CREATE INDEX index, and is always right."""
+    import random
+
+    db = tmp_path / "i.db"
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA secure_delete=OFF")
+    con.execute("CREATE TABLE contacts(_id INTEGER PRIMARY KEY, buid TEXT UNIQUE, name TEXT, phone TEXT, ts INTEGER)")
+    con.execute("CREATE INDEX contacts_name ON contacts(name, ts)")
+    rng = random.Random(7)
+    ids = list(range(1, 401))
+    rng.shuffle(ids)
+    con.execute("BEGIN")
+    for i in ids:
+        con.execute("INSERT INTO contacts VALUES (?,?,?,?,?)",
+                    (i, f"bu{i:06x}zz", f"name {i}", f"+49{i:08d}", 1_700_000_000_000 + i))
+    con.execute("COMMIT")
+    gone = {r[0]: tuple(r) for r in con.execute("SELECT * FROM contacts WHERE _id % 17 = 3")}
+    con.execute("DELETE FROM contacts WHERE _id % 17 = 3")
+    con.close()
+    deleted = [r for r in recover(db).records if r.state == "deleted"]
+    assert len(deleted) == len(gone) == 24
+    assert all(r.rowid is not None and tuple(r.values) == gone[r.rowid] for r in deleted)
+    sources = sorted((r.rowid_source or "").split(":")[0] for r in deleted)
+    assert sources.count("cell") == 9
+    assert sources.count("index sqlite_autoindex_contacts_1, contacts_name") == 14
+    assert sources.count("index contacts_name") == 1

@@ -28,6 +28,8 @@ def _check(r: Realistic, records: list[SqliteRecord]) -> tuple[int, int, int]:
             present += 1
             hits = [i for i, x in enumerate(deleted) if x.table == table and _same(x.values, row, ipk)]
             if hits:
+                # a rowid, wherever it came from (cell, neighbours, index entry, copy), is the right one
+                assert all(deleted[i].rowid in (None, row[0]) for i in hits) or ipk is None, (table, row)
                 exact += 1
                 matched.update(hits)
                 continue

@@ -19,6 +19,7 @@ from trowel.sqlite.carve import Carved, Profile, SchemaCarver, generic_cells
 from trowel.sqlite.database import Database
 from trowel.sqlite.dedupe import LiveIndex
 from trowel.sqlite.freeblock import carve_free_space
+from trowel.sqlite.indexrowids import IndexResidue, index_columns
 from trowel.sqlite.livetables import to_table_order
 from trowel.sqlite.neighbours import infer_rowids, live_rowids
 from trowel.sqlite.overflow import read_chain
@@ -34,7 +35,7 @@ from trowel.sqlite.page import (
 from trowel.sqlite.plausible import implausible, is_structure, table_kind
 from trowel.sqlite.record import RecordError, decode_record
 from trowel.sqlite.result import SqliteRecord
-from trowel.sqlite.schema import TableSchema
+from trowel.sqlite.schema import IndexSchema, TableSchema
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +58,15 @@ class Carving:
 
     def __init__(self, database: Database, tables: dict[str, TableSchema], live: LiveIndex,
                  profiles: dict[str, Profile], owner: dict[int, str], warnings: list[str],
-                 wanted: set[str] | None, modules: dict[str, str] | None = None, all_candidates: bool = False) -> None:
+                 wanted: set[str] | None, modules: dict[str, str] | None = None, all_candidates: bool = False,
+                 indexes: dict[str, IndexSchema] | None = None) -> None:
         self.db = database
         self.modules = modules or {}
         self.all_candidates = all_candidates
         self.implausible = 0  # candidates dropped as implausible (kept when all_candidates)
+        self.indexes = indexes or {}
+        self._index_cols: dict[str, list[tuple[str, list[int]]]] | None = None
+        self._residue: dict[str, IndexResidue] = {}
         self.registered: list[tuple[str, TableSchema]] = []  # tables of other times added by register()
         self.freeblocks = 0  # freeblocks of live b-tree pages seen, and those holding only zeros
         self.zeroed_freeblocks = 0
@@ -319,11 +324,47 @@ class Carving:
         return self._emit(c.table, c.stored, c.lost, c.rowid, region, c.start, c.confidence * attribution, meta,
                           note, partial=bool(c.lost), rowid_source=rowid_source)
 
+    def _index_rowid(self, table: TableSchema, stored: list[Any], lost: Sequence[int]) -> tuple[int, str] | None:
+        """The rowid of a deleted row from a freed entry of one of its table's indexes (indexrowids.py)."""
+        if self._index_cols is None:
+            self._index_cols = {}
+            for index in self.indexes.values():
+                t = self.tables.get(index.table)
+                cols = index_columns(index, t) if t is not None and not t.without_rowid else None
+                if cols:
+                    self._index_cols.setdefault(index.table, []).append((index.name, cols))
+        specs = self._index_cols.get(table.name)
+        if not specs or table.origin != "schema" or len(stored) != len(table.columns):
+            return None
+        ipk = table.ipk_index
+        header = self.db.header
+        format4 = header is None or header.schema_format >= 4
+        answers: set[int] = set()
+        names: list[str] = []
+        for name, cols in specs:
+            if any(c in lost or c == ipk for c in cols):
+                continue
+            residue = self._residue.get(name)
+            if residue is None:
+                pages = sorted(p for p, o in self.owner.items() if o == "index:" + name)
+                residue = self._residue[name] = IndexResidue(pages, self.db.page, self.db.usable)
+            found = residue.rowid([stored[c] for c in cols], self.db.encoding, format4)
+            if found is not None:
+                answers.add(found)
+                names.append(name)
+        if len(answers) != 1:
+            return None
+        return answers.pop(), f"index {', '.join(names)}: a freed entry with this row's key"
+
     def _emit(self, table: TableSchema, stored: list[Any], lost: Sequence[int], rowid: int | None, region: str,
               offset: int, confidence: float, meta: ImageMeta, note: str | None, partial: bool,
               rowid_source: str | None = None) -> SqliteRecord | None:
         if self.wanted is not None and table.name not in self.wanted:
             return None
+        if rowid is None and not table.without_rowid and self.indexes:
+            by_index = self._index_rowid(table, stored, lost)
+            if by_index is not None and not self.live.rowid_live(table.name, by_index[0]):
+                rowid, rowid_source = by_index
         key = tuple(stored)  # as the record stores it, like the live-row keys
         if partial or lost:
             ipk = None if table.without_rowid else table.ipk_index

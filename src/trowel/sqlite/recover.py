@@ -197,7 +197,7 @@ class Engine:
                                           free_pages, result)
         tables = {MASTER_SCHEMA.name: MASTER_SCHEMA, **reader.tables}
         carving = Carving(database, tables, live, profiles, owner, warnings, self.tables, modules,
-                          self.all_candidates)
+                          self.all_candidates, reader.indexes)
         self._grouper = Grouper(tables)
         wal_frames = self._wal_images(database)
         journal_pages = self._journal_images(database, warnings, self._handles)
