@@ -272,8 +272,10 @@ class SchemaCarver:
                 lost.append(i)
             pos += size
         if lost and overflow:
-            note = _join_note(note, f"values of columns {', '.join(str(i + 1) for i in lost)} were in overflow "
-                                    "pages that were reused: lost; the others are intact")
+            names = ", ".join(self.table.columns[self.table.storage[i]] for i in lost
+                              if i < len(self.table.storage))
+            note = _join_note(note, f"lost: {names} (in overflow pages later data reused); the other values are "
+                                    "intact")
         decoded = [v for i, v in enumerate(values) if i not in lost]
         if how != "cell" and (not self._natural(values, lost) or not self._like_live(values, lost)):
             return None

@@ -178,14 +178,14 @@ class Grouper:
             group = _Group(rec)
         else:
             group.add(rec)
-        if not rec.partial:
-            for part in self._partial_copies(key, rec.rowid):
-                group.add(part)
+        for part in self._partial_copies(key, rec.rowid, exact=rec.partial):
+            group.add(part)
         group.done = True
         return _merged(group, self._ipk(group.best))
 
-    def _partial_copies(self, key: tuple[Any, ...], rowid: int | None) -> list[SqliteRecord]:
-        """Collected partial copies that agree with a complete record's values (each used once)."""
+    def _partial_copies(self, key: tuple[Any, ...], rowid: int | None, exact: bool = False) -> list[SqliteRecord]:
+        """Collected partial copies that agree with a complete record's values (``exact``: with a partial
+        record's values, lost ones included), each used once."""
         if self._partial_index is None:
             self._partial_index = {}
             for n, (_part, pkey) in enumerate(self.partials):
@@ -199,7 +199,7 @@ class Grouper:
                 part, pkey = self.partials[n]
                 if n in self._partial_used or (rowid is not None and part.rowid not in (None, rowid)):
                     continue
-                if all(v is None or v == key[2][i] for i, v in enumerate(pkey[2])):
+                if (pkey[2] == key[2]) if exact else all(v is None or v == key[2][i] for i, v in enumerate(pkey[2])):
                     self._partial_used.add(n)
                     out.append(part)
         return out
