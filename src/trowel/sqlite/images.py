@@ -254,7 +254,7 @@ class Carving:
         rowid = cell.rowid if page.kind == TABLE_LEAF else None
         region = meta.region or Region.BTREE.value
         return self._emit(table, stored, [], rowid, region, cell.offset, conf * (1.0 if complete else 0.7), meta,
-                          note, partial=not complete)
+                          note, partial=not complete, intact=True)
 
     def _generic(self, data: bytes, start: int, meta: ImageMeta, owner: TableSchema | None) -> Iterator[SqliteRecord]:
         """Self-consistent intact cells in a page that is no b-tree page any more (no schema needed)."""
@@ -268,7 +268,8 @@ class Carving:
                 conf = 0.5
                 note = "no table in the schema fits; columns inferred"
             region = meta.region or Region.UNALLOCATED.value
-            rec = self._emit(table, stored, [], rowid, region, offset, conf * 0.95, meta, note, partial=False)
+            rec = self._emit(table, stored, [], rowid, region, offset, conf * 0.95, meta, note, partial=False,
+                             intact=True)
             if rec is not None:
                 yield rec
 
@@ -317,7 +318,7 @@ class Carving:
         return table
 
     def _emit_carved(self, c: Carved, region: str, meta: ImageMeta, attribution: float,
-                     rowid_source: str | None = None) -> SqliteRecord | None:
+                     rowid_source: str | None = None, intact: bool = False) -> SqliteRecord | None:
         how = {"cell": None, "header": "cell header overwritten", "rebuilt": "record header rebuilt from the schema"}[
             c.how]
         if how is not None and rowid_source is None:
@@ -331,7 +332,7 @@ class Carving:
                 return None
             note = _join(note, "implausible: rebuilt record of an index structure table")
         return self._emit(c.table, c.stored, c.lost, c.rowid, region, c.start, c.confidence * attribution, meta,
-                          note, partial=bool(c.lost), rowid_source=rowid_source)
+                          note, partial=bool(c.lost), rowid_source=rowid_source, intact=c.how == "cell")
 
     def _index_rowid(self, table: TableSchema, stored: list[Any], lost: Sequence[int]) -> tuple[int, str] | None:
         """The rowid of a deleted row from a freed entry of one of its table's indexes (indexrowids.py)."""
@@ -367,7 +368,7 @@ class Carving:
 
     def _emit(self, table: TableSchema, stored: list[Any], lost: Sequence[int], rowid: int | None, region: str,
               offset: int, confidence: float, meta: ImageMeta, note: str | None, partial: bool,
-              rowid_source: str | None = None) -> SqliteRecord | None:
+              rowid_source: str | None = None, intact: bool = False) -> SqliteRecord | None:
         if self.wanted is not None and table.name not in self.wanted:
             return None
         if rowid is None and not table.without_rowid and self.indexes:
@@ -386,7 +387,7 @@ class Carving:
             return None
         values, columns = to_table_order(list(stored), table, rowid)
         kind = table_kind(table.name, self.modules)
-        problem = implausible(values, table, kind)
+        problem = implausible(values, table, kind, intact)
         if problem is not None:
             if not self.all_candidates:
                 self.implausible += 1

@@ -111,8 +111,13 @@ def internal_problem(values: Sequence[Any], table: TableSchema, kind: str) -> st
     return None
 
 
-def implausible(values: Sequence[Any], table: TableSchema, kind: str | None = None) -> str | None:
-    """Why these table-order values cannot be a row of ``table`` as SQLite stores it (None when they can)."""
+def implausible(values: Sequence[Any], table: TableSchema, kind: str | None = None,
+                intact: bool = False) -> str | None:
+    """Why these table-order values cannot be a row of ``table`` as SQLite stores it (None when they can).
+
+    ``intact``: the record came from a whole cell (its payload length agreed with its header): only what
+    SQLite cannot have stored is held against it, not values that merely look unusual (control
+    characters, extreme REALs), which applications do store."""
     if kind is not None:
         problem = internal_problem(values, table, kind)
         if problem is not None:
@@ -131,14 +136,15 @@ def implausible(values: Sequence[Any], table: TableSchema, kind: str | None = No
             continue
         col = table.columns[i]
         if isinstance(v, str):
-            if _CONTROL.search(v) and len(_CONTROL.findall(v)) * 10 > len(v) or len(v) <= 8 and _CONTROL.search(v):
+            if not intact and (_CONTROL.search(v) and len(_CONTROL.findall(v)) * 10 > len(v)
+                               or len(v) <= 8 and _CONTROL.search(v)):
                 return f"column {col}: text with control characters"
             if aff in ("INTEGER", "REAL", "NUMERIC") and _numeric_text(v):
                 return f"column {col}: numeric text in a column of {aff} affinity (SQLite stores a number)"
         elif isinstance(v, float):
             if aff == "TEXT":
                 return f"column {col}: a number in a TEXT column (SQLite stores text)"
-            if v != 0 and math.isfinite(v) and not 1e-60 < abs(v) < 1e60:
+            if not intact and v != 0 and math.isfinite(v) and not 1e-60 < abs(v) < 1e60:
                 return f"column {col}: REAL of absurd magnitude {v:.3g}"
             if aff in ("INTEGER", "NUMERIC") and v.is_integer() and abs(v) < 2**63 and table.origin != "inferred":
                 return f"column {col}: integral REAL in a column of {aff} affinity (SQLite stores an integer)"
