@@ -23,6 +23,7 @@ from trowel.sqlite.result import SqliteRecord
 from trowel.sqlite.schema import TableSchema
 
 MAX_PLACES = 64  # copies listed per record; more are counted in the note
+MAX_CANDIDATES = 256  # groups a partial copy is compared with (bounded work on files of repeated values)
 
 
 class _Group:
@@ -113,7 +114,7 @@ class Grouper:
             self.partials.append((rec, key))
             return
         ids = self.by_values.setdefault(key, [])
-        for i in ids:
+        for i in ids[-MAX_CANDIDATES:]:
             g = self.groups[i]
             if rec.rowid is None or g.rowid is None or g.rowid == rec.rowid:
                 g.add(rec)
@@ -144,7 +145,7 @@ class Grouper:
         for rec, key, pos in plans:
             match: list[int] = []
             if pos is not None:
-                for gid in wanted[key[:2]][pos].get(key[2][pos], []):
+                for gid in wanted[key[:2]][pos].get(key[2][pos], [])[:MAX_CANDIDATES]:
                     g = self.groups[gid]
                     gvals = self._key(g.best)[2]
                     if all(v is None or v == gvals[i] for i, v in enumerate(key[2])) and (
@@ -169,7 +170,7 @@ class Grouper:
             return rec
         group: _Group | None = None
         if not rec.partial:
-            for i in self.by_values.get(key, []):
+            for i in self.by_values.get(key, [])[:MAX_CANDIDATES]:
                 g = self.groups[i]
                 if not g.done and (rec.rowid is None or g.rowid is None or g.rowid == rec.rowid):
                     group = g
@@ -195,7 +196,7 @@ class Grouper:
                     self._partial_pos.setdefault(pkey[:2], set()).add(known[0])
         out: list[SqliteRecord] = []
         for pos in self._partial_pos.get(key[:2], ()):
-            for n in self._partial_index.get((key[:2], pos, key[2][pos]), []):
+            for n in self._partial_index.get((key[:2], pos, key[2][pos]), [])[:MAX_CANDIDATES]:
                 part, pkey = self.partials[n]
                 if n in self._partial_used or (rowid is not None and part.rowid not in (None, rowid)):
                     continue

@@ -26,6 +26,7 @@ from trowel.sqlite.schema import IndexSchema, TableSchema, _split_top, _tokens, 
 
 PageGetter = Callable[[int], bytes | None]
 _ROWID_SIZES = {1: 1, 2: 2, 3: 3, 4: 4, 5: 6, 6: 8, 8: 0, 9: 0}
+MAX_HITS = 64  # places a key's bytes are examined at, per deleted row
 
 
 def index_columns(index: IndexSchema, table: TableSchema) -> list[int] | None:
@@ -148,7 +149,11 @@ class IndexResidue:
             return None  # too short to find without doubt
         found: set[int] = set()
         x = self.blob.find(body)
+        tries = 0
         while x >= 0 and len(found) < 2:
+            tries += 1
+            if tries > MAX_HITS:
+                return None  # a key found this often says nothing (and bounds the work on hostile files)
             i = bisect_right(self.starts, x) - 1
             block, size = self.starts[i], self.sizes[i]
             for rserial, rsize in _ROWID_SIZES.items():
