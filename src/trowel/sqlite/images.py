@@ -68,7 +68,7 @@ class Carving:
         self._index_cols: dict[str, list[tuple[str, list[int]]]] | None = None
         self._residue: dict[str, IndexResidue] = {}
         self.registered: list[tuple[str, TableSchema]] = []
-        self.bounds: dict[int, tuple[int | None, int | None]] = {}  # leaf -> parent's divider keys around it  # tables of other times added by register()
+        self.bounds: dict[int, tuple[int | None, int | None]] = {}  # leaf -> parent's divider keys around it
         self.freeblocks = 0  # freeblocks of live b-tree pages seen, and those holding only zeros
         self.zeroed_freeblocks = 0
         self.tables = tables
