@@ -89,3 +89,27 @@ def test_unparseable_create_statement_keeps_rows_live(tmp_path: Path) -> None:
     assert sorted((r.rowid, *r.values[1:]) for r in notes) == [(row[0], *row[1:]) for row in truth["notes"]]
     assert _rows(result, "contacts") == truth["contacts"]
     assert result.schema["notes"].origin == "inferred"
+
+
+def test_unreadable_master_records_keep_rows_live(tmp_path: Path) -> None:
+    """Every sqlite_master record's header made impossible: the tables are named from their CREATE text
+    (found as plain text on page 1, fitted to the rows) and every row stays live."""
+    from trowel.sqlite.page import parse_page
+
+    db = tmp_path / "records.db"
+    truth = _build(db)
+    data = bytearray(db.read_bytes())
+    for ptr in parse_page(bytes(data[:1024]), 1, 1024).pointers:
+        p = ptr
+        for _ in range(2):  # payload length and rowid varints
+            while data[p] & 0x80:
+                p += 1
+            p += 1
+        data[p] = 0x7F  # record header length past the payload
+    db.write_bytes(bytes(data))
+    result = recover(db)
+    assert {r.state for r in result.records} == {"live"}
+    assert _rows(result, "contacts") == truth["contacts"]
+    assert _rows(result, "notes") == truth["notes"]
+    assert all("its rows fit the columns of" in (r.note or "") for r in result.records)
+    assert sum("sqlite_master row at page 1" in w for w in result.warnings) == 3
