@@ -82,7 +82,7 @@ def test_internal_tables_are_named_and_give_no_garbage(fts_db: tuple[Path, dict[
     structure = [r for r in records if r.table and r.table.startswith(("geo_", "search"))
                  and not r.table.endswith("_content")]
     assert structure and not any("rebuilt" in (r.note or "") for r in structure)
-    assert any("implausible candidate(s) dropped" in w for w in result.warnings)
+    assert any("implausible candidate(s) dropped" in f for f in result.findings)
 
 
 def test_all_candidates_keeps_them_marked(fts_db: tuple[Path, dict[int, str], set[int]]) -> None:
@@ -94,7 +94,7 @@ def test_all_candidates_keeps_them_marked(fts_db: tuple[Path, dict[int, str], se
     assert len(kept) == len(strict) + len(extra) and extra
     assert all(r.confidence <= 0.3 for r in extra if "rebuilt record" not in (r.note or ""))
     assert {r.table for r in extra} >= {"sqlite_sequence", "sqlite_stat1"}
-    assert not any("implausible candidate(s) dropped" in w for w in everything.warnings)
+    assert not any("implausible candidate(s) dropped" in f for f in everything.findings)
     # the plausible records are the same with and without the option
     def place(r: object) -> tuple[object, ...]:
         assert isinstance(r, SqliteRecord)

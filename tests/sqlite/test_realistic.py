@@ -60,7 +60,7 @@ def test_every_present_deleted_row_found_with_its_table(tmp_path: Path, seed: in
     r = build(tmp_path, seed=seed, deletions=20, loose=loose)
     result = recover(r.db)
     assert _check(r, result.records) == expect
-    assert not [w for w in result.warnings if "implausible" in w]
+    assert not [f for f in result.findings if "implausible" in f]
 
 
 def test_deleted_only_gives_the_same_deleted_records(tmp_path: Path) -> None:

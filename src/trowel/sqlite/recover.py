@@ -43,6 +43,7 @@ Loader = Callable[[], bytes]
 PROFILE_ROWS = 5000
 BTREE = Region.BTREE.value
 INDEX_OWNER = "index:"
+MIN_FREED = 3  # zeroed freeblocks / free pages needed before "freed space is zeroed" is said
 
 
 def _slice(buf: Any, start: int, size: int) -> bytes:
@@ -310,12 +311,10 @@ class Engine:
                     yield fragment
         for table in carving.inferred.values():
             result.schema.setdefault(table.name, table)
-        for finding in _findings(database, carving, len(freelist.leaves), zeroed_pages):
-            result.findings.append(finding)
-            warnings.append(f"finding: {finding}")
+        result.findings.extend(_findings(database, carving, len(freelist.leaves), zeroed_pages))
         if carving.implausible:
-            warnings.append(f"{carving.implausible} implausible candidate(s) dropped (values their columns cannot "
-                            "hold, or rebuilt records of index structures); all_candidates keeps them")
+            result.findings.append(f"{carving.implausible} implausible candidate(s) dropped (values their columns "
+                                   "cannot hold, or rebuilt records of index structures); all_candidates keeps them")
 
     def _orphan_trees(self, database: Database, reader: SchemaReader, certain: bool, owner: dict[int, str],
                       own: dict[str, set[int]], leaves: dict[str, list[int]], profiles: dict[str, Profile],
@@ -522,10 +521,10 @@ def _findings(database: Database, carving: Carving, free_pages: int, zeroed_page
     zeroed = carving.zeroed_freeblocks + zeroed_pages
     counts = (f"{carving.zeroed_freeblocks} of {carving.freeblocks} freeblocks and {zeroed_pages} of {free_pages} "
               "free pages hold only zeros")
-    if total and zeroed * 10 >= total * 9:
+    if total >= MIN_FREED and zeroed * 10 >= total * 9:
         out.append(f"freed space is zeroed in this file (secure_delete): {counts}; deleted rows can only come "
                    "from the WAL, the rollback journal and page areas SQLite did not clear")
-    elif zeroed:
+    elif zeroed >= MIN_FREED:
         out.append(f"part of the freed space is zeroed (secure_delete was on for some deletions): {counts}")
     header = database.header
     if header is not None and header.auto_vacuum:

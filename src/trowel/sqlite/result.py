@@ -70,8 +70,8 @@ class RecoveryResult:
 
     ``iter_records()`` streams records with bounded memory (it re-reads the files on each call);
     ``records`` collects them into a list once. ``warnings`` is complete after either has run to the end, and
-    so is ``findings`` (e.g. "freed space is zeroed in this file"; each is also in ``warnings`` as
-    "finding: ...", so every reader of warnings shows it).
+    so is ``findings`` (facts about the file that explain what came back, e.g. "freed space is zeroed in
+    this file"; they are not warnings: nothing is wrong with the file).
     """
 
     schema: dict[str, TableSchema]
