@@ -385,6 +385,8 @@ class Carving:
                 return None
         elif self.live.is_live(table.name, rowid, key):
             return None
+        elif rowid is not None and rowid_source not in (None, "cell") and self.live.is_live(table.name, None, key):
+            return None  # a rowid found elsewhere, but the values are a live row's: residue, not a deleted row
         values, columns = to_table_order(list(stored), table, rowid)
         kind = table_kind(table.name, self.modules)
         problem = implausible(values, table, kind, intact)
