@@ -14,6 +14,7 @@ class State(enum.StrEnum):
     LIVE = "live"
     DELETED = "deleted"
     ORPHANED = "orphaned"
+    UNKNOWN = "unknown"  # live or deleted cannot be decided (e.g. a b-tree found by walking a damaged file)
 
 
 class Region(enum.StrEnum):

@@ -49,12 +49,14 @@ def fit_score(stored: Sequence[Any], table: TableSchema) -> float:
     order = table.storage
     affs = table.affinities
     ipk = table.ipk_index
-    total = 0
+    total = 0.0
     for pos, value in enumerate(stored):
         col = order[pos]
-        fit = column_fit(value, affs[col], col == ipk)
+        fit: float = column_fit(value, affs[col], col == ipk)
         if fit == 0:
             return 0.0
+        if value is not None and not table.types[col]:
+            fit = 1.5  # an untyped column takes anything: a declared type that matches is the better fit
         total += fit
     score = total / (2 * n)
     if len(stored) < n:

@@ -42,12 +42,14 @@ class TreeWalker:
         self.pages: list[int] = []
         self.overflow: list[int] = []
         self.leaf_pages: list[int] = []  # every b-tree page of the tree (interior pages keep old leaf bytes)
+        # table leaf -> (rowid above which, rowid up to which its rows lie), from the parents' divider keys
+        self.bounds: dict[int, tuple[int | None, int | None]] = {}
 
     def cells(self, root: int, name: str) -> Iterator[LeafCell]:
-        stack: list[tuple[int, int]] = [(root, 0)]
+        stack: list[tuple[int, int, int | None, int | None]] = [(root, 0, None, None)]
         expect_table: bool | None = None
         while stack:
-            number, depth = stack.pop()
+            number, depth, low, high = stack.pop()
             if number < 1 or number > self.page_count:
                 self.warnings.append(f"{name}: child page {number} is outside the database")
                 continue
@@ -75,22 +77,28 @@ class TreeWalker:
             self.pages.append(number)
             self.leaf_pages.append(number)
             if not page.is_leaf:
-                children = []
+                children: list[tuple[int, int | None, int | None]] = []
+                below = low
                 for ptr in page.pointers:
                     try:
                         cell = parse_cell(data, page, ptr)
                     except SqliteFormatError as exc:
                         self.warnings.append(f"{name}: {exc}")
+                        below = None  # a lost divider: the next child's lower bound is unknown
                         continue
+                    key = cell.rowid if page.is_table else None
                     if cell.left_child is not None:
-                        children.append(cell.left_child)
+                        children.append((cell.left_child, below, key))
+                    below = key
                     if not page.is_table:
                         yield from self._leaf_cell(number, data, page, cell, name)
                 if page.right_child:
-                    children.append(page.right_child)
-                for child in reversed(children):
-                    stack.append((child, depth + 1))
+                    children.append((page.right_child, below, high))
+                for child, lo, hi in reversed(children):
+                    stack.append((child, depth + 1, lo, hi))
                 continue
+            if page.is_table:
+                self.bounds[number] = (low, high)
             yield from self._leaf(number, data, page, name)
 
     def _leaf(self, number: int, data: bytes, page: BtreePage, name: str) -> Iterator[LeafCell]:

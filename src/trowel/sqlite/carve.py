@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from trowel.errors import SqliteFormatError
@@ -40,6 +40,8 @@ _ANY = rb"(?:[\x00-\x09\x0c-\x7f]|[\x80-\xff]{1,8}[\x00-\x7f])"
 _TEXTLIKE = rb"(?:[\x00\x0c-\x7f]|[\x80-\xff]{1,8}[\x00-\x7f])"
 _NUMBER = rb"[\x00-\x09]"
 PageGetter = Callable[[int], bytes | None]
+PROFILE_MIN = 20  # live rows needed before their value kinds judge a carved candidate
+NEARLY_ALL = 0.9  # a lost NULL/0/1 is taken from the live rows only when this share of them holds one value
 
 
 @dataclass(slots=True)
@@ -82,14 +84,31 @@ class Profile:
     """What the live rows of a table hold per column (used to settle a rebuilt header's ambiguity)."""
 
     kinds: list[set[str]]
+    small: list[dict[int | None, int]] = field(default_factory=list)  # per column: NULL/0/1 -> rows
 
     @classmethod
     def empty(cls, n: int) -> Profile:
-        return cls([set() for _ in range(n)])
+        return cls([set() for _ in range(n)], [{} for _ in range(n)])
+
+    rows: int = 0
 
     def add(self, stored: list[Any]) -> None:
+        self.rows += 1
+        small = self.small
         for i, v in enumerate(stored[:len(self.kinds)]):
             self.kinds[i].add(_kind(v))
+            if v is None or (type(v) is int and (v == 0 or v == 1)):
+                small[i][v] = small[i].get(v, 0) + 1
+
+    def likely_empty(self, col: int) -> tuple[int, float] | None:
+        """The serial type (NULL 0, 0 as 8, 1 as 9) most live rows hold in a column where those three are
+        possible, with the share of rows holding it; None without live rows to learn from."""
+        counts = self.small[col] if col < len(self.small) else {}
+        total = sum(counts.values())
+        if not total:
+            return None
+        value, n = max(counts.items(), key=lambda kv: (kv[1], kv[0] is None))
+        return (0 if value is None else 8 + value), n / total
 
 
 def _kind(v: Any) -> str:
@@ -149,14 +168,20 @@ class SchemaCarver:
         payload_len = hend - q + body_size(serials)
         rowid, cell_start = self._prefix(data, q, lo, payload_len)
         how = "cell" if cell_start is not None else "header"
+        evidence = None
+        if how == "header":
+            evidence = _freeblock_header_before(data, q, min(q + payload_len, hi), lo)
         cand = self._finish(data, q, hend, serials, [], payload_len, rowid,
-                            cell_start if cell_start is not None else q, hi, how)
-        if cand is not None and how == "header":
-            evidence = _freeblock_header_before(data, q, cand.end, lo)
-            if evidence is None or (self.weak and not evidence[1]):
-                if self.weak:
-                    return None  # too little structure to trust without exact freeblock evidence
-                cand.confidence *= 0.7
+                            cell_start if cell_start is not None else q, hi, how,
+                            lenient=evidence is not None and evidence[1])
+        if cand is not None and how == "cell" and cell_start == q - 4 and _exact_freeblock(data, q - 4, cand.end):
+            # the "payload length and rowid" before the header are a freeblock header that happens to read as
+            # matching varints: the real ones were overwritten, the rowid is unknown
+            cand.how, cand.rowid, cand.start, cand.confidence = "header", None, q, 0.85
+        if cand is not None and how == "header" and (evidence is None or (self.weak and not evidence[1])):
+            if self.weak:
+                return None  # too little structure to trust without exact freeblock evidence
+            cand.confidence *= 0.7
         return cand
 
     def _serials_ok(self, serials: list[int], first_col: int) -> bool:
@@ -192,8 +217,12 @@ class SchemaCarver:
         return None, None
 
     def _finish(self, data: bytes, q: int, hend: int, serials: list[int], lost_serial: list[int],
-                payload_len: int, rowid: int | None, start: int, hi: int, how: str) -> Carved | None:
-        """Decode the body (following an overflow chain if the payload spills) and judge the candidate."""
+                payload_len: int, rowid: int | None, start: int, hi: int, how: str,
+                lenient: bool = False) -> Carved | None:
+        """Decode the body (following an overflow chain if the payload spills) and judge the candidate.
+
+        ``lenient``: the record fills a freeblock exactly (its header says so), so a record holding a single
+        value is accepted too."""
         local = local_payload(payload_len, self.usable, True)
         overflow: tuple[int, ...] = ()
         note = None
@@ -221,9 +250,12 @@ class SchemaCarver:
         if how != "rebuilt" and avail == payload_len:
             try:
                 values = decode_record(buf, self.encoding, strict=True)
+                serials = []  # decoded in one go
             except SqliteFormatError:
-                return None
-            serials = []  # decoded in one go
+                if not overflow:
+                    return None
+                # overflow pages reused by later data: the values on the cell's own page are intact
+        local_len = min(local, avail)
         for i, s in enumerate(serials):
             size = serial_size(s)
             if i in lost_serial or pos + size > avail:
@@ -234,20 +266,29 @@ class SchemaCarver:
             try:
                 values.append(decode_value(buf, pos, s, self.encoding))
             except (UnicodeDecodeError, ValueError):
-                return None
+                if not overflow or pos + size <= local_len:
+                    return None
+                values.append(None)  # a value in overflow pages another row's data replaced
+                lost.append(i)
             pos += size
+        if lost and overflow:
+            names = ", ".join(self.table.columns[self.table.storage[i]] for i in lost
+                              if i < len(self.table.storage))
+            note = _join_note(note, f"lost: {names} (in overflow pages later data reused); the other values are "
+                                    "intact")
         decoded = [v for i, v in enumerate(values) if i not in lost]
-        if how != "cell" and not self._natural(values, lost):
+        if how != "cell" and (not self._natural(values, lost) or not self._like_live(values, lost)):
             return None
-        if any(isinstance(v, str) and "\x00" in v for v in decoded):
-            return None  # text with NUL characters: overwritten or not a record at all
+        if any(isinstance(v, str) and "\x00" in v and not _nul_text_ok(v) for v in decoded):
+            return None  # NUL characters in runs or among control bytes: overwritten bytes, not a record's text
         if not any(v is not None and not _zeroed(v) for v in decoded):
             return None  # nothing but NULLs and zero bytes: wiped space, not a record
         if how != "cell":
             # without the cell prefix to vouch for it, a record must say something: mostly-NULL matches are
             # what zeroed space with a stray freeblock-like header looks like
             nonnull = sum(v is not None and not _zeroed(v) for v in decoded)
-            if nonnull < min(2, self.n) or 3 * nonnull < self.n:
+            exact = lenient and end == hi and not lost
+            if not exact and (nonnull < min(2, self.n) or 3 * nonnull < self.n):
                 return None
         conf = {"cell": 0.95, "header": 0.85, "rebuilt": 0.7}[how]
         if lost:
@@ -269,12 +310,32 @@ class SchemaCarver:
                 return False
         return True
 
+    def _like_live(self, values: list[Any], lost: list[int]) -> bool:
+        """In columns whose affinity says nothing (BLOB, NUMERIC), each value is of a kind (integer, real,
+        text, blob) the table's live rows hold there, when there are enough live rows to tell."""
+        profile = self.profile
+        if profile.rows < PROFILE_MIN:
+            return True
+        for i, v in enumerate(values):
+            if v is None or i in lost or self.col_aff[i] not in ("BLOB", "NUMERIC"):
+                continue
+            seen = profile.kinds[i] - {"null"}
+            if not seen:
+                continue
+            kind = _kind(v)
+            if kind in ("zero", "one"):
+                kind = "int"
+            if kind not in {"int" if k in ("zero", "one") else k for k in seen}:
+                return False
+        return True
+
     # -- header rebuild at a known cell start ----------------------------------------------------
-    def rebuild(self, data: bytes, o: int, hi: int, exact_end: bool) -> Carved | None:
-        """The record of a freed cell at ``o`` whose first 4 bytes are a freeblock header."""
+    def rebuild(self, data: bytes, o: int, hi: int, exact_end: bool, lenient: bool = False) -> Carved | None:
+        """The record of a freed cell at ``o`` whose first 4 bytes are a freeblock header (``lenient``: the
+        freeblock chain itself says a block starts at ``o`` and ends at ``hi``)."""
         best: Carved | None = None
         for hstart in (o + 3, o + 2):
-            cand = self._rebuild_at(data, o, hstart, hi, exact_end)
+            cand = self._rebuild_at(data, o, hstart, hi, exact_end, lenient)
             if cand is None:
                 continue
             if cand.end == hi and not cand.lost:
@@ -283,7 +344,8 @@ class SchemaCarver:
                 best = cand
         return best
 
-    def _rebuild_at(self, data: bytes, o: int, hstart: int, hi: int, exact_end: bool) -> Carved | None:
+    def _rebuild_at(self, data: bytes, o: int, hstart: int, hi: int, exact_end: bool,
+                    lenient: bool = False) -> Carved | None:
         first = 0 if hstart == o + 3 else 1
         if first == 1 and self.n < 2:
             return None
@@ -306,6 +368,7 @@ class SchemaCarver:
         if hdrlen >= 0x80:
             return None
         lost_serial: list[int] = []
+        likely: tuple[int, float] | None = None
         if first == 1:
             rest = body_size(serials)
             if self.col_ipk[0]:
@@ -314,7 +377,12 @@ class SchemaCarver:
                 size0 = hi - p - rest
                 if size0 < 0 or not exact_end:
                     return None
-                guess = self._serial_for_size(0, size0)
+                guess = self._serial_for_size(0, size0, bytes(data[p:p + size0]))
+                if guess is None and size0 == 0 and self.col_aff[0] != "TEXT":
+                    likely = self.profile.likely_empty(0)
+                    if likely is not None and likely[1] < NEARLY_ALL:
+                        likely = None  # a guess, not a finding: the value is reported lost
+                    guess = likely[0] if likely is not None else None
                 if guess is None:
                     lost_serial.append(0)
                     s0 = 12 + 2 * size0 if size0 else 0
@@ -326,25 +394,36 @@ class SchemaCarver:
                 return None
         else:
             payload_len = hdrlen + body_size(serials)
-        cand = self._finish(data, hstart, p, serials, lost_serial, payload_len, None, o, hi, "rebuilt")
+        cand = self._finish(data, hstart, p, serials, lost_serial, payload_len, None, o, hi, "rebuilt", lenient)
         if cand is None:
             return None
         if lost_serial:
             cand.note = "first column's type lost with the overwritten header"
+        elif likely is not None:
+            shown = {0: "NULL", 8: "0", 9: "1"}[likely[0]]
+            cand.note = (f"first column lost with the overwritten header (NULL, 0 or 1): {shown}, as in "
+                         f"{likely[1]:.0%} of the live rows")
+            cand.confidence *= likely[1]
         cand.guessed = first == 1 and not self.col_ipk[0]
         return cand
 
-    def _serial_for_size(self, col: int, size: int) -> int | None:
-        """The serial type of a column whose stored size is known; None when it stays ambiguous."""
+    def _serial_for_size(self, col: int, size: int, raw: bytes = b"") -> int | None:
+        """The serial type of a column whose stored size is known; None when it stays ambiguous.
+
+        ``raw`` (the value's bytes) settles TEXT against BLOB where the affinity allows both: text when the
+        live rows hold text there (or nothing but NULLs) and the bytes are printable text."""
         aff = self.col_aff[col]
-        kinds = self.profile.kinds[col] if col < len(self.profile.kinds) else set()
+        every = self.profile.kinds[col] if col < len(self.profile.kinds) else set()
+        kinds = every - {"null"}
+        if size and aff in ("BLOB", "NUMERIC") and kinds <= {"text"} and _printable(raw, self.encoding):
+            return 2 * size + 13
         if aff in ("INTEGER", "REAL", "NUMERIC"):
             if size == 0:
-                if kinds == {"null"}:
+                if every == {"null"}:
                     return 0
-                if kinds == {"zero"}:
+                if every == {"zero"}:
                     return 8
-                if kinds == {"one"}:
+                if every == {"one"}:
                     return 9
                 return None
             fixed = {1: 1, 2: 2, 3: 3, 4: 4, 6: 5}.get(size)
@@ -352,9 +431,9 @@ class SchemaCarver:
                 return fixed
             if size == 8:
                 return 7 if aff == "REAL" or kinds == {"float"} else 6 if "float" not in kinds else None
-            return 2 * size + 13 if aff == "NUMERIC" and kinds <= {"text", "null"} and kinds else None
+            return 2 * size + 13 if aff == "NUMERIC" and kinds and kinds <= {"text"} else None
         if aff == "TEXT":
-            return 2 * size + 13 if size or kinds <= {"text"} else None
+            return 2 * size + 13 if size or every <= {"text"} else None
         if kinds and kinds <= {"text"}:
             return 2 * size + 13
         if kinds and kinds <= {"blob"}:
@@ -376,6 +455,32 @@ def _freeblock_header_before(data: bytes, q: int, end: int, lo: int) -> tuple[in
                 return o, True
             found = found or (o, False)
     return found
+
+
+def _exact_freeblock(data: bytes, o: int, end: int) -> bool:
+    """Whether the 4 bytes at ``o`` read as a freeblock header whose block ends exactly at ``end``."""
+    nxt = (data[o] << 8) | data[o + 1]
+    size = (data[o + 2] << 8) | data[o + 3]
+    return size == end - o and (nxt == 0 or nxt >= end)
+
+
+def _nul_text_ok(text: str) -> bool:
+    """Text with NUL characters as applications store it: single NULs between printable text."""
+    if "\x00\x00" in text or text.startswith("\x00") or text.endswith("\x00"):
+        return False
+    return all(ch.isprintable() or ch in "\t\r\n" for ch in text.replace("\x00", ""))
+
+
+def _join_note(a: str | None, b: str) -> str:
+    return f"{a}; {b}" if a else b
+
+
+def _printable(raw: bytes, encoding: str) -> bool:
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return bool(text) and all(ch.isprintable() or ch in "\t\r\n" for ch in text)
 
 
 def _zeroed(value: Any) -> bool:

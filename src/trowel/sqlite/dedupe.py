@@ -13,8 +13,8 @@ payload bytes, its rowid and where the cell is (page and offset). A recovered re
 
 The answers are those of comparing decoded values (Python equality; NaN never equals anything), with one
 assumption: live records use SQLite's minimal integer encoding (SQLite always writes them so).
-Recovered records seen once are remembered too, so the same deleted row found in several places
-(freelist page, WAL frames, journal) is reported once.
+The same deleted row found in several places (freelist page, WAL frames, journal) is grouped into one
+record by grouping.py.
 """
 
 from __future__ import annotations
@@ -359,21 +359,3 @@ def _header_size(serial_bytes: int) -> int:
     k = len(encode_varint(serial_bytes))
     n = serial_bytes + k
     return n + 1 if k < len(encode_varint(n)) else n
-
-
-class SeenRecords:
-    """Recovered records already reported (so one deleted row found in several places is reported once)."""
-
-    def __init__(self) -> None:
-        self._seen: set[int] = set()
-
-    def first_time(self, table: str | None, rowid: int | None, key: tuple[Any, ...]) -> bool:
-        """False when this row was reported before (a rowid-less copy also matches one with a rowid)."""
-        hk = hash(key)
-        h = hash((table, rowid, hk))
-        anon = hash((table, None, hk))
-        if h in self._seen or (rowid is None and anon in self._seen):
-            return False
-        self._seen.add(h)
-        self._seen.add(anon)
-        return True

@@ -100,7 +100,7 @@ def carve_free_space(data: bytes, page: BtreePage | None, cells: Sequence[tuple[
                     continue  # looks like a freeblock header but lies inside a record already found
             end = min(fb_end.get(o, stale.get(o, hi)), hi)
             for carver in carvers:
-                cand = carver.rebuild(data, o, end, exact_end=True)
+                cand = carver.rebuild(data, o, end, exact_end=True, lenient=o in fb_end)
                 if cand is None:
                     continue
                 exact = cand.end == end and (not cand.lost or cand.overflow)

@@ -17,14 +17,25 @@ from trowel.model import Region
 from trowel.sqlite.attribution import attribute
 from trowel.sqlite.carve import Carved, Profile, SchemaCarver, generic_cells
 from trowel.sqlite.database import Database
-from trowel.sqlite.dedupe import LiveIndex, SeenRecords
+from trowel.sqlite.dedupe import LiveIndex
 from trowel.sqlite.freeblock import carve_free_space
+from trowel.sqlite.indexrowids import IndexResidue, index_columns
 from trowel.sqlite.livetables import to_table_order
+from trowel.sqlite.neighbours import infer_rowids, live_rowids
 from trowel.sqlite.overflow import read_chain
-from trowel.sqlite.page import INDEX_LEAF, TABLE_LEAF, BtreePage, cell_extents, cell_spans, parse_page
+from trowel.sqlite.page import (
+    INDEX_LEAF,
+    TABLE_LEAF,
+    BtreePage,
+    cell_extents,
+    cell_spans,
+    freeblocks,
+    parse_page,
+)
+from trowel.sqlite.plausible import implausible, is_structure, table_kind
 from trowel.sqlite.record import RecordError, decode_record
 from trowel.sqlite.result import SqliteRecord
-from trowel.sqlite.schema import TableSchema
+from trowel.sqlite.schema import IndexSchema, TableSchema
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +58,21 @@ class Carving:
 
     def __init__(self, database: Database, tables: dict[str, TableSchema], live: LiveIndex,
                  profiles: dict[str, Profile], owner: dict[int, str], warnings: list[str],
-                 wanted: set[str] | None) -> None:
+                 wanted: set[str] | None, modules: dict[str, str] | None = None, all_candidates: bool = False,
+                 indexes: dict[str, IndexSchema] | None = None) -> None:
         self.db = database
+        self.modules = modules or {}
+        self.all_candidates = all_candidates
+        self.implausible = 0  # candidates dropped as implausible (kept when all_candidates)
+        self.indexes = indexes or {}
+        self._index_cols: dict[str, list[tuple[str, list[int]]]] | None = None
+        self._residue: dict[str, IndexResidue] = {}
+        self.registered: list[tuple[str, TableSchema]] = []
+        self.bounds: dict[int, tuple[int | None, int | None]] = {}  # leaf -> parent's divider keys around it
+        self.freeblocks = 0  # freeblocks of live b-tree pages seen, and those holding only zeros
+        self.zeroed_freeblocks = 0
         self.tables = tables
         self.live = live
-        self.seen = SeenRecords()
         self.owner = owner
         self.warnings = warnings
         self.wanted = wanted
@@ -82,6 +103,27 @@ class Carving:
             self._frame_rowids[index] = found
         return found
 
+    def _bounds(self, page: int, order: list[tuple[int, int]]) -> tuple[int | None, int | None]:
+        """The parent's divider keys around a leaf, when its live rows lie inside them."""
+        low, high = self.bounds.get(page, (None, None))
+        if order and ((low is not None and order[-1][1] <= low) or (high is not None and order[0][1] > high)):
+            return None, None  # the keys do not hold this page's rows: do not use them
+        return low, high
+
+    def register(self, table: TableSchema) -> str:
+        """The key of a table of another time: an equal one already known, or the table added."""
+        for k, t in self.tables.items():
+            if t.name == table.name and t.sql == table.sql and t.root_page == table.root_page:
+                return k
+        key = table.name if table.name not in self.tables else f"{table.name}~root{table.root_page}"
+        n = 2
+        while key in self.tables:
+            key = f"{table.name}~root{table.root_page}~{n}"
+            n += 1
+        self.add_table(table, key)
+        self.registered.append((key, table))
+        return key
+
     def add_table(self, table: TableSchema, key: str) -> None:
         self.tables[key] = table
         self.carvers[key] = SchemaCarver(table, self.db.encoding, self.db.usable, self.db.page_count,
@@ -95,17 +137,49 @@ class Carving:
         except SqliteFormatError as exc:
             self.warnings.append(str(exc))
             return
+        for o, size in freeblocks(data, page):
+            if size >= 8:
+                self.freeblocks += 1
+                self.zeroed_freeblocks += not any(data[o + 4:o + size])
         spans = cell_spans(data, page)
         carvers = [self.carvers[table_key]] if table_key in self.carvers else []
-        for cand, region in carve_free_space(data, page, spans, carvers, self.db.usable, self.warnings):
-            rec = self._emit_carved(cand, region, meta, 1.0)
+        found = carve_free_space(data, page, spans, carvers, self.db.usable, self.warnings)
+        inferred: dict[int, tuple[int, int, int]] = {}
+        table = self.tables.get(table_key)
+        if found and table is not None and not table.without_rowid:
+            order = live_rowids(data, page)
+            if order is not None and order:
+                # a leaf holds one range of rowids: an intact-looking prefix whose rowid is far outside the
+                # range of the page's live rows is bytes that happen to read as one (freeblock header remains);
+                # rows deleted at the range's ends stay inside the margin
+                low, high = order[-1][1], order[0][1]
+                margin = high - low + 128
+                for c, _region in found:
+                    if c.how == "cell" and c.rowid is not None and not low - margin <= c.rowid <= high + margin:
+                        c.how, c.rowid, c.confidence = "header", None, min(c.confidence, 0.85)
+            unknown = [c.start for c, _region in found if c.rowid is None]
+            if order is not None and unknown:
+                name = table.name
+                inferred = infer_rowids(order, unknown, lambda r: self.live.rowid_live(name, r),
+                                        self._bounds(meta.page, order))
+        for cand, region in found:
+            rowid_source = None
+            guess = inferred.get(cand.start)
+            if guess is not None:
+                cand.rowid = guess[0]
+                rowid_source = (f"neighbour order: the freed cells between rowids {guess[1]} and {guess[2]} on page "
+                                f"{meta.page} (live neighbours or the parent's keys) are exactly the rowids missing")
+            rec = self._emit_carved(cand, region, meta, 1.0, rowid_source)
             if rec is not None:
                 yield rec
 
-    def old_image(self, data: bytes, meta: ImageMeta, start: int | None = None) -> Iterator[SqliteRecord]:
+    def old_image(self, data: bytes, meta: ImageMeta, start: int | None = None,
+                  era_owner: str | None = None) -> Iterator[SqliteRecord]:
         """Every row an old copy of a page holds: intact cells, then carved free space.
 
-        ``start`` (freelist trunk pages) carves only the bytes after it, as one free range.
+        ``start`` (freelist trunk pages) carves only the bytes after it, as one free range. ``era_owner``:
+        the table (key) the page belonged to when this copy was written, when that differs from today's
+        ("-": no table owned it then).
         """
         usable = self.db.usable
         page: BtreePage | None = None
@@ -114,7 +188,7 @@ class Carving:
                 page = parse_page(data, meta.page, usable)
             except SqliteFormatError:
                 page = None
-        owner_key = self.owner.get(meta.page)
+        owner_key = None if era_owner == "-" else era_owner or self.owner.get(meta.page)
         if owner_key is not None and owner_key.startswith("index:"):
             return
         owner = self.tables.get(owner_key) if owner_key else None
@@ -180,7 +254,7 @@ class Carving:
         rowid = cell.rowid if page.kind == TABLE_LEAF else None
         region = meta.region or Region.BTREE.value
         return self._emit(table, stored, [], rowid, region, cell.offset, conf * (1.0 if complete else 0.7), meta,
-                          note, partial=not complete)
+                          note, partial=not complete, intact=True)
 
     def _generic(self, data: bytes, start: int, meta: ImageMeta, owner: TableSchema | None) -> Iterator[SqliteRecord]:
         """Self-consistent intact cells in a page that is no b-tree page any more (no schema needed)."""
@@ -194,7 +268,8 @@ class Carving:
                 conf = 0.5
                 note = "no table in the schema fits; columns inferred"
             region = meta.region or Region.UNALLOCATED.value
-            rec = self._emit(table, stored, [], rowid, region, offset, conf * 0.95, meta, note, partial=False)
+            rec = self._emit(table, stored, [], rowid, region, offset, conf * 0.95, meta, note, partial=False,
+                             intact=True)
             if rec is not None:
                 yield rec
 
@@ -242,18 +317,64 @@ class Carving:
             self.tables[name] = table
         return table
 
-    def _emit_carved(self, c: Carved, region: str, meta: ImageMeta, attribution: float) -> SqliteRecord | None:
-        how = {"cell": None, "header": "cell header overwritten: rowid unknown",
-               "rebuilt": "record header rebuilt from the schema: rowid unknown"}[c.how]
+    def _emit_carved(self, c: Carved, region: str, meta: ImageMeta, attribution: float,
+                     rowid_source: str | None = None, intact: bool = False) -> SqliteRecord | None:
+        how = {"cell": None, "header": "cell header overwritten", "rebuilt": "record header rebuilt from the schema"}[
+            c.how]
+        if how is not None and rowid_source is None:
+            how += ": rowid unknown"
         self.chain_pages.update(c.overflow)
         note = _join(how, c.note)
+        if c.how != "cell" and is_structure(table_kind(c.table.name, self.modules)):
+            # index structures (FTS segments, R*Tree nodes, statistics): only intact cells are trusted
+            if not self.all_candidates:
+                self.implausible += 1
+                return None
+            note = _join(note, "implausible: rebuilt record of an index structure table")
         return self._emit(c.table, c.stored, c.lost, c.rowid, region, c.start, c.confidence * attribution, meta,
-                          note, partial=bool(c.lost))
+                          note, partial=bool(c.lost), rowid_source=rowid_source, intact=c.how == "cell")
+
+    def _index_rowid(self, table: TableSchema, stored: list[Any], lost: Sequence[int]) -> tuple[int, str] | None:
+        """The rowid of a deleted row from a freed entry of one of its table's indexes (indexrowids.py)."""
+        if self._index_cols is None:
+            self._index_cols = {}
+            for index in self.indexes.values():
+                t = self.tables.get(index.table)
+                cols = index_columns(index, t) if t is not None and not t.without_rowid else None
+                if cols:
+                    self._index_cols.setdefault(index.table, []).append((index.name, cols))
+        specs = self._index_cols.get(table.name)
+        if not specs or table.origin != "schema" or len(stored) != len(table.columns):
+            return None
+        ipk = table.ipk_index
+        header = self.db.header
+        format4 = header is None or header.schema_format >= 4
+        answers: set[int] = set()
+        names: list[str] = []
+        for name, cols in specs:
+            if any(c in lost or c == ipk for c in cols):
+                continue
+            residue = self._residue.get(name)
+            if residue is None:
+                pages = sorted(p for p, o in self.owner.items() if o == "index:" + name)
+                residue = self._residue[name] = IndexResidue(pages, self.db.page, self.db.usable)
+            found = residue.rowid([stored[c] for c in cols], self.db.encoding, format4)
+            if found is not None:
+                answers.add(found)
+                names.append(name)
+        if len(answers) != 1:
+            return None
+        return answers.pop(), f"index {', '.join(names)}: a freed entry with this row's key"
 
     def _emit(self, table: TableSchema, stored: list[Any], lost: Sequence[int], rowid: int | None, region: str,
-              offset: int, confidence: float, meta: ImageMeta, note: str | None, partial: bool) -> SqliteRecord | None:
+              offset: int, confidence: float, meta: ImageMeta, note: str | None, partial: bool,
+              rowid_source: str | None = None, intact: bool = False) -> SqliteRecord | None:
         if self.wanted is not None and table.name not in self.wanted:
             return None
+        if rowid is None and not table.without_rowid and self.indexes:
+            by_index = self._index_rowid(table, stored, lost)
+            if by_index is not None and not self.live.rowid_live(table.name, by_index[0]):
+                rowid, rowid_source = by_index
         key = tuple(stored)  # as the record stores it, like the live-row keys
         if partial or lost:
             ipk = None if table.without_rowid else table.ipk_index
@@ -264,10 +385,29 @@ class Carving:
                 return None
         elif self.live.is_live(table.name, rowid, key):
             return None
-        if not self.seen.first_time(table.name, rowid, key):
-            return None
+        elif rowid is not None and rowid_source not in (None, "cell") and self.live.is_live(table.name, None, key):
+            return None  # a rowid found elsewhere, but the values are a live row's: residue, not a deleted row
         values, columns = to_table_order(list(stored), table, rowid)
-        if rowid is not None and not table.without_rowid and self.live.rowid_live(table.name, rowid):
+        kind = table_kind(table.name, self.modules)
+        problem = implausible(values, table, kind, intact)
+        if problem is not None:
+            if not self.all_candidates:
+                self.implausible += 1
+                return None
+            note = _join(note, f"implausible: {problem}")
+            confidence *= 0.3
+        if kind is not None:
+            note = _join(f"internal table: {kind}", note)
+        older = len(stored) < len(table.columns)
+        if older:
+            # fewer values than the table has columns: written under an older schema of this table (it was
+            # dropped and created again, or columns were added later); the rowid is not the live row's
+            note = _join(note, f"{len(stored)} values for {len(table.columns)} columns: written under an older "
+                               f"schema of {table.name} (re-created or altered table; the columns after them did "
+                               "not exist then)")
+        dropped_page = older and region == Region.FREELIST.value  # a freed page of the table's earlier b-tree
+        same_table = table.origin == "schema" and not table.without_rowid and not dropped_page
+        if rowid is not None and same_table and self.live.rowid_live(table.name, rowid):
             note = _join(note, f"older version of live rowid {rowid} (row changed)")
         elif rowid is not None and meta.next_frame is not None and rowid not in self._rowids_in_frame(
                 meta.next_frame):
@@ -281,7 +421,7 @@ class Carving:
             table=table.name, state="deleted", region=region, page=meta.page, offset=offset, rowid=rowid,
             values=values, columns=columns, confidence=round(min(confidence, 1.0), 3), partial=partial,
             frame=meta.frame, salts=meta.salts, commit=meta.commit, source_file=meta.source_file,
-            note=_join(meta.note, note),
+            note=_join(meta.note, note), rowid_source=None if rowid is None else rowid_source or "cell",
         )
 
 

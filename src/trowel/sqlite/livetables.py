@@ -76,20 +76,28 @@ class SchemaReader:
         self.indexes: dict[str, IndexSchema] = {}
         self.pages: list[int] = []
         self.master_rows: list[tuple[int | None, list[Any]]] = []  # (rowid, stored values)
+        self.damaged = False  # sqlite_master could not be read completely (page, cell or record damaged)
+        self.unparsed: dict[str, int] = {}  # tables whose CREATE statement could not be read -> root page
 
     def read(self, claimed: set[int]) -> None:
         db = self.database
-        walker = TreeWalker(db.page, db.usable, db.page_count, self.warnings, claimed)
+        problems: list[str] = []
+        walker = TreeWalker(db.page, db.usable, db.page_count, problems, claimed)
         for leaf in walker.cells(1, "sqlite_master"):
             try:
+                if not leaf.complete:
+                    raise SqliteFormatError("its overflow chain is broken")
                 row = decode_record(leaf.payload, db.encoding)
             except SqliteFormatError as exc:
-                self.warnings.append(f"sqlite_master row at page {leaf.page} offset {leaf.offset}: {exc}")
+                problems.append(f"sqlite_master row at page {leaf.page} offset {leaf.offset}: {exc}")
                 continue
             self.master_rows.append((leaf.rowid, list(row)))
             self._add((row + [None] * 5)[:5])
         self.pages = walker.pages + walker.overflow
-        if not self.tables:
+        if problems:
+            self.damaged = True
+            self.warnings.extend(problems)
+        if not self.tables and not self.damaged:
             self.warnings.append("sqlite_master holds no tables (empty database or every table dropped)")
 
     def _add(self, row: list[Any]) -> None:
@@ -102,6 +110,7 @@ class SchemaReader:
             schema = parse_create_table(sql, name, root)
             if schema is None:
                 self.warnings.append(f"table {name}: CREATE statement could not be read")
+                self.unparsed[name] = root
                 return
             self.tables[name] = schema
         elif kind == "index" and root > 0:

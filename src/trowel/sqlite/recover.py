@@ -2,12 +2,14 @@
 
 Order of work (each step bounded, each problem a warning):
 1. the current database (main file + committed WAL frames): sqlite_master, live rows of every table
-   (these also feed de-duplication and the header-rebuilding profiles);
-2. page 1's free space for deleted sqlite_master rows (schemas of dropped tables);
-3. free space of live b-tree pages (freeblocks, unallocated), freelist trunk and leaf pages, orphan pages,
-   main-file pages superseded by the WAL;
-4. every WAL frame that is not the current version of its page (uncommitted, invalid, stale salts);
-5. rollback journal page images.
+   (these also feed de-duplication and the header-rebuilding profiles); with a damaged sqlite_master, the
+   b-trees found by walking pages (orphans.py);
+2. page 1's free space and older page-1 images for deleted sqlite_master rows (schemas of dropped tables);
+3. free space of live interior pages, freelist trunk and leaf pages, orphan pages, main-file pages
+   superseded by the WAL, every WAL frame that is not the current version of its page (uncommitted,
+   invalid, stale salts), rollback journal page images: collected and grouped (grouping.py);
+4. free space of live leaf pages (freeblocks, unallocated): streamed, each record merged with the copies
+   of its row collected in 3; then the collected rows no streamed record took.
 """
 
 from __future__ import annotations
@@ -24,10 +26,15 @@ from trowel.sqlite.btree import LeafCell, TreeWalker
 from trowel.sqlite.carve import Profile
 from trowel.sqlite.database import Database, map_readonly
 from trowel.sqlite.dedupe import LiveIndex
+from trowel.sqlite.eras import Eras
 from trowel.sqlite.freelist import walk_freelist
+from trowel.sqlite.grouping import Grouper
 from trowel.sqlite.images import Carving, ImageMeta
 from trowel.sqlite.journal import read_journal
 from trowel.sqlite.livetables import SchemaReader, decode_cell, live_rows, to_table_order
+from trowel.sqlite.orphans import choose_schema, inferred_schema, orphan_roots, rooted, schemas_from_bytes
+from trowel.sqlite.page import INDEX_INTERIOR, TABLE_INTERIOR
+from trowel.sqlite.plausible import table_kind, virtual_modules
 from trowel.sqlite.result import RecoveryResult, SqliteRecord
 from trowel.sqlite.schema import MASTER_SCHEMA, TableSchema, parse_create_table
 from trowel.sqlite.wal import WalFrame
@@ -36,6 +43,7 @@ Loader = Callable[[], bytes]
 PROFILE_ROWS = 5000
 BTREE = Region.BTREE.value
 INDEX_OWNER = "index:"
+MIN_FREED = 3  # zeroed freeblocks / free pages needed before "freed space is zeroed" is said
 
 
 def _slice(buf: Any, start: int, size: int) -> bytes:
@@ -52,13 +60,16 @@ class Engine:
     """One recovery run over a database and its companions; ``run`` may be called again (it re-reads)."""
 
     def __init__(self, db: Path, wal: Path | None, journal: Path | None, tables: set[str] | None,
-                 deleted_only: bool) -> None:
+                 deleted_only: bool, all_candidates: bool = False) -> None:
+        self.all_candidates = all_candidates
         self.db = db
         self.wal = wal
         self.journal = journal
         self.tables = tables
         self.deleted_only = deleted_only
         self._handles: list[Any] = []
+        self._grouper: Grouper | None = None
+        self._streaming = False
 
     def read_schema(self, warnings: list[str]) -> dict[str, TableSchema]:
         try:
@@ -76,14 +87,27 @@ class Engine:
     def run(self, result: RecoveryResult) -> Iterator[SqliteRecord]:
         warnings = result.warnings
         warnings.clear()
+        result.findings.clear()
         try:
             database = Database(self.db, self.wal, warnings)
         except SqliteFormatError as exc:
             warnings.append(f"{self.db.name}: {exc}; nothing could be read")
             return
         self._handles = []
+        self._grouper = None
+        self._streaming = False
         try:
-            yield from self._run(database, result)
+            for rec in self._run(database, result):
+                if rec.state != "deleted" or self._grouper is None:
+                    yield rec
+                elif self._streaming:
+                    merged = self._grouper.absorb(rec)
+                    if merged is not None:
+                        yield merged
+                else:
+                    self._grouper.add(rec)  # copies of one deleted row become one record (grouping.py)
+            if self._grouper is not None:
+                yield from self._grouper.records()
         finally:
             database.close()
             for handle in self._handles:
@@ -111,7 +135,11 @@ class Engine:
         encoding = database.encoding
         for master_rowid, row in reader.master_rows:
             live.add(MASTER_SCHEMA.name, master_rowid, tuple(row))
+        modules = virtual_modules(row for _rowid, row in reader.master_rows)
+        bounds: dict[int, tuple[int | None, int | None]] = {}  # leaf -> the parent's divider keys around it
         for table in sorted(reader.tables.values(), key=lambda t: t.root_page):
+            kind = table_kind(table.name, modules)
+            live_note = None if kind is None else f"internal table: {kind}"
             walker = TreeWalker(database.page, database.usable, database.page_count, warnings, claimed)
             profile = profiles[table.name] = Profile.empty(len(table.columns))
             emit = not self.deleted_only and self._wanted(table.name)
@@ -141,12 +169,13 @@ class Engine:
                         offset=leaf.offset, rowid=rowid, values=values, columns=columns, confidence=1.0,
                         partial=not leaf.complete, source_file="wal" if frame else "db",
                         frame=frame.index if frame else None, salts=frame.salts if frame else None,
-                        commit=frame.commit if frame else None,
+                        commit=frame.commit if frame else None, note=live_note,
                     )
             for p in walker.pages + walker.overflow:
                 owner[p] = table.name
             own[table.name] = set(walker.pages + walker.overflow)
             leaves[table.name] = walker.leaf_pages
+            bounds.update(walker.bounds)
         for index in reader.indexes.values():
             walker = TreeWalker(database.page, database.usable, database.page_count, warnings, claimed)
             for _cell in walker.cells(index.root_page, index.name):
@@ -157,8 +186,23 @@ class Engine:
         for _cell in master_walker.cells(1, MASTER_SCHEMA.name):
             pass
         leaves[MASTER_SCHEMA.name] = master_walker.leaf_pages
+        header = database.header
+        freelist_warnings: list[str] = []
+        freelist = walk_freelist(database.page, header.freelist_trunk if header else 0,
+                                 header.freelist_count if header else 0, database.page_count, database.usable,
+                                 freelist_warnings)
+        warnings.extend(freelist_warnings)
+        free_pages = set(freelist.trunks) | set(freelist.leaves)
+        if reader.damaged or reader.unparsed:
+            # 0. b-trees the damaged schema lost: found by walking pages, their rows stay live
+            certain = header is not None and not freelist_warnings
+            yield from self._orphan_trees(database, reader, certain, owner, own, leaves, profiles, live, claimed,
+                                          free_pages, result)
         tables = {MASTER_SCHEMA.name: MASTER_SCHEMA, **reader.tables}
-        carving = Carving(database, tables, live, profiles, owner, warnings, self.tables)
+        carving = Carving(database, tables, live, profiles, owner, warnings, self.tables, modules,
+                          self.all_candidates, reader.indexes)
+        carving.bounds = bounds
+        self._grouper = Grouper(tables)
         wal_frames = self._wal_images(database)
         journal_pages = self._journal_images(database, warnings, self._handles)
 
@@ -167,7 +211,12 @@ class Engine:
         for n in leaves[MASTER_SCHEMA.name]:
             master_records.extend(carving.live_page(self._page(database, n), MASTER_SCHEMA.name,
                                                     self._meta(database, n)))
-        for load, meta in wal_frames + journal_pages:
+        older_master: list[tuple[Loader, ImageMeta]] = []
+        if 1 in database.current and database.main_page(1) is not None:  # page 1 before the WAL's versions
+            older_master.append((lambda: database.main_page(1) or b"", ImageMeta(
+                page=1, region=None, source_file="db",
+                note=f"main-file version of page 1, superseded by WAL frame {database.current[1].index}")))
+        for load, meta in older_master + wal_frames + journal_pages:
             if meta.page == 1:
                 data = load()
                 master_records.extend(
@@ -177,24 +226,26 @@ class Engine:
             if self.tables is None:
                 yield rec
 
-        # 2. free space of live b-tree pages
+        # 2. free space of live interior pages (they keep bytes of the leaf pages they once were)
+        leaf_pages: list[tuple[str, int]] = []
         for name, pages in leaves.items():
             if name == MASTER_SCHEMA.name:
                 continue
             for n in pages:
-                yield from carving.live_page(self._page(database, n), name, self._meta(database, n))
+                current = self._page(database, n)
+                if current[100 if n == 1 else 0] in (TABLE_INTERIOR, INDEX_INTERIOR):
+                    yield from carving.live_page(current, name, self._meta(database, n))
+                else:
+                    leaf_pages.append((name, n))
 
-        # 3. freelist trunk and leaf pages
-        header = database.header
-        freelist = walk_freelist(database.page, header.freelist_trunk if header else 0,
-                                 header.freelist_count if header else 0, database.page_count, database.usable,
-                                 warnings)
-        free_pages = set(freelist.trunks) | set(freelist.leaves)
+        # 3. freelist trunk and leaf pages (a freed page's rows belong to whoever held it: eras.py)
+        eras = Eras(database, reader.tables, carving.register)
         barren: list[tuple[int, ImageMeta]] = []  # free pages without rows: maybe overflow pages
+        zeroed_pages = sum(not any(self._page(database, n)) for n in freelist.leaves)
         for n in freelist.leaves:
             meta = replace(self._meta(database, n), region=Region.FREELIST.value)
             found = 0
-            for rec in carving.old_image(self._page(database, n), meta):
+            for rec in carving.old_image(self._page(database, n), meta, era_owner=eras.freed_owner(n)):
                 found += 1
                 yield rec
             if not found:
@@ -203,7 +254,7 @@ class Engine:
             yield from carving.old_image(self._page(database, n),
                                          replace(self._meta(database, n), region=Region.FREELIST.value,
                                                  note="freelist trunk page slack"),
-                                         start=freelist.trunk_slack.get(n, 8))
+                                         start=freelist.trunk_slack.get(n, 8), era_owner=eras.freed_owner(n))
 
         # 4. pages in no tree and not on the freelist; pages past the database end in the main file
         skip = set(owner) | free_pages | database.ptrmap | {database.lock_page, 1}
@@ -222,13 +273,7 @@ class Engine:
                 yield rec
             if not found and n <= database.page_count:
                 barren.append((n, meta))
-        if self.tables is None:
-            for n, meta in barren:
-                fragment = carving.overflow_fragment(self._page(database, n), meta)
-                if fragment is not None:
-                    yield fragment
-
-        # 5. main-file versions of pages the WAL supersedes
+        # 5. main-file versions of pages the WAL supersedes (owned as the main file's own schema says)
         first_frame: dict[int, WalFrame] = {}
         for f in database.wal.frames if database.wal else []:
             if f.committed:
@@ -241,17 +286,108 @@ class Engine:
             meta = ImageMeta(page=n, region=None, source_file="db",
                              note=f"main-file version of page {n}, superseded by WAL frame {frame.index}",
                              next_frame=nxt.index if nxt else None, next_commit=nxt.commit if nxt else None)
-            yield from carving.old_image(old, meta)
+            yield from carving.old_image(old, meta, era_owner=eras.main_owner(n))
 
         # 6. every other WAL frame (older committed versions, uncommitted, invalid, stale salts)
+        frames = database.wal.frames if database.wal else []
         for load, meta in wal_frames:
-            yield from carving.old_image(load(), meta)
+            era = eras.frame_owner(frames[meta.frame - 1]) if meta.frame and meta.frame <= len(frames) else None
+            yield from carving.old_image(load(), meta, era_owner=era)
+        for key, table in carving.registered:
+            result.schema.setdefault(key, table)
 
         # 7. rollback journal page images
         for load, meta in journal_pages:
             yield from carving.old_image(load(), meta)
+
+        # 8. free space of live leaf pages: most deleted rows; streamed, each merged with its copies found above
+        self._streaming = True
+        for name, n in leaf_pages:
+            yield from carving.live_page(self._page(database, n), name, self._meta(database, n))
+        if self.tables is None:
+            for n, meta in barren:
+                fragment = carving.overflow_fragment(self._page(database, n), meta)
+                if fragment is not None:
+                    yield fragment
         for table in carving.inferred.values():
             result.schema.setdefault(table.name, table)
+        result.findings.extend(_findings(database, carving, len(freelist.leaves), zeroed_pages))
+        if carving.implausible:
+            result.findings.append(f"{carving.implausible} implausible candidate(s) dropped (values their columns "
+                                   "cannot hold, or rebuilt records of index structures); all_candidates keeps them")
+
+    def _orphan_trees(self, database: Database, reader: SchemaReader, certain: bool, owner: dict[int, str],
+                      own: dict[str, set[int]], leaves: dict[str, list[int]], profiles: dict[str, Profile],
+                      live: LiveIndex, claimed: set[int], free_pages: set[int],
+                      result: RecoveryResult) -> Iterator[SqliteRecord]:
+        """Rows of the b-trees found by walking pages (see orphans.py): live, or unknown when the freelist
+        could not be read (the tree might then be freed pages of a dropped table)."""
+        warnings = result.warnings
+        skip = set(owner) | free_pages | database.ptrmap | {database.lock_page, 1} | claimed
+        roots = orphan_roots(database.page, database.usable, database.page_count, skip)
+        if not roots:
+            return
+        images = [self._page(database, n) for n in sorted(set(reader.pages) | {1})]
+        known = schemas_from_bytes(images, database.encoding, database.usable)
+        known += [(t, t.root_page) for t in reader.tables.values()]
+        state = "live" if certain else "unknown"
+        why = ("sqlite_master could not be read" if reader.damaged
+               else "its CREATE statement could not be read")
+        warnings.append(f"{len(roots)} b-tree(s) found by walking pages ({why}); their rows are reported "
+                        f"as {state}")
+        for lost_name, lost_root in reader.unparsed.items():
+            known.append((TableSchema(name=lost_name, columns=[], types=[], root_page=lost_root, origin="inferred"),
+                          lost_root))
+        encoding = database.encoding
+        for root in roots:
+            walker = TreeWalker(database.page, database.usable, database.page_count, warnings, claimed)
+            if not root.table:
+                for _cell in walker.cells(root.page, f"b-tree at page {root.page}"):
+                    pass
+                for p in walker.pages + walker.overflow:
+                    owner[p] = INDEX_OWNER + f"root{root.page}"
+                continue
+            cells = walker.cells(root.page, f"b-tree at page {root.page}")
+            sample: list[tuple[LeafCell, list[Any]]] = []
+            for leaf in cells:
+                stored = decode_cell(leaf, encoding, f"b-tree at page {root.page}", warnings)
+                if stored is not None:
+                    sample.append((leaf, stored))
+                if len(sample) >= 50:
+                    break
+            table, how = choose_schema(root.page, [s for _, s in sample], known)
+            if table is not None and not table.columns:  # named by sqlite_master, CREATE unreadable
+                width = max((len(s) for _, s in sample), default=0)
+                table = inferred_schema(table.name, width, root.page)
+            if table is None:
+                width = max((len(s) for _, s in sample), default=0)
+                table = inferred_schema(f"unknown_{width}_columns", width, root.page)
+            name = table.name
+            if name in reader.tables or name in profiles:
+                name = f"{name}~root{root.page}"
+            table = rooted(table, root.page, name)
+            reader.tables[name] = table
+            result.schema[name] = table
+            note = f"b-tree at root page {root.page} found by walking pages ({why}); table: {how}"
+            profile = profiles[name] = Profile.empty(len(table.columns))
+            emit = not self.deleted_only and self._wanted(name)
+            for leaf, stored in _chain(sample, cells, encoding, name, warnings):
+                rowid = None if table.without_rowid else leaf.rowid
+                if leaf.complete:
+                    live.add_cell(name, rowid, leaf.payload, leaf.page, leaf.offset)
+                else:
+                    live.add(name, rowid, tuple(stored))
+                profile.add(stored)
+                if emit:
+                    values, columns = to_table_order(stored, table, rowid)
+                    yield SqliteRecord(table=name, state=state, region=BTREE, page=leaf.page, offset=leaf.offset,
+                                       rowid=rowid, values=values, columns=columns,
+                                       confidence=0.9 if table.origin != "inferred" else 0.8,
+                                       partial=not leaf.complete, note=note)
+            for p in walker.pages + walker.overflow:
+                owner[p] = name
+            own[name] = set(walker.pages + walker.overflow)
+            leaves[name] = walker.leaf_pages
 
     @staticmethod
     def _load_rows(database: Database, tables: dict[str, TableSchema], claimed: set[int], own: dict[str, set[int]],
@@ -378,12 +514,49 @@ class Engine:
         result.schema[key] = table
 
 
+def _findings(database: Database, carving: Carving, free_pages: int, zeroed_pages: int) -> list[str]:
+    """Why little or nothing came back: freed space zeroed (secure_delete), auto-vacuum."""
+    out: list[str] = []
+    total = carving.freeblocks + free_pages
+    zeroed = carving.zeroed_freeblocks + zeroed_pages
+    counts = (f"{carving.zeroed_freeblocks} of {carving.freeblocks} freeblocks and {zeroed_pages} of {free_pages} "
+              "free pages hold only zeros")
+    if total >= MIN_FREED and zeroed * 10 >= total * 9:
+        out.append(f"freed space is zeroed in this file (secure_delete): {counts}; deleted rows can only come "
+                   "from the WAL, the rollback journal and page areas SQLite did not clear")
+    elif zeroed >= MIN_FREED:
+        out.append(f"part of the freed space is zeroed (secure_delete was on for some deletions): {counts}")
+    header = database.header
+    if header is not None and header.auto_vacuum:
+        if header.incremental_vacuum:
+            out.append(f"incremental vacuum is on: free pages stay in the file until the app vacuums "
+                       f"({free_pages} free pages now)")
+        else:
+            out.append("auto-vacuum (full) is on: pages freed by each transaction are removed from the end of "
+                       "the file at commit, so deleted rows survive only in free space of live pages, the WAL "
+                       "and the rollback journal")
+    return out
+
+
+def _chain(sample: list[tuple[LeafCell, list[Any]]], rest: Iterator[LeafCell], encoding: str, name: str,
+           warnings: list[str]) -> Iterator[tuple[LeafCell, list[Any]]]:
+    """The sampled cells, then the rest of the walk decoded."""
+    yield from sample
+    for leaf in rest:
+        stored = decode_cell(leaf, encoding, name, warnings)
+        if stored is not None:
+            yield leaf, stored
+
+
 def recover(db: Path | str, wal: Path | str | None = None, journal: Path | str | None = None, *,
-            tables: Iterable[str] | None = None, deleted_only: bool = False) -> RecoveryResult:
+            tables: Iterable[str] | None = None, deleted_only: bool = False,
+            all_candidates: bool = False) -> RecoveryResult:
     """Read a database with its WAL and rollback journal and recover every row that is physically there.
 
     ``wal``/``journal`` default to the ``-wal``/``-journal`` files beside ``db`` when they exist.
     ``tables`` limits the work to those tables; ``deleted_only`` leaves live rows out of the records.
+    ``all_candidates`` keeps candidates that are implausible for their table (see plausible.py), noted and
+    with a low confidence; by default they are dropped and counted in a warning.
     The files are only read (memory-mapped read-only); nothing is written anywhere.
     """
     db = Path(db)
@@ -394,7 +567,8 @@ def recover(db: Path | str, wal: Path | str | None = None, journal: Path | str |
     for label, path in (("WAL", wal_path), ("journal", journal_path)):
         if path is not None and not path.is_file():
             raise EvidenceError(f"{path}: no such {label} file")
-    engine = Engine(db, wal_path, journal_path, set(tables) if tables is not None else None, deleted_only)
+    engine = Engine(db, wal_path, journal_path, set(tables) if tables is not None else None, deleted_only,
+                    all_candidates)
     warnings: list[str] = []
     schema = engine.read_schema(warnings)
     return RecoveryResult(schema=schema, _run=engine.run, warnings=warnings)

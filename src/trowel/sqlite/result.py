@@ -17,7 +17,8 @@ class SqliteRecord:
 
     ``values`` are in table column order; the INTEGER PRIMARY KEY column holds the rowid when it is known
     (None when the cell header that held it was overwritten). ``partial`` means some values were lost and
-    are None; they are never guessed. ``region`` is a :class:`trowel.model.Region` value. ``frame``,
+    are None; they are never guessed. ``also_in`` lists the other places the same deleted row was found
+    (see grouping.py); ``rowid_source`` says where a deleted row's rowid came from. ``region`` is a :class:`trowel.model.Region` value. ``frame``,
     ``salts`` and ``commit`` (transaction index inside the salts generation) are set for WAL records.
     """
 
@@ -36,6 +37,8 @@ class SqliteRecord:
     commit: int | None = None
     source_file: str = "db"
     note: str | None = None
+    also_in: tuple[dict[str, Any], ...] = ()  # other copies of this row: page, offset, region, frame, file
+    rowid_source: str | None = None  # where a deleted row's rowid came from (its cell, another copy, ...)
 
     def as_dict(self) -> dict[str, Any]:
         """Column name to value."""
@@ -49,6 +52,8 @@ class SqliteRecord:
             "columns": self.columns, "confidence": round(self.confidence, 3), "partial": self.partial,
             "frame": self.frame, "salts": list(self.salts) if self.salts else None, "commit": self.commit,
             "source_file": self.source_file, "note": self.note,
+            "also_in": [{k: json_raw(v) for k, v in place.items()} for place in self.also_in],
+            "rowid_source": self.rowid_source,
         }
 
 
@@ -64,12 +69,15 @@ class RecoveryResult:
     """Schema, warnings and records of one database.
 
     ``iter_records()`` streams records with bounded memory (it re-reads the files on each call);
-    ``records`` collects them into a list once. ``warnings`` is complete after either has run to the end.
+    ``records`` collects them into a list once. ``warnings`` is complete after either has run to the end, and
+    so is ``findings`` (facts about the file that explain what came back, e.g. "freed space is zeroed in
+    this file"; they are not warnings: nothing is wrong with the file).
     """
 
     schema: dict[str, TableSchema]
     _run: Callable[[RecoveryResult], Iterator[SqliteRecord]]
     warnings: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)  # facts about the file that explain what came back
     _records: list[SqliteRecord] | None = None
     _complete: bool = False
 
