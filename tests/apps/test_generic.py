@@ -81,3 +81,27 @@ def test_imo_files_are_left_to_the_imo_spec(tmp_path: Path) -> None:
             index.setdefault(package, []).append(spec)
     assert _claimed(index, locate("data/data/com.imo.android.imoim/databases/imofriends.db"))
     assert not _claimed(index, locate(f"data/data/{unknown_app.PKG}/databases/notes.db"))
+
+
+def test_zeroed_free_space_is_a_finding_of_the_database(tmp_path: Path) -> None:
+    import sqlite3
+
+    evidence = tmp_path / "extraction"
+    app = unknown_app.build(evidence)
+    db = sqlite3.connect(app / "databases" / "wiped.db")
+    db.execute("PRAGMA secure_delete = ON")
+    db.execute("CREATE TABLE log (_id INTEGER PRIMARY KEY, line TEXT)")
+    db.executemany("INSERT INTO log VALUES (?, ?)", [(i, f"line {i}") for i in range(1, 30)])
+    db.commit()
+    db.execute("DELETE FROM log WHERE _id IN (3, 9, 17)")
+    db.commit()
+    db.close()
+    out = tmp_path / "case"
+    assert main(["-q", "examine", str(evidence), "--out", str(out)]) == 0
+    store = CaseStore(out / "case.sqlite")
+    findings = [f for f in store.records("finding") if f.get("finding") == "sqlite_recovery"]
+    by_path = {f["source"]["path"]: f["message"] for f in findings}
+    wiped = f"data/data/{unknown_app.PKG}/databases/wiped.db"
+    assert by_path[wiped].startswith("freed space is zeroed in this file (secure_delete): 3 of 3 freeblocks")
+    assert f"data/data/{unknown_app.PKG}/databases/notes.db" not in by_path
+    assert not [r for r in store.records("generic_row") if r["table"] == "log" and r["state"] == "deleted"]

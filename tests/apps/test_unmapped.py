@@ -113,3 +113,25 @@ def test_a_parser_that_stops_leaves_its_databases_to_generic_rows(tmp_path: Path
     [warning] = [r for r in records if r.kind == "warning"]
     assert warning.message == ("crashing parser stopped for user 0: RuntimeError: unexpected layout; its databases "
                                "are extracted as generic rows")
+
+
+def test_recovery_findings_of_a_claimed_database_reach_the_case(tmp_path: Path) -> None:
+    """A claimed database whose freed space secure_delete zeroed: the engine's finding is a record of the app,
+    once for the file, so "no deleted rows" comes with its reason."""
+    _build(tmp_path / "ev")
+    path = tmp_path / "ev" / "data/user/0" / PACKAGE / DB
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("CREATE TABLE wiped (_id INTEGER PRIMARY KEY, line TEXT)")
+    conn.executemany("INSERT INTO wiped VALUES (?, ?)", [(i, f"line {i}") for i in range(1, 30)])
+    conn.commit()
+    conn.execute("DELETE FROM wiped WHERE _id IN (3, 9, 17)")
+    conn.commit()
+    conn.close()
+    records = _records(tmp_path / "ev", tmp_path / "scratch")
+    found = [r for r in records if r.kind == "finding" and r.finding == "sqlite_recovery"]
+    assert len(found) == 1
+    assert found[0].source.path == f"data/user/0/{PACKAGE}/{DB}" and found[0].app == "madeup"
+    assert found[0].message.startswith("part of the freed space is zeroed (secure_delete was on for some "
+                                       "deletions): 3 of 4 freeblocks")
+    assert not [r for r in records if getattr(r, "table", None) == "wiped" and r.state is State.DELETED]

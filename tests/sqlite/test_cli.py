@@ -88,3 +88,37 @@ def test_evidence_unchanged(scenarios: Built, name: str, capsys: pytest.CaptureF
     after = {p: (_sha(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files}
     assert before == after
     assert sorted(p.name for p in sc.db.parent.iterdir()) == siblings  # no -shm, no new journal
+
+
+def _notes_db(path: Path, secure_delete: bool, deleted: tuple[int, ...] = (5, 6)) -> None:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.execute(f"PRAGMA secure_delete={'on' if secure_delete else 'off'}")
+    con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, created INTEGER)")
+    con.executemany("INSERT INTO notes VALUES (?, ?, ?)",
+                    [(i, f"note {i}", 1_700_000_000_000 + i) for i in range(1, 20)])
+    con.commit()
+    con.execute(f"DELETE FROM notes WHERE id IN {deleted}")
+    con.commit()
+    con.close()
+
+
+def test_text_says_where_rowids_come_from_and_why_nothing_came_back(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    kept = tmp_path / "kept.db"
+    _notes_db(kept, secure_delete=False)
+    assert main(["sqlite", "recover", str(kept), "--deleted-only"]) == 0
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert len(lines) == 3 and lines[0].split()[:3] == ["state", "table", "rowid"]
+    assert [line.split()[2] for line in lines[1:]] == ["5", "6"]
+    assert all("rowid from neighbour order" in line for line in lines[1:])
+    assert "(2023-11-14T22:13:20.005000Z unix_ms)" in lines[1]
+    assert "finding:" not in err
+    zeroed = tmp_path / "zeroed.db"
+    _notes_db(zeroed, secure_delete=True, deleted=(3, 9, 15))
+    assert main(["sqlite", "recover", str(zeroed), "--deleted-only"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[1:] == []
+    assert "finding: zeroed.db: freed space is zeroed in this file (secure_delete): 3 of 3 freeblocks" in err

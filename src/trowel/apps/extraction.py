@@ -101,6 +101,7 @@ class AppData:
     # canonical paths. The runner extracts the others' tables the spec does not map after the parser ran.
     handled: set[str] = field(default_factory=set)
     _copies: dict[str, Path] = field(default_factory=dict)
+    databases: list[DatabaseCopy] = field(default_factory=list)  # every copy handed out (their findings)
 
     def mark_handled(self, package: str, relative: str) -> None:
         located = self.packages.get(package, {}).get(relative)
@@ -141,9 +142,11 @@ class AppData:
             wal = self.source.materialize(files[relative + "-wal"].entry, folder, name + "-wal")
         if relative + "-journal" in files:
             journal = self.source.materialize(files[relative + "-journal"].entry, folder, name + "-journal")
-        return DatabaseCopy(db=db, wal=wal, journal=journal, evidence=self.evidence, path=main.path,
+        copy = DatabaseCopy(db=db, wal=wal, journal=journal, evidence=self.evidence, path=main.path,
                             wal_path=files[relative + "-wal"].path if wal else None,
                             journal_path=files[relative + "-journal"].path if journal else None)
+        self.databases.append(copy)
+        return copy
 
     def files(self, package: str, pattern: str) -> list[LocatedFile]:
         regex = glob_regex(pattern)

@@ -26,7 +26,7 @@ from trowel.case.context import ExamineContext, Stage, register_stage
 from trowel.errors import TrowelError
 from trowel.evidence.android import AndroidLocation, locate
 from trowel.evidence.base import Entry, EntryKind, EvidenceSource
-from trowel.model import GenericRow, Provenance, State, TimeValue
+from trowel.model import Finding, GenericRow, Provenance, State, TimeValue
 from trowel.progress import progress_bar
 from trowel.sqlite import SqliteRecord, recover
 from trowel.sqlite.schema import TableSchema
@@ -189,11 +189,17 @@ def sqlite_rows(ctx: ExamineContext, cand: Candidate, source: EvidenceSource, sc
     for suffix, companion in cand.companions.items():
         source.materialize(companion, scratch, "db.sqlite" + suffix)
     result = recover(db)
-    for warning in result.warnings:
-        ctx.warn(f"sqlite: {warning}", cand.evidence, cand.entry.path, "generic")
     by_table: dict[str | None, list[SqliteRecord]] = defaultdict(list)
     for rec in result.iter_records():
         by_table[rec.table].append(rec)
+    # warnings and findings are complete once the records were read; findings say why deleted rows may be
+    # missing (freed space zeroed, auto-vacuum) or were set aside
+    for warning in result.warnings:
+        ctx.warn(f"sqlite: {warning}", cand.evidence, cand.entry.path, "generic")
+    for message in result.findings:
+        ctx.store.add(Finding(source=Provenance(evidence=cand.evidence, path=cand.entry.path),
+                              app=cand.location.package, package=cand.location.package, user=cand.location.user,
+                              finding="sqlite_recovery", message=message, severity="notice"))
     for table, records in by_table.items():
         columns = records[0].columns
         every = column_types(columns, [r.values for r in records], table, result.schema.get(table or ""),

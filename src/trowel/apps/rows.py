@@ -87,6 +87,9 @@ class DatabaseCopy:
     wal_path: str | None = None
     journal_path: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # facts the recovery engine states about the file that explain what came back (freed space zeroed by
+    # secure_delete, auto-vacuum, implausible candidates dropped): findings, not warnings
+    findings: list[str] = field(default_factory=list)
     _conn: sqlite3.Connection | None = None
     _columns: dict[str, list[str]] = field(default_factory=dict)
 
@@ -247,6 +250,9 @@ class DatabaseCopy:
             )
         for message in result.warnings:
             self.warnings.append(str(message))
+        for message in getattr(result, "findings", ()):
+            if message not in self.findings:
+                self.findings.append(str(message))
 
     def close(self) -> None:
         if self._conn is not None:

@@ -8,8 +8,8 @@ from pathlib import Path
 from trowel.apps.extraction import AppData, collect
 from trowel.apps.registry import AppSpec, load_specs
 from trowel.apps.unmapped import leftover_records
-from trowel.evidence import EvidenceSource
-from trowel.model import Provenance, Record, Warning
+from trowel.evidence import EvidenceSource, locate
+from trowel.model import Finding, Provenance, Record, Warning
 
 
 def find_app_data(source: EvidenceSource, evidence: str, scratch: Path,
@@ -44,6 +44,22 @@ def _leftover(data: AppData, stopped: bool) -> Iterator[Record]:
     for path, message in data.warnings[mark:]:
         yield Warning(source=Provenance(evidence=data.evidence, path=path), app=data.spec.name,
                       user=data.user, message=message, stage="apps")
+    yield from recovery_findings(data)
+
+
+def recovery_findings(data: AppData) -> Iterator[Finding]:
+    """What the recovery engine said about each database of the app (once per file): why deleted rows may
+    be missing (freed space zeroed, auto-vacuum) or were set aside (implausible candidates)."""
+    seen: set[tuple[str, str]] = set()
+    for db in data.databases:
+        for message in db.findings:
+            if (db.path, message) in seen:
+                continue
+            seen.add((db.path, message))
+            package = locate(db.path).package or (data.spec.packages[0] if data.spec.packages else None)
+            yield Finding(source=Provenance(evidence=data.evidence, path=db.path), app=data.spec.name,
+                          package=package, user=data.user, finding="sqlite_recovery", message=message,
+                          severity="notice")
 
 
 def run_apps(source: EvidenceSource, evidence: str, scratch: Path,

@@ -32,11 +32,14 @@ output (text), one line per copy of a row, the copies of one row (same table and
   values   column=value; BLOBs as x'hex'; a column that holds times also shows the decoded UTC time
            and its format, e.g. ts=1700000180000 (2023-11-14T22:16:20Z unix_ms); cut at 40 characters
            unless --no-truncate
-  note     where a copy comes from (an older committed WAL version of the page, an uncommitted frame, ...)
-The WAL and journal notes and the count of records follow on stderr.
+  note     where a copy comes from (an older committed WAL version of the page, an uncommitted frame, ...),
+           where a deleted row's rowid came from (rowid from: its cell, neighbour order, an index, another
+           copy) and the other places the same deleted row was found (also in: ...)
+The WAL and journal notes, the findings about the file (freed space zeroed by secure_delete, auto-vacuum,
+implausible candidates set aside) and the count of records follow on stderr.
 
 output (--json): one object per record: table, state, region, page, offset, rowid, values, columns,
-  confidence, partial, frame, salts, commit, source_file, note.
+  confidence, partial, frame, salts, commit, source_file, note, also_in, rowid_source.
 """
 
 
@@ -54,6 +57,9 @@ def register(sub: Any) -> None:
     rec.add_argument("--table", action="append", dest="tables", help="only this table (repeatable)")
     rec.add_argument("--deleted-only", action="store_true", help="only recovered (deleted) rows")
     rec.add_argument("--no-truncate", action="store_true", help="show every value whole (text output)")
+    rec.add_argument("--all-candidates", action="store_true",
+                     help="also keep deleted-row candidates whose values their columns could not hold (noted, "
+                          "low confidence); by default they are set aside and counted")
     rec.add_argument("--json", action="store_true", help="JSON Lines, one record per line")
     rec.set_defaults(handler=_recover)
     parser.set_defaults(handler=lambda _a: _usage(parser))
@@ -131,9 +137,24 @@ def _line(rec: SqliteRecord, copy: str, times: TimeColumns, whole: bool) -> str:
         cells.append(f"{text} ({when})" if when else text)
     flag = " partial" if rec.partial else ""
     rowid = "?" if rec.rowid is None else str(rec.rowid)
-    note_text = f"  [{rec.note}]" if rec.note else ""
+    notes = [rec.note] if rec.note else []
+    if rec.rowid_source and rec.rowid_source != "cell" and rec.state != "live":
+        notes.append(f"rowid from {rec.rowid_source}")
+    if rec.also_in:
+        notes.append("also in " + ", ".join(_place(p) for p in rec.also_in))
+    note_text = f"  [{'; '.join(notes)}]" if notes else ""
     return (f"{rec.state:<8} {rec.table or '?':<16} {rowid:>8} {copy:<5} {_where(rec):<24} {rec.confidence:4.2f}"
             f"{flag}  {' | '.join(cells)}{note_text}")
+
+
+def _place(place: dict[str, Any]) -> str:
+    """One other copy of a row: region, page+offset, WAL frame."""
+    text = str(place.get("region") or "?")
+    if place.get("page") is not None:
+        text += f" p{place['page']}" + (f"+{place['offset']}" if place.get("offset") is not None else "")
+    if place.get("frame") is not None:
+        text += f" f{place['frame']}"
+    return text
 
 
 def _grouped(records: list[SqliteRecord]) -> list[tuple[SqliteRecord, str]]:
@@ -167,7 +188,8 @@ def _grouped(records: list[SqliteRecord]) -> list[tuple[SqliteRecord, str]]:
 def _recover(args: argparse.Namespace) -> int:
     if not args.db.is_file():
         raise TrowelError(f"{args.db}: no such file")
-    result = recover(args.db, args.wal, args.journal, tables=args.tables, deleted_only=args.deleted_only)
+    result = recover(args.db, args.wal, args.journal, tables=args.tables, deleted_only=args.deleted_only,
+                     all_candidates=args.all_candidates)
     total = deleted = 0
     kept: list[SqliteRecord] = []
     with progress_bar(f"recovering {args.db.name}") as bar:
@@ -193,5 +215,7 @@ def _recover(args: argparse.Namespace) -> int:
             out.write(_line(rec, copy, times, args.no_truncate) + "\n")
     for message in messages:
         warn(message)
+    for message in result.findings:
+        note(f"finding: {name}: {message}")
     note(f"{total} records ({deleted} deleted) from {name}")
     return EXIT_OK
