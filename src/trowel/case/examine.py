@@ -17,8 +17,8 @@ from trowel.case.context import STAGES, ActionLog, ExamineContext, ExamineOption
 from trowel.case.store import CaseStore
 from trowel.errors import CaseError, EvidenceChangedError, EvidenceError, TrowelError
 from trowel.evidence import open_evidence, sha256_file
-from trowel.evidence.base import CHUNK
-from trowel.progress import progress_bar
+from trowel.evidence.base import CHUNK, error_text
+from trowel.progress import progress_bar, warn
 
 # Stages from this order on only write outputs: they run after every input has been hashed again.
 OUTPUT_ORDER = 90
@@ -135,10 +135,12 @@ def _register_inputs(ctx: ExamineContext, result: ExamineResult) -> None:
         if role == "evidence":
             try:
                 source = open_evidence(path, options.password)
-            except TrowelError as exc:
+            except Exception as exc:  # noqa: BLE001 - one input's failure never costs the others
                 if len(options.evidence) == 1:
                     raise
-                ctx.warn(str(exc), evidence_id, str(path), "open")
+                message = str(exc) if isinstance(exc, TrowelError) else f"{path}: {error_text(exc)}"
+                ctx.warn(message, evidence_id, str(path), "open")
+                warn(f"input {evidence_id} rejected: {message}")  # shown at the end of the run, also with --quiet
                 result.ok = False
             else:
                 ctx.sources[evidence_id] = source
@@ -164,6 +166,8 @@ def _run_stages(ctx: ExamineContext, stages: list[Stage]) -> None:
             stage.run(ctx)
         except TrowelError as exc:
             ctx.warn(f"stage {stage.name} failed: {exc}", stage=stage.name)
+        except Exception as exc:  # noqa: BLE001 - the boundary: a stage's unexpected error is a warning, the run goes on
+            ctx.warn(f"stage {stage.name} failed: {error_text(exc)}", stage=stage.name)
         ctx.store.flush()
         # what the stage cost (wall and CPU seconds, the process's peak RSS so far): the benchmark reads these
         ctx.log("stage", {"name": stage.name}, {
