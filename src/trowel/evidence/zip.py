@@ -23,7 +23,7 @@ from trowel.errors import EvidenceError, UnsafeArchiveError
 from trowel.evidence.base import Entry, EntryKind, EvidenceSource, PositionalStream, clean_member_path
 from trowel.evidence.base import error_text as _why
 from trowel.evidence.limits import ArchiveLimits, default_limits
-from trowel.evidence.names import shown_name
+from trowel.evidence.names import is_clean, shown_name
 
 _NS = 1_000_000_000
 _UTF8_FLAG = 0x800
@@ -130,11 +130,14 @@ class ZipSource(EvidenceSource):
         lim = self.limits
         total = 0
         label = self.path
+        odd: list[str] = []
         for number, info in enumerate(self._zip.infolist()):
             name = info.filename
             if number in utf8:  # decoded as cp437 by the patched view: the bytes again, then UTF-8 with escapes
                 raw = info.orig_filename.encode("cp437")
                 name = raw.decode("utf-8", "surrogateescape")
+                if not is_clean(name):
+                    odd.append(shown_name(name))
             clean, note = clean_member_path(name)
             if not clean:
                 if info.is_dir():
@@ -171,6 +174,9 @@ class ZipSource(EvidenceSource):
             self._index[clean] = index
             self._names.append(clean)
             self._infos.append(info)
+        if odd:
+            self.warnings.append(f"{label}: {len(odd)} member name(s) marked UTF-8 are not valid UTF-8 (first: "
+                                 f"{odd[0]!r}); listed with each undecodable byte as \\xNN, raw bytes kept")
 
     @property
     def member_count(self) -> int:
