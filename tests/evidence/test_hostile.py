@@ -200,3 +200,18 @@ def test_plain_archives_unchanged(tree_targz: Path, tree_zip: Path) -> None:
             list(source.entries())
             assert source.warnings == []
     assert tarfile.is_tarfile(tree_targz) and zipfile.is_zipfile(tree_zip)
+
+
+@pytest.mark.parametrize("fmt", [tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT])
+def test_fast_header_path_agrees_with_tarfile(fmt: int, tmp_path: Path) -> None:
+    """Plain headers are read without tarfile; what is listed is what tarfile itself lists."""
+    long_dir = "data/data/com.example.app/" + "d" * 60 + "/" + "e" * 50
+    members = [(f"{long_dir}/f{i}.txt", f"content {i}".encode()) for i in range(3)] + [("plain.txt", b"x" * 1000)]
+    path = tmp_path / "t.tar"
+    path.write_bytes(hostile.tar_bytes(members, fmt))
+    with tarfile.open(path) as tar:
+        expected = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
+    with open_evidence(path) as source:
+        got = {e.path: source.open(e).read() for e in source.entries()}
+        assert source.warnings == []
+    assert got == expected and len(got) == 4

@@ -128,17 +128,23 @@ class TarSource(EvidenceSource):
     # --- listing -------------------------------------------------------------------------------------
     def _load(self) -> None:
         tar = self._tar
+        stream = _Pushback(tar.fileobj)
+        tar.fileobj = stream
         claimed = 0
         stop: str | None = None
         try:
             while True:
-                info = tar.next()
-                if info is None:
-                    break
-                tar.members.clear()  # type: ignore[attr-defined]  # tarfile keeps every TarInfo; a million of them would cost gigabytes
-                claimed += info.size
-                stop = self._over_bounds(claimed, info)
-                self._add(info)
+                first = tar.firstmember is not None  # type: ignore[attr-defined]
+                fields = None if first or tar.pax_headers else self._fast_header(stream)
+                if fields is None:  # anything unusual: tarfile reads it (pax, long names, sparse, damage, the end)
+                    info = tar.next()
+                    if info is None:
+                        break
+                    tar.members.clear()  # type: ignore[attr-defined]  # a million TarInfo would cost gigabytes
+                    fields = _fields(info)
+                claimed += fields[2]
+                stop = self._over_bounds(claimed, fields[0])
+                self._add(*fields)
                 if stop:
                     break
         except Exception as exc:  # noqa: BLE001 - a damaged stream: keep what was read and say where it stopped
@@ -163,7 +169,25 @@ class TarSource(EvidenceSource):
                 f"{self._label}: {total} bytes in {len(damaged)} damaged range(s) were not valid tar headers and "
                 f"were skipped (offsets {spans}); listing went on at the next valid header")
 
-    def _over_bounds(self, claimed: int, info: tarfile.TarInfo) -> str | None:
+    def _fast_header(self, stream: _Pushback) -> _Fields | None:
+        """The next member when its header is a plain ustar/GNU one (most members of most archives), read
+        without building a ``TarInfo``; None (and nothing consumed) for anything else."""
+        tar = self._tar
+        offset = tar.offset
+        if stream.tell() != offset:  # past the last member's data: it must all be there (as tarfile checks)
+            stream.seek(offset - 1)
+            if not stream.read(1):
+                raise tarfile.ReadError("unexpected end of data")
+        buf = stream.read(BLOCK)
+        parsed = _parse_header(buf, tar.encoding, tar.errors) if len(buf) == BLOCK else None
+        if parsed is None:
+            stream.unread(buf)
+            return None
+        name, kind, size, mtime, link = parsed
+        tar.offset = offset + BLOCK + (-(-size // BLOCK) * BLOCK if kind == _FILE else 0)
+        return name, kind, size, mtime, offset + BLOCK, link, None, None
+
+    def _over_bounds(self, claimed: int, name: str) -> str | None:
         lim = self.limits
         what = None
         if claimed > lim.max_total:
@@ -174,51 +198,42 @@ class TarSource(EvidenceSource):
                     f"{lim.archive_ratio:g})")
         if what is None:
             return None
-        return (f"{self._label}: {what} at member {shown_name(info.name)!r}: refused as an archive bomb; "
+        return (f"{self._label}: {what} at member {shown_name(name)!r}: refused as an archive bomb; "
                 f"listing stopped after {self._stored + 1} members (limits: TROWEL_MAX_RATIO, TROWEL_MAX_EXPANDED)")
 
-    def _add(self, info: tarfile.TarInfo) -> None:
+    def _add(self, raw_name: str, kind: int, size: int, mtime: int, offset_data: int, link: str | None,
+             sparse: Any, claimed: int | None) -> None:
         number = self._stored + 1
-        clean, note = clean_member_path(info.name)
-        if info.isdir() and not clean:
+        if _plain_name(raw_name):
+            clean, note = raw_name, None
+        else:
+            clean, note = clean_member_path(raw_name)
+        if kind == _DIR and not clean:
             return  # "./": the archive's own root
         if not clean:
-            clean = f"[unnamed member {number}]" if not info.name.strip("/") else f"[member {number} named {info.name!r}]"
-            note = f"member {number} has the name {info.name!r}"
+            clean = f"[unnamed member {number}]" if not raw_name.strip("/") else f"[member {number} named {raw_name!r}]"
+            note = f"member {number} has the name {raw_name!r}"
         if note:
             self.warnings.append(f"{self._label}: {note}; listed as {shown_name(clean)!r}, never written there")
-        claimed = info.claimed_size if isinstance(info, _Header) else None
         if claimed is not None:
             note = _join(note, f"header claims a size of {claimed} bytes; not readable")
             self.warnings.append(f"{self._label}: member {shown_name(clean)!r} claims {claimed} bytes; not readable")
-        if info.isreg():
-            kind = _FILE
-        elif info.isdir():
-            kind = _DIR
-        elif info.issym():
-            kind = _SYMLINK
-        elif info.islnk():
-            kind = _HARDLINK
-        else:
-            kind = _OTHER
+        index = self._stored
         if clean in self._index:
             earlier = self._index[clean]
             renamed = f"{clean} [duplicate, member {earlier + 1}]"
             self._names[earlier] = renamed
             self._index[renamed] = earlier
-            link, old_note, sparse = self._extra.get(earlier, (None, None, None))
-            self._extra[earlier] = (link, _join(old_note, f"a later member has the same name {shown_name(clean)!r}"), sparse)
+            old_link, old_note, old_sparse = self._extra.get(earlier, (None, None, None))
+            self._extra[earlier] = (old_link, _join(old_note, f"a later member has the same name {shown_name(clean)!r}"),
+                                    old_sparse)
             self.warnings.append(f"{self._label}: member {shown_name(clean)!r} appears again (member {number}); "
                                  f"the earlier copy is listed as {shown_name(renamed)!r}")
-        index = self._stored
         self._index[clean] = index
         self._names.append(clean)
-        mtime = int(info.mtime) if isinstance(info.mtime, (int, float)) and abs(info.mtime) < 2**33 else _NO_TIME
-        self._meta.extend((kind, info.size if claimed is None else -1, info.offset_data, mtime))
-        link = info.linkname or None
+        self._meta.extend((kind, size if claimed is None else -1, offset_data, mtime))
         if kind == _HARDLINK and link is not None:
             link = clean_member_path(link)[0]
-        sparse = info.sparse if kind == _FILE and info.sparse else None
         if claimed is not None:
             self._claimed[index] = claimed
         if link or note or sparse:
@@ -284,6 +299,110 @@ class TarSource(EvidenceSource):
 
     def close(self) -> None:
         self._tar.close()
+
+
+_Fields = tuple[str, int, int, int, int, "str | None", Any, "int | None"]
+BLOCK = tarfile.BLOCKSIZE
+_FAST_TYPES = {0x30: _FILE, 0: _FILE, 0x37: _FILE, 0x35: _DIR, 0x32: _SYMLINK, 0x31: _HARDLINK}
+_MAGICS = {b"ustar\x0000": True, b"ustar  \x00": False}  # POSIX ustar (has a name prefix), GNU
+
+
+def _cut(field: bytes) -> bytes:
+    end = field.find(b"\0")
+    return field if end < 0 else field[:end]
+
+
+def _parse_header(buf: bytes, encoding: str, errors: str) -> tuple[str, int, int, int, str | None] | None:
+    """(name, kind, size, mtime, link target) of a plain ustar/GNU header whose checksum holds; None for any
+    other block (tarfile then reads it, with all its special cases)."""
+    kind = _FAST_TYPES.get(buf[156])
+    posix = _MAGICS.get(buf[257:265])
+    if kind is None or posix is None or buf[124] & 0x80 or buf[136] & 0x80:
+        return None
+    try:
+        size = int(_cut(buf[124:136]).strip() or b"0", 8)
+        mtime = int(_cut(buf[136:148]).strip() or b"0", 8)
+        checksum = int(_cut(buf[148:156]).strip() or b"0", 8)
+    except ValueError:
+        return None
+    if checksum != sum(buf) - sum(buf[148:156]) + 256:
+        return None
+    name_bytes = _cut(buf[:100])
+    if posix and buf[345]:
+        name_bytes = _cut(buf[345:500]) + b"/" + name_bytes
+    name = name_bytes.decode(encoding, errors)
+    if kind == _FILE and buf[156] == 0 and name.endswith("/"):
+        kind = _DIR
+    if kind == _DIR:
+        name = name.rstrip("/")
+    link = _cut(buf[157:257]).decode(encoding, errors) if kind in (_SYMLINK, _HARDLINK) else None
+    return name, kind, size, mtime, link or None
+
+
+def _fields(info: tarfile.TarInfo) -> _Fields:
+    """The values kept of a member that tarfile read."""
+    if info.isreg():
+        kind = _FILE
+    elif info.isdir():
+        kind = _DIR
+    elif info.issym():
+        kind = _SYMLINK
+    elif info.islnk():
+        kind = _HARDLINK
+    else:
+        kind = _OTHER
+    claimed = info.claimed_size if isinstance(info, _Header) else None
+    mtime = int(info.mtime) if isinstance(info.mtime, (int, float)) and abs(info.mtime) < 2**33 else _NO_TIME
+    sparse = info.sparse if kind == _FILE and info.sparse else None
+    return info.name, kind, info.size, mtime, info.offset_data, info.linkname or None, sparse, claimed
+
+
+def _plain_name(name: str) -> bool:
+    """True when ``name`` needs no cleaning (the common case, checked without splitting it)."""
+    return bool(name) and name != "." and "\\" not in name and "\x00" not in name and ".." not in name \
+        and "//" not in name and not name.startswith(("/", "./")) and "/./" not in name \
+        and not name.endswith(("/.", "/")) and not (len(name) > 1 and name[1] == ":")
+
+
+class _Pushback:
+    """tarfile's stream with one block that can be given back (read by the fast path, then left to tarfile);
+    never seeks backwards in a compressed stream for it."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._pending = b""
+
+    def unread(self, data: bytes) -> None:
+        self._pending = data + self._pending
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._pending:
+            return bytes(self._inner.read(size))
+        if size is None or size < 0:
+            data, self._pending = self._pending + self._inner.read(), b""
+            return bytes(data)
+        data, self._pending = self._pending[:size], self._pending[size:]
+        if len(data) < size:
+            data += self._inner.read(size - len(data))
+        return bytes(data)
+
+    def tell(self) -> int:
+        return int(self._inner.tell()) - len(self._pending)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 0 and self._pending:
+            here = self.tell()
+            if here <= offset <= here + len(self._pending):
+                self._pending = self._pending[offset - here:]
+                return offset
+        self._pending = b""
+        return int(self._inner.seek(offset, whence))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 def _join(first: str | None, second: str) -> str:
