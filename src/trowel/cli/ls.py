@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from typing import Any
 
-from trowel.cli.common import emit_json, fail
+from trowel.cli.common import fail
 from trowel.errors import TrowelError
 from trowel.evidence import Entry, EntryKind, EvidenceSource, locate, open_evidence
 from trowel.evidence.limits import ArchiveLimits, default_limits, set_run_limits
 from trowel.evidence.names import json_int, raw_hex, shown_name
+from trowel.model.jsonl import write_lines
 from trowel.model.values import iso_utc, ns_to_datetime
 
 
@@ -60,21 +62,29 @@ def _iso(ns: int | None) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     base = default_limits()
+    if (args.max_ratio is not None and args.max_ratio <= 0) or (args.max_expanded is not None and args.max_expanded <= 0):
+        fail("--max-ratio and --max-expanded must be above 0", 2)
     if args.max_ratio is not None or args.max_expanded is not None:
-        if (args.max_ratio is not None and args.max_ratio <= 0) or (args.max_expanded is not None and args.max_expanded <= 0):
-            fail("--max-ratio and --max-expanded must be above 0", 2)
         set_run_limits(ArchiveLimits(
             max_member=base.max_member, member_ratio=base.member_ratio,
             archive_ratio=args.max_ratio if args.max_ratio is not None else base.archive_ratio,
             max_total=args.max_expanded if args.max_expanded is not None else base.max_total))
     try:
+        return _list(args)
+    finally:
+        set_run_limits(None)
+
+
+def _list(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    try:
         source = open_evidence(Path(args.evidence), args.password)
     except TrowelError as exc:
         fail(str(exc))
-    with source:
+
+    def rows() -> Iterator[tuple[Entry, str | None, dict[str, Any]]]:
         for entry in source.entries():
             sha = None
             if args.hash and entry.kind is EntryKind.FILE and entry.readable:
@@ -82,16 +92,22 @@ def run(args: argparse.Namespace) -> int:
                     sha = source.hash_entry(entry)
                 except (TrowelError, OSError, EOFError, ValueError) as exc:
                     source.warnings.append(f"{shown_name(entry.path)}: cannot hash ({shown_name(str(exc))})")
-            data = entry_json(source, entry, sha, args.hash)
-            if args.json:
-                emit_json([data])
-            else:
+            yield entry, sha, entry_json(source, entry, sha, args.hash)
+
+    with source:
+        if args.json:
+            write_lines((data for _e, _s, data in rows()), sys.stdout)  # written in chunks, not line by line
+        else:
+            lines: list[str] = []
+            for entry, sha, data in rows():
                 flag = "*" if entry.deleted else " "
                 owner = f"u{data['user']}" if data["user"] is not None else "-"
-                line = f"{entry.kind.value[0]} {flag} {entry.size:>12} {data['mtime'] or '-':<27} {owner:<4} {data['path']}"
-                if args.hash:
-                    line += f"  {sha or '-'}"
-                sys.stdout.write(line + "\n")
+                line = f"{entry.kind.value[0]} {flag} {data['size']:>12} {data['mtime'] or '-':<27} {owner:<4} {data['path']}"
+                lines.append(line + (f"  {sha or '-'}\n" if args.hash else "\n"))
+                if len(lines) >= 512:
+                    sys.stdout.write("".join(lines))
+                    lines.clear()
+            sys.stdout.write("".join(lines))
         for warning in source.warnings:
             sys.stderr.write(f"trowel: warning: {shown_name(warning)}\n")
     return 0
