@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -41,19 +42,20 @@ def build_zip(path: Path, members: int) -> None:
             zf.writestr(f"data/media/0/d{i // 1000:04d}/f{i:07d}.txt", b"")
 
 
-def measure(cmd: list[str]) -> tuple[float, float, int]:
+def measure(cmd: list[str]) -> tuple[float, float, int, float]:
     """Run in a fresh child (the child's own peak RSS, measured by a wrapper that reports getrusage)."""
     wrapper = (
         "import resource, subprocess, sys, time\n"
         "start = time.perf_counter()\n"
         "rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
-        "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, rc)\n"
+        "use = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(time.perf_counter() - start, use.ru_maxrss / 1024, rc, use.ru_utime + use.ru_stime)\n"
     )
     env = dict(os.environ, PYTHONPATH=f"{REPO / 'src'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     out = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m", "trowel.cli.main", "-q", *cmd],
                          capture_output=True, text=True, env=env, check=False)
-    wall, rss, rc = out.stdout.split()
-    return float(wall), float(rss), int(rc)
+    wall, rss, rc, cpu = out.stdout.split()
+    return float(wall), float(rss), int(rc), float(cpu)
 
 
 def main() -> None:
@@ -73,13 +75,21 @@ def main() -> None:
         else:
             build_tar(archive, members, args.format == "tar.gz")
         print(f"built {archive.name}: {members:,} empty members, {archive.stat().st_size / 1e6:.1f} MB "
-              f"in {time.perf_counter() - start:.1f} s (load average {os.getloadavg()[0]:.2f})")
+              f"in {time.perf_counter() - start:.1f} s (load average {os.getloadavg()[0]:.2f})", flush=True)
         for label, cmd in (("ls", ["ls", str(archive)]), ("ls --json", ["ls", "--json", str(archive)])):
-            wall, rss, rc = measure(cmd)
-            print(f"{label:<10} {wall:7.1f} s  peak RSS {rss:7.1f} MB  exit {rc}  (target: 60 s, 500 MB)")
+            wall, rss, rc, cpu = measure(cmd)
+            print(f"{label:<10} {wall:7.1f} s wall {cpu:7.1f} s CPU  peak RSS {rss:7.1f} MB  exit {rc}  "
+                  "(target: 60 s, 500 MB)", flush=True)
         if not args.no_examine:
-            wall, rss, rc = measure(["examine", str(archive), "--out", str(work / "case")])
-            print(f"{'examine':<10} {wall:7.1f} s  peak RSS {rss:7.1f} MB  exit {rc}  (target: 120 s)")
+            case = work / "case"
+            wall, rss, rc, cpu = measure(["examine", str(archive), "--out", str(case)])
+            print(f"{'examine':<10} {wall:7.1f} s wall {cpu:7.1f} s CPU  peak RSS {rss:7.1f} MB  exit {rc}  "
+                  "(target: 120 s)", flush=True)
+            stages = [json.loads(line) for line in (case / "log.jsonl").read_text().splitlines()]
+            for entry in stages:
+                if entry["action"] == "stage":
+                    print(f"  stage {entry['arguments']['name']:<14} {entry['details']['wall_s']:7.1f} s wall "
+                          f"{entry['details']['cpu_s']:7.1f} s CPU")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
