@@ -215,3 +215,14 @@ def test_fast_header_path_agrees_with_tarfile(fmt: int, tmp_path: Path) -> None:
         got = {e.path: source.open(e).read() for e in source.entries()}
         assert source.warnings == []
     assert got == expected and len(got) == 4
+
+
+def test_limits_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = hostile.targz_ratio_bomb(tmp_path / "r.tar.gz", size=8 << 20)
+    monkeypatch.setenv("TROWEL_MAX_EXPANDED", str(4 << 20))
+    with open_evidence(path) as source:
+        assert [e.path for e in source.entries()] == ["small.txt", "zeros.bin"]
+        assert any(f"members claim more than {4 << 20} bytes at member 'zeros.bin'" in w for w in source.warnings)
+    monkeypatch.setenv("TROWEL_MAX_RATIO", "zero")
+    with pytest.raises(TrowelError, match="TROWEL_MAX_RATIO"):
+        open_evidence(path)
