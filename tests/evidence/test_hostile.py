@@ -226,3 +226,25 @@ def test_limits_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("TROWEL_MAX_RATIO", "zero")
     with pytest.raises(TrowelError, match="TROWEL_MAX_RATIO"):
         open_evidence(path)
+
+
+def test_zip_whole_archive_ratio_bound(tmp_path: Path) -> None:
+    """Members that are each small but together claim far more than the archive holds (as overlapping-member
+    bombs do) are listed, and those beyond the bound are refused with one warning."""
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("./", b"")  # the root: not listed, so listing places differ from member numbers
+        for i in range(12):
+            zf.writestr(f"z{i:02d}.bin", bytes(1 << 20))
+    limits = ArchiveLimits(archive_ratio=200, ratio_floor=4 << 20)
+    from trowel.evidence.zip import ZipSource
+    with ZipSource(path, limits=limits) as source:
+        entries = list(source.entries())
+        refused = [e.path for e in entries if not e.readable]
+        size = path.stat().st_size
+        first = next(i for i in range(1, 13) if (i << 20) > max(4 << 20, 200 * size))
+        assert refused == [f"z{i:02d}.bin" for i in range(first - 1, 12)]
+        assert sum("refused as an archive bomb" in w for w in source.warnings) == 1
+        assert entries[0].path == "z00.bin" and source.hash_entry(entries[0]) is not None
+        with pytest.raises(UnsafeArchiveError):
+            source.open(next(e for e in entries if e.path == refused[0]))

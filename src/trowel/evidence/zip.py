@@ -131,7 +131,10 @@ class ZipSource(EvidenceSource):
         total = 0
         label = self.path
         odd: list[str] = []
+        bombed: list[str] = []  # members refused because the archive as a whole claims too much
+        disk_size = self.path.stat().st_size
         for number, info in enumerate(self._zip.infolist()):
+            index = len(self._infos)  # the member's place in this listing (root folders are not listed)
             name = info.filename
             if number in utf8:  # decoded as cp437 by the patched view: the bytes again, then UTF-8 with escapes
                 raw = info.orig_filename.encode("cp437")
@@ -149,17 +152,19 @@ class ZipSource(EvidenceSource):
             if number in unknown:
                 note = _join(note, f"member {shown_name(clean)!r} needs zip version "
                                    f"{unknown[number] / 10:.1f}, which trowel cannot read")
-                self._refused.add(number)
+                self._refused.add(index)
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size > lim.max_member or (ratio > lim.member_ratio and info.file_size > lim.member_ratio_floor):
                 note = _join(note, f"member {shown_name(clean)!r} expands {info.compress_size} -> {info.file_size} bytes"
                                    f" (ratio {ratio:.0f}): refused as a zip bomb")
-                self._refused.add(number)
+                self._refused.add(index)
             total += info.file_size
-            if total > lim.max_total and number not in self._refused:
-                note = _join(note, f"archive expands beyond {lim.max_total} bytes: member {shown_name(clean)!r} refused")
-                self._refused.add(number)
-            index = len(self._infos)
+            if index not in self._refused and (total > lim.max_total or (
+                    total > lim.ratio_floor and total > lim.archive_ratio * disk_size)):
+                self._refused.add(index)
+                bombed.append(shown_name(clean))
+                self._notes[index] = (f"members claim {total} bytes from a {disk_size} byte archive "
+                                                 "(bounds: TROWEL_MAX_RATIO, TROWEL_MAX_EXPANDED): refused")
             if clean in self._index:
                 earlier = self._index[clean]
                 renamed = f"{clean} [duplicate, member {earlier + 1}]"
@@ -174,6 +179,10 @@ class ZipSource(EvidenceSource):
             self._index[clean] = index
             self._names.append(clean)
             self._infos.append(info)
+        if bombed:
+            self.warnings.append(f"{label}: members claim more than {lim.archive_ratio:g} times the archive's "
+                                 f"{disk_size} bytes (or over {lim.max_total} bytes): {len(bombed)} member(s) from "
+                                 f"{bombed[0]!r} on refused as an archive bomb (listed, not read)")
         if odd:
             self.warnings.append(f"{label}: {len(odd)} member name(s) marked UTF-8 are not valid UTF-8 (first: "
                                  f"{odd[0]!r}); listed with each undecodable byte as \\xNN, raw bytes kept")
