@@ -67,3 +67,24 @@ def test_quiet_run_still_names_a_rejected_input(good: Path, tmp_path: Path,
     assert status == 1
     err = capsys.readouterr().err
     assert "cut.zip" in err and "not a readable zip archive" in err
+
+
+def test_unreadable_input_is_skipped_not_fatal(good: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trowel.case import examine as pipeline
+
+    other = tmp_path / "other.tar"
+    other.write_bytes(hostile.tar_bytes([("a.txt", b"a")]))
+    real = pipeline.input_digest
+
+    def digest(path: Path) -> str:
+        if path == other:
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(pipeline, "input_digest", digest)
+    out = tmp_path / "case"
+    assert main(["-q", "examine", str(other), str(good), "--out", str(out)]) == 1
+    assert any("other.tar: cannot read (Permission denied); input skipped" in m for m in _warnings(out))
+    db = sqlite3.connect(out / "case.sqlite")
+    assert [r[0] for r in db.execute("SELECT id FROM evidence")] == ["E2"]
+    assert db.execute("SELECT count(*) FROM files WHERE evidence = 'E2'").fetchone()[0] > 20

@@ -129,7 +129,16 @@ def _register_inputs(ctx: ExamineContext, result: ExamineResult) -> None:
     opened = 0
     for number, (role, path) in enumerate(items, start=1):
         evidence_id = f"E{number}"
-        before = input_digest(path)
+        try:
+            before = input_digest(path)
+        except (OSError, TrowelError) as exc:  # an input that cannot be read never costs the others
+            message = str(exc) if isinstance(exc, TrowelError) else f"{path}: cannot read ({exc.strerror or exc})"
+            if len(items) == 1:
+                raise EvidenceError(message) from exc
+            ctx.warn(f"{message}; input skipped", evidence_id, str(path), "open")
+            warn(f"input {evidence_id} rejected: {message}")
+            result.ok = False
+            continue
         kind = role
         details: dict[str, object] = {"role": role}
         if role == "evidence":
