@@ -7,6 +7,7 @@ import gzip
 import json
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,18 @@ def test_zip_whole_archive_ratio_bound(tmp_path: Path) -> None:
         assert entries[0].path == "z00.bin" and source.hash_entry(entries[0]) is not None
         with pytest.raises(UnsafeArchiveError):
             source.open(next(e for e in entries if e.path == refused[0]))
+
+
+def test_a_run_of_zeros_ends_the_listing_with_a_warning(tmp_path: Path) -> None:
+    """Gigabytes of zero blocks compress to almost nothing: they are not read block by block to the end."""
+    first = hostile.tar_bytes([("a.txt", b"a")])[:1024]
+    last = hostile.tar_bytes([("late.txt", b"late")])
+    comp = zlib.compressobj(9, zlib.DEFLATED, 31)
+    path = tmp_path / "zeros.tar.gz"
+    path.write_bytes(comp.compress(first) + comp.compress(bytes(64 << 20)) + comp.compress(last) + comp.flush())
+    hashes, warnings = _listing(path)
+    assert list(hashes) == ["a.txt"]
+    assert any("1048576 bytes of zeros in a row at offset 1024" in w and "not read" in w for w in warnings), warnings
+    plain = tmp_path / "padded.tar"  # ordinary end-of-archive padding: no warning
+    plain.write_bytes(hostile.tar_bytes([("a.txt", b"a")]) + bytes(64 << 10))
+    assert _listing(plain) == ({"a.txt": hashes["a.txt"]}, [])

@@ -32,6 +32,7 @@ from trowel.evidence.names import shown_name
 _NS = 1_000_000_000
 MAX_EXTENDED_HEADER = 16 << 20  # pax / GNU long-name data; real ones are a few hundred bytes
 MAX_SANE_SIZE = 1 << 62
+MAX_ZERO_BLOCKS = 2048  # 1 MiB of zero blocks in a row ends the listing (tar pads with at most a few KiB)
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 _NO_TIME = -(2**63)
 
@@ -49,15 +50,25 @@ class _Header(tarfile.TarInfo):
     def fromtarfile(cls, tarfile: Any) -> Any:  # noqa: A002 - the stdlib's parameter name
         start = tarfile.offset
         try:
-            return super().fromtarfile(tarfile)
-        except (tarfile_module.EOFHeaderError, tarfile_module.EmptyHeaderError):
-            raise  # a zero block (the end-of-archive marker, padding) or the end of the data: not damage
+            member = super().fromtarfile(tarfile)
+        except tarfile_module.EOFHeaderError:
+            # a zero block (the end-of-archive marker, padding): not damage, but a stream of nothing but zeros
+            # (gigabytes of them compress to almost nothing) must not be read block by block to its end
+            tarfile.zero_run += 1
+            if tarfile.zero_run > MAX_ZERO_BLOCKS:
+                raise _ZeroRun(start) from None
+            raise
+        except tarfile_module.EmptyHeaderError:
+            raise  # the end of the data
         except tarfile_module.TruncatedHeaderError:
             tarfile.cut_at = start  # the data ends inside a header: tarfile stops there without a word
             raise
         except tarfile_module.HeaderError:
             note_damage(tarfile, start)
+            tarfile.zero_run = 0
             raise
+        tarfile.zero_run = 0
+        return member
 
     def _proc_member(self, tarfile: Any) -> Any:  # noqa: A002
         if self.type in (tarfile_module.XHDTYPE, tarfile_module.XGLTYPE, tarfile_module.SOLARIS_XHDTYPE,
@@ -80,12 +91,21 @@ class _Header(tarfile.TarInfo):
 tarfile_module: Any = tarfile  # the methods above take a parameter named ``tarfile`` (the stdlib's signature)
 
 
+class _ZeroRun(Exception):  # noqa: N818 - a signal, not an error
+    """Too many zero blocks in a row: treated as the end of the archive."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(offset)
+        self.offset = offset
+
+
 class _TarFile(tarfile.TarFile):
     """A ``TarFile`` that remembers the ranges of damaged header blocks it skipped."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.damaged: list[list[int]] = []
         self.cut_at: int | None = None
+        self.zero_run = 0
         super().__init__(*args, **kwargs)
 
 
@@ -148,6 +168,13 @@ class TarSource(EvidenceSource):
                 self._add(*fields)
                 if stop:
                     break
+        except _ZeroRun as zeros:
+            more = bool(stream.read(1))
+            if more:
+                self.warnings.append(
+                    f"{self._label}: {MAX_ZERO_BLOCKS * BLOCK} bytes of zeros in a row at offset {zeros.offset - MAX_ZERO_BLOCKS * BLOCK} "
+                    f"of the {'uncompressed ' if self._compressed else ''}archive, taken as its end after "
+                    f"{self._stored} members; what follows them was not read")
         except Exception as exc:  # noqa: BLE001 - a damaged stream: keep what was read and say where it stopped
             offset = getattr(tar, "offset", 0)
             self.warnings.append(
