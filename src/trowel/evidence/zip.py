@@ -14,12 +14,13 @@ import bisect
 import os
 import struct
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from trowel.errors import EvidenceError, UnsafeArchiveError
+from trowel.evidence import zipcompact
 from trowel.evidence.base import Entry, EntryKind, EvidenceSource, PositionalStream, clean_member_path
 from trowel.evidence.base import error_text as _why
 from trowel.evidence.limits import ArchiveLimits, default_limits
@@ -28,6 +29,7 @@ from trowel.evidence.names import is_clean, shown_name
 _NS = 1_000_000_000
 _UTF8_FLAG = 0x800
 _MAX_VERSION = 63  # zipfile.MAX_EXTRACT_VERSION
+_ZIP64_TAIL = 56 + 20  # the zip64 end of central directory record and its locator, before the end record
 _CENTRAL = b"PK\x01\x02"
 
 
@@ -68,7 +70,7 @@ def _central_patches(path: Path) -> tuple[dict[int, bytes], set[int], dict[int, 
         if not end:
             raise EvidenceError(f"{path}: not a readable zip archive (no end of central directory)")
         size_cd, offset_cd, location = end[5], end[6], end[9]
-        start = location - size_cd
+        start = location - size_cd - (_ZIP64_TAIL if end[0] == zipfile.stringEndArchive64 else 0)  # type: ignore[attr-defined]
         if start < 0 or size_cd > (1 << 31):
             raise EvidenceError(f"{path}: not a readable zip archive (central directory out of range)")
         stream.seek(start)
@@ -104,8 +106,27 @@ class ZipSource(EvidenceSource):
         super().__init__(path)
         self.limits = limits or default_limits()
         self._view: _PatchedZip | None = None
+        self._zip: zipfile.ZipFile | None = None
         utf8: set[int] = set()
         unknown: dict[int, int] = {}
+        self._infos: list[zipfile.ZipInfo] | zipcompact.CompactInfos = []
+        self._names: list[str] = []
+        self._index: dict[str, int] = {}
+        self._notes: dict[int, str] = {}
+        self._refused: set[int] = set()
+        try:
+            count = zipcompact.member_count(path)
+        except Exception as exc:  # noqa: BLE001 - any reader error: one line, never a traceback
+            raise EvidenceError(f"{path}: not a readable zip archive ({_why(exc)})") from exc
+        if count is not None and count >= zipcompact.COMPACT_FROM:  # very many members: no ZipInfo kept each
+            self._infos = zipcompact.CompactInfos()
+            try:
+                self._load(zipcompact.central_records(path), utf8, unknown)
+            except EvidenceError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                raise EvidenceError(f"{path}: not a readable zip archive ({_why(exc)})") from exc
+            return
         try:
             self._zip = zipfile.ZipFile(path)
         except (UnicodeDecodeError, NotImplementedError):
@@ -119,28 +140,23 @@ class ZipSource(EvidenceSource):
                 raise EvidenceError(f"{path}: not a readable zip archive ({_why(exc)})") from exc
         except Exception as exc:  # noqa: BLE001
             raise EvidenceError(f"{path}: not a readable zip archive ({_why(exc)})") from exc
-        self._infos: list[zipfile.ZipInfo] = []
-        self._names: list[str] = []
-        self._index: dict[str, int] = {}
-        self._notes: dict[int, str] = {}
-        self._refused: set[int] = set()
-        self._load(utf8, unknown)
+        self._load(self._zip.infolist(), utf8, unknown)
 
-    def _load(self, utf8: set[int], unknown: dict[int, int]) -> None:
+    def _load(self, infos: Iterable[zipfile.ZipInfo], utf8: set[int], unknown: dict[int, int]) -> None:
         lim = self.limits
         total = 0
         label = self.path
         odd: list[str] = []
         bombed: list[str] = []  # members refused because the archive as a whole claims too much
         disk_size = self.path.stat().st_size
-        for number, info in enumerate(self._zip.infolist()):
+        for number, info in enumerate(infos):
             index = len(self._infos)  # the member's place in this listing (root folders are not listed)
             name = info.filename
             if number in utf8:  # decoded as cp437 by the patched view: the bytes again, then UTF-8 with escapes
                 raw = info.orig_filename.encode("cp437")
                 name = raw.decode("utf-8", "surrogateescape")
-                if not is_clean(name):
-                    odd.append(shown_name(name))
+            if not is_clean(name):
+                odd.append(shown_name(name))
             clean, note = clean_member_path(name)
             if not clean:
                 if info.is_dir():
@@ -149,9 +165,10 @@ class ZipSource(EvidenceSource):
                 note = f"member {number + 1} has the name {name!r}; listed as {clean!r}"
             if note:
                 note = f"{note}; never written there"
-            if number in unknown:
+            version = unknown.get(number) or (info.extract_version if info.extract_version > _MAX_VERSION else None)
+            if version is not None:
                 note = _join(note, f"member {shown_name(clean)!r} needs zip version "
-                                   f"{unknown[number] / 10:.1f}, which trowel cannot read")
+                                   f"{version / 10:.1f}, which trowel cannot read")
                 self._refused.add(index)
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size > lim.max_member or (ratio > lim.member_ratio and info.file_size > lim.member_ratio_floor):
@@ -212,7 +229,11 @@ class ZipSource(EvidenceSource):
         if index in self._refused:
             raise UnsafeArchiveError(f"{self.path}: {self._notes[index]}")
         try:
+            if self._zip is None:
+                return zipcompact.open_member(self.path, self._infos[index], shown_name(entry.path))
             return self._zip.open(self._infos[index])  # type: ignore[return-value]
+        except EvidenceError:
+            raise
         except Exception as exc:  # noqa: BLE001 - any reader error names the archive and the member
             raise EvidenceError(f"{self.path}: cannot read member {shown_name(entry.path)!r} ({_why(exc)})") from exc
 
@@ -220,7 +241,8 @@ class ZipSource(EvidenceSource):
         return {"kind": self.kind, "members": len(self._infos)}
 
     def close(self) -> None:
-        self._zip.close()
+        if self._zip is not None:
+            self._zip.close()
         if self._view is not None:
             self._view.close()
 
