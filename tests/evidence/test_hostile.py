@@ -317,3 +317,19 @@ def test_zip64_archive_of_many_members_in_both_readers(tmp_path: Path, monkeypat
     assert _outcome(path) == slow
     assert len(slow) == 65_540 and slow[7][0] == "d/bad\udcff\udcfe.txt"
     assert slow[1000][4] == hashlib.sha256(b"1000").hexdigest()
+
+
+def test_empty_zip_member_hashes_without_reading_unless_its_crc_says_otherwise(tmp_path: Path) -> None:
+    path = tmp_path / "e.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("empty.txt", b"")
+        zf.writestr("lie.txt", b"")
+    data = bytearray(path.read_bytes())
+    cd = data.rfind(b"PK\x01\x02")  # the central record of lie.txt: a CRC that an empty file cannot have
+    data[cd + 16:cd + 20] = b"\x01\x02\x03\x04"
+    path.write_bytes(bytes(data))
+    with open_evidence(path) as source:
+        entries = {e.path: e for e in source.entries()}
+        assert source.hash_entry(entries["empty.txt"]) == hashlib.sha256(b"").hexdigest()
+        with pytest.raises(EvidenceError, match="lie.txt"):
+            source.hash_entry(entries["lie.txt"])

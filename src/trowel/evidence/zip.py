@@ -27,6 +27,7 @@ from trowel.evidence.limits import ArchiveLimits, default_limits
 from trowel.evidence.names import is_clean, shown_name
 
 _NS = 1_000_000_000
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 _UTF8_FLAG = 0x800
 _MAX_VERSION = 63  # zipfile.MAX_EXTRACT_VERSION
 _ZIP64_TAIL = 56 + 20  # the zip64 end of central directory record and its locator, before the end record
@@ -236,6 +237,14 @@ class ZipSource(EvidenceSource):
             raise
         except Exception as exc:  # noqa: BLE001 - any reader error names the archive and the member
             raise EvidenceError(f"{self.path}: cannot read member {shown_name(entry.path)!r} ({_why(exc)})") from exc
+
+    def hash_entry(self, entry: Entry, limit: int | None = None) -> str | None:
+        index = self._index.get(entry.path)
+        if index is not None and entry.readable and entry.kind is EntryKind.FILE:
+            info = self._infos[index]
+            if info.file_size == 0 and info.CRC == 0 and not info.flag_bits & 0x1:
+                return EMPTY_SHA256  # what reading it gives (zipfile reads no byte and checks a CRC of 0)
+        return super().hash_entry(entry, limit)
 
     def describe(self) -> dict[str, object]:
         return {"kind": self.kind, "members": len(self._infos)}
