@@ -16,6 +16,7 @@ QUICK = {
     "bench_evidence.py": ["--quick"],
     "bench_examine.py": ["--scale", "0.01", "--no-browser"],
     "bench_imo.py": ["--scale", "0.01"],
+    "bench_members.py": ["--members", "20000"],
     "bench_net.py": ["--quick"],
     "bench_report.py": ["--quick", "--no-browser"],
     "bench_sqlite.py": ["--quick"],

@@ -11,6 +11,7 @@ from typing import Any
 from trowel import progress
 from trowel.case.store import CaseStore
 from trowel.evidence.base import EvidenceSource
+from trowel.evidence.names import json_safe
 from trowel.model import Provenance, Warning
 
 
@@ -41,7 +42,7 @@ class ActionLog:
     def __call__(self, action: str, arguments: Any = None, details: Any = None) -> None:
         entry = self.store.log_action(action, arguments, details)
         with open(self.path, "a", encoding="utf-8") as stream:
-            stream.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+            stream.write(json_safe(json.dumps(entry, ensure_ascii=False, default=str)) + "\n")
 
 
 @dataclass

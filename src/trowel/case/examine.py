@@ -21,7 +21,7 @@ from trowel.case.folder import LOG, CaseFolder
 from trowel.case.store import CaseStore, now_utc
 from trowel.errors import CaseError, EvidenceChangedError, EvidenceError, TrowelError
 from trowel.evidence import open_evidence, sha256_file
-from trowel.evidence.base import CHUNK
+from trowel.evidence.base import CHUNK, error_text
 from trowel.progress import progress_bar, warn
 
 # Stages from this order on only write outputs: they run after every input has been hashed again.
@@ -181,18 +181,28 @@ def _register_inputs(ctx: ExamineContext, result: ExamineResult) -> None:
     opened = 0
     for number, (role, path) in enumerate(items, start=1):
         evidence_id = f"E{number}"
-        before = input_digest(path)
+        try:
+            before = input_digest(path)
+        except (OSError, TrowelError) as exc:  # an input that cannot be read never costs the others
+            message = str(exc) if isinstance(exc, TrowelError) else f"{path}: cannot read ({exc.strerror or exc})"
+            if len(items) == 1:
+                raise EvidenceError(message) from exc
+            ctx.warn(f"{message}; input skipped", evidence_id, str(path), "open")
+            warn(f"input {evidence_id} rejected: {message}")
+            result.problems.append(f"{message}; input skipped")
+            continue
         kind = role
         details: dict[str, object] = {"role": role}
         if role == "evidence":
             try:
                 source = open_evidence(path, options.password)
-            except TrowelError as exc:
+            except Exception as exc:  # noqa: BLE001 - one input's failure never costs the others
                 if len(options.evidence) == 1:
                     raise
-                ctx.warn(str(exc), evidence_id, str(path), "open")
-                result.problems.append(f"{path}: {exc}")
-                warn(f"{path}: not opened: {exc}")
+                message = str(exc) if isinstance(exc, TrowelError) else f"{path}: {error_text(exc)}"
+                ctx.warn(message, evidence_id, str(path), "open")
+                result.problems.append(f"{path}: {message}")
+                warn(f"input {evidence_id} rejected: {message}")  # listed again at the end, also with --quiet
             else:
                 ctx.sources[evidence_id] = source
                 kind = source.kind
@@ -219,6 +229,10 @@ def _run_stages(ctx: ExamineContext, stages: list[Stage], result: ExamineResult)
             ctx.warn(f"stage {stage.name} failed: {exc}", stage=stage.name)
             result.problems.append(f"stage {stage.name} failed: {exc}")
             warn(f"stage {stage.name} failed: {exc}")
+        except Exception as exc:  # noqa: BLE001 - the boundary: a stage's unexpected error is a warning, the run goes on
+            ctx.warn(f"stage {stage.name} failed: {error_text(exc)}", stage=stage.name)
+            result.problems.append(f"stage {stage.name} failed: {error_text(exc)}")
+            warn(f"stage {stage.name} failed: {error_text(exc)}")
         ctx.store.flush()
         # what the stage cost (wall and CPU seconds, the process's peak RSS so far): the benchmark reads these
         ctx.log("stage", {"name": stage.name}, {

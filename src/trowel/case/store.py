@@ -19,6 +19,7 @@ from trowel.case.schema import MIGRATIONS, SCHEMA_VERSION
 from trowel.errors import CaseError
 from trowel.evidence.android import locate
 from trowel.evidence.base import Entry
+from trowel.evidence.names import int64_or_none, is_clean, json_safe, name_note, shown_name
 from trowel.model import Record, iso_utc
 
 BATCH = 20_000
@@ -71,7 +72,8 @@ class CaseStore:
             self.db.execute(
                 "INSERT INTO evidence(id, label, host_path, kind, size, sha256_before, details, added_utc)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (evidence_id, label, host_path, kind, size, sha256_before, json.dumps(details, default=str), now_utc()),
+                (evidence_id, shown_name(label), shown_name(host_path), kind, int64_or_none(size), sha256_before,
+                 json_safe(json.dumps(details, default=str, ensure_ascii=False)), now_utc()),
             )
 
     def set_evidence_after(self, evidence_id: str, sha256_after: str | None) -> None:
@@ -91,12 +93,7 @@ class CaseStore:
         count = 0
         batch: list[tuple[Any, ...]] = []
         for entry, sha in items:
-            loc = locate(entry.path)
-            batch.append((
-                evidence_id, entry.path, entry.kind.value, entry.size, entry.mtime, entry.atime, entry.ctime,
-                entry.crtime, int(entry.deleted), sha, entry.inode, entry.link_target, loc.canonical, loc.area,
-                loc.user, loc.package, entry.note,
-            ))
+            batch.append(_file_row(evidence_id, entry, sha))
             if len(batch) >= BATCH:
                 count += self._insert_files(batch)
                 batch = []
@@ -104,6 +101,7 @@ class CaseStore:
         return count
 
     def _insert_files(self, batch: list[tuple[Any, ...]]) -> int:
+        """Insert rows made by :func:`_file_row` (names already shown escaped, numbers within 64 bits)."""
         if batch:
             with self.db:
                 self.db.executemany(
@@ -136,11 +134,16 @@ class CaseStore:
     def flush(self) -> None:
         if not self._pending:
             return
-        with self.db:
-            self.db.executemany(
-                "INSERT INTO records(kind, state, app, package, user, evidence, path, tbl, rowid_, page, offset_,"
-                " region, confidence, time_ns, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                self._pending)
+        sql = ("INSERT INTO records(kind, state, app, package, user, evidence, path, tbl, rowid_, page, offset_,"
+               " region, confidence, time_ns, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        try:
+            with self.db:
+                self.db.executemany(sql, self._pending)
+        except (UnicodeEncodeError, OverflowError):
+            # a name that is not UTF-8 (lone surrogates) or an integer beyond 64 bits somewhere in the batch:
+            # store those rows with the name shown escaped and the number kept as text (in the JSON it already is)
+            with self.db:
+                self.db.executemany(sql, [_storable(row) for row in self._pending])
         self._pending = []
 
     def records(self, kind: str | None = None) -> Iterator[dict[str, Any]]:
@@ -168,7 +171,8 @@ class CaseStore:
         with self.db:
             self.db.execute(
                 "INSERT INTO actions(time_utc, action, tool_version, arguments, details) VALUES (?, ?, ?, ?, ?)",
-                (entry["time"], action, __version__, json.dumps(arguments, default=str), json.dumps(details, default=str)))
+                (entry["time"], action, __version__, json_safe(json.dumps(arguments, default=str, ensure_ascii=False)),
+                 json_safe(json.dumps(details, default=str, ensure_ascii=False))))
         return entry
 
     def actions(self) -> list[dict[str, Any]]:
@@ -183,6 +187,50 @@ class CaseStore:
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.db.execute("PRAGMA journal_mode=DELETE")
         self.db.close()
+
+
+def _file_row(evidence_id: str, entry: Entry, sha: str | None) -> tuple[Any, ...]:
+    """One row of the files table. A name that is not UTF-8 is stored shown escaped (``\\xNN``) with its raw
+    bytes as hex in the note; a number beyond 64 bits is stored as NULL with its decimal text in the note."""
+    path, note, link = entry.path, entry.note, entry.link_target
+    if not is_clean(path):
+        note = _join(name_note(path), note)
+        path = shown_name(path)
+    if link is not None and not is_clean(link):
+        link = shown_name(link)
+    if note is not None and not is_clean(note):
+        note = shown_name(note)
+    numbers = (entry.size, entry.mtime, entry.atime, entry.ctime, entry.crtime, entry.inode)
+    stored = tuple(int64_or_none(n) for n in numbers)
+    if stored != numbers:
+        names = ("size", "mtime_ns", "atime_ns", "ctime_ns", "crtime_ns", "inode")
+        beyond = ", ".join(f"{k} {v}" for k, v, s in zip(names, numbers, stored, strict=True) if s != v)
+        note = _join(note, f"beyond 64 bits, kept as text: {beyond}")
+    size, mtime, atime, ctime, crtime, inode = stored
+    loc = locate(path)
+    return (evidence_id, path, entry.kind.value, size, mtime, atime, ctime, crtime, int(entry.deleted), sha, inode,
+            link, loc.canonical, loc.area, loc.user, loc.package, note)
+
+
+def _join(first: str | None, second: str | None) -> str | None:
+    if first and second:
+        return f"{first}; {second}"
+    return first or second
+
+
+def _storable(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A records row made storable: names shown escaped, the JSON made encodable, and an integer column
+    beyond 64 bits left NULL (the record's JSON keeps the exact value)."""
+    out: list[Any] = []
+    for value in row[:-1]:
+        if isinstance(value, str):
+            out.append(shown_name(value))
+        elif isinstance(value, int) and int64_or_none(value) is None:
+            out.append(None)
+        else:
+            out.append(value)
+    out.append(json_safe(row[-1]))
+    return tuple(out)
 
 
 def _record_row(record: Record) -> tuple[Any, ...]:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from typing import Any
 
-from trowel.cli.common import emit_json, fail, warn
+from trowel.cli.common import fail, warn
 from trowel.errors import TrowelError
 from trowel.evidence import Entry, EntryKind, EvidenceSource, locate, open_evidence
+from trowel.evidence.limits import ArchiveLimits, default_limits, set_run_limits
+from trowel.evidence.names import json_int, raw_hex, shown_name
+from trowel.model.jsonl import write_lines
 from trowel.model.values import iso_utc, ns_to_datetime
 
 EPILOG = """\
@@ -39,23 +43,31 @@ def register(sub: Any) -> None:
     parser.add_argument("--hash", action="store_true", help="add the SHA-256 of every readable file")
     parser.add_argument("--json", action="store_true", help="JSON Lines, one entry per line")
     parser.add_argument("--password", help="password of an encrypted Android backup")
+    parser.add_argument("--max-ratio", type=float, help="compressed tar: refuse members beyond this expansion "
+                        "ratio of the whole archive (default 100, env TROWEL_MAX_RATIO)")
+    parser.add_argument("--max-expanded", type=int, help="refuse archive members beyond this many bytes in all "
+                        "(default 512 GiB, env TROWEL_MAX_EXPANDED)")
     parser.set_defaults(handler=run)
 
 
 def entry_json(source: EvidenceSource, entry: Entry, sha256: str | None, hashed: bool) -> dict[str, Any]:
-    loc = locate(entry.path)
+    path = shown_name(entry.path)
+    loc = locate(path)
     out: dict[str, Any] = {
-        "kind": "file", "path": entry.path, "entry_kind": entry.kind.value, "size": entry.size,
+        "kind": "file", "path": path, "entry_kind": entry.kind.value, "size": json_int(entry.size),
         "deleted": entry.deleted,
         "mtime": _iso(entry.mtime), "atime": _iso(entry.atime), "ctime": _iso(entry.ctime), "crtime": _iso(entry.crtime),
         "user": loc.user, "package": loc.package, "area": loc.area, "canonical": loc.canonical,
     }
+    hexed = raw_hex(entry.path)
+    if hexed is not None:
+        out["path_hex"] = hexed  # the name's raw bytes: it is not valid UTF-8
     if entry.inode is not None:
-        out["inode"] = entry.inode
+        out["inode"] = json_int(entry.inode)
     if entry.link_target:
-        out["link_target"] = entry.link_target
+        out["link_target"] = shown_name(entry.link_target)
     if entry.note:
-        out["note"] = entry.note
+        out["note"] = shown_name(entry.note)
     if hashed:
         out["sha256"] = sha256
     return out
@@ -71,33 +83,54 @@ def _iso(ns: int | None) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    base = default_limits()
+    if (args.max_ratio is not None and args.max_ratio <= 0) or (args.max_expanded is not None and args.max_expanded <= 0):
+        fail("--max-ratio and --max-expanded must be above 0", 2)
+    if args.max_ratio is not None or args.max_expanded is not None:
+        set_run_limits(ArchiveLimits(
+            max_member=base.max_member, member_ratio=base.member_ratio,
+            archive_ratio=args.max_ratio if args.max_ratio is not None else base.archive_ratio,
+            max_total=args.max_expanded if args.max_expanded is not None else base.max_total))
+    try:
+        return _list(args)
+    finally:
+        set_run_limits(None)
+
+
+def _list(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     try:
         source = open_evidence(Path(args.evidence), args.password)
     except TrowelError as exc:
         fail(str(exc))
-    with source:
-        if not args.json:
-            sys.stdout.write(f"t d {'size':>12} {'mtime (UTC)':<27} {'user':<4} path" + ("  sha256\n" if args.hash
-                                                                                          else "\n"))
+
+    def rows() -> Iterator[tuple[Entry, str | None, dict[str, Any]]]:
         for entry in source.entries():
             sha = None
             if args.hash and entry.kind is EntryKind.FILE and entry.readable:
                 try:
                     sha = source.hash_entry(entry)
                 except (TrowelError, OSError, EOFError, ValueError) as exc:
-                    source.warnings.append(f"{entry.path}: cannot hash ({exc})")
-            data = entry_json(source, entry, sha, args.hash)
-            if args.json:
-                emit_json([data])
-            else:
+                    source.warnings.append(f"{shown_name(entry.path)}: cannot hash ({shown_name(str(exc))})")
+            yield entry, sha, entry_json(source, entry, sha, args.hash)
+
+    with source:
+        if args.json:
+            write_lines((data for _e, _s, data in rows()), sys.stdout)  # written in chunks, not line by line
+        else:
+            sys.stdout.write(f"t d {'size':>12} {'mtime (UTC)':<27} {'user':<4} path" + ("  sha256\n" if args.hash
+                                                                                          else "\n"))
+            lines: list[str] = []
+            for entry, sha, data in rows():
                 flag = "*" if entry.deleted else " "
                 owner = f"u{data['user']}" if data["user"] is not None else "-"
-                line = f"{entry.kind.value[0]} {flag} {entry.size:>12} {data['mtime'] or '-':<27} {owner:<4} {entry.path}"
-                if args.hash:
-                    line += f"  {sha or '-'}"
-                sys.stdout.write(line + "\n")
+                line = f"{entry.kind.value[0]} {flag} {data['size']:>12} {data['mtime'] or '-':<27} {owner:<4} {data['path']}"
+                lines.append(line + (f"  {sha or '-'}\n" if args.hash else "\n"))
+                if len(lines) >= 512:
+                    sys.stdout.write("".join(lines))
+                    lines.clear()
+            sys.stdout.write("".join(lines))
         for warning in source.warnings:
-            warn(warning)
+            warn(shown_name(warning))
     return 0

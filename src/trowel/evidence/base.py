@@ -53,6 +53,12 @@ class Entry:
     note: str | None = None  # why an entry is unusual (unsafe name, bomb bound hit, ...)
 
 
+def error_text(exc: BaseException) -> str:
+    """One line naming an exception of any kind (a reader's own, zlib's, lzma's, a MemoryError)."""
+    text = str(exc).splitlines()[0].strip() if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def clean_member_path(name: str) -> tuple[str, str | None]:
     """Normalise an archive member name to a relative POSIX path; say why when it tried to escape."""
     raw = name.replace("\\", "/").replace("\x00", "")

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from trowel.errors import EvidenceError, UnknownFormatError
+from trowel.errors import EvidenceError, TrowelError, UnknownFormatError
 from trowel.evidence.archive import TarSource, ZipSource
-from trowel.evidence.base import EvidenceSource
+from trowel.evidence.base import EvidenceSource, error_text
 from trowel.evidence.folder import FolderSource
+from trowel.evidence.guard import guard
 
 HEAD_BYTES = 4096
 
@@ -51,11 +52,14 @@ def _load_optional_formats() -> None:
 
 
 def open_evidence(path: Path, password: str | None = None) -> EvidenceSource:
-    """Open any supported evidence item read-only; one clear error line when that is not possible."""
+    """Open any supported evidence item read-only; one clear error line when that is not possible.
+
+    The source returned is guarded: whatever its reader raises later reaches the caller as ``EvidenceError``
+    naming the input and the member (see :mod:`trowel.evidence.guard`)."""
     if not path.exists() and not path.is_symlink():
         raise EvidenceError(f"{path}: no such file or folder")
     if path.is_dir():
-        return FolderSource(path)
+        return guard(FolderSource(path))
     try:
         with open(path, "rb") as stream:
             head = stream.read(HEAD_BYTES)
@@ -66,7 +70,12 @@ def open_evidence(path: Path, password: str | None = None) -> EvidenceSource:
     _load_optional_formats()
     for fmt in FORMATS:
         if fmt.sniff(head):
-            return fmt.opener(path, password)
+            try:
+                return guard(fmt.opener(path, password))
+            except TrowelError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the boundary: any reader error is one line naming the input
+                raise EvidenceError(f"{path}: cannot be read as {fmt.name} ({error_text(exc)})") from exc
     raise UnknownFormatError(
         f"{path}: unknown evidence format (expected a folder, tar, zip, Android backup, raw ext4 image, E01 or sparse image)"
     )

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from trowel.case.store import CaseStore
+from trowel.scratch import private_folder
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 FRAME_LIMIT = 16 << 20  # bytes of one image inside a sticker archive
@@ -142,9 +143,10 @@ class CaseData:
                     yield data
 
     def scratch(self) -> Path:
-        """A private scratch folder for writers (sort tables), removed by close()."""
+        """A private scratch folder for writers (sort tables), removed by close(); under the case folder when
+        it is writable (else the system temp folder), and the ones a killed run left are removed first."""
         if self._scratch is None:
-            self._scratch = Path(tempfile.mkdtemp(prefix="trowel-report-"))
+            self._scratch = private_folder(".trowel-report-", self.root if os.access(self.root, os.W_OK) else None)
         return self._scratch
 
     def files(self) -> Iterator[dict[str, Any]]:

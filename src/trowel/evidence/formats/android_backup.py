@@ -343,7 +343,7 @@ class AndroidBackupSource(TarSource):
 
     def describe(self) -> dict[str, object]:
         info: dict[str, object] = {
-            "kind": self.kind, "members": len(self._members), "version": self.header.version,
+            "kind": self.kind, "members": self.member_count, "version": self.header.version,
             "compressed": self.header.compressed, "encryption": self.header.encryption,
         }
         if self.header.encryption != "none":
