@@ -53,24 +53,46 @@ def time_markup(when: Any) -> str:
 def attachment_markup(a: dict[str, Any]) -> str:
     """One resolved attachment (see MediaIndex.resolve): inline media, or its label and why it is not shown."""
     mime = a.get("mime") or ""
-    label = _e(a.get("label"))
+    label = value_markup(a.get("label"))
     sha = _e(a.get("sha256"))
     if mime.startswith("image/"):
         return (f'<figure class="attachment"><img src="../media/{sha}" alt="attachment {sha[:12]}" loading="lazy">'
-                f"<figcaption><bdi>{label}</bdi></figcaption></figure>")
+                f"<figcaption>{label}</figcaption></figure>")
     if mime.startswith("video/"):
         return (f'<figure class="attachment"><video controls preload="none" src="../media/{sha}"></video>'
-                f"<figcaption><bdi>{label}</bdi></figcaption></figure>")
+                f"<figcaption>{label}</figcaption></figure>")
     if mime.startswith("audio/"):
         return (f'<figure class="attachment"><audio controls preload="none" src="../media/{sha}"></audio>'
-                f"<figcaption><bdi>{label}</bdi></figcaption></figure>")
+                f"<figcaption>{label}</figcaption></figure>")
     digest = f' <code class="hash">{sha}</code>' if a.get("sha256") else ""
-    return f'<div class="attachment missing"><bdi>{label}</bdi>{digest} <span class="note">{_e(a.get("why"))}</span></div>'
+    return f'<div class="attachment missing">{label}{digest} <span class="note">{_e(a.get("why"))}</span></div>'
 
 
-def message_markup(m: dict[str, Any], attachments: list[dict[str, Any]], source_text: str) -> Markup:
-    """One ``<li class="msg">`` of a chat thread: sender, time, kind and state badges, text, attachments,
-    delivered/read ticks, confidence, and the link to the record view (where the bytes came from)."""
+def value_markup(value: Any) -> str:
+    """One evidence value in its own isolate, with the bidi badge after it when it holds controls."""
+    text = _e(value)
+    badge = BIDI_BADGE if isinstance(value, str) and _BIDI.search(value) else ""
+    return f"<bdi>{text}</bdi>{badge}"
+
+
+def parts_markup(parts: list[str]) -> str:
+    """Parts (trowel's words at even positions, evidence values at odd ones): every value isolated."""
+    return "".join(value_markup(p) if n % 2 else _e(p) for n, p in enumerate(parts) if p != "")
+
+
+def badges_markup(badges: list[list[str]] | None) -> str:
+    """The findings that concern a record, as badges (severity as a class, the finding's name as text)."""
+    if not badges:
+        return ""
+    return "".join(f'<span class="badge finding sev-{_e(sev)}" title="finding ({_e(sev)})">{_e(name)}</span>\n'
+                   for sev, name in badges)
+
+
+def message_markup(m: dict[str, Any], attachments: list[dict[str, Any]], source: list[str],
+                   badges: list[list[str]] | None = None) -> Markup:
+    """One ``<li class="msg">`` of a chat thread: sender, time, kind, state and finding badges, text,
+    attachments, delivered/read ticks, confidence, and the link to the record view (where the bytes came
+    from)."""
     direction = m.get("direction")
     state = m.get("state")
     rid = _field(m, "id")
@@ -78,8 +100,8 @@ def message_markup(m: dict[str, Any], attachments: list[dict[str, Any]], source_
            f'data-record="{rid}">\n  <div class="meta">\n']
     name, sender = m.get("sender_name"), m.get("sender")
     if direction != "outgoing" and (name or sender):
-        sub = f' <span class="sub"><bdi>{_e(sender)}</bdi></span>' if name and sender else ""
-        out.append(f'<span class="sender"><bdi>{_e(name or sender)}</bdi>{sub}</span>\n')
+        sub = f' <span class="sub">{value_markup(sender)}</span>' if name and sender else ""
+        out.append(f'<span class="sender">{value_markup(name or sender)}{sub}</span>\n')
     if direction == "outgoing":
         out.append('<span class="sender">sent</span>\n')
     when = time_markup(m.get("time"))
@@ -87,11 +109,12 @@ def message_markup(m: dict[str, Any], attachments: list[dict[str, Any]], source_
         out.append(when + "\n")
     kind = m.get("message_kind")
     if kind and kind != "text":
-        out.append(f'<span class="badge">{_e(kind)}</span>\n')
+        out.append(f'<span class="badge"><bdi>{_e(kind)}</bdi></span>\n')
     if state != "live":
         region = (m.get("source") or {}).get("region")
         where = f" · {_e(region)}" if region else ""
         out.append(f'<span class="badge state-{_field(m, "state")}">{_field(m, "state")}{where}</span>\n')
+    out.append(badges_markup(badges))
     out.append("  </div>\n")
     text = m.get("text")
     if text is not None:
@@ -111,5 +134,5 @@ def message_markup(m: dict[str, Any], attachments: list[dict[str, Any]], source_
     if isinstance(confidence, int | float) and confidence < 1:
         out.append(f'<span class="conf">confidence {_e(confidence)}</span>\n')
     out.append(f'    <a class="src" href="record.html#{rid}" title="show this record and where it came from">'
-               f"<bdi>{_e(source_text)}</bdi></a>\n  </div>\n</li>\n")
+               f"{parts_markup(source)}</a>\n  </div>\n</li>\n")
     return Markup("".join(out))

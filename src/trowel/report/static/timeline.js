@@ -5,6 +5,7 @@
   'use strict';
   var PAGE = 100;
   var D = window.TROWEL_TIMELINE;
+  var UI = window.TROWEL_UI;
   var $ = function (id) { return document.getElementById(id); };
   var loading = $('tl-loading');
   if (!D || !D.desc) {
@@ -34,7 +35,7 @@
       hay = new Array(rows.length);
       for (var i = 0; i < rows.length; i++) {
         var r = rows[i];
-        hay[i] = (r[5] + '\u0000' + r[7] + '\u0000' + (r[6] === null ? '' : '#' + r[6]) + '\u0000' +
+        hay[i] = (UI.partsText(r[5]) + '\u0000' + UI.partsText(r[7]) + '\u0000' + (r[6] === null ? '' : '#' + r[6]) + '\u0000' +
                   D.desc[r[1]]).toLowerCase();
       }
     }
@@ -96,7 +97,7 @@
       var t = cell(tr, window.TROWEL_ZONE.format(r[0]), 'time');
       t.title = 'UTC ' + r[0];
       cell(tr, r[0], 'utc');
-      cell(tr, r[5], 'what');
+      UI.parts(cell(tr, '', 'what'), r[5]);
       cell(tr, D.kind[r[2]]);
       cell(tr, D.app[r[3]]);
       cell(tr, D.state[r[4]]);
@@ -106,14 +107,10 @@
         var link = document.createElement('a');
         link.href = 'record.html#' + String(Number(r[6]));
         link.className = 'src';
-        var label = document.createElement('bdi');
-        label.textContent = r[7];
-        link.appendChild(label);
+        UI.parts(link, r[7]);
         src.appendChild(link);
       } else {
-        var plain = document.createElement('bdi');
-        plain.textContent = r[7];
-        src.appendChild(plain);
+        UI.parts(src, r[7]);
       }
       frag.appendChild(tr);
     }

@@ -1,0 +1,142 @@
+"""The report's record tables: every row of a table streamed to ``data/table-<id>-<n>.js`` parts (never capped),
+which static/table.js sorts, searches, filters and pages client-side, offline.
+
+A row is ``[id, state, kind, app, time, badges, cells, source parts]``: ``time`` the UTC text of the record's
+first time (for the time filter), ``badges`` the findings that concern the record (``[[severity, finding]]``),
+``cells`` one value per column made for humans by :func:`trowel.report.values.cell_value`, and the source as
+:class:`trowel.report.summary.Parts` (values isolated from the words and numbers beside them).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from trowel.report.summary import source_parts
+from trowel.report.values import SEVERITY_RANK, cell_value, columns_for, sort_time
+
+TABLE_PART = 5000  # rows per data file
+COLUMN_SAMPLE = 500  # rows seen before a kind without a fixed column set gets its columns
+
+
+def _js_bytes(value: Any) -> bytes:
+    """UTF-8 JSON with ``<``, ``>`` and ``&`` escaped (no evidence string can end a script or start markup)."""
+    try:
+        text = orjson.dumps(value, default=str)
+    except TypeError:
+        text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), default=str).encode("ascii")
+    return text.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+
+
+class DataTable:
+    """One table of the report (one kind of one app, a network kind, the findings...), streamed to its parts."""
+
+    def __init__(self, out: Path, tid: str, kind: str, title: str, written: list[Path],
+                 columns: list[tuple[str, str]] | None = None, sort: str = "") -> None:
+        self.out, self.tid, self.kind, self.title, self.written = out, tid, kind, title, written
+        self.columns = columns
+        self.sort = sort
+        self.sample: list[dict[str, Any]] = []
+        self.pending: list[Any] = []
+        self.total = self.parts = 0
+        self.states: set[str] = set()
+        self.kinds: set[str] = set()
+        self.apps: set[str] = set()
+        self.has_time = False
+
+    def add(self, record: dict[str, Any], badges: list[list[str]] | None) -> None:
+        self.total += 1
+        if self.columns is None:
+            self.sample.append({**record, "_badges": badges})
+            if len(self.sample) >= COLUMN_SAMPLE:
+                self._decide()
+            return
+        self._row(record, badges)
+
+    def _decide(self) -> None:
+        self.columns = columns_for(self.kind, self.sample)
+        sample, self.sample = self.sample, []
+        for record in sample:
+            self._row(record, record.pop("_badges"))
+
+    def _row(self, r: dict[str, Any], badges: list[list[str]] | None) -> None:
+        assert self.columns is not None
+        state, kind, app = str(r.get("state") or ""), str(r.get("kind") or ""), str(r.get("app") or "")
+        self.states.add(state)
+        self.kinds.add(kind)
+        self.apps.add(app)
+        when = sort_time(r, self.columns)
+        self.has_time = self.has_time or bool(when)
+        self.pending.append([r["id"], state, kind, app, when, badges or 0,
+                             [cell_value(name, r.get(name)) for name, _ in self.columns], source_parts(r)])
+        if len(self.pending) >= TABLE_PART:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        path = self.out / "data" / f"table-{self.tid}-{self.parts}.js"
+        path.write_bytes(b'window.TROWEL_TABLE_ADD("' + self.tid.encode("ascii") + b'", ' + _js_bytes(self.pending)
+                         + b");\n")
+        self.written.append(path)
+        self.parts += 1
+        self.pending = []
+
+    def finish(self) -> DataTable:
+        if self.columns is None:
+            self._decide()
+        self._flush()
+        return self
+
+    def context(self) -> dict[str, Any]:
+        return {"tid": self.tid, "kind": self.kind, "title": self.title, "columns": self.columns or [],
+                "total": self.total, "parts": self.parts, "states": sorted(self.states), "kinds": sorted(self.kinds),
+                "apps": sorted(a for a in self.apps if a), "has_time": self.has_time, "sort": self.sort}
+
+
+class FindingIndex:
+    """Which records each finding concerns: the record at the finding's own source (table and rowid), and the
+    records its ``related`` list names (``kind:id`` or ``package/u<user>/table#rowid``)."""
+
+    def __init__(self, findings: list[dict[str, Any]]) -> None:
+        self.by_id: dict[int, list[list[str]]] = defaultdict(list)
+        self.by_place: dict[tuple[str, str, str, str], list[list[str]]] = defaultdict(list)
+        self.by_ref: dict[str, list[list[str]]] = defaultdict(list)
+        ordered = sorted(findings, key=lambda f: (SEVERITY_RANK.get(str(f.get("severity")), 3), f["id"]))
+        for f in ordered:
+            badge = [str(f.get("severity") or "info"), str(f.get("finding") or "finding")]
+            src = f.get("source") or {}
+            if src.get("table") is not None and src.get("rowid") is not None:
+                self.by_place[(str(src.get("evidence")), str(src.get("path")), str(src["table"]),
+                               str(src["rowid"]))].append(badge)
+            for ref in f.get("related") or []:
+                text = str(ref)
+                kind, _, number = text.partition(":")
+                if number.isdigit() and "/" not in text:
+                    self.by_id[int(number)].append(badge)
+                else:
+                    self.by_ref[text].append(badge)
+
+    def badges(self, r: dict[str, Any]) -> list[list[str]] | None:
+        if r.get("kind") == "finding":
+            return None
+        out: list[list[str]] = []
+        if r["id"] in self.by_id:
+            out += self.by_id[r["id"]]
+        src = r.get("source") or {}
+        if src.get("table") is not None and src.get("rowid") is not None:
+            place = (str(src.get("evidence")), str(src.get("path")), str(src["table"]), str(src["rowid"]))
+            if place in self.by_place:
+                out += self.by_place[place]
+            ref = f"{r.get('package')}/u{r.get('user')}/{src['table']}#{src['rowid']}"
+            if ref in self.by_ref:
+                out += self.by_ref[ref]
+        unique: list[list[str]] = []
+        for badge in out:
+            if badge not in unique:
+                unique.append(badge)
+        return unique or None
