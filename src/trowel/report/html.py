@@ -27,6 +27,7 @@ from markupsafe import Markup
 from trowel.model.values import iso_utc
 from trowel.report.casedata import CaseData, is_time
 from trowel.report.csv import export_name
+from trowel.report.extras import RecordExtras
 from trowel.report.media import MediaIndex
 from trowel.report.pages import CHAT_PAGE, AppView, Conversation, isolate_title
 from trowel.report.registry import Writer, register_writer
@@ -105,8 +106,9 @@ class ReportBuilder:
         self.predictions: dict[str, set[str]] = defaultdict(set)  # evidence map: app -> packages
         self.sources: set[tuple[str, str]] = set()
         self.written: list[Path] = []
-        self.badges: dict[int, list[list[str]]] = {}
+        self.badges: dict[int, list[list[Any]]] = {}
         self.findings = FindingIndex(list(case.records("finding")))
+        self.extras = RecordExtras(case, self.out, CHUNK, self.written)
         self.severity: dict[str, int] = defaultdict(int)
 
     # --- collecting --------------------------------------------------------------------------------
@@ -138,6 +140,7 @@ class ReportBuilder:
         badges = self.findings.badges(r)
         if badges:
             self.badges[int(r["id"])] = badges
+        self.extras.note(r, badges)
         if kind in ("story", "sticker"):
             r = {**r, "resolved": self.media.attachments(r)}  # the stored form (in the data files) stays as is
         if kind == "warning":
@@ -206,6 +209,10 @@ class ReportBuilder:
                 self.written.append(self.out / "static" / asset.name)
         self.collect()
         self._finish_apps()
+        self.extras.copies()
+        self.extras.related(self.findings)
+        self.extras.conversations(list(self.apps.values()), CHAT_PAGE)
+        self.extras.write()
         kinds = self.case.kinds()
         self.base = {
             "info": self.info, "display_tz": self.case.display_tz(),

@@ -117,7 +117,7 @@ class AppView:
     conversations_by_key: dict[str, Conversation] = field(default_factory=dict)
     kinds: list[str] = field(default_factory=list)
 
-    def add(self, builder: ReportBuilder, r: dict[str, Any], badges: list[list[str]] | None) -> None:
+    def add(self, builder: ReportBuilder, r: dict[str, Any], badges: list[list[Any]] | None) -> None:
         kind = str(r.get("kind"))
         self.counts[kind] += 1
         if r.get("package"):
@@ -130,7 +130,7 @@ class AppView:
             self.names.setdefault(str(r["contact_id"]), str(r["name"]))
         self.table_add(builder, r, badges)
 
-    def table_add(self, builder: ReportBuilder, r: dict[str, Any], badges: list[list[str]] | None) -> None:
+    def table_add(self, builder: ReportBuilder, r: dict[str, Any], badges: list[list[Any]] | None) -> None:
         kind = str(r.get("kind"))
         if kind not in self.kinds:
             self.kinds.append(kind)

@@ -48,7 +48,7 @@ class DataTable:
         self.apps: set[str] = set()
         self.has_time = False
 
-    def add(self, record: dict[str, Any], badges: list[list[str]] | None) -> None:
+    def add(self, record: dict[str, Any], badges: list[list[Any]] | None) -> None:
         self.total += 1
         if self.columns is None:
             self.sample.append({**record, "_badges": badges})
@@ -63,7 +63,7 @@ class DataTable:
         for record in sample:
             self._row(record, record.pop("_badges"))
 
-    def _row(self, r: dict[str, Any], badges: list[list[str]] | None) -> None:
+    def _row(self, r: dict[str, Any], badges: list[list[Any]] | None) -> None:
         assert self.columns is not None
         state, kind, app = str(r.get("state") or ""), str(r.get("kind") or ""), str(r.get("app") or "")
         self.states.add(state)
@@ -98,17 +98,39 @@ class DataTable:
                 "apps": sorted(a for a in self.apps if a), "has_time": self.has_time, "sort": self.sort}
 
 
+def row_refs(r: dict[str, Any]) -> list[str]:
+    """The references by which apps name a row in ``related``/``referenced_by`` lists:
+    ``<package>/u<user>/<table>#<rowid>`` for a live row, ``...<table>@<region>:p<page>+<offset>[:f<frame>]``
+    for a recovered one."""
+    src = r.get("source") or {}
+    table = src.get("table")
+    if table is None:
+        return []
+    prefix = f"{r.get('package')}/u{r.get('user')}/{table}"
+    refs = []
+    if src.get("rowid") is not None and r.get("state") == "live":
+        refs.append(f"{prefix}#{src['rowid']}")
+    if src.get("page") is not None:
+        where = f"{src.get('region')}:p{src['page']}+{src.get('offset')}"
+        if src.get("frame") is not None:
+            where += f":f{src['frame']}"
+        refs.append(f"{prefix}@{where}")
+    return refs
+
+
 class FindingIndex:
     """Which records each finding concerns: the record at the finding's own source (table and rowid), and the
-    records its ``related`` list names (``kind:id`` or ``package/u<user>/table#rowid``)."""
+    records its ``related`` list names (``kind:id`` or an app's row reference, see row_refs). A badge is
+    ``[severity, finding name, finding record id]``; ``related`` maps each finding to the records found."""
 
     def __init__(self, findings: list[dict[str, Any]]) -> None:
-        self.by_id: dict[int, list[list[str]]] = defaultdict(list)
-        self.by_place: dict[tuple[str, str, str, str], list[list[str]]] = defaultdict(list)
-        self.by_ref: dict[str, list[list[str]]] = defaultdict(list)
+        self.related: dict[int, list[int]] = defaultdict(list)
+        self.by_id: dict[int, list[list[Any]]] = defaultdict(list)
+        self.by_place: dict[tuple[str, str, str, str], list[list[Any]]] = defaultdict(list)
+        self.by_ref: dict[str, list[list[Any]]] = defaultdict(list)
         ordered = sorted(findings, key=lambda f: (SEVERITY_RANK.get(str(f.get("severity")), 3), f["id"]))
         for f in ordered:
-            badge = [str(f.get("severity") or "info"), str(f.get("finding") or "finding")]
+            badge: list[Any] = [str(f.get("severity") or "info"), str(f.get("finding") or "finding"), f["id"]]
             src = f.get("source") or {}
             if src.get("table") is not None and src.get("rowid") is not None:
                 self.by_place[(str(src.get("evidence")), str(src.get("path")), str(src["table"]),
@@ -118,24 +140,30 @@ class FindingIndex:
                 kind, _, number = text.partition(":")
                 if number.isdigit() and "/" not in text:
                     self.by_id[int(number)].append(badge)
+                    self.related[f["id"]].append(int(number))
                 else:
                     self.by_ref[text].append(badge)
 
-    def badges(self, r: dict[str, Any]) -> list[list[str]] | None:
+    def badges(self, r: dict[str, Any]) -> list[list[Any]] | None:
         if r.get("kind") == "finding":
             return None
-        out: list[list[str]] = []
+        out: list[list[Any]] = []
         if r["id"] in self.by_id:
             out += self.by_id[r["id"]]
         src = r.get("source") or {}
         if src.get("table") is not None and src.get("rowid") is not None:
             place = (str(src.get("evidence")), str(src.get("path")), str(src["table"]), str(src["rowid"]))
-            if place in self.by_place:
-                out += self.by_place[place]
-            ref = f"{r.get('package')}/u{r.get('user')}/{src['table']}#{src['rowid']}"
-            if ref in self.by_ref:
-                out += self.by_ref[ref]
-        unique: list[list[str]] = []
+            for badge in self.by_place.get(place, ()):
+                out.append(badge)
+                if r["id"] not in self.related[badge[2]]:
+                    self.related[badge[2]].append(r["id"])
+        if self.by_ref:
+            for ref in row_refs(r):
+                for badge in self.by_ref.get(ref, ()):
+                    out.append(badge)
+                    if r["id"] not in self.related[badge[2]]:
+                        self.related[badge[2]].append(r["id"])
+        unique: list[list[Any]] = []
         for badge in out:
             if badge not in unique:
                 unique.append(badge)

@@ -80,16 +80,16 @@ def parts_markup(parts: list[str]) -> str:
     return "".join(value_markup(p) if n % 2 else _e(p) for n, p in enumerate(parts) if p != "")
 
 
-def badges_markup(badges: list[list[str]] | None) -> str:
+def badges_markup(badges: list[list[Any]] | None) -> str:
     """The findings that concern a record, as badges (severity as a class, the finding's name as text)."""
     if not badges:
         return ""
-    return "".join(f'<span class="badge finding sev-{_e(sev)}" title="finding ({_e(sev)})">{_e(name)}</span>\n'
-                   for sev, name in badges)
+    return "".join(f'<a class="badge finding sev-{_e(sev)}" href="record.html#{int(fid)}" title="finding ({_e(sev)})">'
+                   f"{_e(name)}</a>\n" for sev, name, fid in badges)
 
 
 def message_markup(m: dict[str, Any], attachments: list[dict[str, Any]], source: list[str],
-                   badges: list[list[str]] | None = None) -> Markup:
+                   badges: list[list[Any]] | None = None) -> Markup:
     """One ``<li class="msg">`` of a chat thread: sender, time, kind, state and finding badges, text,
     attachments, delivered/read ticks, confidence, and the link to the record view (where the bytes came
     from)."""

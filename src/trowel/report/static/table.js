@@ -141,7 +141,12 @@
         if (r[5]) {
           r[5].forEach(function (b) {
             td.appendChild(document.createTextNode(' '));
-            td.appendChild(UI.badge(b[1], 'finding sev-' + b[0], 'finding (' + b[0] + ')'));
+            var f = document.createElement('a');
+            f.className = 'badge finding sev-' + b[0];
+            f.href = 'record.html#' + String(Number(b[2]));
+            f.title = 'finding (' + b[0] + ')';
+            f.textContent = b[1];
+            td.appendChild(f);
           });
         }
       } else if (col === 'state') {

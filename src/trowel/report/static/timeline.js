@@ -97,7 +97,20 @@
       var t = cell(tr, window.TROWEL_ZONE.format(r[0]), 'time');
       t.title = 'UTC ' + r[0];
       cell(tr, r[0], 'utc');
-      UI.parts(cell(tr, '', 'what'), r[5]);
+      var what = cell(tr, '', 'what');
+      UI.parts(what, r[5]);
+      var flags = r[6] !== null && r[6] !== undefined && window.TROWEL_BADGES ? window.TROWEL_BADGES[String(r[6])] : null;
+      if (flags) {
+        flags.forEach(function (b) {
+          var f = document.createElement('a');
+          f.className = 'badge finding sev-' + b[0];
+          f.href = 'record.html#' + String(Number(b[2]));
+          f.title = 'finding (' + b[0] + ')';
+          f.textContent = b[1];
+          what.appendChild(document.createTextNode(' '));
+          what.appendChild(f);
+        });
+      }
       cell(tr, D.kind[r[2]]);
       cell(tr, D.app[r[3]]);
       cell(tr, D.state[r[4]]);

@@ -1,0 +1,105 @@
+"""What the record page shows beside a record's own fields: the hex view of the page its bytes came from, its
+conversation page, the other copies of the same row, the findings that concern it and, for a finding, the
+records it concerns. Written as ``data/extra-<chunk>.js`` (the record chunks' numbering), ``data/page-<n>.js``
+(one page image each, base64) and ``data/chat-pages.js`` (the chat page names the extras point into).
+"""
+
+from __future__ import annotations
+
+import base64
+from array import array
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trowel.report.casedata import CaseData
+from trowel.report.rawpages import KeptPages, cell_extent
+from trowel.report.tables import FindingIndex
+
+if TYPE_CHECKING:
+    from trowel.report.pages import AppView
+
+COPY_LIMIT = 50  # other copies listed per record
+
+
+def _js(name: str, value: Any) -> bytes:
+    from trowel.report.html import data_js_utf8
+
+    return data_js_utf8(name, value)
+
+
+class RecordExtras:
+    def __init__(self, case: CaseData, out: Path, chunk: int, written: list[Path]) -> None:
+        self.case, self.out, self.chunk, self.written = case, out, chunk, written
+        self.kept = KeptPages.open(case.root)
+        self.page_numbers: dict[tuple[int, int], int] = {}
+        self.items: dict[int, dict[str, Any]] = defaultdict(dict)
+        self.chat: dict[int, array[int]] = {}
+        self.chat_pages: list[str] = []
+        self.chunks: set[int] = set()  # every record chunk gets its extra file (the record page loads both)
+
+    def note(self, r: dict[str, Any], badges: list[list[Any]] | None) -> None:
+        """During the pass over every record: its findings and its page image (written once per page)."""
+        rid = int(r["id"])
+        self.chunks.add(rid // self.chunk)
+        if badges:
+            self.items[rid]["findings"] = badges
+        if not self.kept.slots:
+            return
+        place = self.kept.find(r)
+        if place is None:
+            return
+        image = self.kept.read(place)
+        number = self.page_numbers.get(place)
+        if number is None:
+            number = self.page_numbers[place] = len(self.page_numbers)
+            path = self.out / "data" / f"page-{number}.js"
+            path.write_bytes(_js("TROWEL_PAGE", {"n": number, "b64": base64.b64encode(image).decode("ascii")}))
+            self.written.append(path)
+        src = r.get("source") or {}
+        start, length, how = cell_extent(image, int(src["offset"]))
+        self.items[rid]["hex"] = {"page": number, "page_no": src.get("page"), "frame": src.get("frame"),
+                                  "size": len(image), "start": start, "length": length, "how": how}
+
+    def copies(self) -> None:
+        """Records that are copies of the same row: same evidence, file, table and rowid."""
+        db = self.case.store.db
+        cur = db.execute("SELECT group_concat(id) FROM records WHERE rowid_ IS NOT NULL AND tbl IS NOT NULL"
+                         " GROUP BY evidence, path, tbl, rowid_ HAVING count(*) > 1")
+        for (ids_text,) in cur:
+            ids = sorted(int(x) for x in str(ids_text).split(","))
+            for rid in ids:
+                self.items[rid]["copies"] = [x for x in ids if x != rid][:COPY_LIMIT]
+                if len(ids) - 1 > COPY_LIMIT:
+                    self.items[rid]["copies_total"] = len(ids) - 1
+
+    def related(self, findings: FindingIndex) -> None:
+        for fid, ids in findings.related.items():
+            self.items[fid]["related"] = ids[:COPY_LIMIT]
+
+    def conversations(self, apps: list[AppView], chat_page: int) -> None:
+        """Where each message is shown: its conversation page (an index into chat-pages.js)."""
+        for app in apps:
+            for conv in app.conversations_by_key.values():
+                for n, rid in enumerate(conv.ordered_ids()):
+                    name = conv.page_name(n // chat_page)
+                    if not self.chat_pages or self.chat_pages[-1] != name:
+                        self.chat_pages.append(name)
+                    block = self.chat.get(rid // self.chunk)
+                    if block is None:
+                        block = self.chat[rid // self.chunk] = array("i", [-1]) * self.chunk
+                    block[rid % self.chunk] = len(self.chat_pages) - 1
+
+    def write(self) -> None:
+        path = self.out / "data" / "chat-pages.js"
+        path.write_bytes(_js("TROWEL_CHAT_PAGES", self.chat_pages))
+        self.written.append(path)
+        by_chunk: dict[int, dict[str, Any]] = defaultdict(dict)
+        for rid, item in self.items.items():
+            by_chunk[rid // self.chunk][str(rid)] = item
+        for number in sorted(set(by_chunk) | set(self.chat) | self.chunks):
+            block = self.chat.get(number)
+            data = {"items": by_chunk.get(number, {}), "chat": list(block) if block is not None else []}
+            path = self.out / "data" / f"extra-{number}.js"
+            path.write_bytes(_js("TROWEL_EXTRA", data))
+            self.written.append(path)
