@@ -62,16 +62,25 @@ class RecordExtras:
                                   "size": len(image), "start": start, "length": length, "how": how}
 
     def copies(self) -> None:
-        """Records that are copies of the same row: same evidence, file, table and rowid."""
+        """Records read from the same row (same evidence, file, table and rowid): of the same kind they are
+        copies of the row (a live row and its WAL or freelist copies); of another kind they are other records
+        an app made from that row (a call from a message row). Findings and warnings that name a row are
+        neither."""
         db = self.case.store.db
-        cur = db.execute("SELECT group_concat(id) FROM records WHERE rowid_ IS NOT NULL AND tbl IS NOT NULL"
+        cur = db.execute("SELECT group_concat(id), group_concat(kind, char(31)) FROM records WHERE rowid_ IS NOT NULL"
+                         " AND tbl IS NOT NULL AND kind NOT IN ('finding', 'warning')"
                          " GROUP BY evidence, path, tbl, rowid_ HAVING count(*) > 1")
-        for (ids_text,) in cur:
-            ids = sorted(int(x) for x in str(ids_text).split(","))
-            for rid in ids:
-                self.items[rid]["copies"] = [x for x in ids if x != rid][:COPY_LIMIT]
-                if len(ids) - 1 > COPY_LIMIT:
-                    self.items[rid]["copies_total"] = len(ids) - 1
+        for ids_text, kinds_text in cur:
+            pairs = list(zip((int(x) for x in str(ids_text).split(",")), str(kinds_text).split("\x1f"), strict=True))
+            for rid, kind in pairs:
+                same = sorted(x for x, k in pairs if k == kind and x != rid)
+                other = sorted(x for x, k in pairs if k != kind)
+                if same:
+                    self.items[rid]["copies"] = same[:COPY_LIMIT]
+                    if len(same) > COPY_LIMIT:
+                        self.items[rid]["copies_total"] = len(same)
+                if other:
+                    self.items[rid]["same_row"] = other[:COPY_LIMIT]
 
     def related(self, findings: FindingIndex) -> None:
         for fid, ids in findings.related.items():

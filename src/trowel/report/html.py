@@ -328,7 +328,8 @@ class ReportBuilder:
         evidence = {e["id"]: {"label": e["label"], "kind": e["kind"], "sha256_before": e["sha256_before"],
                               "sha256_after": e["sha256_after"]} for e in self.case.evidence()}
         path = self.out / "data" / "files.js"
-        path.write_text(data_js("TROWEL_FILES", {"files": files, "evidence": evidence, "chunk": CHUNK}),
+        path.write_text(data_js("TROWEL_FILES", {"files": files, "evidence": evidence, "chunk": CHUNK,
+                                                    "chunks": sorted(self.extras.chunks)}),
                         encoding="ascii")
         self.written.append(path)
 

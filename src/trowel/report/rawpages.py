@@ -8,7 +8,8 @@ only that folder (never the evidence). At most MAX_PAGES pages are kept; the log
 
 :func:`cell_extent` finds where a record's bytes end on its page: a table b-tree leaf cell (payload length,
 rowid, local payload, overflow pointer), else a bare record (header and the sizes its serial types give, as
-carved records in free space are), else only the first byte is known.
+carved records in free space are), else a free block (its size is in its 4-byte header, which overwrote the
+start of the cell), else only the first byte is known.
 """
 
 from __future__ import annotations
@@ -92,6 +93,11 @@ def cell_extent(page: bytes, offset: int) -> tuple[int, int, str]:
     length = _record_length(page, offset, size)
     if length:
         return offset, length, "record header and body (the cell's length and rowid are not in front of it)"
+    if offset + 4 <= size:
+        block = struct.unpack(">H", page[offset + 2:offset + 4])[0]
+        if 4 <= block and offset + block <= size:
+            return offset, block, (f"a free block of {block} bytes: its first 4 bytes (the free-block header: next "
+                                   "block, size) overwrote the start of the cell")
     return offset, 1, "only the first byte is known: the bytes here do not parse as a cell or a record"
 
 

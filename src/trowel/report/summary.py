@@ -27,9 +27,7 @@ class Parts(list[str]):
     so no value can reorder the words, ids or times around it."""
 
     def say(self, text: str) -> Parts:
-        if len(self) % 2:
-            self.append(text)
-        elif self:
+        if len(self) % 2:  # the last piece is a word: extend it
             self[-1] += text
         else:
             self.append(text)

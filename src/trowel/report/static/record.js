@@ -140,8 +140,13 @@
       item(list, 'Shown in its conversation: ', [link(CHAT[chat] + '#m' + String(id), CHAT[chat], 'chat-link')]);
     }
     if (ex && ex.copies) {
-      item(list, 'Other copies of the same row (same file, table and rowid): ',
+      item(list, 'Other copies of the same row (same kind, file, table and rowid)' +
+           (ex.copies_total ? ' (the first ' + String(ex.copies.length) + ' of ' + String(ex.copies_total) + ')' : '') + ': ',
            ex.copies.map(function (c) { return link('#' + String(Number(c)), '#' + String(c), 'copy-link'); }));
+    }
+    if (ex && ex.same_row) {
+      item(list, 'Other records read from the same row: ',
+           ex.same_row.map(function (c) { return link('#' + String(Number(c)), '#' + String(c), 'row-link'); }));
     }
     if (ex && ex.related) {
       item(list, 'Records this finding concerns: ',
@@ -195,7 +200,9 @@
       if (k !== 'source' && k !== 'resolved') { pairs.push([k, show(rec[k])]); }
     });
     table('rec-fields', pairs);
-    $('rec-json').textContent = JSON.stringify(rec, null, 2);
+    /* bidirectional controls as JSON escapes (the same JSON), so none can reorder the lines around it */
+    $('rec-json').textContent = JSON.stringify(rec, null, 2).replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]/g,
+      function (c) { return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'); });
     related(rec, ex, id);
     hexView(ex, rec);
   }
@@ -214,6 +221,7 @@
     if (id < 0) { render(-1); return; }
     var chunk = Math.floor(id / (F.chunk || 2000));
     if (records[chunk] !== undefined) { render(id); return; }
+    if (F.chunks && F.chunks.indexOf(chunk) < 0) { records[chunk] = {}; extras[chunk] = {}; render(id); return; }
     window.TROWEL_RECORDS = undefined;
     window.TROWEL_EXTRA = undefined;
     loadScript('data/records-' + String(chunk) + '.js', function (ok) {

@@ -74,11 +74,7 @@
 
   function cell(tr, text, cls) {
     var td = document.createElement('td');
-    if (text !== '') {
-      var isolated = document.createElement('bdi');
-      isolated.textContent = text;
-      td.appendChild(isolated);
-    }
+    if (text !== '') { UI.value(td, text); }
     if (cls) { td.className = cls; }
     tr.appendChild(td);
     return td;
