@@ -95,7 +95,7 @@ def cell_extent(page: bytes, offset: int) -> tuple[int, int, str]:
         return offset, length, "record header and body (the cell's length and rowid are not in front of it)"
     if offset + 4 <= size:
         block = struct.unpack(">H", page[offset + 2:offset + 4])[0]
-        if 4 <= block and offset + block <= size:
+        if block >= 4 and offset + block <= size:
             return offset, block, (f"a free block of {block} bytes: its first 4 bytes (the free-block header: next "
                                    "block, size) overwrote the start of the cell")
     return offset, 1, "only the first byte is known: the bytes here do not parse as a cell or a record"
