@@ -167,4 +167,5 @@ class FindingIndex:
         for badge in out:
             if badge not in unique:
                 unique.append(badge)
+        unique.sort(key=lambda b: (SEVERITY_RANK.get(b[0], 3), b[2]))  # most severe first
         return unique or None
