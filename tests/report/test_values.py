@@ -13,7 +13,7 @@ from trowel.report.pages import CHAT_PAGE, Conversation, isolate_title, isolated
 from trowel.report.rawpages import cell_extent, read_pages
 from trowel.report.summary import describe, describe_parts, source_parts
 from trowel.report.tables import FindingIndex
-from trowel.report.values import certificate_summary, cell_value, columns_for
+from trowel.report.values import cell_value, certificate_summary, columns_for
 
 SRC = {"evidence": "E1", "path": "p.db", "table": "messages", "rowid": 3}
 
