@@ -15,14 +15,12 @@ import json
 import re
 import shutil
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader
-from markupsafe import Markup
 
 from trowel.model.values import iso_utc
 from trowel.report.casedata import CaseData, is_time
@@ -33,7 +31,7 @@ from trowel.report.pages import CHAT_PAGE, AppView, Conversation, isolate_title
 from trowel.report.registry import Writer, register_writer
 from trowel.report.summary import Parts, source_parts
 from trowel.report.tables import DataTable, FindingIndex
-from trowel.report.thread import message_markup
+from trowel.report.thread import ChatPage
 from trowel.report.timeline import HTML_COLUMNS, html_rows
 from trowel.report.values import SEVERITY_RANK
 
@@ -190,10 +188,17 @@ class ReportBuilder:
             stream.write("".join(pieces))
         self.written.append(path)
 
-    def thread(self, ids: list[int]) -> Iterator[Markup]:
-        """Messages in order, fetched from the store, as markup (attachments resolved, findings as badges)."""
+    def chat_data(self, ids: list[int], name: str) -> str:
+        """``data/chat-<page>.js``: the messages of one chat page in order, fetched from the store (attachments
+        resolved, findings as badges); returns the file's name."""
+        page = ChatPage()
         for r in self.case.records_by_id(ids):
-            yield message_markup(r, self.media.attachments(r), source_parts(r), self.badges.get(int(r["id"])))
+            page.add(r, self.media.attachments(r), source_parts(r), self.badges.get(int(r["id"])))
+        file_name = "chat-" + name.removesuffix(".html") + ".js"
+        path = self.out / "data" / file_name
+        path.write_bytes(data_js_utf8("TROWEL_CHAT", page.data()))
+        self.written.append(path)
+        return file_name
 
     def tables_of(self, group: str) -> list[dict[str, Any]]:
         return [t.context() for (g, _), t in self.tables.items() if g == group]
@@ -261,7 +266,8 @@ class ReportBuilder:
                 title.value(conv.key)
             if pages > 1:
                 title.say(f" · page {number + 1} of {pages}")
-            self.render("chat.html", names[number], page_title=title, conv=conv, messages=self.thread(part),
+            data_file = self.chat_data(part, names[number])
+            self.render("chat.html", names[number], page_title=title, conv=conv, data_file=data_file,
                         app_page=app.page, app_name=app.name, page_number=number, page_names=names,
                         first_index=number * CHAT_PAGE + 1, last_index=number * CHAT_PAGE + len(part))
 
