@@ -19,6 +19,7 @@ from trowel.report import registry
 from trowel.report.casedata import CaseData
 from trowel.report.html import data_js
 from trowel.report.kml import coordinates, xml_text
+from trowel.report.packed import unpacked_text
 
 Case = tuple[Path, dict[str, Any]]
 
@@ -237,5 +238,5 @@ def test_extreme_and_undecodable_times(tmp_path: Path) -> None:
     chat = (tmp_path / "report" / "app1-chat1.html")
     assert not chat.exists()  # no app: messages without an app are listed on the "other" page
     assert (tmp_path / "report" / "other.html").is_file()
-    data = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "report" / "data").glob("table-*.js"))
+    data = "".join(unpacked_text(p.read_bytes()) for p in (tmp_path / "report" / "data").glob("table-*.js"))
     assert '["t",null,"99 (test: bad value)"]' in data  # the undecoded time's raw value, in its table cell

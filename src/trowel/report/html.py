@@ -27,6 +27,7 @@ from trowel.report.casedata import CaseData, is_time
 from trowel.report.csv import export_name
 from trowel.report.extras import RecordExtras
 from trowel.report.media import MediaIndex
+from trowel.report.packed import packed_bytes, packed_js
 from trowel.report.pages import CHAT_PAGE, AppView, Conversation, isolate_title
 from trowel.report.registry import Writer, register_writer
 from trowel.report.summary import Parts, source_parts
@@ -172,7 +173,7 @@ class ReportBuilder:
     def _write_chunk(self, number: int, chunk: dict[str, Any]) -> None:
         if chunk:
             path = self.out / "data" / f"records-{number}.js"
-            path.write_bytes(data_js_utf8("TROWEL_RECORDS", chunk))
+            path.write_bytes(packed_js("TROWEL_RECORDS_ADD", chunk))
             self.written.append(path)
 
     # --- writing -----------------------------------------------------------------------------------
@@ -341,42 +342,36 @@ class ReportBuilder:
 
     def _write_timeline_js(self) -> int:
         """The timeline's data: ``data/timeline-<n>.js`` parts of TIMELINE_PART rows [utc, desc, kind, app, state,
-        message, record id, source] (each part hands its rows to ``TROWEL_TIMELINE_ADD``), streamed to the files,
+        message parts, record id, source parts] (each part hands its rows, packed, to ``TROWEL_TIMELINE_ADD``),
         then ``data/timeline.js`` with the lookup tables (desc/kind/app/state names), the number of parts and of
         rows. The page shows its first rows as soon as the first part is loaded, whatever the case's size."""
         lookups: dict[str, dict[str, int]] = {"desc": {}, "kind": {}, "app": {}, "state": {}}
         tables = [lookups[name] for name, _ in HTML_COLUMNS]
         count = parts = 0
-        stream: Any = None
         pieces: list[str] = []
-        try:
-            for dt, *values, rest in html_rows(self.case):
-                if count % TIMELINE_PART == 0:
-                    if stream is not None:
-                        stream.write("".join(pieces) + "]);\n")
-                        stream.close()
-                        pieces = []
-                    path = self.out / "data" / f"timeline-{parts}.js"
-                    stream = open(path, "w", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
-                    self.written.append(path)
-                    stream.write("window.TROWEL_TIMELINE_ADD([")
-                    parts += 1
-                idx = []
-                for table, value in zip(tables, values, strict=True):
-                    number = table.get(value)
-                    if number is None:
-                        number = table[value] = len(table)
-                    idx.append(str(number))
-                pieces.append(f"{',' if count % TIMELINE_PART else ''}[{dt},{','.join(idx)},{rest}")
-                count += 1
-                if len(pieces) >= 4096:
-                    stream.write("".join(pieces))
-                    pieces = []
-            if stream is not None:
-                stream.write("".join(pieces) + "]);\n")
-        finally:
-            if stream is not None:
-                stream.close()
+
+        def flush() -> None:
+            nonlocal parts, pieces
+            path = self.out / "data" / f"timeline-{parts}.js"
+            text = "[" + "".join(pieces) + "]"
+            path.write_bytes(packed_bytes("TROWEL_TIMELINE_ADD", text.encode("utf-8", "backslashreplace")))
+            self.written.append(path)
+            parts += 1
+            pieces = []
+
+        for dt, *values, rest in html_rows(self.case):
+            if count and count % TIMELINE_PART == 0:
+                flush()
+            idx = []
+            for table, value in zip(tables, values, strict=True):
+                number = table.get(value)
+                if number is None:
+                    number = table[value] = len(table)
+                idx.append(str(number))
+            pieces.append(f"{',' if count % TIMELINE_PART else ''}[{dt},{','.join(idx)},{rest}")
+            count += 1
+        if pieces:
+            flush()
         index = {name: list(table) for name, table in lookups.items()}
         path = self.out / "data" / "timeline.js"
         path.write_text(data_js("TROWEL_TIMELINE", {**index, "parts": parts, "total": count}), encoding="ascii")

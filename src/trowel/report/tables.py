@@ -1,4 +1,5 @@
-"""The report's record tables: every row of a table streamed to ``data/table-<id>-<n>.js`` parts (never capped),
+"""The report's record tables: every row of a table streamed to ``data/table-<id>-<n>.js`` parts (never capped;
+packed, see trowel.report.packed),
 which static/table.js sorts, searches, filters and pages client-side, offline.
 
 A row is ``[id, state, kind, app, time, badges, cells, source parts]``: ``time`` the UTC text of the record's
@@ -9,27 +10,16 @@ first time (for the time filter), ``badges`` the findings that concern the recor
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import orjson
-
+from trowel.report.packed import packed_js
 from trowel.report.summary import source_parts
 from trowel.report.values import SEVERITY_RANK, cell_value, columns_for, sort_time
 
 TABLE_PART = 5000  # rows per data file
 COLUMN_SAMPLE = 500  # rows seen before a kind without a fixed column set gets its columns
-
-
-def _js_bytes(value: Any) -> bytes:
-    """UTF-8 JSON with ``<``, ``>`` and ``&`` escaped (no evidence string can end a script or start markup)."""
-    try:
-        text = orjson.dumps(value, default=str)
-    except TypeError:
-        text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), default=str).encode("ascii")
-    return text.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
 
 
 class DataTable:
@@ -80,8 +70,7 @@ class DataTable:
         if not self.pending:
             return
         path = self.out / "data" / f"table-{self.tid}-{self.parts}.js"
-        path.write_bytes(b'window.TROWEL_TABLE_ADD("' + self.tid.encode("ascii") + b'", ' + _js_bytes(self.pending)
-                         + b");\n")
+        path.write_bytes(packed_js("TROWEL_TABLE_ADD", self.pending, key=self.tid))
         self.written.append(path)
         self.parts += 1
         self.pending = []

@@ -9,6 +9,8 @@
   var UI = window.TROWEL_UI;
   var $ = function (id) { return document.getElementById(id); };
   var records = {}, extras = {};
+  var pending = null;
+  window.TROWEL_RECORDS_ADD = function (packed) { pending = window.TROWEL_UI.unpack(packed); };
   var current = null;
 
   function isTime(v) {
@@ -222,13 +224,16 @@
     var chunk = Math.floor(id / (F.chunk || 2000));
     if (records[chunk] !== undefined) { render(id); return; }
     if (F.chunks && F.chunks.indexOf(chunk) < 0) { records[chunk] = {}; extras[chunk] = {}; render(id); return; }
-    window.TROWEL_RECORDS = undefined;
+    pending = null;
     window.TROWEL_EXTRA = undefined;
     loadScript('data/records-' + String(chunk) + '.js', function (ok) {
-      records[chunk] = ok && window.TROWEL_RECORDS ? window.TROWEL_RECORDS : {};
-      loadScript('data/extra-' + String(chunk) + '.js', function (found) {
-        extras[chunk] = found && window.TROWEL_EXTRA ? window.TROWEL_EXTRA : {};
-        if (window.location.hash.slice(1) === text) { render(id); } else { load(); }
+      var got = ok && pending ? pending : Promise.resolve({});
+      got.catch(function () { return {}; }).then(function (value) {
+        records[chunk] = value || {};
+        loadScript('data/extra-' + String(chunk) + '.js', function (found) {
+          extras[chunk] = found && window.TROWEL_EXTRA ? window.TROWEL_EXTRA : {};
+          if (window.location.hash.slice(1) === text) { render(id); } else { load(); }
+        });
       });
     });
   }

@@ -10,11 +10,13 @@
   var SEVERITY = { warning: 0, notice: 1, info: 2 };
   var tables = {};
 
-  /* rows: [id, state, kind, app, time, badges, cells, source parts] */
-  window.TROWEL_TABLE_ADD = function (tid, rows) {
+  /* a part of a table (packed): rows [id, state, kind, app, time, badges, cells, source parts] */
+  window.TROWEL_TABLE_ADD = function (tid, packed) {
     var t = tables[tid];
     if (!t) { return; }
-    for (var i = 0; i < rows.length; i++) { t.rows.push(rows[i]); }
+    t.pending = UI.unpack(packed).then(function (rows) {
+      for (var i = 0; i < rows.length; i++) { t.rows.push(rows[i]); }
+    });
   };
 
   function q(root, cls) { return root.querySelector('.' + cls); }
@@ -205,10 +207,16 @@
     loading.textContent = 'loading part ' + String(n + 1) + ' of ' + String(this.parts) + '…';
     var script = document.createElement('script');
     script.src = 'data/table-' + this.tid + '-' + String(n) + '.js';
+    self.pending = null;
     script.onload = function () {
-      self.hay = null;
-      self.filter(n > 0);
-      self.load(n + 1);
+      var done = function () {
+        self.hay = null;
+        self.filter(n > 0);
+        self.load(n + 1);
+      };
+      if (self.pending) {
+        self.pending.then(done, function () { loading.textContent = 'The data file ' + script.src.split('/').pop() + ' cannot be read.'; });
+      } else { done(); }
     };
     script.onerror = function () {
       loading.textContent = 'The data file ' + script.src.split('/').pop() + ' is missing.';

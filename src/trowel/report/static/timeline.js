@@ -13,8 +13,11 @@
     return;
   }
   var rows = [];  /* [utc, desc, kind, app, state, message, recordId, source] */
-  window.TROWEL_TIMELINE_ADD = function (part) {
-    for (var i = 0; i < part.length; i++) { rows.push(part[i]); }
+  var pending = null;
+  window.TROWEL_TIMELINE_ADD = function (packed) {
+    pending = UI.unpack(packed).then(function (part) {
+      for (var i = 0; i < part.length; i++) { rows.push(part[i]); }
+    });
   };
   var hay = null;
   var filtered = [];
@@ -139,10 +142,16 @@
     loading.textContent = 'Loading the timeline… part ' + String(n + 1) + ' of ' + String(D.parts);
     var script = document.createElement('script');
     script.src = 'data/timeline-' + String(n) + '.js';
+    pending = null;
     script.onload = function () {
-      hay = null;
-      applyFilters(n > 0);
-      loadPart(n + 1);
+      var done = function () {
+        hay = null;
+        applyFilters(n > 0);
+        loadPart(n + 1);
+      };
+      if (pending) {
+        pending.then(done, function () { loading.textContent = 'The timeline data file data/timeline-' + String(n) + '.js cannot be read.'; });
+      } else { done(); }
     };
     script.onerror = function () {
       loading.textContent = 'The timeline data file data/timeline-' + String(n) + '.js is missing.';

@@ -105,6 +105,18 @@
     return '';
   }
 
-  window.TROWEL_UI = { BIDI: BIDI, badge: badge, value: value, parts: parts, partsText: partsText, time: time,
+  /* A packed data file's payload (base64 of deflated JSON, see trowel.report.packed): a Promise of the value. */
+  function unpack(b64) {
+    var bytes;
+    if (typeof Uint8Array.fromBase64 === 'function') { bytes = Uint8Array.fromBase64(b64); } else {
+      var bin = atob(b64);
+      bytes = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
+    return new Response(stream).text().then(JSON.parse);
+  }
+
+  window.TROWEL_UI = { BIDI: BIDI, unpack: unpack, badge: badge, value: value, parts: parts, partsText: partsText, time: time,
                        cell: cell, cellText: cellText };
 })();
