@@ -43,7 +43,7 @@ APP_KINDS = {"account": "accounts", "call": "calls", "contact": "contacts", "sto
 GALLERY_LIMIT = 5000  # stickers shown as images on the network page (all are in its table)
 CELL_LIMIT = 300
 CHUNK = 2000
-TIMELINE_PART = 50_000  # rows per timeline data file
+TIMELINE_PART = 20_000  # rows per timeline data file (the first part is decoded before the first page shows)
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 OUTPUTS = [("timeline.jsonl", "timeline, Timesketch JSONL"), ("timeline.csv", "timeline, Timesketch CSV"),
            ("bodyfile.txt", "file inventory bodyfile (mactime/plaso)"), ("case.jsonld", "CASE/UCO bundle"),
