@@ -242,6 +242,9 @@ BIDI_AUDIT = r"""() => {
     while (next && next.nodeType === 3 && next.data.trim() === '') next = next.nextSibling;
     if (!(next && next.nodeType === 1 && next.matches('.badge.bidi'))) bad.push(['no badge', el.tagName, n.data.slice(0, 40)]);
   }
+  for (const e of document.querySelectorAll('[title]')) {
+    if (controls.test(e.title) && !e.title.endsWith('\u2069')) bad.push(['title attribute', e.tagName, e.title.slice(0, 40)]);
+  }
   const t = document.title;
   let depth = 0, outside = 0;
   for (const c of t) {

@@ -37,6 +37,31 @@
     return window.TROWEL_ZONE.format(utc) + '  (UTC ' + utc + ')';
   }
 
+  /* A field's value: times, lists as tags, objects as key/value tags, each piece of evidence in its own isolate. */
+  function valueInto(parent, v, depth) {
+    if (v === null || v === undefined || typeof v !== 'object' || isTime(v) || depth > 3) {
+      UI.value(parent, typeof v === 'string' ? v : show(v));
+      return;
+    }
+    var keys = Array.isArray(v) ? null : Object.keys(v);
+    if ((keys || v).length === 0) { UI.value(parent, keys ? '{}' : '[]'); return; }
+    (keys || v).forEach(function (item) {
+      var tag = document.createElement('span');
+      tag.className = keys ? 'tag kv' : 'tag';
+      if (keys) {
+        var k = document.createElement('span');
+        k.className = 'k';
+        UI.value(k, item);
+        tag.appendChild(k);
+        tag.appendChild(document.createTextNode(' '));
+        valueInto(tag, v[item], depth + 1);
+      } else {
+        valueInto(tag, item, depth + 1);
+      }
+      parent.appendChild(tag);
+    });
+  }
+
   function table(id, pairs) {
     var frag = document.createDocumentFragment();
     pairs.forEach(function (p) {
@@ -46,7 +71,7 @@
       var th = document.createElement('th');
       th.textContent = p[0];
       var td = document.createElement('td');
-      UI.value(td, typeof p[1] === 'string' ? p[1] : show(p[1]));
+      valueInto(td, p[1], 0);
       tr.appendChild(th);
       tr.appendChild(td);
       frag.appendChild(tr);
@@ -199,7 +224,7 @@
     }
     var pairs = [];
     Object.keys(rec).forEach(function (k) {
-      if (k !== 'source' && k !== 'resolved') { pairs.push([k, show(rec[k])]); }
+      if (k !== 'source' && k !== 'resolved') { pairs.push([k, rec[k] === null ? '—' : rec[k]]); }
     });
     table('rec-fields', pairs);
     /* bidirectional controls as JSON escapes (the same JSON), so none can reorder the lines around it */
