@@ -313,3 +313,47 @@ def test_bidi_isolation_on_every_page_type(browser: Browser, hostile_case: Case)
     what = p.locator("#tl-body td.what").first
     assert what.locator("bdi").count() >= 3 and what.locator(".badge.bidi").count() >= 1
     assert w.problems() == []
+
+
+def test_chat_pages_link_each_other_and_the_record_view(browser: Browser, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A conversation longer than a chat page (3 messages a page here): its pages in order, linked both ways,
+    and each message's record view links to the page that shows it."""
+    from tests.report.case_fixture import build_case
+    from trowel.report import html, pages
+
+    monkeypatch.setattr(html, "CHAT_PAGE", 3)
+    monkeypatch.setattr(pages, "CHAT_PAGE", 3)
+    root = tmp_path / "case"
+    build_case(root, "")
+    case = CaseData.open(root)
+    try:
+        assert write_all(case).failures == {}
+    finally:
+        case.close()
+    names = ["app2-chat2.html", "app2-chat2-p2.html", "app2-chat2-p3.html"]  # Alice: 8 messages
+    assert all((root / "report" / n).is_file() for n in names) and not (root / "report" / "app2-chat2-p4.html").exists()
+    w = watch(browser)
+    p = w.page
+    seen: list[str] = []
+    p.goto((root / "report" / names[0]).as_uri())
+    for number in range(3):
+        p.wait_for_selector("#thread[data-loaded='true']")
+        msgs = p.locator("li.msg")
+        assert msgs.count() == (3 if number < 2 else 2)
+        assert p.locator("#thread").get_attribute("start") == str(number * 3 + 1)
+        assert f"Page {number + 1} of 3" in p.locator("nav.pager").first.inner_text()
+        assert p.title().endswith(f" · page {number + 1} of 3 · trowel \u2068CASE-7\u2069")
+        seen += [m.locator(".text").inner_text() for m in msgs.all() if m.locator(".text").count()]
+        if number < 2:
+            p.locator("nav.pager a.next").first.click()
+    assert seen[:6] == [f"hello {n}" for n in range(6)] and "deleted secret" in seen
+    p.locator("nav.pager a.prev").first.click()
+    p.wait_for_selector("#thread[data-loaded='true']")
+    assert p.url.split("?")[0].endswith(names[1])
+    last = p.locator("li.msg").last
+    rid = last.get_attribute("data-record")
+    last.locator("a.src").click()
+    p.wait_for_selector("#rec-links-list a.chat-link")
+    assert p.locator("#rec-links-list a.chat-link").get_attribute("href") == f"{names[1]}#m{rid}"
+    assert w.problems() == []
