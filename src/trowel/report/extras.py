@@ -1,18 +1,18 @@
 """What the record page shows beside a record's own fields: the hex view of the page its bytes came from, its
 conversation page, the other copies of the same row, the findings that concern it and, for a finding, the
 records it concerns. Written as ``data/extra-<chunk>.js`` (the record chunks' numbering), ``data/page-<n>.js``
-(one page image each, base64) and ``data/chat-pages.js`` (the chat page names the extras point into).
+(one page image each, deflated and base64-encoded) and ``data/chat-pages.js`` (the chat page names the extras point into).
 """
 
 from __future__ import annotations
 
-import base64
 from array import array
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trowel.report.casedata import CaseData
+from trowel.report.packed import packed_bytes
 from trowel.report.rawpages import KeptPages, cell_extent
 from trowel.report.tables import FindingIndex
 
@@ -54,7 +54,7 @@ class RecordExtras:
         if number is None:
             number = self.page_numbers[place] = len(self.page_numbers)
             path = self.out / "data" / f"page-{number}.js"
-            path.write_bytes(_js("TROWEL_PAGE", {"n": number, "b64": base64.b64encode(image).decode("ascii")}))
+            path.write_bytes(packed_bytes("TROWEL_PAGE_ADD", image, key=str(number)))
             self.written.append(path)
         src = r.get("source") or {}
         start, length, how = cell_extent(image, int(src["offset"]))

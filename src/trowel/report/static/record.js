@@ -9,7 +9,8 @@
   var UI = window.TROWEL_UI;
   var $ = function (id) { return document.getElementById(id); };
   var records = {}, extras = {};
-  var pending = null;
+  var pending = null, pagePending = null;
+  window.TROWEL_PAGE_ADD = function (key, packed) { pagePending = UI.inflate(packed); };
   window.TROWEL_RECORDS_ADD = function (packed) { pending = window.TROWEL_UI.unpack(packed); };
   var current = null;
 
@@ -106,6 +107,38 @@
     $('rec-findings').hidden = true;
   }
 
+  function drawHex(raw, h, box) {
+    var frag = document.createDocumentFragment();
+    var startEl = null;
+    for (var row = 0; row < raw.length; row += 16) {
+      var line = document.createElement('div');
+      line.className = 'hex-row';
+      line.setAttribute('data-offset', String(row));
+      var off = document.createElement('span');
+      off.className = 'row-off';
+      off.textContent = row.toString(16).padStart(6, '0') + '  ';
+      line.appendChild(off);
+      var text = '';
+      for (var i = row; i < row + 16 && i < raw.length; i++) {
+        var code = raw[i];
+        var b = document.createElement('span');
+        b.textContent = code.toString(16).padStart(2, '0');
+        if (i >= h.start && i < h.start + h.length) { b.className = i === h.start ? 'cell start' : 'cell'; }
+        if (i === h.start) { startEl = line; }
+        line.appendChild(b);
+        line.appendChild(document.createTextNode(i % 16 === 7 ? '  ' : ' '));
+        text += code >= 0x20 && code < 0x7f ? String.fromCharCode(code) : '.';
+      }
+      var ascii = document.createElement('span');
+      ascii.className = 'ascii';
+      ascii.textContent = ' ' + text;
+      line.appendChild(ascii);
+      frag.appendChild(line);
+    }
+    box.replaceChildren(frag);
+    if (startEl) { box.scrollTop = Math.max(0, startEl.offsetTop - box.offsetTop - 60); }
+  }
+
   function hexView(ex, rec) {
     var note = $('rec-hex-note'), box = $('rec-hex');
     var src = rec.source || {};
@@ -121,39 +154,10 @@
       ') and takes ' + String(h.length) + ' bytes: ' + h.how + '.';
     var script = document.createElement('script');
     script.src = 'data/page-' + String(Number(h.page)) + '.js';
+    pagePending = null;
     script.onload = function () {
-      var P = window.TROWEL_PAGE;
-      if (!P || P.n !== h.page || current !== rec) { return; }
-      var raw = atob(P.b64);
-      var frag = document.createDocumentFragment();
-      var startEl = null;
-      for (var row = 0; row < raw.length; row += 16) {
-        var line = document.createElement('div');
-        line.className = 'hex-row';
-        line.setAttribute('data-offset', String(row));
-        var off = document.createElement('span');
-        off.className = 'row-off';
-        off.textContent = row.toString(16).padStart(6, '0') + '  ';
-        line.appendChild(off);
-        var text = '';
-        for (var i = row; i < row + 16 && i < raw.length; i++) {
-          var code = raw.charCodeAt(i);
-          var b = document.createElement('span');
-          b.textContent = code.toString(16).padStart(2, '0');
-          if (i >= h.start && i < h.start + h.length) { b.className = i === h.start ? 'cell start' : 'cell'; }
-          if (i === h.start) { startEl = line; }
-          line.appendChild(b);
-          line.appendChild(document.createTextNode(i % 16 === 7 ? '  ' : ' '));
-          text += code >= 0x20 && code < 0x7f ? String.fromCharCode(code) : '.';
-        }
-        var ascii = document.createElement('span');
-        ascii.className = 'ascii';
-        ascii.textContent = ' ' + text;
-        line.appendChild(ascii);
-        frag.appendChild(line);
-      }
-      box.replaceChildren(frag);
-      if (startEl) { box.scrollTop = Math.max(0, startEl.offsetTop - box.offsetTop - 60); }
+      if (!pagePending) { return; }
+      pagePending.then(function (raw) { if (current === rec) { drawHex(raw, h, box); } });
     };
     script.onerror = function () { note.textContent += ' (its data file is missing)'; };
     document.body.appendChild(script);

@@ -105,18 +105,25 @@
     return '';
   }
 
-  /* A packed data file's payload (base64 of deflated JSON, see trowel.report.packed): a Promise of the value. */
-  function unpack(b64) {
+  /* A packed data file's payload (base64 of deflated bytes, see trowel.report.packed) as a Response body. */
+  function inflated(b64) {
     var bytes;
     if (typeof Uint8Array.fromBase64 === 'function') { bytes = Uint8Array.fromBase64(b64); } else {
       var bin = atob(b64);
       bytes = new Uint8Array(bin.length);
       for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
     }
-    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
-    return new Response(stream).text().then(JSON.parse);
+    return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate')));
   }
 
-  window.TROWEL_UI = { BIDI: BIDI, unpack: unpack, badge: badge, value: value, parts: parts, partsText: partsText, time: time,
+  /* A Promise of the JSON value of a packed data file. */
+  function unpack(b64) { return inflated(b64).text().then(JSON.parse); }
+
+  /* A Promise of the bytes (Uint8Array) of a packed data file. */
+  function inflate(b64) {
+    return inflated(b64).arrayBuffer().then(function (buffer) { return new Uint8Array(buffer); });
+  }
+
+  window.TROWEL_UI = { BIDI: BIDI, unpack: unpack, inflate: inflate, badge: badge, value: value, parts: parts, partsText: partsText, time: time,
                        cell: cell, cellText: cellText };
 })();
