@@ -356,4 +356,14 @@ def test_chat_pages_link_each_other_and_the_record_view(browser: Browser, tmp_pa
     last.locator("a.src").click()
     p.wait_for_selector("#rec-links-list a.chat-link")
     assert p.locator("#rec-links-list a.chat-link").get_attribute("href") == f"{names[1]}#m{rid}"
+    # a message's attachments on its record view: the photo inline, from the case's media copy
+    db = sqlite3.connect(root / "case.sqlite")
+    photo = db.execute("SELECT id FROM records WHERE kind = 'message' AND json LIKE '%\"photo\"%'").fetchone()[0]
+    p.evaluate(f"() => {{ window.location.hash = '{photo}'; }}")
+    image = p.locator("#rec-media img")
+    expect(image).to_have_count(1)
+    assert image.get_attribute("src", timeout=5000).startswith("../media/")
+    assert image.evaluate("img => img.decode().then(() => img.naturalWidth)") == 1
+    p.evaluate(f"() => {{ window.location.hash = '{rid}'; }}")
+    expect(p.locator("#rec-media")).to_be_hidden()
     assert w.problems() == []

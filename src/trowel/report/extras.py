@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trowel.report.casedata import CaseData
+from trowel.report.media import MediaIndex
 from trowel.report.packed import packed_bytes
 from trowel.report.rawpages import KeptPages, cell_extent
-from trowel.report.tables import FindingIndex
+from trowel.report.tables import FindingIndex, media_cell
 
 if TYPE_CHECKING:
     from trowel.report.pages import AppView
@@ -29,8 +30,8 @@ def _js(name: str, value: Any) -> bytes:
 
 
 class RecordExtras:
-    def __init__(self, case: CaseData, out: Path, chunk: int, written: list[Path]) -> None:
-        self.case, self.out, self.chunk, self.written = case, out, chunk, written
+    def __init__(self, case: CaseData, out: Path, chunk: int, written: list[Path], media: MediaIndex) -> None:
+        self.case, self.out, self.chunk, self.written, self.media = case, out, chunk, written, media
         self.kept = KeptPages.open(case.root)
         self.page_numbers: dict[tuple[int, int], int] = {}
         self.items: dict[int, dict[str, Any]] = defaultdict(dict)
@@ -44,6 +45,10 @@ class RecordExtras:
         self.chunks.add(rid // self.chunk)
         if badges:
             self.items[rid]["findings"] = badges
+        if r.get("attachments") or r.get("kind") in ("story", "sticker"):
+            found = r["resolved"] if "resolved" in r else self.media.attachments(r)
+            if found:
+                self.items[rid]["media"] = media_cell(found)[1]
         if not self.kept.slots:
             return
         place = self.kept.find(r)

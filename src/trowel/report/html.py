@@ -107,7 +107,7 @@ class ReportBuilder:
         self.written: list[Path] = []
         self.badges: dict[int, list[list[Any]]] = {}
         self.findings = FindingIndex(list(case.records("finding")))
-        self.extras = RecordExtras(case, self.out, CHUNK, self.written)
+        self.extras = RecordExtras(case, self.out, CHUNK, self.written, self.media)
         self.severity: dict[str, int] = defaultdict(int)
 
     # --- collecting --------------------------------------------------------------------------------
@@ -139,9 +139,9 @@ class ReportBuilder:
         badges = self.findings.badges(r)
         if badges:
             self.badges[int(r["id"])] = badges
-        self.extras.note(r, badges)
         if kind in ("story", "sticker"):
             r = {**r, "resolved": self.media.attachments(r)}  # the stored form (in the data files) stays as is
+        self.extras.note(r, badges)
         if kind == "warning":
             self.table("case", kind, "Warnings").add(r, badges)
         elif kind == "finding":

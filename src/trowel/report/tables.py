@@ -22,6 +22,12 @@ TABLE_PART = 5000  # rows per data file
 COLUMN_SAMPLE = 500  # rows seen before a kind without a fixed column set gets its columns
 
 
+def media_cell(resolved: list[dict[str, Any]]) -> list[Any]:
+    """Resolved attachments (see MediaIndex.attachments) as a cell: shown inline when their type allows."""
+    return ["media", [[a.get("mime") or "", a.get("sha256") or "", str(a.get("label")), a.get("why") or ""]
+                      for a in resolved]]
+
+
 class DataTable:
     """One table of the report (one kind of one app, a network kind, the findings...), streamed to its parts."""
 
@@ -61,8 +67,9 @@ class DataTable:
         self.apps.add(app)
         when = sort_time(r, self.columns)
         self.has_time = self.has_time or bool(when)
-        self.pending.append([r["id"], state, kind, app, when, badges or 0,
-                             [cell_value(name, r.get(name)) for name, _ in self.columns], source_parts(r)])
+        cells = [media_cell(r["resolved"]) if name == "attachments" and r.get("resolved") else cell_value(name, r.get(name))
+                 for name, _ in self.columns]
+        self.pending.append([r["id"], state, kind, app, when, badges or 0, cells, source_parts(r)])
         if len(self.pending) >= TABLE_PART:
             self._flush()
 

@@ -18,35 +18,6 @@
     return e;
   }
 
-  function attachment(a) {
-    var mime = a[0], sha = a[1], label = a[2], why = a[3];
-    var safe = /^[0-9a-f]{64}$/.test(sha);
-    var kind = safe ? mime.split('/')[0] : '';
-    if (kind === 'image' || kind === 'video' || kind === 'audio') {
-      var fig = el('figure', 'attachment');
-      var media = el(kind === 'image' ? 'img' : kind);
-      media.src = '../media/' + sha;
-      if (kind === 'image') { media.alt = 'attachment ' + sha.slice(0, 12); media.loading = 'lazy'; } else {
-        media.controls = true;
-        media.preload = 'none';
-      }
-      fig.appendChild(media);
-      var cap = el('figcaption');
-      UI.value(cap, label);
-      fig.appendChild(cap);
-      return fig;
-    }
-    var div = el('div', 'attachment missing');
-    UI.value(div, label);
-    if (sha) {
-      div.appendChild(document.createTextNode(' '));
-      div.appendChild(el('code', 'hash', sha));
-    }
-    div.appendChild(document.createTextNode(' '));
-    div.appendChild(el('span', 'note', why));
-    return div;
-  }
-
   function message(r) {
     var id = String(Number(r[0])), dir = r[1], state = r[2];
     var li = el('li', 'msg dir-' + (dir || '') + ' state-' + (state || ''));
@@ -89,7 +60,7 @@
       if (typeof r[8] === 'string') { UI.value(text, r[8]); } else { UI.cell(text, r[8]); }
       li.appendChild(text);
     }
-    r[9].forEach(function (a) { li.appendChild(attachment(a)); });
+    r[9].forEach(function (a) { li.appendChild(UI.attachment(a)); });
     var foot = el('div', 'foot');
     if (r[10]) { foot.appendChild(el('span', 'tick', '✓ delivered')).title = 'delivered'; } else if (r[10] === false) {
       foot.appendChild(el('span', 'tick no', 'not delivered'));

@@ -101,10 +101,11 @@
 
   function clear() {
     ['rec-source-table', 'rec-file-table', 'rec-fields'].forEach(function (id) { $(id).tBodies[0].replaceChildren(); });
-    ['rec-findings-list', 'rec-links-list', 'rec-hex', 'rec-kind'].forEach(function (id) { $(id).replaceChildren(); });
+    ['rec-findings-list', 'rec-links-list', 'rec-hex', 'rec-kind', 'rec-media-list'].forEach(function (id) { $(id).replaceChildren(); });
     $('rec-json').textContent = '';
     $('rec-hex-note').textContent = '';
     $('rec-findings').hidden = true;
+    $('rec-media').hidden = true;
   }
 
   function drawHex(raw, h, box) {
@@ -235,6 +236,10 @@
     $('rec-json').textContent = JSON.stringify(rec, null, 2).replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]/g,
       function (c) { return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'); });
     related(rec, ex, id);
+    if (ex && ex.media) {
+      $('rec-media').hidden = false;
+      ex.media.forEach(function (a) { $('rec-media-list').appendChild(UI.attachment(a)); });
+    }
     hexView(ex, rec);
   }
 

@@ -50,6 +50,44 @@
     return t;
   }
 
+  function make(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+
+  /* An attachment [mime, sha256, label, why]: inline image/video/audio from ../media/<sha256> when its sniffed
+     type allows, else its label, hash and why it is not shown. */
+  function attachment(a) {
+    var mime = a[0], sha = a[1], label = a[2], why = a[3];
+    var safe = /^[0-9a-f]{64}$/.test(sha);
+    var kind = safe ? mime.split('/')[0] : '';
+    if (kind === 'image' || kind === 'video' || kind === 'audio') {
+      var fig = make('figure', 'attachment');
+      var media = make(kind === 'image' ? 'img' : kind);
+      media.src = '../media/' + sha;
+      if (kind === 'image') { media.alt = 'attachment ' + sha.slice(0, 12); media.loading = 'lazy'; } else {
+        media.controls = true;
+        media.preload = 'none';
+      }
+      fig.appendChild(media);
+      var cap = make('figcaption');
+      value(cap, label);
+      fig.appendChild(cap);
+      return fig;
+    }
+    var div = make('div', 'attachment missing');
+    value(div, label);
+    if (sha) {
+      div.appendChild(document.createTextNode(' '));
+      div.appendChild(make('code', 'hash', sha));
+    }
+    div.appendChild(document.createTextNode(' '));
+    div.appendChild(make('span', 'note', why));
+    return div;
+  }
+
   /* A table cell value as the report's tables store it: null, a string, a number, ["t", utc, raw] for a time,
      ["tags", [...]] for a list, ["kv", [[key, value], ...]] for a summary of an object. */
   function cell(parent, v) {
@@ -80,6 +118,8 @@
         value(t, tag);
         parent.appendChild(t);
       });
+    } else if (v[0] === 'media') {
+      v[1].forEach(function (a) { parent.appendChild(attachment(a)); });
     } else if (v[0] === 'kv') {
       v[1].forEach(function (pair) {
         var t = document.createElement('span');
@@ -101,6 +141,7 @@
     if (typeof v !== 'object') { return String(v); }
     if (v[0] === 't') { return v[1] || String(v[2]); }
     if (v[0] === 'tags') { return v[1].join(' '); }
+    if (v[0] === 'media') { return v[1].map(function (a) { return a[2]; }).join(' '); }
     if (v[0] === 'kv') { return v[1].map(function (p) { return p[0] + ' ' + cellText(p[1]); }).join(' '); }
     return '';
   }
@@ -124,6 +165,6 @@
     return inflated(b64).arrayBuffer().then(function (buffer) { return new Uint8Array(buffer); });
   }
 
-  window.TROWEL_UI = { BIDI: BIDI, unpack: unpack, inflate: inflate, badge: badge, value: value, parts: parts, partsText: partsText, time: time,
+  window.TROWEL_UI = { BIDI: BIDI, unpack: unpack, inflate: inflate, attachment: attachment, badge: badge, value: value, parts: parts, partsText: partsText, time: time,
                        cell: cell, cellText: cellText };
 })();
