@@ -165,18 +165,19 @@ def test_record_page_hex_view_links_and_clean_state(browser: Browser, imo_case: 
     p = w.page
     p.goto((imo_case / "report" / "record.html").as_uri() + f"#{secret['id']}")
     p.wait_for_selector("#rec-hex .cell")
-    # the page image: 4,096 bytes in rows of 16; the free block the record lies in, 178 bytes from 3,836
+    # the page image: 4,096 bytes in rows of 16; the free block of 178 bytes from 3,836 also holds the next
+    # deleted message (from 3,923), so this record's bytes are 3,836 to 3,922
     assert p.locator("#rec-hex .hex-row").count() == 256
-    assert p.locator("#rec-hex .cell").count() == 178
+    assert p.locator("#rec-hex .cell").count() == 87
     start = p.locator("#rec-hex .cell.start")
     assert start.count() == 1 and start.inner_text() == "00"
     assert start.evaluate("e => e.parentNode.dataset.offset") == str(3836 // 16 * 16)
     note = p.locator("#rec-hex-note").inner_text()
-    assert "Page 5 of the file, 4096 bytes; the record starts at offset 3836 (0xefc) and takes 178 bytes" in note
-    assert "free block" in note
+    assert "Page 5 of the file, 4096 bytes; the record starts at offset 3836 (0xefc) and takes 87 bytes" in note
+    assert "a free block of 178 bytes" in note and "starts at offset 3923, so this one ends there" in note
     db_bytes = (imo_case.parent / "ext" / "data/data/com.imo.android.imoim/databases/imofriends.db").read_bytes()
     shown = bytes(int(x, 16) for x in p.locator("#rec-hex .cell").all_inner_texts())
-    assert shown == db_bytes[4 * 4096 + 3836:4 * 4096 + 3836 + 178]  # exactly the file's bytes
+    assert shown == db_bytes[4 * 4096 + 3836:4 * 4096 + 3923]  # exactly the file's bytes
     assert "Secret plan 🤫".encode() in shown
     # its conversation: the chat page, at this message
     chat = p.locator("#rec-links-list a.chat-link")

@@ -124,6 +124,7 @@ def test_pages_and_cell_extents_from_a_real_database(tmp_path: Path) -> None:
     freeblock = bytearray(page)
     freeblock[pointers[0]:pointers[0] + 4] = b"\x00\x00\x00\x14"
     assert cell_extent(bytes(freeblock), pointers[0])[:2] == (pointers[0], 20)
+    assert cell_extent(bytes(freeblock), pointers[0], pointers[0] + 12)[:2] == (pointers[0], 12)  # a later record
     # a record whose cell prefix is gone: its header gives its length
     body = pointers[0] + 2  # payload length and rowid are one byte each here
     assert cell_extent(page, body)[1:] == (ends[0] - body, "record header and body (the cell's length and rowid are"

@@ -38,6 +38,15 @@ class RecordExtras:
         self.chat: dict[int, array[int]] = {}
         self.chat_pages: list[str] = []
         self.chunks: set[int] = set()  # every record chunk gets its extra file (the record page loads both)
+        self.starts: dict[tuple[str, str, Any, Any], list[int]] = defaultdict(list)  # where records begin, per page
+        if self.kept.slots:
+            cur = case.store.db.execute("SELECT evidence, path, page, json_extract(json, '$.source.frame'), offset_"
+                                        " FROM records WHERE page IS NOT NULL AND offset_ IS NOT NULL")
+            for evidence, path, page, frame, offset in cur:
+                if type(offset) is int:
+                    self.starts[(str(evidence), str(path), page, frame)].append(offset)
+            for offsets in self.starts.values():
+                offsets.sort()
 
     def note(self, r: dict[str, Any], badges: list[list[Any]] | None) -> None:
         """During the pass over every record: its findings and its page image (written once per page)."""
@@ -62,7 +71,10 @@ class RecordExtras:
             path.write_bytes(packed_bytes("TROWEL_PAGE_ADD", image, key=str(number)))
             self.written.append(path)
         src = r.get("source") or {}
-        start, length, how = cell_extent(image, int(src["offset"]))
+        offset = int(src["offset"])
+        later = [o for o in self.starts.get((str(src.get("evidence")), str(src.get("path")), src.get("page"),
+                                             src.get("frame")), []) if o > offset]
+        start, length, how = cell_extent(image, offset, later[0] if later else None)
         self.items[rid]["hex"] = {"page": number, "page_no": src.get("page"), "frame": src.get("frame"),
                                   "size": len(image), "start": start, "length": length, "how": how}
 

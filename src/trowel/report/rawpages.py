@@ -70,8 +70,9 @@ def _record_length(data: bytes, pos: int, limit: int) -> int | None:
     return total if at == pos + head[0] else None
 
 
-def cell_extent(page: bytes, offset: int) -> tuple[int, int, str]:
-    """(start, length, how it was found) of the record at ``offset`` of a page image."""
+def cell_extent(page: bytes, offset: int, next_start: int | None = None) -> tuple[int, int, str]:
+    """(start, length, how it was found) of the record at ``offset`` of a page image; ``next_start`` is where
+    the next record recovered from the same page begins (a free block can hold several deleted cells)."""
     size = len(page)
     if not 0 <= offset < size:
         return offset, 0, "the offset lies outside the page"
@@ -96,8 +97,12 @@ def cell_extent(page: bytes, offset: int) -> tuple[int, int, str]:
     if offset + 4 <= size:
         block = struct.unpack(">H", page[offset + 2:offset + 4])[0]
         if block >= 4 and offset + block <= size:
-            return offset, block, (f"a free block of {block} bytes: its first 4 bytes (the free-block header: next "
-                                   "block, size) overwrote the start of the cell")
+            how = (f"a free block of {block} bytes: its first 4 bytes (the free-block header: next block, size) "
+                   "overwrote the start of the cell")
+            if next_start is not None and offset < next_start < offset + block:
+                return offset, next_start - offset, how + (f"; the next record recovered from this block starts at "
+                                                           f"offset {next_start}, so this one ends there")
+            return offset, block, how
     return offset, 1, "only the first byte is known: the bytes here do not parse as a cell or a record"
 
 

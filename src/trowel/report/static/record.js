@@ -137,7 +137,7 @@
       frag.appendChild(line);
     }
     box.replaceChildren(frag);
-    if (startEl) { box.scrollTop = Math.max(0, startEl.offsetTop - box.offsetTop - 60); }
+    if (startEl) { box.scrollTop = Math.max(0, startEl.offsetTop - 60); }  /* rows are placed relative to the box */
   }
 
   function hexView(ex, rec) {
