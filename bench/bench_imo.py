@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.fixtures.imo.realschema import SCHEMA, create_statements  # noqa: E402
 from tests.fixtures.imo.schema import ACCOUNTDB, IMOFRIENDS  # noqa: E402
 
 TARGET_S = 60.0
@@ -32,7 +33,7 @@ WORDS = ("hello", "tomorrow", "meeting", "ok", "привет", "😀", "see", "y
          "<b>", "later", "مرحبا", "thanks", "where", "are", "photo")
 
 
-def build(folder: Path, messages: int) -> Path:
+def build(folder: Path, messages: int, real_schema: bool = False) -> Path:
     db_path = folder / "data/data/com.imo.android.imoim/databases/imofriends.db"
     if db_path.exists():
         return db_path
@@ -43,7 +44,11 @@ def build(folder: Path, messages: int) -> Path:
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA secure_delete = OFF")
-    conn.executescript(IMOFRIENDS)
+    if real_schema:  # all 63 tables of a current imofriends.db (tests/fixtures/imo/real_schema.json)
+        for statement in create_statements(json.loads(SCHEMA.read_text(encoding="utf-8")), drift=False):
+            conn.execute(statement)
+    else:
+        conn.executescript(IMOFRIENDS)
     friends = [str(100_000_000 + i) for i in range(1000)]
     conn.execute("BEGIN")
     conn.executemany("INSERT INTO friends (buid, name, display, type) VALUES (?, ?, ?, 'person')",
@@ -83,13 +88,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of 1,000,000 messages (default 1.0)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/trowel-bench-imo"))
+    parser.add_argument("--real-schema", action="store_true",
+                        help="build imofriends.db with all 63 tables of a current imo (default: the 12 older tables)")
     parser.add_argument("--no-engine", action="store_true",
                         help="skip the second run that measures the SQLite recovery engine alone")
     args = parser.parse_args()
     messages = max(1000, int(1_000_000 * args.scale))
-    folder = args.work / f"extraction-{messages}"
+    folder = args.work / f"extraction-{messages}{'-real' if args.real_schema else ''}"
     started = time.perf_counter()
-    db = build(folder, messages)
+    db = build(folder, messages, args.real_schema)
     print(f"database: {messages:,} messages, {db.stat().st_size / 1e6:.1f} MB (built in {time.perf_counter() - started:.1f} s)")
     command = [sys.executable, "-c", MEASURED, "-q", "imo", str(folder), "--json"]
     speed_before = reference_loop()

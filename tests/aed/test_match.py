@@ -63,7 +63,8 @@ def test_match_text_and_missing_aed(built_aed: tuple[Path, BuildSummary], extrac
                                     capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-q", "aed", "match", str(extraction_dir), "--db", str(built_aed[0])]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == len(EXPECTED_MATCHES) + 2
+    assert out[0].split() == ["package", "user", "types", "path"]  # the header row
+    assert len(out) == 1 + len(EXPECTED_MATCHES) + 2
     assert "not in AED: com.other.app" in out
     with pytest.raises(SystemExit) as info:
         main(["aed", "match", str(extraction_dir), "--db", str(tmp_path / "none.sqlite")])

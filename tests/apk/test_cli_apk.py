@@ -43,9 +43,10 @@ def test_analyze_database_json_has_tables_and_columns(capsys: pytest.CaptureFixt
 def test_analyze_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-q", "apk", "analyze", str(APKS / "neg_uncommitted.apk")]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == ("shared_prefs internal text_input                   /data/data/<pkg>/shared_prefs/draft.xml"
+    assert out[0].split() == ["kind", "storage", "types", "path"]  # the header row
+    assert out[1] == ("shared_prefs internal text_input                   /data/data/<pkg>/shared_prefs/draft.xml"
                       "  (editor never committed)")
-    assert out[1].startswith("    trace: source Landroid/widget/EditText;->getText()")
+    assert out[2].startswith("    trace: source Landroid/widget/EditText;->getText()")
 
 
 def test_corrupt_apk_is_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,9 +38,12 @@ def test_spec_declares_tables_columns_and_time_formats() -> None:
     messages = spec.table("messages")
     assert messages.identity == ("buid", "timestamp")
     assert messages.columns["timestamp"].time_format == "unix_ns"
-    assert spec.table("call_timestamps").columns["time"].time_format == "unix_ns"
+    assert spec.table("call_timestamps").columns["time"].time_format == "unix_plausible"  # ns or ms: per value
     assert {t.name for t in spec.database_tables("databases/accountdb.db")} == {"account"}
-    assert len(spec.tables) == 13
+    assert len(spec.tables) == 64  # the 63 tables of a current imofriends.db and accountdb.db's account
+    assert spec.schema_of("databases/imofriends_1234.db") == spec.schema_of("databases/imo") == \
+        "databases/imofriends.db"
+    assert spec.schema_of("databases/other.db") is None
 
 
 def test_globs() -> None:

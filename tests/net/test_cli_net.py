@@ -32,9 +32,18 @@ def test_json_lines_and_out_folder(captures: Path, tmp_path: Path, capsys: pytes
 def test_text_summary(captures: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--quiet", "net", "analyze", str(captures / "imo.pcap")]) == 0
     text = capsys.readouterr().out
-    assert "imo.pcap: 1338 frames, 1337 TCP/UDP" in text
-    assert "  call_session: 2" in text
-    assert "call_session call-1 relay 203.0.113.5:30010 peer 198.51.100.20:47000 30.0 s" in text
+    lines = text.splitlines()
+    assert lines[0].endswith("imo.pcap: 1338 frames, 1337 TCP/UDP")
+    assert lines[1].split() == ["kind", "count"] and "call_session         2" in lines
+    header = lines.index("start (UTC)              end (UTC)                kind         detail")
+    assert len(lines) - header - 1 == 2 + 17 + 6 + 3 + 4 + 1 + 2  # one line per record
+    assert ("2018-06-12T10:08:20.000Z 2018-06-12T10:08:50.041Z call_session call-1 client 192.168.1.10:40001 "
+            "relay 203.0.113.5:30010 peer 198.51.100.20:47000 (connected) 30.0 s; also tried, UNANSWERED: "
+            "10.20.30.40:47000 (4 packets)") in lines
+    assert ("2018-06-12T10:15:00.000Z 2018-06-12T10:15:09.025Z call_session call-2 client 192.168.1.10:40555 "
+            "relay 203.0.113.6:443 peer 198.51.100.33:51000 (tried, UNANSWERED) 9.0 s") in lines
+    unanswered = [line for line in lines if line.endswith("UNANSWERED (no packet back)")]
+    assert len(unanswered) == 5 and all(" flow " in line for line in unanswered)
     assert "PARTIAL (stream ends" in text
 
 

@@ -44,7 +44,8 @@ def test_deleted_only_and_table_output(scenarios: Built, capsys: pytest.CaptureF
     assert rows and {r["state"] for r in rows} == {"deleted"}
     assert main(["--quiet", "sqlite", "recover", str(sc.db), "--deleted-only"]) == 0
     text = capsys.readouterr().out.splitlines()
-    assert len(text) == len(rows) and all(line.startswith("deleted") for line in text)
+    assert text[0].split() == ["state", "table", "rowid", "copy", "where", "conf", "values"]  # the header row
+    assert len(text) == 1 + len(rows) and all(line.startswith("deleted") for line in text[1:])
 
 
 def test_big_integers_are_strings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -39,8 +39,8 @@ def test_decode_ranked_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_decode_text_and_format(capsys: pytest.CaptureFixture[str]) -> None:
     code, lines, _ = run(["time", "decode", "597aa45a", "--format", "msdos"], capsys)
-    assert code == 0 and len(lines) == 1
-    assert "dos_le" in lines[0] and "2025-05-04T15:18:50.000000Z" in lines[0] and "local" in lines[0]
+    assert code == 0 and len(lines) == 2 and lines[0].split() == ["score", "format", "utc", "clock", "reading"]
+    assert "dos_le" in lines[1] and "2025-05-04T15:18:50.000000Z" in lines[1] and "local" in lines[1]
 
 
 def test_decode_hex_forms(capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,12 +63,16 @@ def test_decode_all_and_window(capsys: pytest.CaptureFixture[str]) -> None:
 def test_decode_unknown_format_lists_matches(capsys: pytest.CaptureFixture[str]) -> None:
     code, lines, err = run(["time", "decode", "1", "--format", "unix_sec"], capsys)
     assert code == 2 and lines == []
-    assert err.startswith("trowel: unknown timestamp format 'unix_sec'; did you mean unix_s")
+    assert err.startswith("usage: trowel time decode ")  # the usage of the command the option was given to
+    assert err.splitlines()[-1].startswith("trowel time decode: unknown timestamp format 'unix_sec'; did you mean "
+                                           "unix_s")
 
 
 def test_decode_out_of_range_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    code, lines, _ = run(["time", "decode", "ffffffffffffffff", "--format", "filetime_be"], capsys)
-    assert code == 1 and "outside the range of filetime_be (1601-01-01 .. 9999-12-31)" in lines[0]
+    code, lines, err = run(["time", "decode", "ffffffffffffffff", "--format", "filetime_be"], capsys)
+    assert code == 1 and "outside the range of filetime_be (1601-01-01 .. 9999-12-31)" in lines[1]
+    assert err == ("trowel: no valid reading of 'ffffffffffffffff' as filetime_be: outside the range of "
+                   "filetime_be (1601-01-01 .. 9999-12-31)\n")
 
 
 def test_decode_batch_lines_and_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -152,7 +156,8 @@ def test_formats_listing(capsys: pytest.CaptureFixture[str]) -> None:
     gps = next(r for r in rows if r["name"] == "gps")
     assert gps["display"] == "GPS time" and gps["clock"] == "utc" and gps["range"] == "1980-01-06 .. 9999-12-31"
     code, lines, _ = run(["time", "formats"], capsys)
-    assert code == 0 and len(lines) == 131 and lines[0].startswith("unix_s ")
+    assert code == 0 and len(lines) == 132 and lines[0].split() == ["name", "clock", "layout", "range", "display"]
+    assert lines[1].startswith("unix_s ")
 
 
 def test_fields_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -97,7 +97,15 @@ class AppData:
     block_sink: Callable[[EncodedBlock], None] | None = None
     parallel_min_rows: int = 50_000
     parallel_range_rows: int = 20_000
+    # Claimed databases whose every table the parser has already accounted for (see trowel.apps.unmapped):
+    # canonical paths. The runner extracts the others' tables the spec does not map after the parser ran.
+    handled: set[str] = field(default_factory=set)
     _copies: dict[str, Path] = field(default_factory=dict)
+
+    def mark_handled(self, package: str, relative: str) -> None:
+        located = self.packages.get(package, {}).get(relative)
+        if located is not None:
+            self.handled.add(located.canonical)
 
     def warn(self, path: str, message: str) -> None:
         self.warnings.append((path, message))

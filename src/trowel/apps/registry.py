@@ -8,6 +8,7 @@ and to external storage), the tables and columns it reads with their meanings an
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -56,6 +57,9 @@ class AppSpec:
     extract: Callable[[AppData], Iterator[Record]]
     description: str = ""
     related_paths: dict[str, tuple[str, ...]] = field(default_factory=dict)  # other package -> globs it needs
+    # Databases with the schema of another: spec database -> globs of app-relative paths (older names,
+    # per-account copies). Their tables are the spec database's tables.
+    same_schema: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def table(self, name: str) -> TableSpec:
         for table in self.tables:
@@ -65,6 +69,21 @@ class AppSpec:
 
     def database_tables(self, database: str) -> list[TableSpec]:
         return [t for t in self.tables if t.database == database]
+
+    def schema_of(self, relative: str) -> str | None:
+        """The spec database whose tables a database at this app-relative path has (None: the spec names none)."""
+        databases = {t.database for t in self.tables}
+        if relative in databases:
+            return relative
+        for database in sorted(databases):
+            if any(fnmatch.fnmatchcase(relative, glob) for glob in self.same_schema.get(database, ())):
+                return database
+        return None
+
+    def tables_for(self, relative: str) -> list[TableSpec]:
+        """The tables the spec knows in the database at this app-relative path."""
+        database = self.schema_of(relative)
+        return self.database_tables(database) if database is not None else []
 
 
 APPS: dict[str, AppSpec] = {}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trowel import progress
 from trowel.case.store import CaseStore
 from trowel.evidence.base import EvidenceSource
 from trowel.model import Provenance, Warning
@@ -52,11 +53,18 @@ class ExamineContext:
     sources: dict[str, EvidenceSource] = field(default_factory=dict)  # evidence id -> opened source
     inputs: dict[str, Path] = field(default_factory=dict)  # evidence id -> host path (all inputs)
     warnings: int = 0
+    input_failures: list[tuple[str, str]] = field(default_factory=list)  # (--pcap/--apk/--keylog as given, why)
 
     def warn(self, message: str, evidence: str = "", path: str = "", stage: str | None = None) -> None:
-        """Record a warning in the case (one bad input never stops the run)."""
+        """Record a warning in the case (one bad input never stops the run). A warning about an input given
+        with ``--pcap``, ``--apk`` or ``--keylog`` itself means that input failed: it is shown to the examiner
+        now and makes the run's outcome not ok."""
         self.warnings += 1
         self.store.add(Warning(source=Provenance(evidence=evidence, path=path), message=message, stage=stage))
+        named = [*self.options.pcaps, *self.options.apks, *([self.options.keylog] if self.options.keylog else [])]
+        if path and path in {str(p) for p in named}:
+            self.input_failures.append((path, message))
+            progress.warn(f"{path}: {message}")
 
 
 @dataclass(frozen=True)

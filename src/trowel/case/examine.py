@@ -3,8 +3,11 @@ then hash every input again and prove nothing changed."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import importlib
+import json
 import resource
 import shutil
 import tempfile
@@ -14,11 +17,12 @@ from pathlib import Path
 
 from trowel import __version__
 from trowel.case.context import STAGES, ActionLog, ExamineContext, ExamineOptions, Stage
-from trowel.case.store import CaseStore
+from trowel.case.folder import LOG, CaseFolder
+from trowel.case.store import CaseStore, now_utc
 from trowel.errors import CaseError, EvidenceChangedError, EvidenceError, TrowelError
 from trowel.evidence import open_evidence, sha256_file
 from trowel.evidence.base import CHUNK
-from trowel.progress import progress_bar
+from trowel.progress import progress_bar, warn
 
 # Stages from this order on only write outputs: they run after every input has been hashed again.
 OUTPUT_ORDER = 90
@@ -41,6 +45,7 @@ class ExamineResult:
     files: int = 0
     warnings: int = 0
     report_index: Path | None = None
+    problems: list[str] = field(default_factory=list)  # why ``ok`` is False: failed inputs and stages
 
     def summary_lines(self) -> list[str]:
         lines = [f"inputs: {len(self.inputs)}, files inventoried: {self.files}, warnings: {self.warnings}"]
@@ -65,16 +70,6 @@ def input_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _prepare_out(out: Path, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise CaseError(f"{out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise CaseError(f"{out}: folder is not empty (use --force to write into it)")
-    out.mkdir(parents=True, exist_ok=True)
-    for name in ("case.sqlite", "case.sqlite-wal", "case.sqlite-shm", "log.jsonl"):
-        (out / name).unlink(missing_ok=True)
-
-
 def _check_inputs_outside(options: ExamineOptions) -> None:
     out = options.out.resolve()
     for path in [*options.evidence, *options.pcaps, *options.apks]:
@@ -84,41 +79,98 @@ def _check_inputs_outside(options: ExamineOptions) -> None:
 
 
 def examine(options: ExamineOptions) -> ExamineResult:
+    """Run every stage that applies into a work folder beside ``options.out``, then move it into place.
+
+    A run that stops part way (an error no stage could contain, or an interrupt) still leaves a case folder,
+    marked failed (``FAILED.txt``, log ``"ok": false`` with the reason), and raises ``CaseError`` naming it. A
+    run that ends with failed inputs (``--pcap`` that is no capture, ``--apk`` that cannot be analysed,
+    evidence that cannot be opened) writes the rest of the case and returns ``ok`` False with ``problems``.
+    """
     for path in [*options.evidence, *options.pcaps, *options.apks, *([options.keylog] if options.keylog else [])]:
         if not path.exists():
             raise EvidenceError(f"{path}: no such file or folder")
     _check_inputs_outside(options)
-    _prepare_out(options.out, options.force)
     for module in STAGE_MODULES:
         importlib.import_module(module)
-    store = CaseStore(options.out / "case.sqlite")
-    scratch = Path(tempfile.mkdtemp(prefix=".scratch-", dir=options.out))
-    log = ActionLog(store, options.out / "log.jsonl")
-    ctx = ExamineContext(options=options, store=store, scratch=scratch, log=log)
-    result = ExamineResult(out=options.out)
-    store.set_info(case_number=options.case_number, examiner=options.examiner, tool="trowel",
-                   tool_version=__version__, display_tz=options.tz)
-    log("start", {k: v for k, v in options.argv.items() if k not in ("handler", "password")})
+    folder = CaseFolder.prepare(options.out, options.force)
     try:
+        store = CaseStore(folder.work / "case.sqlite")
+    except BaseException:
+        folder.discard()
+        raise
+    work_options = dataclasses.replace(options, out=folder.work)
+    scratch = Path(tempfile.mkdtemp(prefix=".scratch-", dir=folder.work))
+    log = ActionLog(store, folder.work / LOG)
+    ctx = ExamineContext(options=work_options, store=store, scratch=scratch, log=log)
+    result = ExamineResult(out=options.out)
+    stopped: str | None = None
+    error: BaseException | None = None
+    try:
+        store.set_info(case_number=options.case_number, examiner=options.examiner, tool="trowel",
+                       tool_version=__version__, display_tz=options.tz)
+        # stages see the work folder as the case folder: the start entry says which folder it becomes
+        log("start", {k: v for k, v in options.argv.items() if k not in ("handler", "password", "_parser")},
+            {"case_folder": str(options.out), "work_folder": str(folder.work), "folder_mode": folder.mode})
         _register_inputs(ctx, result)
         stages = sorted(STAGES.values(), key=lambda s: s.order)
-        _run_stages(ctx, [s for s in stages if s.order < OUTPUT_ORDER])
+        _run_stages(ctx, [s for s in stages if s.order < OUTPUT_ORDER], result)
         changed = _verify_inputs(ctx, result)
-        _run_stages(ctx, [s for s in stages if s.order >= OUTPUT_ORDER])
+        _run_stages(ctx, [s for s in stages if s.order >= OUTPUT_ORDER], result)
         if changed:
             raise EvidenceChangedError(f"input hash changed during the run: {', '.join(changed)}")
-    finally:
-        for source in ctx.sources.values():
-            source.close()
-        shutil.rmtree(scratch, ignore_errors=True)
-        result.counts = store.kinds()
-        result.files = int(store.db.execute("SELECT count(*) FROM files").fetchone()[0])
-        result.warnings = result.counts.get("warning", 0)
-        log("end", None, {"records": result.counts, "files": result.files, "ok": result.ok})
-        store.close()
-    index = options.out / "report" / "index.html"
+    except BaseException as exc:  # every way a run can end leaves a case folder that says how it ended
+        stopped, error = _reason(exc), exc
+    result.problems += [f"{path}: {reason}" for path, reason in ctx.input_failures]
+    result.ok = result.ok and not result.problems and stopped is None
+    _finish(ctx, result, stopped)
+    try:
+        result.out = folder.place(stopped)
+    except CaseError as exc:
+        raise exc from error
+    if error is not None:
+        if isinstance(error, KeyboardInterrupt | SystemExit):
+            raise error
+        raise CaseError(f"examine stopped: {stopped} (the failed case is in {result.out})") from error
+    index = result.out / "report" / "index.html"
     result.report_index = index if index.exists() else None
     return result
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return str(exc) or "interrupted"
+    if isinstance(exc, TrowelError):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _finish(ctx: ExamineContext, result: ExamineResult, stopped: str | None) -> None:
+    """Close everything and end the log with the outcome; never raises (the run's own error matters more)."""
+    for source in ctx.sources.values():
+        with contextlib.suppress(Exception):  # closing must not hide why the run ended
+            source.close()
+    shutil.rmtree(ctx.scratch, ignore_errors=True)
+    details: dict[str, object] = {"ok": result.ok, "complete": stopped is None}
+    try:
+        result.counts = ctx.store.kinds()
+        result.files = int(ctx.store.db.execute("SELECT count(*) FROM files").fetchone()[0])
+        result.warnings = result.counts.get("warning", 0)
+        details.update(records=result.counts, files=result.files)
+    except Exception:  # noqa: BLE001 - a broken store still gets its log line
+        pass
+    if not result.ok:
+        details["reason"] = stopped if stopped is not None else "; ".join(result.problems)
+        details["problems"] = result.problems
+    try:
+        ctx.log("end", None, details)
+    except Exception:  # noqa: BLE001 - the store itself failed: the log file still says how the run ended
+        with open(ctx.log.path, "a", encoding="utf-8") as stream:
+            stream.write(json.dumps({"time": now_utc(), "action": "end", "tool": "trowel",
+                                     "tool_version": __version__, "arguments": None, "details": details},
+                                    ensure_ascii=False, default=str) + "\n")
+    with contextlib.suppress(Exception):
+        ctx.store.close()
 
 
 def _register_inputs(ctx: ExamineContext, result: ExamineResult) -> None:
@@ -139,7 +191,8 @@ def _register_inputs(ctx: ExamineContext, result: ExamineResult) -> None:
                 if len(options.evidence) == 1:
                     raise
                 ctx.warn(str(exc), evidence_id, str(path), "open")
-                result.ok = False
+                result.problems.append(f"{path}: {exc}")
+                warn(f"{path}: not opened: {exc}")
             else:
                 ctx.sources[evidence_id] = source
                 kind = source.kind
@@ -155,7 +208,7 @@ def _register_inputs(ctx: ExamineContext, result: ExamineResult) -> None:
         raise EvidenceError("none of the evidence items could be opened")
 
 
-def _run_stages(ctx: ExamineContext, stages: list[Stage]) -> None:
+def _run_stages(ctx: ExamineContext, stages: list[Stage], result: ExamineResult) -> None:
     for stage in stages:
         if not stage.applies(ctx):
             continue
@@ -164,6 +217,8 @@ def _run_stages(ctx: ExamineContext, stages: list[Stage]) -> None:
             stage.run(ctx)
         except TrowelError as exc:
             ctx.warn(f"stage {stage.name} failed: {exc}", stage=stage.name)
+            result.problems.append(f"stage {stage.name} failed: {exc}")
+            warn(f"stage {stage.name} failed: {exc}")
         ctx.store.flush()
         # what the stage cost (wall and CPU seconds, the process's peak RSS so far): the benchmark reads these
         ctx.log("stage", {"name": stage.name}, {
@@ -183,6 +238,6 @@ def _verify_inputs(ctx: ExamineContext, result: ExamineResult) -> list[str]:
         if before != after:
             changed.append(str(path))
     if changed:
-        result.ok = False
+        result.problems.append(f"input changed during the run: {', '.join(changed)}")
         ctx.warn(f"input changed during the run: {', '.join(changed)}", stage="verify")
     return changed

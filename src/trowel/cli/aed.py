@@ -7,13 +7,40 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trowel.cli.common import emit_json, note, progress_bar
+from trowel.cli.common import emit_json, note, progress_bar, warn
+
+BUILD_EPILOG = """\
+examples:
+  trowel aed build apks/ --db apps.aed
+  trowel aed build a.apk b.apk --db apps.aed --jobs 2 --time-limit 120 --json
+
+output (text): one summary line: apps, ok, failed, timeout, memory, predictions, seconds.
+  Each app that could not be analysed is named on stderr with its reason (and listed again at the end).
+output (--json): one object per app: apk, sha256, package, status (ok, failed, timeout, memory), error,
+  seconds, peak_rss, predictions.
+"""
+
+MATCH_EPILOG = """\
+examples:
+  trowel aed match phone.tar --db apps.aed
+  trowel aed match phone.tar --db apps.aed --json > matches.jsonl
+
+output (text), one line per matching file after a header row:
+  package  the app whose predictions the file matches
+  user     Android user (u0, u10, ...); - when none
+  types    evidence types predicted for the file (messages, contacts, location, ...)
+  path     the file in the extraction; "(deleted)" when it was recovered
+  then one line "not in AED: PACKAGE" per installed app the AED does not cover.
+output (--json): evidence_file records, then finding records (app_not_in_aed).
+"""
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("aed", help="build and match App Evidence Databases")
-    commands = parser.add_subparsers(dest="aed_command", metavar="COMMAND")
-    build = commands.add_parser("build", help="analyse many APKs into an AED (SQLite)")
+    parser = sub.add_parser("aed", help="build and match App Evidence Databases",
+                            epilog="example:\n  trowel aed build apks/ --db apps.aed && trowel aed match phone.tar "
+                                   "--db apps.aed\n")
+    commands = parser.add_subparsers(dest="aed_command", metavar="COMMAND", parser_class=type(parser))
+    build = commands.add_parser("build", help="analyse many APKs into an AED (SQLite)", epilog=BUILD_EPILOG)
     build.add_argument("inputs", nargs="+", type=Path, metavar="APK_OR_DIR")
     build.add_argument("--db", type=Path, required=True, help="the AED file (created or extended)")
     build.add_argument("--jobs", type=int, default=2, help="local worker processes (default 2)")
@@ -22,7 +49,8 @@ def register(sub: Any) -> None:
     build.add_argument("--memory-limit", type=int, default=1536, help="MiB per app (default 1536)")
     build.add_argument("--json", action="store_true", help="one JSON line per app with its status")
     build.set_defaults(handler=run_build, files_only=True)
-    match = commands.add_parser("match", help="files of a device extraction that hold predicted evidence")
+    match = commands.add_parser("match", help="files of a device extraction that hold predicted evidence",
+                                epilog=MATCH_EPILOG)
     match.add_argument("evidence", type=Path, help="any evidence source trowel reads")
     match.add_argument("--db", type=Path, required=True, help="the AED file")
     match.add_argument("--password", help="password of an encrypted Android backup")
@@ -46,7 +74,7 @@ def run_build(args: argparse.Namespace) -> int:
         def progress(result: Any) -> None:
             bar.advance()
             if result.status != "ok":
-                sys.stderr.write(f"trowel: warning: {result.apk}: {result.status}: {result.error}\n")
+                warn(f"{result.apk}: {result.status}: {result.error}")
             if args.json:
                 emit_json([{"apk": result.apk, "sha256": result.sha256, "package": result.package,
                             "status": result.status, "error": result.error, "seconds": result.seconds,
@@ -73,10 +101,11 @@ def run_match(args: argparse.Namespace) -> int:
     with open_evidence(args.evidence, args.password) as source, progress_bar("aed match"):
         result = matcher.run(source, "E1")
         for warning in source.warnings:
-            sys.stderr.write(f"trowel: warning: {warning}\n")
+            warn(warning)
     if args.json:
         emit_json([*result.files, *result.uncovered])
         return 0
+    sys.stdout.write(f"{'package':<30} {'user':<4} {'types':<28} path\n")
     for record in result.files:
         user = "-" if record.user is None else f"u{record.user}"
         sys.stdout.write(f"{record.package:<30} {user:<4} {','.join(record.types):<28} {record.path}"

@@ -7,13 +7,32 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trowel.cli.common import emit_json, note, progress_bar
+from trowel.cli.common import emit_json, note, progress_bar, warn
+
+EPILOG = """\
+examples:
+  trowel apk analyze app.apk
+  trowel apk analyze app.apk --time-limit 120 --json > predictions.jsonl
+
+output (text): the package and counts on stderr, then one line per predicted evidence file after a
+  header row:
+  kind     database, shared_prefs, file, ...
+  storage  internal, external, cache, ...
+  types    evidence types the app writes there (messages, contacts, location, ...)
+  path     the path the app writes (placeholders for what changes per device), then tables=... for a
+           database and "(editor never committed)" for preferences never saved; a "trace:" line below
+           shows the code path from the source of the data to the write.
+output (--json): one object per predicted file: path, file_kind, storage, types, tables, columns,
+  committed, trace, sources.
+"""
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("apk", help="evidence predictions for one app")
-    commands = parser.add_subparsers(dest="apk_command", metavar="COMMAND")
-    analyze = commands.add_parser("analyze", help="predict the files an app writes and the evidence in each")
+    parser = sub.add_parser("apk", help="evidence predictions for one app",
+                            epilog="example:\n  trowel apk analyze app.apk\n")
+    commands = parser.add_subparsers(dest="apk_command", metavar="COMMAND", parser_class=type(parser))
+    analyze = commands.add_parser("analyze", help="predict the files an app writes and the evidence in each",
+                                  epilog=EPILOG)
     analyze.add_argument("apk", type=Path, help="APK (or classes.dex) file")
     analyze.add_argument("--json", action="store_true", help="JSON Lines, one predicted evidence file per line")
     analyze.add_argument("--time-limit", type=float, default=None, help="seconds before the analysis stops")
@@ -38,12 +57,13 @@ def run_analyze(args: argparse.Namespace) -> int:
         except Exception as exc:  # one broad catch: a hostile APK must give one line, never a traceback
             raise ApkError(f"{args.apk}: the analysis failed ({type(exc).__name__}: {exc})") from exc
     for warning in result.warnings:
-        sys.stderr.write(f"trowel: warning: {warning}\n")
+        warn(warning)
     if args.json:
         emit_json(p.to_json() for p in result.predictions)
         return 0
     note(f"{result.package}: {len(result.predictions)} predicted evidence files "
          f"({result.methods} methods, {result.seconds:.2f} s)")
+    sys.stdout.write(f"{'kind':<12} {'storage':<8} {'types':<28} path\n")
     for p in result.predictions:
         line = f"{p.file_kind:<12} {p.storage:<8} {','.join(p.types):<28} {p.path}"
         if p.file_kind == "database" and p.tables:

@@ -34,7 +34,7 @@ EXIT_USAGE = 2
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 QUIET = {"on": False}
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "QUIET", "TerminalReporter", "emit_json", "fail", "note",
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "QUIET", "TerminalReporter", "emit_json", "fail", "failed", "note",
            "progress_bar", "record_line", "record_text", "warn"]
 
 _record_text = record_text  # the name worker code and tests used before the encoder moved to the model
@@ -44,6 +44,12 @@ def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     """One line on stderr and the exit status; never a traceback."""
     sys.stderr.write(f"trowel: {message.splitlines()[0] if message else 'failed'}\n")
     raise SystemExit(code)
+
+
+def failed(message: str) -> int:
+    """The one line that says why a command ends with exit status 1 (shown also with ``--quiet``)."""
+    sys.stderr.write(f"trowel: {message.splitlines()[0] if message else 'failed'}\n")
+    return EXIT_FAILED
 
 
 def note(message: str) -> None:

@@ -10,13 +10,32 @@ from pathlib import Path
 from typing import Any
 
 from trowel.apps.blocks import EncodedBlock, summary_key
-from trowel.cli.common import emit_json, fail, note, progress_bar
+from trowel.cli.common import emit_json, fail, note, progress_bar, warn
 from trowel.errors import TrowelError
 from trowel.evidence import open_evidence
 
+EPILOG = """\
+examples:
+  trowel imo phone.tar                       # how many records of each kind, per package and user
+  trowel imo phone.tar --json > imo.jsonl    # every record as JSON Lines
+
+output (text), one line per group after a header row:
+  package  the imo package (com.imo.android.imoim, the lite app, clones)
+  user     Android user (0, 10, ...)
+  kind     message, contact, call, account, media, finding, ...
+  state    live, deleted, orphaned
+  count    records of that group
+  finding  for findings: which one (a future time, rowid order, ...)
+
+output (--json): one object per record (message, contact, call, ...), with its provenance (evidence,
+  path, table, rowid, page, offset) and raw values, as stored by examine.
+"""
+
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("imo", help="imo records from one extraction")
+    parser = sub.add_parser("imo", help="imo records from one extraction", epilog=EPILOG,
+                            description="imo records, live and deleted, of every imo package and user of one "
+                                        "extraction.")
     parser.add_argument("evidence", help="folder, tar, zip, Android backup, raw/ext4 image, E01 or sparse image")
     parser.add_argument("--json", action="store_true", help="JSON Lines, one record per line")
     parser.add_argument("--password", help="password of an encrypted Android backup")
@@ -57,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
                     counts[key] = counts.get(key, 0) + 1
                     bar.advance()
             for warning in source.warnings:
-                sys.stderr.write(f"trowel: warning: {warning}\n")
+                warn(warning)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if not args.json:

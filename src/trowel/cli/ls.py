@@ -6,14 +6,35 @@ import argparse
 import sys
 from typing import Any
 
-from trowel.cli.common import emit_json, fail
+from trowel.cli.common import emit_json, fail, warn
 from trowel.errors import TrowelError
 from trowel.evidence import Entry, EntryKind, EvidenceSource, locate, open_evidence
 from trowel.model.values import iso_utc, ns_to_datetime
 
+EPILOG = """\
+examples:
+  trowel ls phone.tar
+  trowel ls userdata.E01 --hash
+  trowel ls backup.ab --password 1234 --json > entries.jsonl
+
+output (text), one line per entry after a header row:
+  type     f file, d directory, l link, ... (first letter of the entry kind)
+  del      * when the entry is deleted (recovered from the file system), blank otherwise
+  size     bytes
+  mtime    modification time, UTC (- when the source keeps none)
+  user     Android user the path belongs to (u0, u10, ...); - when none
+  path     the path inside the evidence
+  sha256   with --hash: the SHA-256 of the content (- when it cannot be read)
+
+output (--json): one object per entry: path, entry_kind, size, deleted, mtime, atime, ctime, crtime,
+  user, package, area, canonical, inode, link_target, note, sha256 (with --hash).
+"""
+
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("ls", help="entries of any evidence source (like fls)")
+    parser = sub.add_parser("ls", help="entries of any evidence source (like fls)", epilog=EPILOG,
+                            description="The entries of any evidence source trowel reads, like The Sleuth Kit's "
+                                        "fls; the evidence is never modified.")
     parser.add_argument("evidence", help="folder, tar, zip, Android backup, raw/ext4 image, E01 or sparse image")
     parser.add_argument("--hash", action="store_true", help="add the SHA-256 of every readable file")
     parser.add_argument("--json", action="store_true", help="JSON Lines, one entry per line")
@@ -57,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
     except TrowelError as exc:
         fail(str(exc))
     with source:
+        if not args.json:
+            sys.stdout.write(f"t d {'size':>12} {'mtime (UTC)':<27} {'user':<4} path" + ("  sha256\n" if args.hash
+                                                                                          else "\n"))
         for entry in source.entries():
             sha = None
             if args.hash and entry.kind is EntryKind.FILE and entry.readable:
@@ -75,5 +99,5 @@ def run(args: argparse.Namespace) -> int:
                     line += f"  {sha or '-'}"
                 sys.stdout.write(line + "\n")
         for warning in source.warnings:
-            sys.stderr.write(f"trowel: warning: {warning}\n")
+            warn(warning)
     return 0

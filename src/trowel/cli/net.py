@@ -9,13 +9,36 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from trowel.cli.common import emit_json, note, progress_bar
+from trowel.cli.common import emit_json, progress_bar, warn
+
+EPILOG = """\
+examples:
+  trowel net analyze capture.pcapng
+  trowel net analyze capture.pcapng --keylog sslkeys.txt --out net1     # decrypt TLS 1.2, carve objects
+  trowel net analyze capture.pcapng --json > records.jsonl
+
+output (text):
+  a first line with the capture's frame counts, then the records per kind (kind, count), then one line
+  per record (flows, HTTP objects, TLS sessions, stickers, imo sessions, calls):
+  start (UTC)   when the record begins (first packet, request, hello)
+  end (UTC)     when it ends (last packet, end of the response); - when not known
+  kind          flow, http_object, tls_session, sticker, imo_session, call_session, warning
+  detail        addresses client -> server and what was seen; a flow or peer that never answered is
+                marked "UNANSWERED"; a call's peer is "connected" or "tried, unanswered"
+  Times are the capture's own clock, in UTC. Warnings follow on stderr.
+
+output (--json): one object per record with every field (flow, http_object, tls_session, sticker,
+  imo_session, call_session), as stored by examine.
+"""
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("net", help="analyse packet captures")
-    group = parser.add_subparsers(dest="net_command", metavar="SUBCOMMAND")
-    analyze = group.add_parser("analyze", help="flows, HTTP objects, TLS, imo chat/stickers/calls of a capture")
+    parser = sub.add_parser("net", help="analyse packet captures",
+                            epilog="example:\n  trowel net analyze capture.pcapng --keylog sslkeys.txt\n")
+    group = parser.add_subparsers(dest="net_command", metavar="SUBCOMMAND", parser_class=type(parser))
+    analyze = group.add_parser("analyze", help="flows, HTTP objects, TLS, imo chat/stickers/calls of a capture",
+                               description="Flows, HTTP objects, TLS sessions, imo chat, stickers and calls of one "
+                                           "packet capture (pcap or pcapng).", epilog=EPILOG)
     analyze.add_argument("capture", help="pcap or pcapng file (recognised by content)")
     analyze.add_argument("--keylog", help="NSS key log file (SSLKEYLOGFILE) to decrypt TLS 1.2 sessions")
     analyze.add_argument("--out", help="folder for carved objects (DIR/media/<sha256>) and DIR/records.jsonl")
@@ -51,7 +74,7 @@ def run_analyze(args: argparse.Namespace) -> int:
         result = analyze_capture(capture, evidence="", keylog=keylog, media_dir=media, progress=progress)
     stream = open(out / "records.jsonl", "w", encoding="utf-8") if out is not None else None  # noqa: SIM115
     counts: Counter[str] = Counter()
-    summary: list[str] = []
+    lines: list[tuple[str, str, str, str]] = []
     try:
         for record in result.records:  # one record at a time: memory stays flat on large captures
             row = record.to_json()
@@ -61,36 +84,90 @@ def run_analyze(args: argparse.Namespace) -> int:
                 emit_json([row])
             else:
                 counts[row["kind"]] += 1
-                line = _summary(row)
-                if line:
-                    summary.append("  " + line)
+                detail = _detail(row)
+                if detail is not None:
+                    lines.append((_utc(_start(row)), _utc(_end(row)), row["kind"], detail))
     finally:
         if stream is not None:
             stream.close()
     if not args.json:
-        print(f"{capture}: {result.packets} frames, {result.ip_packets} TCP/UDP")
+        write = sys.stdout.write
+        write(f"{capture}: {result.packets} frames, {result.ip_packets} TCP/UDP\n")
+        write(f"{'kind':<14} {'count':>7}\n")
         for kind, n in sorted(counts.items()):
-            print(f"  {kind}: {n}")
-        for line in summary:
-            print(line)
+            write(f"{kind:<14} {n:>7}\n")
+        write(f"{'start (UTC)':<24} {'end (UTC)':<24} {'kind':<12} detail\n")
+        for start, end, kind, detail in sorted(lines, key=lambda line: line[0]):
+            write(f"{start:<24} {end:<24} {kind:<12} {detail}\n")
     for text in result.warnings:
-        note(f"warning: {text}")
+        warn(f"{capture.name}: {text}")
     return 0
 
 
-def _summary(data: dict[str, Any]) -> str | None:
+def _utc(value: Any) -> str:
+    """A stored time as UTC text to the millisecond (2018-06-12T10:08:20.000Z); - when absent."""
+    text = value.get("utc") if isinstance(value, dict) else None
+    if not isinstance(text, str) or not text:
+        return "-"
+    if len(text) == 27 and text.endswith("Z") and text[19] == ".":
+        return text[:23] + "Z"
+    return text
+
+
+def _start(row: dict[str, Any]) -> Any:
+    return row.get("start") or row.get("request_time") or row.get("time") or row.get("response_time")
+
+
+def _end(row: dict[str, Any]) -> Any:
+    return row.get("end") or row.get("end_time") or row.get("response_time")
+
+
+def _flow_detail(data: dict[str, Any]) -> str:
+    app = f" {data['application']}" if data.get("application") else ""
+    answer = "" if data["packets_b_to_a"] else "  UNANSWERED (no packet back)"
+    gaps = f" gaps={data['gaps']}" if data.get("gaps") else ""
+    return (f"{data['transport']} {data['a_ip']}:{data['a_port']} -> {data['b_ip']}:{data['b_port']}{app} "
+            f"packets {data['packets_a_to_b']}/{data['packets_b_to_a']} bytes {data['bytes_a_to_b']}/"
+            f"{data['bytes_b_to_a']}{gaps}{answer}")
+
+
+def _call_detail(data: dict[str, Any]) -> str:
+    text = f"{data['call_id']} client {data['client_ip']}:{data['client_port']}"
+    if data.get("relay_ip"):
+        text += f" relay {data['relay_ip']}:{data['relay_port']}"
+    if data.get("peer_ip"):
+        state = "connected" if data.get("direct_connected") else "tried, UNANSWERED"
+        text += f" peer {data['peer_ip']}:{data['peer_port']} ({state})"
+    else:
+        text += " no direct peer"
+    text += f" {data['duration_s']:.1f} s"
+    tried = [a for a in data.get("failed_direct_attempts") or []
+             if (a.get("ip"), a.get("port")) != (data.get("peer_ip"), data.get("peer_port"))]
+    if tried:
+        text += "; also tried, UNANSWERED: " + ", ".join(f"{a.get('ip')}:{a.get('port')} ({a.get('packets')} "
+                                                         "packets)" for a in tried)
+    return text
+
+
+def _detail(data: dict[str, Any]) -> str | None:
     kind = data["kind"]
+    if kind == "flow":
+        return _flow_detail(data)
     if kind == "http_object":
         flag = "" if data["complete"] else f" PARTIAL ({data['incomplete_reason']})"
-        return f"http_object {data['status']} {data['url']} {data['size']} bytes sha256 {data['sha256']}{flag}"
+        method = f"{data['method']} " if data.get("method") else ""
+        return (f"{data['client_ip']} -> {data['server_ip']}:{data['server_port']} {method}{data['status']} "
+                f"{data['url']} {data['size']} bytes sha256 {data['sha256']}{flag}")
     if kind == "tls_session":
-        return f"tls_session {data['server_ip']}:{data['server_port']} sni={data.get('sni')} ja3={data.get('ja3')} " \
-               f"ja4={data.get('ja4')}"
+        return (f"{data['client_ip']}:{data['client_port']} -> {data['server_ip']}:{data['server_port']} "
+                f"sni={data.get('sni')} ja3={data.get('ja3')} ja4={data.get('ja4')}")
     if kind == "sticker":
-        return f"sticker {data['sticker_id']} frames={data['frames']} fetched {data['fetch_count']}x"
+        return f"{data['sticker_id']} frames={data['frames']} fetched {data['fetch_count']}x {data.get('url')}"
     if kind == "imo_session":
-        return f"imo_session {data['transport']} {data['server_ip']}:{data['server_port']} ({data['reason']})"
+        return (f"{data['transport']} {data['client_ip']}:{data['client_port']} -> "
+                f"{data['server_ip']}:{data['server_port']} ({data['reason']})")
     if kind == "call_session":
-        return f"call_session {data['call_id']} relay {data['relay_ip']}:{data['relay_port']} peer " \
-               f"{data['peer_ip']}:{data['peer_port']} {data['duration_s']:.1f} s"
+        return _call_detail(data)
+    if kind == "warning":
+        return str(data.get("message"))
     return None

@@ -7,12 +7,24 @@ import json
 from pathlib import Path
 from typing import Any
 
-from trowel.cli.common import emit_json, note, progress_bar
+from trowel.cli.common import EXIT_OK, emit_json, failed, progress_bar, warn
 from trowel.errors import CaseError
+
+EPILOG = """\
+examples:
+  trowel report case1
+  trowel report case1 --json
+
+output (text): the path of the report's index.html.
+output (--json): one object per output written: {"writer": NAME, "files": [...]}, and one per output that
+  failed: {"writer": NAME, "error": REASON}. An output that fails is named on stderr and the exit status is 1.
+"""
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("report", help="regenerate every output of a case folder")
+    parser = sub.add_parser("report", help="regenerate every output of a case folder", epilog=EPILOG,
+                            description="Regenerate every output of a case folder (report, CASE/UCO, CSV, "
+                                        "timeline) from its case.sqlite alone.")
     parser.add_argument("dir", help="the case folder (holds case.sqlite)")
     parser.add_argument("--json", action="store_true", help="print one JSON line per output written")
     parser.set_defaults(handler=run, files_only=True)
@@ -40,8 +52,11 @@ def run(args: argparse.Namespace) -> int:
         emit_json({"writer": name, "files": [str(p) for p in paths]} for name, paths in result.outputs.items())
         emit_json({"writer": name, "error": reason} for name, reason in result.failures.items())
     for name, reason in result.failures.items():
-        note(f"trowel: output {name} failed: {reason}")
+        warn(f"output {name} failed: {reason}")
     index = root / "report" / "index.html"
     if not args.json:
         print(index if index.exists() else root)
-    return 0 if result.ok else 1
+    if result.ok:
+        return EXIT_OK
+    names = ", ".join(sorted(result.failures)) or "see the warnings"
+    return failed(f"{len(result.failures)} output(s) could not be written: {names}")

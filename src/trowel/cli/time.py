@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from trowel.cli.common import EXIT_FAILED, EXIT_OK, emit_json, note, progress_bar
+from trowel.cli.common import EXIT_OK, emit_json, note, progress_bar
+from trowel.cli.common import failed as report_failure
 from trowel.errors import EvidenceError, TimestampError, UsageError
 from trowel.timestamps import all_formats, get_format
 from trowel.timestamps.decoding import Reading, decode
@@ -38,12 +39,78 @@ from trowel.timestamps.when import parse_when
 PARALLEL_BYTES = 64 << 20
 
 
+DECODE_EPILOG = """\
+examples:
+  trowel time decode 1700000000000                    # every plausible reading, best first
+  trowel time decode 597aa45a --format msdos
+  trowel time decode --batch values.txt --format unix_ms
+  trowel time decode --batch calls.csv --column when --json
+
+output (text), after a header row, one line per reading:
+  score    how plausible the reading is (0..1)
+  format   the timestamp format (trowel time formats lists them)
+  utc      the instant in UTC
+  clock    utc, or local when the format stores the device's local time
+  reading  how the value was read (integer, hex bytes, text), other formats giving the same instant,
+           and notes
+  With --batch: line, input, and the best reading of each value.
+output (--json): one object per reading (input, format, display, utc, clock, raw, interpretation, unix_ns,
+  score, also, note); with --batch one object per value (line, input, readings).
+Exit status 1 (with the reason on stderr) when no reading is valid.
+"""
+
+ENCODE_EPILOG = """\
+examples:
+  trowel time encode 2025-05-04T17:18:50+02:00
+  trowel time encode "2025-05-04 15:18:50" --format gps --json
+
+output (text), after a header row, one line per format:
+  format, clock, decimal, big-endian hex, little-endian hex, and the format's own text form.
+output (--json): one object per format (input, format, clock, decimal, be_hex, le_hex, text, error).
+"""
+
+HUNT_EPILOG = """\
+examples:
+  trowel time hunt blob.bin --after 2023-01-01 --before 2024-01-01
+  trowel time hunt userdata.img --after 2023-11-14 --before 2023-11-15 -f unix_ms -f filetime_le --json
+
+output (text), after a header row, one line per hit:
+  hex offset, decimal offset, format, width (bytes), byte order, the bytes in hex, UTC time, clock, score.
+output (--json): one object per hit (offset, format, width, byteorder, hex, utc, clock, score, ...).
+"""
+
+FIELDS_EPILOG = """\
+examples:
+  trowel time fields records.bin                      # record size and timestamp fields found
+  trowel time fields msgs.db                          # an SQLite database: its timestamp columns
+  trowel time fields column.txt --values
+  trowel time fields messages.bin --anchor "see you" --near 2023-11-15
+
+output (text): "record size: N bytes" for records, then after a header row one line per field:
+  confidence, where (offset N or column NAME), format, layout (bytes and byte order), share of values
+  inside the window, share of values in order (monotonic), lsb-fastest, first .. last UTC time.
+output (--json): one object per field (record_size, field, format, width, byteorder, confidence, share,
+  monotonic, lsb_fastest, first_utc, last_utc, clock, also, note).
+Exit status 1 (with the reason on stderr) when no field holds timestamps.
+"""
+
+FORMATS_EPILOG = """\
+example:
+  trowel time formats
+
+output (text), after a header row, one line per format: name, clock (utc/local), layout (width and byte
+  order, or the kind of value), the range it can hold, and its display name.
+output (--json): one object per format.
+"""
+
+
 def register(sub: Any) -> None:
-    parser = sub.add_parser("time", help="decode, encode, hunt and infer timestamps")
+    parser = sub.add_parser("time", help="decode, encode, hunt and infer timestamps",
+                            epilog="example:\n  trowel time decode 1700000000000\n")
     tsub = parser.add_subparsers(dest="time_command", metavar="SUBCOMMAND", parser_class=type(parser))
     parser.set_defaults(handler=lambda args: _usage(parser))
 
-    p = tsub.add_parser("decode", help="every plausible reading of a value, ranked")
+    p = tsub.add_parser("decode", help="every plausible reading of a value, ranked", epilog=DECODE_EPILOG)
     p.add_argument("value", nargs="?", help="decimal, hex (0x... or plain), or the format's own text form")
     p.add_argument("--format", "-f", help="decode in this format only")
     p.add_argument("--all", action="store_true", help="every reading of every format, whatever its date")
@@ -54,13 +121,15 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="JSON Lines")
     p.set_defaults(handler=cmd_decode)
 
-    p = tsub.add_parser("encode", help="a date in every format (decimal, BE hex, LE hex, text form)")
+    p = tsub.add_parser("encode", help="a date in every format (decimal, BE hex, LE hex, text form)",
+                        epilog=ENCODE_EPILOG)
     p.add_argument("datetime", help="ISO 8601 date/time; Z, an offset (+02:00) or a zone name (Europe/Berlin)")
     p.add_argument("--format", "-f", help="encode in this format only")
     p.add_argument("--json", action="store_true", help="JSON Lines")
     p.set_defaults(handler=cmd_encode)
 
-    p = tsub.add_parser("hunt", help="every offset of a file where a value decodes into a window")
+    p = tsub.add_parser("hunt", help="every offset of a file where a value decodes into a window",
+                        epilog=HUNT_EPILOG)
     p.add_argument("file")
     p.add_argument("--after", required=True, help="window start (ISO 8601)")
     p.add_argument("--before", required=True, help="window end (ISO 8601)")
@@ -70,7 +139,8 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="JSON Lines")
     p.set_defaults(handler=cmd_hunt)
 
-    p = tsub.add_parser("fields", help="which fields of repeated records (or SQLite columns) hold timestamps")
+    p = tsub.add_parser("fields", help="which fields of repeated records (or SQLite columns) hold timestamps",
+                        epilog=FIELDS_EPILOG)
     p.add_argument("file")
     p.add_argument("--record-size", type=int, help="record size in bytes (found from the data when omitted)")
     p.add_argument("--values", action="store_true", help="FILE holds one value per line (a column of values)")
@@ -84,7 +154,7 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="JSON Lines")
     p.set_defaults(handler=cmd_fields)
 
-    p = tsub.add_parser("formats", help="every format the toolkit knows")
+    p = tsub.add_parser("formats", help="every format the toolkit knows", epilog=FORMATS_EPILOG)
     p.add_argument("--json", action="store_true", help="JSON Lines")
     p.set_defaults(handler=cmd_formats)
 
@@ -99,9 +169,12 @@ def _check_format(name: str | None) -> None:
         get_format(name)  # UnknownFormat (a TimestampError) lists close matches
 
 
+DECODE_HEADER = f"{'score':>4} {'format':<22} {'utc':<27} {'clock':<5} reading"
+
+
 def _reading_line(r: Reading) -> str:
     if not r.ok:
-        return f"{r.format:<22} {'-':<27} {r.raw_text}: {r.error}"
+        return f"{'-':>4} {r.format:<22} {'-':<27} {'-':<5} {r.raw_text}: {r.error}"
     assert r.unix_ns is not None
     utc = r.to_json()["utc"] or "-"
     extra = f" (also {', '.join(r.also)})" if r.also else ""
@@ -121,12 +194,16 @@ def cmd_decode(args: argparse.Namespace) -> int:
     readings = decode(args.value, format=args.format, after=args.after, before=args.before, all=args.all)
     if args.json:
         emit_json({"input": args.value, **r.to_json()} for r in readings)
-    elif not readings:
-        print(f"no reading of {args.value!r} falls in the window; --all shows every reading")
-    else:
+    elif readings:
+        print(DECODE_HEADER)
         for r in readings:
             print(_reading_line(r))
-    return EXIT_OK if any(r.ok for r in readings) else EXIT_FAILED
+    if any(r.ok for r in readings):
+        return EXIT_OK
+    errors = [r.error for r in readings if r.error]
+    if args.format:
+        return report_failure(f"no valid reading of {args.value!r} as {args.format}" + (f": {errors[0]}" if errors else ""))
+    return report_failure(f"no reading of {args.value!r} falls in the window; --all shows every reading")
 
 
 def _batch_values(path: Path, column: str | None) -> Iterator[tuple[int, str]]:
@@ -162,6 +239,8 @@ def _decode_batch(args: argparse.Namespace) -> int:
     decoded = failed = 0
     size = path.stat().st_size if path.exists() else None
     with progress_bar(f"decoding {path.name}", total=size) as bar:
+        if not args.json:
+            print(f"line\tinput\t{DECODE_HEADER}")
         for number, text in _batch_values(path, args.column):
             readings = decode(text, format=args.format, after=after, before=before, all=args.all)
             ok = any(r.ok for r in readings)
@@ -175,7 +254,9 @@ def _decode_batch(args: argparse.Namespace) -> int:
                 print(f"{number}\t{text}\t{shown}")
             bar.advance(len(text) + 1)
     note(f"{decoded} values decoded, {failed} without a reading")
-    return EXIT_OK if decoded or not failed else EXIT_FAILED
+    if decoded or not failed:
+        return EXIT_OK
+    return report_failure(f"none of the {failed} values of {path.name} has a valid reading")
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
@@ -194,7 +275,10 @@ def cmd_encode(args: argparse.Namespace) -> int:
             else:
                 print(f"{e.format:<22} {e.clock.value:<5} {e.decimal or '-':<24} {e.be_hex or '-':<34} "
                       f"{e.le_hex or '-':<34} {e.text}")
-    return EXIT_OK if any(e.error is None for e in rows) else EXIT_FAILED
+    if any(e.error is None for e in rows):
+        return EXIT_OK
+    return report_failure(f"{args.datetime!r} cannot be encoded" + (f" as {args.format}" if args.format else "")
+                  + (f": {rows[0].error}" if rows and rows[0].error else ""))
 
 
 def _jobs(requested: int | None, path: Path) -> int:
@@ -217,6 +301,9 @@ def cmd_hunt(args: argparse.Namespace) -> int:
     skipped: list[str] = []
     count = 0
     with progress_bar(f"hunting {path.name}", total=path.stat().st_size, bytes_=True) as bar:
+        if not args.json:
+            print(f"{'offset':<10} {'decimal':>12} {'format':<18} {'w':>2} {'order':<6} {'bytes':<32} "
+                  f"{'utc':<27} clock score")
         for hit in hunt(path, after, before, formats=args.format, progress=bar.advance, notes=skipped,
                         jobs=_jobs(args.jobs, path)):
             count += 1
@@ -272,11 +359,12 @@ def cmd_fields(args: argparse.Namespace) -> int:
     else:
         if record_size:
             print(f"record size: {record_size} bytes")
+        if guesses:
+            print(f"{'conf':>4} {'where':<12} {'format':<18} {'layout':<16} share / monotonic / lsb-fastest / "
+                  "first .. last (UTC)")
         for g in guesses:
             print(_guess_line(g))
-        if not guesses:
-            print("no timestamp fields found")
-    return EXIT_OK if guesses else EXIT_FAILED
+    return EXIT_OK if guesses else report_failure(f"no timestamp fields found in {path.name}")
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
@@ -284,6 +372,7 @@ def cmd_formats(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(f.describe() for f in formats)
     else:
+        print(f"{'name':<20} {'clock':<5} {'layout':<8} {'range':<24} display")
         for f in formats:
             order = {"little": "LE", "big": "BE"}.get(f.byteorder or "", "")
             layout = f"{f.width}B {order}".strip() if f.width else f.kind.value

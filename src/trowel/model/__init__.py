@@ -8,8 +8,10 @@ from trowel.model.records import (
     Call,
     Contact,
     FileEntry,
+    FileTransfer,
     Finding,
     GenericRow,
+    KeyMaterial,
     MediaFile,
     Message,
     Record,
@@ -29,7 +31,7 @@ from trowel.model.values import (
 )
 
 __all__ = [
-    "RECORD_KINDS", "Absence", "Account", "AppEvent", "Call", "Clock", "Contact", "FileEntry", "Finding",
-    "GenericRow", "MediaFile", "Message", "Provenance", "Record", "Region", "State", "Story", "TimeValue",
+    "RECORD_KINDS", "Absence", "Account", "AppEvent", "Call", "Clock", "Contact", "FileEntry", "FileTransfer", "Finding",
+    "GenericRow", "KeyMaterial", "MediaFile", "Message", "Provenance", "Record", "Region", "State", "Story", "TimeValue",
     "Warning", "build_record", "datetime_to_ns", "iso_utc", "ns_to_datetime", "record_kind", "to_jsonable",
 ]

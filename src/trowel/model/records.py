@@ -339,3 +339,40 @@ class GenericRow(Record):
     time_fields: dict[str, TimeValue] = field(default_factory=dict)
     evidence_types: dict[str, list[str]] = field(default_factory=dict)
     time: TimeValue | None = None  # the first decoded time field, for the timeline
+
+
+@record_kind
+@dataclass(frozen=True, kw_only=True)
+class FileTransfer(Record):
+    """A file an app sent, received or shared (upload/download task, file list, nearby-device exchange)."""
+
+    kind: ClassVar[str] = "file_transfer"
+    direction: str = "unknown"  # incoming | outgoing | unknown
+    peer: str | None = None
+    peer_name: str | None = None
+    file_name: str | None = None
+    path: str | None = None
+    url: str | None = None
+    size: int | None = None
+    hash: str | None = None
+    hash_type: str | None = None  # sha1 | md5 ...
+    status: str | None = None
+    time: TimeValue | None = None
+    note: str | None = None
+    store: str | None = None  # which table/store of the app held it
+
+
+@record_kind
+@dataclass(frozen=True, kw_only=True)
+class KeyMaterial(Record):
+    """Key material an app keeps (end-to-end identity and session keys, device identities): raw values kept,
+    marked sensitive so that reports and exports treat them with care."""
+
+    kind: ClassVar[str] = "key_material"
+    owner: str | None = None  # the account or contact the key belongs to
+    device: str | None = None
+    key_name: str | None = None
+    sensitive: bool = True
+    time: TimeValue | None = None
+    note: str | None = None
+    store: str | None = None

@@ -15,7 +15,11 @@ if TYPE_CHECKING:
 
 CHAT_PAGE = 2000  # messages per chat page
 APP_TABLES = {"account": "Accounts", "contact": "Contacts", "call": "Calls", "story": "Stories",
-              "app_event": "App events", "finding": "Findings"}
+              "file_transfer": "File transfers", "key_material": "Key material", "app_event": "App events",
+              "finding": "Findings"}
+# Conversation badges from the stores/kinds of its messages (end-to-end, strangers, channels).
+STORE_BADGES = {"secret_message": "end-to-end", "secret_chat": "end-to-end", "relationship_message": "stranger",
+                "post": "channel", "channel_post_cache": "channel", "user_channel_post": "channel"}
 _ISOLATES = re.compile("[\u2066-\u2069]")
 
 
@@ -68,6 +72,7 @@ class Conversation:
     entries: list[tuple[bool, str, int]] = field(default_factory=list)  # (no time, instant, record id)
     deleted: int = 0
     flagged: int = 0
+    badges: set[str] = field(default_factory=set)
     first: Any = None
     last: Any = None
     _first_ns: str | None = None
@@ -77,6 +82,9 @@ class Conversation:
         ns = _instant(r.get("time"))
         self.entries.append((ns is None, ns or "", int(r["id"])))
         self.is_group = self.is_group or bool(r.get("is_group"))
+        badge = STORE_BADGES.get(str(r.get("store")))
+        if badge:
+            self.badges.add(badge)
         if r.get("state") != "live":
             self.deleted += 1
         if flagged:

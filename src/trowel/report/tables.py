@@ -19,6 +19,7 @@ from trowel.report.summary import source_parts
 from trowel.report.values import SEVERITY_RANK, cell_value, columns_for, sort_time
 
 TABLE_PART = 5000  # rows per data file
+SENSITIVE_KINDS = {"key_material"}  # tables shown under a "sensitive" badge, every row marked
 COLUMN_SAMPLE = 500  # rows seen before a kind without a fixed column set gets its columns
 
 
@@ -91,7 +92,8 @@ class DataTable:
     def context(self) -> dict[str, Any]:
         return {"tid": self.tid, "kind": self.kind, "title": self.title, "columns": self.columns or [],
                 "total": self.total, "parts": self.parts, "states": sorted(self.states), "kinds": sorted(self.kinds),
-                "apps": sorted(a for a in self.apps if a), "has_time": self.has_time, "sort": self.sort}
+                "apps": sorted(a for a in self.apps if a), "has_time": self.has_time, "sort": self.sort,
+                "sensitive": self.kind in SENSITIVE_KINDS}
 
 
 def row_refs(r: dict[str, Any]) -> list[str]:

@@ -76,7 +76,7 @@ def test_parallel_path_writes_the_same_bytes_and_counts(imo_truth: GroundTruth, 
     assert none == []
     assert serial == GOLDEN.read_text(encoding="utf-8")
     assert parallel.encode("utf-8") == serial.encode("utf-8")
-    assert len(parallel.splitlines()) == 91
+    assert len(parallel.splitlines()) == 94
     assert parallel_counts == serial_counts
     assert len(blocks) >= 2  # several ranges really went through the workers
     assert sum(block.records for block in blocks) == sum(n for b in blocks for n in b.counts.values())
@@ -101,7 +101,7 @@ def test_forkserver_workers_give_the_same_bytes(imo_truth: GroundTruth, tmp_path
     served, counts, blocks = _run(imo_truth.root, tmp_path / "served", 1, range_rows=4)
     assert served == GOLDEN.read_text(encoding="utf-8")
     assert len(blocks) > 2
-    assert sum(counts.values()) == 91
+    assert sum(counts.values()) == 94
 
 
 def test_start_method_is_fork_only_without_other_threads() -> None:

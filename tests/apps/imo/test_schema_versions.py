@@ -23,12 +23,15 @@ def test_old_schema_with_unknown_columns(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     records = run_imo(tmp_path / "ev")
-    assert sorted(r["kind"] for r in records) == ["contact", "message", "message"]
+    assert sorted(r["kind"] for r in records) == ["contact", "finding", "message", "message"]
+    [finding] = [r for r in records if r["kind"] == "finding"]
+    assert finding["finding"] == "schema_differs"
+    assert finding["raw"]["unknown_columns"] == {"friends": {"brand_new_column": 1}, "messages": {"future_flag": 1}}
     first = next(r for r in records if r.get("text") == "old imo")
     assert (first["package"], first["sender_name"], first["delivered"], first["read"]) == (
         "com.imo.android.imoimlite", "Old Friend", None, None)
     assert first["raw"] == {"buid": "42", "message_type": 1, "last_message": "old imo",
-                            "timestamp": "1400000000000000000"}
+                            "timestamp": "1400000000000000000", "future_flag": 9}  # unknown columns kept raw
     second = next(r for r in records if r.get("text") == "to a stranger")
     assert (second["direction"], second["conversation"]) == ("outgoing", "43")
 

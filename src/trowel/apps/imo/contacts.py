@@ -3,12 +3,14 @@ address book (``contacts2.db`` of the contacts provider) when the extraction hol
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from trowel.apps.imo.fields import as_text, is_group_id, phone_key
 from trowel.apps.imo.scope import Scope
+from trowel.apps.imo.times import first_time, joined
 from trowel.apps.rows import DatabaseCopy, Row
 from trowel.errors import TrowelError
 from trowel.model import Contact, Record
@@ -87,8 +89,11 @@ def map_friend(scope: Scope, row: Row, phonebook: PhoneBook, book: AddressBook) 
     phones = list(dict.fromkeys(p for p, _ in entries))
     in_book = book.holds(phones)
     note = _book_note(scope, book, in_book, [t for _, t in entries])
+    time, time_note, extra = first_time(scope, row, ("last_active_times",), "contact")
     yield Contact(**scope.common(row), contact_id=buid, name=name, phones=phones, is_group=is_group_id(buid),
-                  in_address_book=in_book, note=note)
+                  in_address_book=in_book, note=joined(note, f"time: last active; {time_note}" if time_note else
+                                                       "time: last active" if time else None), time=time)
+    yield from extra
 
 
 def map_phonebook_row(scope: Scope, row: Row, book: AddressBook, uid_column: str | None,
@@ -98,5 +103,73 @@ def map_phonebook_row(scope: Scope, row: Row, book: AddressBook, uid_column: str
     phones = [phone] if phone else []
     in_book = book.holds(phones)
     contact_id = as_text(row.get(uid_column)) if uid_column else None
+    time, time_note, extra = first_time(scope, row, ("last_contacted",), "contact")
+    when = f"time: last contacted; {time_note}" if time_note else "time: last contacted" if time else None
     yield Contact(**scope.common(row), contact_id=contact_id, name=as_text(row.get("name")), phones=phones,
-                  is_group=False, in_address_book=in_book, note=_book_note(scope, book, in_book, [row.table]))
+                  is_group=False, in_address_book=in_book,
+                  note=joined(_book_note(scope, book, in_book, [row.table]), when), time=time)
+    yield from extra
+
+
+def _name(row: Row, *columns: str) -> str | None:
+    for column in columns:
+        value = as_text(row.get(column))
+        if value:
+            return value
+    return None
+
+
+def map_listed_contact(scope: Scope, row: Row, book: AddressBook) -> Iterator[Record]:
+    """Contacts and groups of the newer tables: new_contact, blist (blocked), the recommendation tables,
+    file_assistant, big_group, channel, user_channel and relationship (strangers)."""
+    table = row.table
+    phones: list[str] = []
+    group = False
+    if table == "blist":
+        contact_id = _name(row, "buid")
+        name, note = scope.names.get(contact_id or ""), f"blocked by the owner (blist {_name(row, 'blistid')})"
+    elif table in ("recommend_phonebook_contact", "local_recommend_phonebook_contact"):
+        contact_id = _name(row, "uid", "anon_id")
+        name = _name(row, "name", "phonebook_name")
+        phone = _name(row, "phone")
+        phones = [phone] if phone else []
+        note = f"recommended by imo from the phone book ({table}; phone book name {_name(row, 'phonebook_name')})"
+    elif table == "big_group":
+        contact_id, name, group = _name(row, "bgid"), _name(row, "name"), True
+        note = f"big group; the owner's role {_name(row, 'role')}, anonymous id {_name(row, 'anon_id')}"
+    elif table in ("channel", "user_channel"):
+        contact_id = _name(row, "channel_id", "user_channel_id")
+        name, group = _name(row, "display", "name"), True
+        note = f"channel ({table})"
+    elif table == "relationship":
+        contact_id = _name(row, "anon_id")
+        profile = _profile_name(row.get("tiny_profile"))
+        name = profile or scope.names.get(contact_id or "")
+        note = f"stranger chat {_name(row, 'rel_id')} (relationship; request {_name(row, 'request')})"
+    elif table == "file_assistant":
+        contact_id, name = _name(row, "buid"), _name(row, "note_name", "name", "display")
+        note = "imo's file assistant (files the owner sends to himself)"
+    else:  # new_contact
+        contact_id, name = _name(row, "buid"), _name(row, "name")
+        note = "announced as new on imo (new_contact)"
+    time, time_note, extra = first_time(scope, row, ("timestamp", "last_active_times", "follow_timestamp"),
+                                       "contact")
+    in_book = book.holds(phones) if phones else None
+    yield Contact(**scope.common(row), contact_id=contact_id, name=name, phones=phones, is_group=group,
+                  in_address_book=in_book, note=joined(note, time_note), time=time)
+    yield from extra
+
+
+def _profile_name(value: object) -> str | None:
+    text = as_text(value)
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(data, dict):
+        for key in ("nickname", "name", "display_name"):
+            if isinstance(data.get(key), str) and data[key]:
+                return str(data[key])
+    return None

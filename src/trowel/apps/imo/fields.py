@@ -7,6 +7,7 @@ for timestamps whose unit imo does not document.
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -149,10 +150,12 @@ def plausible_time(raw: Any, now: int) -> tuple[TimeValue | None, str]:
     exactly one fits, and the reason (digit count, window, score) is returned for the record's note.
     None when no unit (or more than one) fits.
     """
-    value = as_int(raw)
+    value: int | float | None = as_int(raw)
+    if value is None and isinstance(raw, float) and math.isfinite(raw):
+        value = raw  # a fraction of a unit (seconds with milliseconds after the point...)
     if value is None:
         return None, "not an integer"
-    digits = len(str(abs(value)))
+    digits = len(str(abs(int(value))))
     window = "a date between 2009-01-01 and one year after the examination"
     readings = decode(value, after=ns_to_datetime(APP_EPOCH_NS), before=ns_to_datetime(now + YEAR_NS))
     fits: list[tuple[str, float]] = []
@@ -167,6 +170,16 @@ def plausible_time(raw: Any, now: int) -> tuple[TimeValue | None, str]:
     name, score = fits[0]
     return stamp(value, name), (f"{name}: {digits} digits; the only Unix unit giving {window} "
                                 f"(trowel.timestamps.decode score {score:.2f})")
+
+
+def to_ns(value: int, now: int) -> int:
+    """A time in whichever Unix unit is plausible, as nanoseconds (the value itself when no unit is): for
+    comparing times of one column whose rows use different units."""
+    limit = now + YEAR_NS
+    for factor in (1, 10**3, 10**6, 10**9):
+        if APP_EPOCH_NS <= value * factor <= limit:
+            return value * factor
+    return value
 
 
 def phone_key(phone: Any) -> str | None:

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from trowel.apps.imo.fields import (
+    APP_EPOCH_NS,
+    YEAR_NS,
     as_flag,
     as_int,
     as_text,
@@ -17,9 +19,11 @@ from trowel.apps.imo.fields import (
     imdata,
     is_group_id,
     ns_time,
+    to_ns,
 )
 from trowel.apps.imo.scope import Scope
 from trowel.apps.imo.spec import NS
+from trowel.apps.imo.times import first_time, when
 from trowel.apps.rows import Row
 from trowel.model import Call, Message, Record, State, TimeValue, build_record
 from trowel.timestamps import stamp
@@ -65,9 +69,17 @@ def map_message(scope: Scope, row: Row) -> Iterator[Record]:
                                   value if type(value) is str or value is None else as_text(value), group)
     attachments = attachment_paths(data) if data else []
     value = values.get("timestamp")
-    time = None if value is None else stamp(value, NS) if type(value) is int else ns_time(value)
+    extra: list[Record] = []
+    if type(value) is int and APP_EPOCH_NS <= value <= scope.now_ns + YEAR_NS:  # nanoseconds, as documented
+        time: TimeValue | None = stamp(value, NS)
+        message = scope.common(row)
+        finding = scope.check_time(time, row, "message")
+        if finding is not None:
+            extra.append(finding)
+    else:
+        time, note, extra = when(scope, row, "timestamp", "message")
+        message = scope.common(row, note) if note else scope.common(row)
     state, read = values.get("message_state"), values.get("message_read")
-    message = scope.common(row)
     message.update(
         conversation=conversation, direction=way, direction_raw=message_type, sender=sender,
         sender_name=sender_name, text=text, delivered=(state != 0) if type(state) is int else as_flag(state),
@@ -77,9 +89,7 @@ def map_message(scope: Scope, row: Row) -> Iterator[Record]:
     yield build_record(Message, message)
     if attachments or kind != "text":
         yield from _references(scope, row, data, attachments, kind, reference, conversation, way, text, time)
-    finding = scope.check_time(time, row, "message")
-    if finding is not None:
-        yield finding
+    yield from extra
 
 
 def _references(scope: Scope, row: Row, data: dict[str, Any], attachments: list[str],
@@ -109,7 +119,8 @@ class OrderCheck:
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
-        self.latest: dict[str, tuple[int, int]] = {}  # conversation -> (timestamp, rowid)
+        self.latest: dict[str, tuple[int, int]] = {}  # conversation -> (timestamp in ns, rowid)
+        self.limit = scope.now_ns + YEAR_NS
 
     def advance(self, rowid: int, buid_value: Any, stamp_value: Any) -> tuple[str, int, tuple[int, int]] | None:
         """Take one live row in rowid order: (conversation, its time, the newer earlier row) when its time is older
@@ -118,6 +129,8 @@ class OrderCheck:
         buid = (buid_value if type(buid_value) is str else as_text(buid_value)) or ""
         if stamp_ is None:
             return None
+        if not APP_EPOCH_NS <= stamp_ <= self.limit:  # not plausible as nanoseconds: compare in ns all the same
+            stamp_ = to_ns(stamp_, self.scope.now_ns)
         previous = self.latest.get(buid)
         if previous is None or stamp_ >= previous[0]:
             self.latest[buid] = (stamp_, rowid)
@@ -141,49 +154,120 @@ class OrderCheck:
             ns_time(stamp_))
 
 
+def _message(scope: Scope, row: Row, time_columns: tuple[str, ...], **fields: Any) -> Iterator[Record]:
+    """A message of one of the other stores, its time decided by plausibility, and what it refers to."""
+    time, note, extra = first_time(scope, row, time_columns, "message")
+    attachments = fields.get("attachments") or []
+    ref = scope.ref(row)
+    for path in attachments:
+        scope.attachment_refs.setdefault(path, []).append(ref)
+    if fields.get("message_kind") == "story_reply" and fields.get("reference"):
+        scope.replies.setdefault(fields["reference"], []).append((row, fields.get("conversation")))
+    yield Message(**scope.common(row, note), time=time, store=row.table, **fields)
+    yield from extra
+
+
+def _text_of(row: Row, column: str) -> str | None:
+    return as_text(row.get(column))
+
+
 def map_big_group_message(scope: Scope, row: Row) -> Iterator[Record]:
-    group = as_text(row.get("bgid"))
-    author = as_text(row.get("author"))
+    """Big groups: the sender is ``anon_id``/``user_nickname`` (``author``/``author_alias`` in older versions);
+    the role (``user_role``) stays in the raw values."""
+    group = _text_of(row, "bgid")
+    author = _text_of(row, "anon_id") or _text_of(row, "author")
+    alias = _text_of(row, "user_nickname") or _text_of(row, "author_alias")
     way = direction(row.get("message_type"))
-    text = as_text(row.get("last_message"))
+    text = _text_of(row, "last_message")
     data = imdata(row.get("imdata"))
     kind, reference = classify(text, data)
-    sender, name = _sender(scope, group, way, author, as_text(row.get("author_alias")), True)
-    yield Message(**scope.common(row), conversation=group, direction=way, direction_raw=row.get("message_type"),
-                  sender=sender, sender_name=name, text=text, message_kind=kind, attachments=attachment_paths(data),
-                  time=ns_time(row.get("timestamp")), reference=reference, is_group=True, store=row.table)
+    sender, name = _sender(scope, group, way, author, alias, True)
+    if way == "outgoing" and author:  # the owner's anonymous id in this group
+        sender = author
+    yield from _message(scope, row, ("timestamp",), conversation=group, direction=way,
+                        direction_raw=row.get("message_type"), sender=sender, sender_name=name, text=text,
+                        delivered=as_flag(row.get("message_state")), message_kind=kind,
+                        attachments=attachment_paths(data), reference=reference, is_group=True)
 
 
 def map_secret_message(scope: Scope, row: Row) -> Iterator[Record]:
-    """End-to-end encrypted chats: only metadata is readable (no text)."""
-    conversation = as_text(row.get("buid"))
+    """End-to-end encrypted chats: flagged ``encrypted``; ``cipher_text`` and the attachment paths stay in the raw
+    values, the text is ``last_message`` when imo kept one."""
+    conversation = _text_of(row, "buid")
     way = direction(row.get("message_type"))
     sender, name = _sender(scope, conversation, way, None, None, False)
-    yield Message(**scope.common(row), conversation=conversation, direction=way,
-                  direction_raw=row.get("message_type"), sender=sender, sender_name=name, text=None,
-                  delivered=as_flag(row.get("message_state")), read=as_flag(row.get("message_read")),
-                  message_kind="encrypted", time=ns_time(row.get("timestamp")), is_group=False, store=row.table)
+    if way == "incoming" and not name:
+        name = _text_of(row, "name")
+    data = imdata(row.get("imdata"))
+    paths = [p for p in (_text_of(row, "attachment_download_path"), _text_of(row, "attachment_encrypted_path")) if p]
+    attachments = list(dict.fromkeys(paths + attachment_paths(data)))
+    yield from _message(scope, row, ("timestamp",), conversation=conversation, direction=way,
+                        direction_raw=row.get("message_type"), sender=sender, sender_name=name,
+                        text=_text_of(row, "last_message"), delivered=as_flag(row.get("message_state")),
+                        read=as_flag(row.get("message_read")), message_kind="encrypted", attachments=attachments,
+                        is_group=False)
 
 
 def map_relationship_message(scope: Scope, row: Row) -> Iterator[Record]:
-    """Chats with strangers (imo's "relationship" feature): the peer is usually not a friend."""
-    peer = as_text(row.get("buid"))
-    conversation = as_text(row.get("rel_id")) or peer
+    """Chats with strangers (imo's "relationship" feature): the conversation is ``rel_id``, the peer the
+    stranger of that relationship row (``anon_id``), the sender ``author`` (``buid`` in older versions)."""
+    rel = _text_of(row, "rel_id")
+    peer = scope.relations.get(rel or "") or _text_of(row, "buid")
     way = direction(row.get("message_type"))
-    text = as_text(row.get("last_message"))
+    author = _text_of(row, "author") or _text_of(row, "buid")
+    text = _text_of(row, "last_message")
     data = imdata(row.get("imdata"))
     kind, reference = classify(text, data)
-    sender, name = _sender(scope, peer, way, None, None, False)
-    yield Message(**scope.common(row), conversation=conversation, direction=way,
-                  direction_raw=row.get("message_type"), sender=sender, sender_name=name, text=text,
-                  message_kind=kind, attachments=attachment_paths(data), time=ns_time(row.get("timestamp")),
-                  reference=reference, is_group=False, store=row.table)
+    sender: str | None = scope.owner_uid or "owner"
+    name = scope.owner_name
+    if way != "outgoing":
+        sender, name = author or peer, scope.names.get(author or peer or "")
+    yield from _message(scope, row, ("timestamp",), conversation=rel or peer, direction=way,
+                        direction_raw=row.get("message_type"), sender=sender, sender_name=name, text=text,
+                        delivered=as_flag(row.get("message_state")), read=as_flag(row.get("message_read")),
+                        message_kind=kind, attachments=attachment_paths(data), reference=reference, is_group=False)
+
+
+def map_history(scope: Scope, row: Row) -> Iterator[Record]:
+    """``chat_history_msg``: older chat history (conversation, text, sender's alias, time in nanoseconds)."""
+    text = _text_of(row, "msg")
+    data = imdata(row.get("imdata"))
+    kind, reference = classify(text, data)
+    conversation = _text_of(row, "conv_id")
+    yield from _message(scope, row, ("timestamp_nano",), conversation=conversation, direction="unknown",
+                        sender_name=_text_of(row, "alias"), text=text, message_kind=kind,
+                        attachments=attachment_paths(data), reference=reference,
+                        is_group=is_group_id(conversation))
+
+
+def _post_text(row: Row, *columns: str) -> str | None:
+    for column in columns:
+        value = row.get(column)
+        data = imdata(value)
+        if data:
+            for key in ("text", "msg", "title", "content", "description"):
+                if isinstance(data.get(key), str) and data[key]:
+                    return str(data[key])
+        elif value is not None and not isinstance(value, int | float):
+            return as_text(value)
+    return None
+
+
+def map_channel_post(scope: Scope, row: Row) -> Iterator[Record]:
+    """Channel posts (``post``, ``channel_post_cache``, ``user_channel_post``): messages of kind channel_post."""
+    channel = _text_of(row, "channel_id") or _text_of(row, "user_channel_id")
+    data = imdata(row.get("post_info"))
+    way = direction(row.get("message_type")) if row.get("message_type") is not None else "unknown"
+    yield from _message(scope, row, ("timestamp_nano", "timestamp"), conversation=channel, direction=way,
+                        direction_raw=row.get("message_type"), sender=channel, sender_name=_text_of(row, "display"),
+                        text=_post_text(row, "msg", "post_info"), message_kind="channel_post",
+                        attachments=attachment_paths(data), reference=_text_of(row, "post_id"), is_group=True)
 
 
 def map_chat_summary(scope: Scope, row: Row) -> Iterator[Record]:
-    """A ``chats_new`` row: the chat list's last message per conversation (may outlive the message row)."""
-    conversation = as_text(row.get("buid"))
-    yield Message(**scope.common(row), conversation=conversation, direction="unknown", sender=None,
-                  sender_name=as_text(row.get("name")), text=as_text(row.get("last_message")),
-                  message_kind="chat_summary", time=ns_time(row.get("timestamp")) if row.get("timestamp") is not None
-                  else None, is_group=is_group_id(conversation), store=row.table)
+    """A chat list row (``chats_new``, ``secret_chat``): the last message per conversation (may outlive the
+    message row)."""
+    conversation = _text_of(row, "buid")
+    yield from _message(scope, row, ("timestamp",), conversation=conversation, direction="unknown",
+                        sender_name=_text_of(row, "name"), text=_text_of(row, "last_message"),
+                        message_kind="chat_summary", is_group=is_group_id(conversation))

@@ -102,11 +102,11 @@ def _remove_orphans(root: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _plan(range_rows: int) -> Plan:
+def _plan(range_rows: int, now_ns: int) -> Plan:
     """The light pass: ranges of ``range_rows`` live rows with the rowid-order check's state at their start
     (two columns read as plain tuples: no row objects)."""
     db: DatabaseCopy = _WORKER["db"]
-    order = messages.OrderCheck(Scope(evidence=db.evidence, package="", user=None, db_path=db.path))
+    order = messages.OrderCheck(Scope(evidence=db.evidence, package="", user=None, db_path=db.path, now_ns=now_ns))
     ranges: list[Range] = []
     after: int | None = None
     last_rowid: int | None = None
@@ -205,7 +205,8 @@ class MessagePool:
         self.pool: Pool = context.Pool(self.workers, initializer=_start,
                                        initargs=(db.live_copy, db.tables(), wanted, db.evidence, db.path, self.spool,
                                                  self.starts))
-        self.plan: AsyncResult[Plan] = self.pool.apply_async(_plan, (self.range_rows,), callback=self._early)
+        self.plan: AsyncResult[Plan] = self.pool.apply_async(_plan, (self.range_rows, self.early.now_ns),
+                                                             callback=self._early)
 
     def _early(self, plan: Plan) -> None:
         """Runs in the pool's result thread as soon as the light pass ends (before ``plan.get()`` returns)."""
@@ -243,7 +244,8 @@ class MessagePool:
         while not self.plan.ready():
             self.plan.wait(POLL_S)
             if not self.plan.ready() and self._died():
-                self.plan = self.pool.apply_async(_plan, (self.range_rows,))  # no early ranges: they would wait
+                # no early ranges: they would wait
+                self.plan = self.pool.apply_async(_plan, (self.range_rows, self.early.now_ns))
         return self.plan.get()
 
     def close(self) -> None:

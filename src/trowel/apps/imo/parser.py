@@ -7,13 +7,14 @@ calls, attachment references), calls, orphaned story replies, and finally media 
 
 from __future__ import annotations
 
+import fnmatch
 import sqlite3
 from collections.abc import Callable, Iterator
 
 from trowel.apps.blocks import EncodedBlock
 from trowel.apps.dedupe import DeletedRows
 from trowel.apps.extraction import AppData, LocatedFile, iter_packages
-from trowel.apps.imo import calls, contacts, messages, parallel, prefs, stories
+from trowel.apps.imo import calls, contacts, messages, others, parallel, prefs, stories, transfers
 from trowel.apps.imo.fields import as_text, now_ns, phone_key
 from trowel.apps.imo.media import media_files
 from trowel.apps.imo.scope import APP, Scope
@@ -22,24 +23,46 @@ from trowel.apps.imo.spec import (
     CONTACTS_DB,
     CONTACTS_PROVIDER,
     FRIENDS_DB,
-    RECOVER_TABLES,
+    FRIENDS_VARIANTS,
     TABLES,
 )
 from trowel.apps.rows import DatabaseCopy, Row
+from trowel.apps.unmapped import unmapped_records
 from trowel.errors import TrowelError
 from trowel.model import Account, Provenance, Record, Warning
 
 Mapper = Callable[[Scope, Row], Iterator[Record]]
 IDENTITY = {t.name: t.identity for t in TABLES}
-COLUMNS = {t.name: list(t.columns) for t in TABLES}
+KNOWN = {db: {t.name: set(t.columns) for t in TABLES if t.database == db} for db in (FRIENDS_DB, ACCOUNT_DB)}
+CONTACT_TABLES = ("new_contact", "blist", "recommend_phonebook_contact", "local_recommend_phonebook_contact",
+                  "file_assistant", "big_group", "channel", "user_channel")
+STORY_TABLES = ("album", "story_send_draft", "pixel_backup")
+# After friends, the phone book, the other contacts, stories and messages (in this order, for the joins):
 SIMPLE_STORES: list[tuple[str, Mapper]] = [
+    ("video_messages", messages.map_message),
+    ("chat_history_msg", messages.map_history),
     ("big_group_message", messages.map_big_group_message),
     ("secret_message", messages.map_secret_message),
     ("relationship_message", messages.map_relationship_message),
+    ("post", messages.map_channel_post),
+    ("channel_post_cache", messages.map_channel_post),
+    ("user_channel_post", messages.map_channel_post),
     ("chats_new", messages.map_chat_summary),
+    ("secret_chat", messages.map_chat_summary),
     ("calls_only", calls.map_calls_only),
     ("call_timestamps", calls.map_call_timestamp),
+    ("call_out_history", calls.map_call_out),
+    ("call_intercept_record", calls.map_call_intercept),
+    ("file_transfer", transfers.map_transfer),
+    ("my_files", transfers.map_transfer),
+    ("nearby_log", transfers.map_transfer),
+    ("cached_uploads", transfers.map_transfer),
+    ("account_type", others.map_account_type),
+    *[(table, others.map_key) for table in others.KEY_TABLES],
 ]
+SPECIAL = {"friends", "imo_phonebook", "phone_numbers", "phonebook_entries", "stories", "messages", "relationship",
+           *CONTACT_TABLES, *STORY_TABLES, *(t for t, _ in SIMPLE_STORES)}
+GENERIC_TABLES = [t.name for t in TABLES if t.database == FRIENDS_DB and t.name not in SPECIAL]
 
 
 def extract(data: AppData) -> Iterator[Record]:
@@ -109,22 +132,32 @@ def _package(data: AppData, scope: Scope, files: dict[str, LocatedFile], book: c
             "login_phone_differs", f"the phone number typed at login ({state.login_phone}) differs from the verified "
             f"profile phone ({state.profile_phone}): the typed number may never have been verified", "warning",
             state.login_source, [state.login_source.path, state.profile_source.path if state.profile_source else ""])
-    try:
-        db = data.database(scope.package, FRIENDS_DB)
-    except TrowelError as exc:
-        data.warn(FRIENDS_DB, f"{scope.package}: database not copied: {exc}")
-        return
-    if db is None:
-        return
-    scope.db_path = db.path
-    try:
-        yield from _friends_db(scope, db, book, data.block_sink, data.parallel_min_rows, data.parallel_range_rows)
-    except (TrowelError, sqlite3.DatabaseError) as exc:
-        data.warn(db.path, f"imofriends.db not fully read: {exc}")
-    finally:
-        for message in db.warnings:
-            data.warn(db.path, message)
-        db.close()
+    for relative in friends_databases(files):
+        try:
+            db = data.database(scope.package, relative)
+        except TrowelError as exc:
+            data.warn(relative, f"{scope.package}: database not copied: {exc}")
+            continue
+        if db is None:
+            continue
+        data.mark_handled(scope.package, relative)
+        scope.db_path = db.path
+        try:
+            yield from _friends_db(scope, db, book, data.block_sink, data.parallel_min_rows, data.parallel_range_rows)
+        except (TrowelError, sqlite3.DatabaseError) as exc:
+            data.warn(db.path, f"{relative} not fully read: {exc}")
+        finally:
+            for message in db.warnings:
+                data.warn(db.path, message)
+            db.close()
+
+
+def friends_databases(files: dict[str, LocatedFile]) -> list[str]:
+    """The databases with imofriends.db's schema: imofriends.db first, then per-account variants and the older
+    ``databases/imo``, by name (companion files left out)."""
+    found = [rel for rel in files if not rel.endswith(("-wal", "-journal", "-shm"))
+             and any(fnmatch.fnmatchcase(rel, glob) for glob in FRIENDS_VARIANTS)]
+    return sorted(found, key=lambda rel: (rel != FRIENDS_DB, rel))
 
 
 def _account_db(data: AppData, scope: Scope) -> Iterator[Record]:
@@ -135,9 +168,10 @@ def _account_db(data: AppData, scope: Scope) -> Iterator[Record]:
         return
     if db is None:
         return
+    data.mark_handled(scope.package, ACCOUNT_DB)
     try:
-        deleted = _deleted(db, ["account"])
-        rows = list(db.live_rows("account", COLUMNS["account"]))
+        deleted = _deleted(db, [t for t in db.tables() if not t.startswith("sqlite_")])
+        rows = list(db.live_rows("account"))
         found = deleted.get("account")
         for row in rows:
             if found:
@@ -150,6 +184,7 @@ def _account_db(data: AppData, scope: Scope) -> Iterator[Record]:
             common = scope.common(row)
             common["source"] = row.provenance(data.evidence, db.path)
             yield Account(**common, account_id=uid, name=name, note="the owner's imo uid and name (accountdb.db)")
+        yield from _unmapped(scope, db, ACCOUNT_DB, deleted)
     except (TrowelError, sqlite3.DatabaseError) as exc:
         data.warn(db.path, f"accountdb.db not read: {exc}")
     finally:
@@ -169,7 +204,7 @@ def _rows(db: DatabaseCopy, table: str, deleted: dict[str, DeletedRows], scope: 
     """Live rows (checked off against the recovered ones), then the recovered rows that are really gone."""
     found = deleted.get(table)
     count = 0
-    for row in db.live_rows(table, COLUMNS.get(table)):
+    for row in db.live_rows(table):
         count += 1
         if found:
             found.seen_live(row)
@@ -187,7 +222,7 @@ def _friends_db(scope: Scope, db: DatabaseCopy, book: contacts.AddressBook,
     pool = None
     if sink is not None and db.count("messages") >= min_rows:
         try:
-            pool = parallel.MessagePool(db, COLUMNS["messages"], range_rows, _live_names(scope, db))
+            pool = parallel.MessagePool(db, db.present("messages") or [], range_rows, _live_names(scope, db))
         except OSError as exc:  # no processes to be had: the single-process path gives the same records
             db.warnings.append(f"messages read in one process: worker processes not started ({exc})")
     try:
@@ -202,7 +237,7 @@ def _live_names(scope: Scope, db: DatabaseCopy) -> Scope:
     early = Scope(evidence=scope.evidence, package=scope.package, user=scope.user, db_path=scope.db_path,
                   now_ns=scope.now_ns, owner_uid=scope.owner_uid, owner_name=scope.owner_name, names=dict(scope.names))
     mark = len(db.warnings)  # what is wrong with the table is reported when friends are read for real
-    for row in db.live_rows("friends", COLUMNS["friends"]):
+    for row in db.live_rows("friends", ["buid", "note_name", "name", "display"]):
         buid = as_text(row.get("buid"))
         name = as_text(row.get("note_name")) or as_text(row.get("name")) or as_text(row.get("display"))
         if buid and name:
@@ -213,10 +248,13 @@ def _live_names(scope: Scope, db: DatabaseCopy) -> Scope:
 
 def _friends_tables(scope: Scope, db: DatabaseCopy, book: contacts.AddressBook,
                     sink: Callable[[EncodedBlock], None] | None, pool: parallel.MessagePool | None) -> Iterator[Record]:
-    deleted = _deleted(db, [t for t in RECOVER_TABLES if db.has_table(t)] or RECOVER_TABLES)
+    # What replies refer to, and the counts of the account-deletion check, are per database (imofriends.db and
+    # its per-account copies hold different accounts); names and the owner are shared.
+    scope.replies, scope.story_ids, scope.deleted_story_ids, scope.live_counts = {}, set(), set(), {}
+    deleted = _deleted(db, [t for t in db.tables() if not t.startswith("sqlite_")])
     phonebook = contacts.PhoneBook()
     for table, uid_col in (("phone_numbers", "uid"), ("imo_phonebook", "uid")):
-        for row in db.live_rows(table, COLUMNS[table]):
+        for row in db.live_rows(table, [uid_col, "phone"]):
             phonebook.add(as_text(row.get(uid_col)), as_text(row.get("phone")), table)
     friend_ids: set[str] = set()
     for row in _rows(db, "friends", deleted, scope):
@@ -233,11 +271,22 @@ def _friends_tables(scope: Scope, db: DatabaseCopy, book: contacts.AddressBook,
             if table != "phonebook_entries" and row.state.value == "live" and as_text(row.get(uid_col)) in friend_ids:
                 continue
             yield from contacts.map_phonebook_row(scope, row, book, uid_col, phone_col)
+    for row in _rows(db, "relationship", deleted, scope):
+        rel, anon = as_text(row.get("rel_id")), as_text(row.get("anon_id"))
+        if rel and anon and (row.state.value == "live" or rel not in scope.relations):
+            scope.relations[rel] = anon
+        yield from contacts.map_listed_contact(scope, row, book)
+    for table in CONTACT_TABLES:
+        for row in _rows(db, table, deleted, scope):
+            yield from contacts.map_listed_contact(scope, row, book)
     for row in _rows(db, "stories", deleted, scope):
         yield from stories.map_story(scope, row)
+    for table in STORY_TABLES:
+        for row in _rows(db, table, deleted, scope):
+            yield from stories.map_other_story(scope, row)
     order = messages.OrderCheck(scope)
     if pool is not None and sink is not None:
-        yield from pool.map_messages(scope, db, deleted.get("messages"), order, COLUMNS["messages"], sink)
+        yield from pool.map_messages(scope, db, deleted.get("messages"), order, db.present("messages") or [], sink)
     else:
         for row in _rows(db, "messages", deleted, scope):
             yield from messages.map_message(scope, row)
@@ -247,8 +296,19 @@ def _friends_tables(scope: Scope, db: DatabaseCopy, book: contacts.AddressBook,
     for table, mapper in SIMPLE_STORES:
         for row in _rows(db, table, deleted, scope):
             yield from mapper(scope, row)
+    for table in GENERIC_TABLES:
+        for row in _rows(db, table, deleted, scope):
+            yield from others.map_generic(scope, row)
     yield from stories.orphaned_replies(scope)
     yield from _account_deletion(scope, db)
+    yield from _unmapped(scope, db, FRIENDS_DB, deleted)
+
+
+def _unmapped(scope: Scope, db: DatabaseCopy, schema: str, deleted: dict[str, DeletedRows]) -> Iterator[Record]:
+    """Tables the spec does not know (generic rows, live and deleted) and the schema_differs finding."""
+    known = KNOWN[schema]
+    rows = [row for table, found in deleted.items() if table not in known for row in found.remaining()]
+    yield from unmapped_records(APP, scope.package, scope.user, db, known, rows)
 
 
 def _account_deletion(scope: Scope, db: DatabaseCopy) -> Iterator[Record]:

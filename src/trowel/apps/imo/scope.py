@@ -29,6 +29,7 @@ class Scope:
     replies: dict[str, list[tuple[Row, str | None]]] = field(default_factory=dict)  # story id -> (reply, buid)
     attachment_refs: dict[str, list[str]] = field(default_factory=dict)  # attachment path -> record refs
     live_counts: dict[str, int] = field(default_factory=dict)
+    relations: dict[str, str] = field(default_factory=dict)  # relationship rel_id -> the stranger's anon_id
 
     def common(self, row: Row, detail: str | None = None) -> dict[str, Any]:
         """The common record fields for a row (provenance, state, confidence, app, package, user, raw)."""

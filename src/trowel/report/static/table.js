@@ -53,6 +53,7 @@
     this.el = section;
     this.tid = section.getAttribute('data-table');
     this.parts = Number(section.getAttribute('data-parts'));
+    this.sensitive = section.getAttribute('data-sensitive') === 'true';
     this.rows = [];
     this.hay = null;
     this.view = [];
@@ -129,7 +130,7 @@
 
   Table.prototype.renderRow = function (r) {
     var tr = document.createElement('tr');
-    tr.className = 'state-' + r[1];
+    tr.className = 'state-' + r[1] + (this.sensitive ? ' sensitive' : '');
     tr.setAttribute('data-record', String(r[0]));
     for (var c = 0; c < this.cols.length; c++) {
       var col = this.cols[c];
