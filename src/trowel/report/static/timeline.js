@@ -33,14 +33,13 @@
     });
   }
 
+  /* The search text of every row, extended as each part arrives (so a search only scans). */
   function haystack() {
-    if (hay === null) {
-      hay = new Array(rows.length);
-      for (var i = 0; i < rows.length; i++) {
-        var r = rows[i];
-        hay[i] = (UI.partsText(r[5]) + '\u0000' + UI.partsText(r[7]) + '\u0000' + (r[6] === null ? '' : '#' + r[6]) + '\u0000' +
-                  D.desc[r[1]]).toLowerCase();
-      }
+    if (hay === null) { hay = []; }
+    for (var i = hay.length; i < rows.length; i++) {
+      var r = rows[i];
+      hay.push((UI.partsText(r[5]) + '\u0000' + UI.partsText(r[7]) + '\u0000' + (r[6] === null ? '' : '#' + r[6]) +
+                '\u0000' + D.desc[r[1]]).toLowerCase());
     }
     return hay;
   }
@@ -145,8 +144,8 @@
     pending = null;
     script.onload = function () {
       var done = function () {
-        hay = null;
         applyFilters(n > 0);
+        haystack();  /* after the page is drawn: the search text of this part's rows */
         loadPart(n + 1);
       };
       if (pending) {
