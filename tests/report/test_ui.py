@@ -293,6 +293,14 @@ def test_bidi_isolation_on_every_page_type(browser: Browser, hostile_case: Case)
         assert audit["title_end"] and audit["title_outside"] == 0 and audit["title_depth"] <= 0, name
         seen[name] = audit["checked"]
     assert all(n > 0 for n in seen.values()), seen  # every page shows hostile values (and was checked)
+    # every record view of the case
+    p.goto((root / "report" / "record.html").as_uri() + f"#{message}")
+    for (rid,) in db.execute("SELECT id FROM records ORDER BY id"):
+        p.evaluate(f"() => {{ window.location.hash = '{rid}'; }}")
+        expect(p.locator("#rec-id")).to_have_text(str(rid))
+        p.wait_for_selector("#rec-fields tr")
+        audit = p.evaluate(BIDI_AUDIT)
+        assert audit["bad"] == [], rid
     # the heading of Alice's conversation: her name (holding U+202E) and her id, each in its own isolate
     p.goto((root / "report" / "app2-chat2.html").as_uri())
     ident = p.locator("h1 bdi.id")

@@ -70,7 +70,7 @@
       var tr = document.createElement('tr');
       tr.setAttribute('data-field', p[0]);
       var th = document.createElement('th');
-      th.textContent = p[0];
+      UI.value(th, p[0]);  /* field names can come from the evidence (generic rows, other tools) */
       var td = document.createElement('td');
       valueInto(td, p[1], 0);
       tr.appendChild(th);
