@@ -380,3 +380,25 @@ def test_chat_pages_link_each_other_and_the_record_view(browser: Browser, tmp_pa
     p.evaluate(f"() => {{ window.location.hash = '{rid}'; }}")
     expect(p.locator("#rec-media")).to_be_hidden()
     assert w.problems() == []
+
+
+def test_timeline_sorts_and_shows_deleted_only(browser: Browser, built_case: Case) -> None:
+    root, _ = built_case
+    lines = [json.loads(x) for x in (root / "timeline.jsonl").read_text(encoding="utf-8").splitlines()]
+    w = watch(browser)
+    p = w.page
+    p.goto((root / "report" / "timeline.html").as_uri())
+    p.wait_for_selector("#tl-loading", state="hidden")
+    p.locator("#f-deleted").check()
+    expect(p.locator("#tl-shown")).to_have_text(str(sum(1 for x in lines if x.get("state") != "live")))
+    assert set(p.locator("#tl-body td:nth-child(6)").all_inner_texts()) == {"deleted", "orphaned"}
+    p.locator("#f-deleted").uncheck()
+    utc = p.locator("#timeline th[data-col='time']").nth(1)
+    utc.click()
+    utc.click()  # newest first
+    assert utc.get_attribute("aria-sort") == "descending"
+    assert p.locator("#tl-body td.utc").first.inner_text() == max(x["datetime"] for x in lines)
+    p.locator("#timeline th[data-col='kind']").click()
+    kinds = p.locator("#tl-body td:nth-child(4)").all_inner_texts()
+    assert kinds == sorted(kinds) and kinds[0] == min(x["kind"] for x in lines)
+    assert w.problems() == []

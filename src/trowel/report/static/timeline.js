@@ -59,9 +59,11 @@
     var from = bound('f-from', false), to = bound('f-to', true);
     var k = kind === '' ? -1 : +kind, a = app === '' ? -1 : +app, s = state === '' ? -1 : +state;
     var h = q ? haystack() : null;
+    var deletedOnly = $('f-deleted').checked;
     filtered = [];
     for (var i = 0; i < rows.length; i++) {
       var r = rows[i];
+      if (deletedOnly && D.state[r[4]] === 'live') { continue; }
       if (k >= 0 && r[2] !== k) { continue; }
       if (a >= 0 && r[3] !== a) { continue; }
       if (s >= 0 && r[4] !== s) { continue; }
@@ -70,8 +72,29 @@
       if (h !== null && h[i].indexOf(q) < 0) { continue; }
       filtered.push(i);
     }
+    sortRows();
     if (keepPage !== true) { page = 0; }
     render();
+  }
+
+  /* Sorting by a column heading (time order is the order of the data; ties keep it). */
+  var sortCol = null, sortDir = 1;
+  var KEYS = {
+    time: function (r) { return r[0]; },
+    what: function (r) { return UI.partsText(r[5]).toLowerCase(); },
+    kind: function (r) { return D.kind[r[2]]; },
+    app: function (r) { return D.app[r[3]]; },
+    state: function (r) { return D.state[r[4]]; },
+    event: function (r) { return D.desc[r[1]]; },
+    source: function (r) { return UI.partsText(r[7]).toLowerCase(); }
+  };
+
+  function sortRows() {
+    if (sortCol === null) { return; }
+    var key = KEYS[sortCol];
+    var keyed = filtered.map(function (i) { return [key(rows[i]), i]; });
+    keyed.sort(function (a, b) { return (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0) * sortDir || a[1] - b[1]; });
+    filtered = keyed.map(function (x) { return x[1]; });
   }
 
   function cell(tr, text, cls) {
@@ -168,13 +191,29 @@
     clearTimeout(timer);
     timer = setTimeout(refilter, 150);
   });
-  ['f-kind', 'f-app', 'f-state', 'f-from', 'f-to'].forEach(function (id) {
+  ['f-kind', 'f-app', 'f-state', 'f-from', 'f-to', 'f-deleted'].forEach(function (id) {
     $(id).addEventListener('change', refilter);
   });
   $('filters').addEventListener('submit', function (e) { e.preventDefault(); refilter(); });
   $('f-reset').addEventListener('click', function () {
     $('filters').reset();
     refilter();
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('#timeline th[data-col]'), function (th) {
+    th.classList.add('sortable');
+    th.tabIndex = 0;
+    var go = function () {
+      var col = th.getAttribute('data-col');
+      if (sortCol === col) { sortDir = -sortDir; } else { sortCol = col; sortDir = 1; }
+      document.querySelectorAll('#timeline th[data-col]').forEach(function (h) {
+        h.setAttribute('aria-sort', h === th ? (sortDir > 0 ? 'ascending' : 'descending') : 'none');
+      });
+      sortRows();
+      page = 0;
+      render();
+    };
+    th.addEventListener('click', go);
+    th.addEventListener('keydown', function (e) { if (e.key === 'Enter') { go(); } });
   });
   $('tl-prev').addEventListener('click', function () { if (page > 0) { page--; render(); } });
   $('tl-next').addEventListener('click', function () { page++; render(); });
