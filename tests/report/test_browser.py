@@ -63,7 +63,9 @@ def test_chat_thread_and_follow_message_to_source(browser: Browser, built_case: 
     w.page.goto(url(root, "index.html"))
     w.page.get_by_role("link", name="imo", exact=True).first.click()
     assert w.page.locator("#conversation-list tbody tr").count() == 2
-    w.page.get_by_role("link", name="Alice", exact=True).click()
+    with w.page.expect_navigation():
+        w.page.get_by_role("link", name="Alice", exact=True).click()
+    w.page.wait_for_selector("#thread[data-loaded='true']")
     msgs = w.page.locator("li.msg")
     assert msgs.count() == int(w.page.locator("#thread-count").inner_text()) == 8
     assert w.page.locator("li.msg.dir-outgoing").count() == 4

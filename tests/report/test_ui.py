@@ -183,8 +183,9 @@ def test_record_page_hex_view_links_and_clean_state(browser: Browser, imo_case: 
     # its conversation: the chat page, at this message
     chat = p.locator("#rec-links-list a.chat-link")
     assert chat.count() == 1
-    chat.click()
-    p.wait_for_load_state("load")
+    with p.expect_navigation():
+        chat.click()
+    p.wait_for_selector("#thread[data-loaded='true']")
     assert p.url.split("?")[0].endswith(".html") and "-chat" in p.url
     assert p.locator(f"li#m{secret['id']}.state-deleted").count() == 1
     # a live record names no page: the view says so, and a WAL copy of the same row links to the others
@@ -359,9 +360,11 @@ def test_chat_pages_link_each_other_and_the_record_view(browser: Browser, tmp_pa
         assert p.title().endswith(f" · page {number + 1} of 3 · trowel \u2068CASE-7\u2069")
         seen += [m.locator(".text").inner_text() for m in msgs.all() if m.locator(".text").count()]
         if number < 2:
-            p.locator("nav.pager a.next").first.click()
+            with p.expect_navigation():
+                p.locator("nav.pager a.next").first.click()
     assert seen[:6] == [f"hello {n}" for n in range(6)] and "deleted secret" in seen
-    p.locator("nav.pager a.prev").first.click()
+    with p.expect_navigation():
+        p.locator("nav.pager a.prev").first.click()
     p.wait_for_selector("#thread[data-loaded='true']")
     assert p.url.split("?")[0].endswith(names[1])
     last = p.locator("li.msg").last

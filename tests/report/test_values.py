@@ -61,7 +61,7 @@ def test_cells_for_humans() -> None:
     assert cell_value("rowid", 2**60) == str(2**60)  # beyond what JavaScript numbers hold exactly
     assert cell_value("time", {"utc": "2024-01-01T00:00:00Z", "raw": 1, "format": "unix_s", "clock": "utc"}) == [
         "t", "2024-01-01T00:00:00Z", ""]
-    assert cell_value("time", {"utc": None, "raw": 99, "format": "test", "error": "bad"}) == ["t", None, "99 (test: bad)"]
+    assert cell_value("time", {"utc": None, "raw": 99, "format": "test", "error": "bad"}) == ["t", None, "99", "(test: bad)"]
     assert [c for c, _ in columns_for("call", [{"time": 1, "peer": "x"}])] == ["time", "peer"]
     assert [c for c, _ in columns_for("made_up", [{"id": 1, "kind": "made_up", "zeta": 1, "alpha": 2}])] == [
         "zeta", "alpha"]

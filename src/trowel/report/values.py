@@ -2,7 +2,7 @@
 lists as tags, TLS versions and cipher suites by name, certificates as a summary (subject, issuer, validity),
 booleans as yes/no, other objects as key/value tags. The raw JSON stays on the record page.
 
-A cell is JSON: null, a string, a number, ``["t", utc or null, raw text]``, ``["tags", [text...]]`` or
+A cell is JSON: null, a string, a number, ``["t", utc, ""]`` or ``["t", null, raw value, "(format: error)"]``, ``["tags", [text...]]`` or
 ``["kv", [[key, cell]...]]`` (see static/ui.js, which renders them with textContent only).
 """
 
@@ -143,9 +143,10 @@ def cell_value(field: str, value: Any) -> Any:
     if isinstance(value, str):
         return _text(value)
     if is_time(value):
+        if value.get("utc"):
+            return ["t", value["utc"], ""]
         error = f": {value['error']}" if value.get("error") else ""
-        raw = "" if value.get("utc") else f"{_text(value.get('raw'))} ({value.get('format')}{error})"
-        return ["t", value.get("utc") or None, raw]
+        return ["t", None, _text(value.get("raw")), f"({value.get('format')}{error})"]
     if isinstance(value, list):
         tags = [certificate_summary(v) if _looks_like_certificate(v) else _text(v) for v in value[:TAG_LIMIT]]
         if len(value) > TAG_LIMIT:

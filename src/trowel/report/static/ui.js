@@ -108,7 +108,8 @@
         var u = document.createElement('span');
         u.className = 'undecoded';
         u.title = 'could not decode';
-        value(u, v[2]);
+        value(u, v[2]);  /* the raw value in its own isolate, trowel's words beside it */
+        if (v[3]) { u.appendChild(document.createTextNode(' ' + v[3])); }
         parent.appendChild(u);
       }
     } else if (v[0] === 'tags') {
@@ -139,7 +140,7 @@
   function cellText(v) {
     if (v === null || v === undefined) { return ''; }
     if (typeof v !== 'object') { return String(v); }
-    if (v[0] === 't') { return v[1] || String(v[2]); }
+    if (v[0] === 't') { return v[1] || String(v[2]) + ' ' + (v[3] || ''); }
     if (v[0] === 'tags') { return v[1].join(' '); }
     if (v[0] === 'media') { return v[1].map(function (a) { return a[2]; }).join(' '); }
     if (v[0] === 'kv') { return v[1].map(function (p) { return p[0] + ' ' + cellText(p[1]); }).join(' '); }
