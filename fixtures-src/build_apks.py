@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """Build trowel's test APKs from smali sources with the Debian tools (no Android SDK needed).
 
-Each app is ``fixtures-src/apps/<name>/`` with ``AndroidManifest.xml`` and ``smali/``. The pipeline:
+Each app is ``fixtures-src/apps/<name>/`` with ``AndroidManifest.xml`` and ``smali/`` (optionally ``res/``
+for string resources and ``api`` holding the smali API level, 19 by default). The pipeline:
 ``smali assemble --api 19`` -> ``aapt package`` (against the Debian framework-res.apk) -> ``aapt add
 classes.dex`` -> ``zipalign -f 4`` -> ``apksigner sign`` with a throw-away test keystore made by ``keytool``
 in a temporary folder (no secret is committed). Output: ``tests/fixtures/apks/<name>.apk``.
 
 ``--large N`` also writes a generated app with N classes (and many methods each) for the benchmark.
 
+``--stress N`` writes an interpreter-like app with N methods whose contexts multiply and whose string
+patterns grow every round (the shape of apps that bundle a JavaScript engine).
+
 Usage: python fixtures-src/build_apks.py [--out DIR] [--only NAME ...] [--large N --large-out FILE]
+       [--stress N --stress-out FILE]
 """
 
 from __future__ import annotations
@@ -52,9 +57,12 @@ def build_app(app_dir: Path, out: Path, keystore: Path) -> Path:
     """Assemble, package, align and sign one app; returns the APK path."""
     with tempfile.TemporaryDirectory(prefix="trowel-apk-") as tmp:
         work = Path(tmp)
-        run(["smali", "assemble", "--api", "19", "-o", str(work / "classes.dex"), str(app_dir / "smali")])
+        api_file = app_dir / "api"  # e.g. 26 for invoke-custom (lambdas without desugaring)
+        api = api_file.read_text(encoding="ascii").strip() if api_file.exists() else "19"
+        run(["smali", "assemble", "--api", api, "-o", str(work / "classes.dex"), str(app_dir / "smali")])
         unsigned = work / "unsigned.apk"
-        run(["aapt", "package", "-f", "-M", str(app_dir / "AndroidManifest.xml"), "-I", str(FRAMEWORK),
+        resources = ["-S", str(app_dir / "res")] if (app_dir / "res").is_dir() else []
+        run(["aapt", "package", "-f", "-M", str(app_dir / "AndroidManifest.xml"), *resources, "-I", str(FRAMEWORK),
              "-F", str(unsigned)])
         run(["aapt", "add", str(unsigned), "classes.dex"], cwd=work)
         aligned = work / "aligned.apk"
@@ -75,7 +83,8 @@ def generate_large_app(root: Path, classes: int, methods: int = 40) -> Path:
     (root / "AndroidManifest.xml").write_text(
         '<?xml version="1.0" encoding="utf-8"?>\n'
         f'<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="{pkg}">\n'
-        '  <application><activity android:name=".C0"/></application>\n</manifest>\n', encoding="utf-8")
+        '  <application>\n' + "".join(f'    <activity android:name=".C{c}"/>\n' for c in range(classes))
+        + '  </application>\n</manifest>\n', encoding="utf-8")
     for c in range(classes):
         lines = [f".class public Lcom/trowel/large/C{c};", ".super Landroid/app/Activity;",
                  ".implements Landroid/location/LocationListener;", ""]
@@ -110,6 +119,69 @@ def generate_large_app(root: Path, classes: int, methods: int = 40) -> Path:
     return root
 
 
+def generate_stress_app(root: Path, methods: int) -> Path:
+    """Write an interpreter-like app (the shape that made the engine explode on apps bundling a JavaScript
+    engine): ``methods`` static methods in one class, each called from two others with different string
+    arguments (contexts multiply), each appending to a static path field (a pattern that grows every round)
+    and to a ``StringBuilder`` kept in a static field; the activity writes location to the file named by
+    the field and the builder's text to ``files/journal.txt``."""
+    pkg = "com.trowel.stress"
+    cls = "Lcom/trowel/stress/Interp;"
+    src = root / "smali" / "com" / "trowel" / "stress"
+    src.mkdir(parents=True, exist_ok=True)
+    (root / "AndroidManifest.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        f'<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="{pkg}">\n'
+        '  <application><activity android:name=".Main"/></application>\n</manifest>\n', encoding="utf-8")
+    sb = "Ljava/lang/StringBuilder;"
+    sig = "(Ljava/lang/String;Ljava/lang/String;)Ljava/lang/String;"
+    lines = [f".class public {cls}", ".super Ljava/lang/Object;", "",
+             ".field static path:Ljava/lang/String;", f".field static buf:{sb}", ""]
+    for j in range(methods):
+        first, second = (j + 1) % methods, (j * 7 + 3) % methods
+        lines += [f".method public static e{j}{sig}", "    .registers 6",
+                  f"    sget-object v0, {cls}->path:Ljava/lang/String;",
+                  f"    new-instance v1, {sb}", f"    invoke-direct {{v1}}, {sb}-><init>()V",
+                  f"    invoke-virtual {{v1, v0}}, {sb}->append(Ljava/lang/String;){sb}",
+                  f"    invoke-virtual {{v1, p0}}, {sb}->append(Ljava/lang/String;){sb}",
+                  f'    const-string v2, ":{j}"',
+                  f"    invoke-virtual {{v1, v2}}, {sb}->append(Ljava/lang/String;){sb}",
+                  f"    invoke-virtual {{v1}}, {sb}->toString()Ljava/lang/String;", "    move-result-object v0",
+                  f"    sput-object v0, {cls}->path:Ljava/lang/String;",
+                  f"    sget-object v3, {cls}->buf:{sb}",
+                  f"    invoke-virtual {{v3, p1}}, {sb}->append(Ljava/lang/String;){sb}",
+                  f'    const-string v4, "k{j}"',
+                  f"    invoke-static {{p1, v4}}, {cls}->e{first}{sig}", "    move-result-object v4",
+                  f"    invoke-static {{v0, v4}}, {cls}->e{second}{sig}", "    move-result-object v4",
+                  "    return-object v4", ".end method", ""]
+    (src / "Interp.smali").write_text("\n".join(lines), encoding="utf-8")
+    main = [".class public Lcom/trowel/stress/Main;", ".super Landroid/app/Activity;",
+            ".implements Landroid/location/LocationListener;", "",
+            ".method public onLocationChanged(Landroid/location/Location;)V", "    .registers 8",
+            f"    new-instance v0, {sb}", f"    invoke-direct {{v0}}, {sb}-><init>()V",
+            f"    sput-object v0, {cls}->buf:{sb}",
+            "    invoke-virtual {p1}, Landroid/location/Location;->getLatitude()D", "    move-result-wide v0",
+            "    invoke-static {v0, v1}, Ljava/lang/String;->valueOf(D)Ljava/lang/String;", "    move-result-object v0",
+            '    const-string v1, "start"',
+            f"    invoke-static {{v1, v0}}, {cls}->e0{sig}",
+            f"    sget-object v1, {cls}->path:Ljava/lang/String;",
+            "    const/4 v2, 0x0",
+            "    invoke-virtual {p0, v1, v2}, Lcom/trowel/stress/Main;->openFileOutput(Ljava/lang/String;I)Ljava/io/FileOutputStream;",
+            "    move-result-object v1",
+            "    invoke-virtual {v0}, Ljava/lang/String;->getBytes()[B", "    move-result-object v3",
+            "    invoke-virtual {v1, v3}, Ljava/io/FileOutputStream;->write([B)V",
+            '    const-string v1, "journal.txt"',
+            "    invoke-virtual {p0, v1, v2}, Lcom/trowel/stress/Main;->openFileOutput(Ljava/lang/String;I)Ljava/io/FileOutputStream;",
+            "    move-result-object v1",
+            f"    sget-object v3, {cls}->buf:{sb}",
+            f"    invoke-virtual {{v3}}, {sb}->toString()Ljava/lang/String;", "    move-result-object v3",
+            "    invoke-virtual {v3}, Ljava/lang/String;->getBytes()[B", "    move-result-object v3",
+            "    invoke-virtual {v1, v3}, Ljava/io/FileOutputStream;->write([B)V",
+            "    return-void", ".end method", ""]
+    (src / "Main.smali").write_text("\n".join(main), encoding="utf-8")
+    return root
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -117,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large", type=int, default=0, help="also build a generated app with N classes")
     parser.add_argument("--large-methods", type=int, default=40)
     parser.add_argument("--large-out", type=Path, default=Path("/tmp/trowel-large/large.apk"))
+    parser.add_argument("--stress", type=int, default=0, help="also build an interpreter-like app with N methods")
+    parser.add_argument("--stress-out", type=Path, default=Path("/tmp/trowel-large/stress.apk"))
     args = parser.parse_args(argv)
     check_tools()
     names = sorted(p.name for p in APPS.iterdir() if (p / "AndroidManifest.xml").exists())
@@ -124,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         names = [n for n in names if n in args.only]
     with tempfile.TemporaryDirectory(prefix="trowel-keys-") as tmp:
         keystore = make_keystore(Path(tmp))
-        if not args.large or args.only:
+        if not args.large and not args.stress or args.only:
             for name in names:
                 built = build_app(APPS / name, args.out, keystore)
                 print(f"{built} {built.stat().st_size}")
@@ -136,6 +210,13 @@ def main(argv: list[str] | None = None) -> int:
             if built != final:
                 built.replace(final)
             print(f"{final} {final.stat().st_size}")
+        if args.stress:
+            src = Path(tmp) / "stress"
+            generate_stress_app(src, args.stress)
+            built = build_app(src, args.stress_out.parent, keystore)
+            if built != args.stress_out:
+                built.replace(args.stress_out)
+            print(f"{args.stress_out} {args.stress_out.stat().st_size}")
     return 0
 
 

@@ -2,7 +2,8 @@
 # Install the Debian packages trowel's tests, fixtures and demo need; only what is missing.
 set -euo pipefail
 PACKAGES=(sleuthkit ewf-tools e2fsprogs android-sdk-libsparse-utils tshark libsmali-java apktool aapt zipalign
-          apksigner dexdump android-framework-res chromium firefox-esr)
+          apksigner dexdump android-framework-res chromium firefox-esr tcpdump curl openssl
+          nghttp2-server nghttp2-client)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

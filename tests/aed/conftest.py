@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,9 @@ def corrupt_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("corrupt")
     data = (APKS / "gps.apk").read_bytes()
     (folder / "truncated.apk").write_bytes(data[:3000])
+    with zipfile.ZipFile(APKS / "gps.apk") as src, zipfile.ZipFile(folder / "nodex.apk", "w") as out:
+        for item in src.infolist():  # a readable manifest, a DEX that is not one: failed, package kept
+            out.writestr(item, b"dex\n035\x00" + b"\xff" * 200 if item.filename == "classes.dex" else src.read(item))
     return folder
 
 

@@ -22,6 +22,7 @@ FILES: dict[str, bytes] = {
     "data/data/com.trowel.dynamic/cache/other.json": b"{}",
     "data/data/com.trowel.neg.uncommitted/shared_prefs/draft.xml": b"<map/>",
     "data/data/com.imo.android.imoim/databases/imofriends.db": b"SQLite format 3\x00",
+    "data/data/com.trowel.thread/files/exec.txt": b"1700000000000",
     "data/data/com.unknown.app/files/x.txt": b"x",
     "data/app/com.other.app-1/base.apk": b"PK\x05\x06" + b"\x00" * 18,
 }

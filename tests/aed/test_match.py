@@ -38,6 +38,7 @@ EXPECTED_MATCHES = [
     ("sdcard/Browser/bookmarks.txt", "com.trowel.browser", 0, ["time", "visited_url"], "/sdcard/Browser/bookmarks.txt"),
     ("storage/emulated/0/Android/data/com.trowel.external/files/gps.txt", "com.trowel.external", 0, ["location"],
      "/sdcard/Android/data/<pkg>/files/gps.txt"),
+    ("data/data/com.trowel.thread/files/exec.txt", "com.trowel.thread", 0, ["time"], "/data/data/<pkg>/files/exec.txt"),
 ]
 
 
@@ -49,6 +50,12 @@ def test_match_json(built_aed: tuple[Path, BuildSummary], extraction_dir: Path,
     files = sorted((r["path"], r["package"], r["user"], r["types"], r["pattern"])
                    for r in records if r["kind"] == "evidence_file")
     assert files == sorted(EXPECTED_MATCHES)
+    matched = [r for r in records if r["kind"] == "evidence_file"]
+    assert sorted((r["path"], r["pattern"]) for r in matched if r["time_only"]) == [
+        ("data/data/com.trowel.dynamic/files/notes/0f8fad5b-d9cb-469f-a165-70867728950e.txt",
+         "/data/data/<pkg>/files/<intent>"),
+        ("data/data/com.trowel.thread/files/exec.txt", "/data/data/<pkg>/files/exec.txt")]
+    assert [r["time_only"] for r in matched] == [False] * (len(matched) - 2) + [True, True]  # ranked last
     first = next(r for r in records if r["kind"] == "evidence_file" and r["path"].endswith("imofriends.db"))
     assert first["tables"] == ["messages"] and first["file_kind"] == "database" and first["state"] == "live"
     assert first["source"] == {"evidence": "E1", "path": "data/data/com.imo.android.imoim/databases/imofriends.db"}
@@ -66,6 +73,7 @@ def test_match_text_and_missing_aed(built_aed: tuple[Path, BuildSummary], extrac
     assert out[0].split() == ["package", "user", "types", "path"]  # the header row
     assert len(out) == 1 + len(EXPECTED_MATCHES) + 2
     assert "not in AED: com.other.app" in out
+    assert out[len(EXPECTED_MATCHES) - 1].endswith("  (time only)")
     with pytest.raises(SystemExit) as info:
         main(["aed", "match", str(extraction_dir), "--db", str(tmp_path / "none.sqlite")])
     assert info.value.code == 1
@@ -129,6 +137,7 @@ def test_examine_stage_analyses_embedded_and_given_apks(tmp_path: Path, extracti
     assert gps["source"]["evidence"] == "E1" and gps["source"]["path"] == extraction.EMBEDDED_APK
     im = next(p for p in predictions if p["package"] == "com.trowel.im")
     assert im["source"]["evidence"] == "E2" and im["apk_sha256"] == apk_hash
+    assert [p["time_only"] for p in predictions] == [False] * 4
     matched = sorted((r["path"], r["user"]) for r in store.records("evidence_file"))
     assert matched == [("data/data/com.trowel.gps/databases/tracks.db", 0),
                        ("data/data/com.trowel.gps/files/track.log", 0),
@@ -137,7 +146,7 @@ def test_examine_stage_analyses_embedded_and_given_apks(tmp_path: Path, extracti
     uncovered = sorted(r["package"] for r in store.records("finding"))
     # installed = an APK under data/app or an app folder under data/data (external folders do not count)
     assert uncovered == ["com.imo.android.imoim", "com.other.app", "com.trowel.dynamic", "com.trowel.neg.uncommitted",
-                         "com.unknown.app"]
+                         "com.trowel.thread", "com.unknown.app"]
     assert (out / "aed.sqlite").is_file()
     assert input_digest(extraction_dir) == before and sha256_of(im_apk) == apk_hash
     store.close()
@@ -151,8 +160,30 @@ def test_examine_command_runs_the_stage(tmp_path: Path, extraction_dir: Path) ->
     kinds = store.kinds()
     assert (kinds["evidence_prediction"], kinds["evidence_file"]) == (4, 4)
     warnings = [w["message"] for w in store.records("warning") if w.get("stage") == "apps-analysis"]
-    assert warnings == ["APK analysis failed: data/app/com.other.app-1/base.apk: the APK has no readable "
-                        "AndroidManifest.xml package name"]
+    assert warnings == ["APK analysis failed: data/app/com.other.app-1/base.apk: the APK holds no classes.dex and "
+                        "its AndroidManifest.xml names no package"]
     store.close()
     assert (out / "aed.sqlite").is_file()
     assert input_digest(extraction_dir) == before
+
+
+def test_examine_stage_records_files_whose_name_could_not_be_resolved(tmp_path: Path) -> None:
+    import trowel.apk.stage  # noqa: F401 - registers the stage
+
+    out = tmp_path / "case"
+    (out / ".scratch").mkdir(parents=True)
+    apk = extraction.APKS / "unresolved.apk"
+    store = CaseStore(out / "case.sqlite")
+    ctx = ExamineContext(options=ExamineOptions(evidence=[], out=out, apks=[apk]), store=store,
+                         scratch=out / ".scratch", log=ActionLog(store, out / "log.jsonl"))
+    ctx.inputs = {"E1": apk}
+    STAGES["apps-analysis"].run(ctx)
+    findings = list(store.records("finding"))
+    assert [(f["finding"], f["package"], f["severity"], f["source"]["evidence"]) for f in findings] == [
+        ("unresolved_file_name", "com.trowel.unresolved", "notice", "E1")] * 3
+    assert sorted(f["message"].split(" (")[0] for f in findings) == [
+        "a database whose name could not be resolved, in /data/data/<pkg>/databases/",
+        "a file whose name could not be resolved, in /<unknown>/",
+        "a shared_prefs whose name could not be resolved, in /data/data/<pkg>/shared_prefs/",
+    ]
+    assert list(store.records("evidence_prediction")) == []

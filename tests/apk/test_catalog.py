@@ -47,3 +47,21 @@ def test_find_matches_through_the_framework_hierarchy() -> None:
     callbacks = catalog.find("source", {"Landroid/webkit/WebViewClient;"}, "onPageFinished",
                              "Landroid/webkit/WebView;Ljava/lang/String;")
     assert [(e.kind, e.value, e.args) for e in callbacks] == [("callback_parameter", "visited_url", (2,))]
+
+
+def test_wider_catalog_bundled_libraries_and_library_files() -> None:
+    catalog = Catalog()
+    evidence = {e.value for rows in catalog.entries["source"].values() for e in rows}
+    assert evidence == {"location", "time", "text_input", "visited_url", "device_id", "phone_number", "clipboard",
+                        "account", "sms", "installed_apps", "photo", "recording"}
+    assert len(catalog.libraries) == 78 and len(set(catalog.bundled)) == 78
+    assert all(p.startswith("L") and p.endswith("/") for p in catalog.bundled)
+    assert "Landroid/" not in catalog.bundled and "Lcom/android/" not in catalog.bundled  # framework namespaces
+    files = sorted((f.cls, f.name, f.path, sorted(f.types)) for rows in catalog.library_files.values() for f in rows)
+    assert files == [
+        ("Lcom/google/android/gcm/GCMRegistrar;", "register",
+         "/data/data/<pkg>/shared_prefs/com.google.android.gcm.xml", ["device_id", "time"]),
+        ("Lcom/google/android/gms/analytics/GoogleAnalytics;", "getInstance", "/data/data/<pkg>/files/gaClientId",
+         ["device_id"]),
+        ("Lorg/acra/ACRA;", "init", "/data/data/<pkg>/app_ACRA-unapproved/<timestamp>.stacktrace", ["time"]),
+    ]

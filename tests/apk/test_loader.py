@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from tests.apk.conftest import APKS
 from trowel.apk.ir import Component, is_library, java_name, parse_method_ref, split_params
 from trowel.apk.loader import load_apk
+from trowel.apk.predict import analyse_apk
 from trowel.errors import ApkError
 
 
@@ -78,6 +80,10 @@ def test_names() -> None:
     assert parse_method_ref("La/B;->m(Ljava/lang/String; I)V") == ("La/B;", "m", "Ljava/lang/String;I", "V")
     assert java_name("Lcom/ex/Main;") == "com.ex.Main"
     assert is_library("Landroidx/core/app/X;") and is_library("Lkotlin/Unit;") and not is_library("Lcom/ex/A;")
+    app = load_apk(APKS / "androidpkg.apk")
+    app.bundled = ("Landroid/support/", "Lcom/google/android/gcm/")
+    assert app.is_app("Lcom/android/sysupdate/UpdateService;")  # framework namespace, but the app's own code
+    assert not app.is_app("Landroid/support/v4/util/DebugLog;") and not app.is_app("Landroid/app/Activity;")
 
 
 def test_switch_and_exception_edges() -> None:
@@ -129,3 +135,50 @@ def test_mutated_dex_never_escapes_as_another_exception(tmp_path: Path) -> None:
         except ApkError:
             outcomes["error"] += 1
     assert outcomes == {"ok": 17, "error": 23}
+
+
+def test_exception_edges_come_only_from_the_blocks_of_their_try_range() -> None:
+    app = load_apk(APKS / "exscope.apk")
+    method = app.classes["Lcom/trowel/exscope/Main;"].methods["onLocationChanged(Landroid/location/Location;)V"]
+    starts = {b.start: n for n, b in enumerate(method.blocks)}
+    ops = [i.op for i in method.instrs]
+    reopen = starts[ops.index("goto") + 1]  # the handler of the first range
+    first_call = ops.index("invoke-virtual")
+    sql = next(i for i, ins in enumerate(method.instrs) if ins.ref and ins.ref.endswith("execSQL(Ljava/lang/String;)V"))
+    insert_handler = starts[sql + 1]
+    with_handler = sorted(n for n, b in enumerate(method.blocks) if reopen in b.succs)
+    assert with_handler == [starts[first_call]]  # only the block of the openOrCreateDatabase call
+    assert [n for n, b in enumerate(method.blocks) if insert_handler in b.succs] == [starts[sql]]
+
+
+def test_codename_min_sdk_and_unreadable_manifest_still_analyse_the_dex(tmp_path: Path) -> None:
+    garbage = tmp_path / "nomanifest.apk"
+    with zipfile.ZipFile(APKS / "callback.apk") as src, zipfile.ZipFile(garbage, "w") as out:
+        out.writestr("AndroidManifest.xml", b"\x03\x00\x08\x00garbage")
+        out.writestr("classes.dex", src.read("classes.dex"))
+    app = load_apk(garbage)
+    assert app.package == "nomanifest"
+    assert sorted(app.classes) == ["Lcom/trowel/callback/Main;", "Lcom/trowel/callback/Tracker;"]
+    assert len(app.warnings) == 1 and "AndroidManifest.xml" in app.warnings[0] and "'nomanifest'" in app.warnings[0]
+
+
+def test_codename_min_sdk_manifest_is_read_from_its_binary_xml(tmp_path: Path) -> None:
+    """androguard's APK class raises on minSdkVersion="VanillaIceCream"; package and components still come."""
+    manifest = (Path(__file__).resolve().parents[2] / "fixtures-src" / "apps" / "callback" / "AndroidManifest.xml")
+    work = tmp_path / "src"
+    work.mkdir()
+    (work / "AndroidManifest.xml").write_text(
+        manifest.read_text(encoding="utf-8").replace('android:minSdkVersion="19"', 'android:minSdkVersion="VanillaIceCream"'),
+        encoding="utf-8")
+    unsigned = tmp_path / "codename.apk"
+    subprocess.run(["aapt", "package", "-f", "-M", str(work / "AndroidManifest.xml"), "-I",
+                    "/usr/share/android-framework-res/framework-res.apk", "-F", str(unsigned)], check=True)
+    with zipfile.ZipFile(APKS / "callback.apk") as src, zipfile.ZipFile(unsigned, "a") as out:
+        out.writestr("classes.dex", src.read("classes.dex"))
+    app = load_apk(unsigned)
+    assert (app.package, app.version_code, app.version_name) == ("com.trowel.callback", "1", "1.0")
+    assert app.components == [Component("activity", "Lcom/trowel/callback/Main;")]
+    assert len(app.warnings) == 1 and "VanillaIceCream" in app.warnings[0]
+    assert "package and components read from its binary XML directly" in app.warnings[0]
+    result = analyse_apk(unsigned)
+    assert [(p.path, p.types) for p in result.predictions] == [("/data/data/<pkg>/files/where.txt", ["location"])]

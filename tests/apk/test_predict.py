@@ -43,13 +43,13 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, list[str], dict[str, Any]]]]
     "callback": ("com.trowel.callback", [("file", f"{I}/files/where.txt", ["location"], {})]),
     "thread": ("com.trowel.thread", [
         ("file", f"{I}/app_worker/draft.txt", ["text_input"], {}),  # Thread subclass: start() -> run()
-        ("file", f"{I}/files/exec.txt", ["time"], {}),
         ("file", f"{I}/files/note.txt", ["text_input"], {}),
+        ("file", f"{I}/files/exec.txt", ["time"], {}),  # time-only predictions come last
     ]),
     "asynctask": ("com.trowel.asynctask", [("file", f"{I}/files/result.txt", ["text_input", "time"], {})]),
     "handler": ("com.trowel.handler", [
-        ("file", f"{I}/files/message.txt", ["time"], {}),
         ("file", f"{I}/files/posted.txt", ["location"], {}),
+        ("file", f"{I}/files/message.txt", ["time"], {}),
     ]),
     "reflection": ("com.trowel.reflection", [("file", f"{I}/files/reflected.txt", ["text_input"], {})]),
     "intent": ("com.trowel.intent", [("file", f"{I}/files/received.txt", ["location"], {})]),
@@ -66,8 +66,8 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, list[str], dict[str, Any]]]]
     ]),
     "dynamic": ("com.trowel.dynamic", [
         ("file", f"{I}/cache/loc_<timestamp>.json", ["location"], {}),
-        ("file", f"{I}/files/<intent>", ["time"], {}),
         ("file", f"{I}/files/notes/<uuid>.txt", ["text_input"], {}),
+        ("file", f"{I}/files/<intent>", ["time"], {}),
     ]),
     "controlflow": ("com.trowel.controlflow", [
         # the loop appends an unknown number of digits: the prefix alone and the prefix + <unknown>
@@ -83,6 +83,42 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, list[str], dict[str, Any]]]]
         ("database", f"{I}/databases/device.db", ["device_id"], {"tables": ["log"], "columns": {"imei": ["device_id"]}}),
         ("database", f"{I}/databases/notes.db", ["text_input", "time"], {"tables": ["notes"], "columns": {}}),
     ]),
+    # one app per cause found on real apps (issue 12)
+    "exscope": ("com.trowel.exscope", [  # exception edges only from the try range's own blocks: no SQL-named db
+        ("database", f"{I}/databases/fixes.db", ["location"], {"tables": ["fix"], "columns": {"lat": ["location"]}}),
+    ]),
+    "heapbuilder": ("com.trowel.heapbuilder", [  # StringBuffer in a static field: appends through an alias
+        ("file", f"{I}/files/ids.txt", ["device_id"], {}),
+    ]),
+    "siblings": ("com.trowel.siblings", [  # base-class editor field: each subclass keeps its own file
+        ("shared_prefs", f"{I}/shared_prefs/notes.xml", ["text_input"],
+         {"keys": {"draft": ["text_input"]}, "committed": True}),
+        ("shared_prefs", f"{I}/shared_prefs/trip.xml", ["location"], {"keys": {"lat": ["location"]}, "committed": True}),
+    ]),
+    "androidpkg": ("com.android.sysupdate", [  # app code under com.android.*; bundled GCM and support classes
+        ("file", f"{I}/files/imei.txt", ["device_id"], {}),
+        ("shared_prefs", f"{I}/shared_prefs/com.google.android.gcm.xml", ["device_id", "time"],
+         {"keys": {}, "committed": True}),
+    ]),
+    "unresolved": ("com.trowel.unresolved", []),  # three files whose names could not be resolved (below)
+    "deadcode": ("com.trowel.deadcode", [("file", f"{I}/files/live.txt", ["text_input"], {})]),
+    "lambda": ("com.trowel.lambda", [
+        ("file", f"{I}/files/clip.txt", ["clipboard"], {}),  # Kotlin SuspendLambda.invokeSuspend
+        ("file", f"{I}/files/custom.txt", ["location"], {}),  # invoke-custom (LambdaMetafactory) via Handler.post
+        ("file", f"{I}/files/lambda.txt", ["text_input"], {}),  # D8 desugared lambda class via Thread.start
+    ]),
+    "names": ("com.trowel.names", [
+        ("file", f"{I}/cache/trip.gpx", ["location"], {}),  # File.getName() of files/exports/trip.gpx
+        ("database", f"{I}/databases/journal.db", ["location"],  # getString(R.string.journal_db) via resources.arsc
+         {"tables": ["fixes"], "columns": {"lat": ["location"]}}),
+        ("file", f"{I}/files/<pkg>.log", ["location"], {}),  # getPackageName() + ".log"
+    ]),
+    "spyware": ("com.trowel.spyware", [  # the wider catalog: contacts, call log, accounts, SMS, caller number
+        ("database", f"{I}/databases/dump.db", ["account", "call_log", "contact"],
+         {"tables": ["dump"], "columns": {"accounts": ["account"], "duration": ["call_log"], "number": ["contact"]}}),
+        ("file", f"{I}/files/sms.txt", ["sms"], {}),
+        ("file", "/sdcard/calls.txt", ["phone_number"], {}),
+    ]),
     "neg_bundle": ("com.trowel.neg.bundle", []),
     "neg_sinkonly": ("com.trowel.neg.sinkonly", []),
     "neg_nosink": ("com.trowel.neg.nosink", []),
@@ -95,7 +131,7 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, str, list[str], dict[str, Any]]]]
 
 def test_every_fixture_app_has_an_expectation() -> None:
     assert sorted(EXPECTED) == APP_NAMES
-    assert len(APP_NAMES) == 20
+    assert len(APP_NAMES) == 29
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -113,6 +149,34 @@ def test_exact_aed_of_app(name: str, analyses: dict[str, AppAnalysis]) -> None:
         assert data["storage"] == ("external" if data["path"].startswith("/sdcard") else "internal")
         assert data["trace"][0].startswith("source ") and data["trace"][-1].startswith("sink ")
     assert got == expected
+    if name != "unresolved":
+        assert result.unresolved == []
+
+
+def test_unresolved_names_are_reported_apart_never_as_path_text(analyses: dict[str, AppAnalysis]) -> None:
+    result = analyses["unresolved"]
+    assert [(p.file_kind, p.path, p.types) for p in result.unresolved] == [
+        ("file", "/<unknown>/trip.txt", ["text_input"]),  # a folder read from a field nothing writes
+        ("database", f"{I}/databases/<unknown>", ["text_input"]),  # openOrCreateDatabase("")
+        ("shared_prefs", f"{I}/shared_prefs/<unknown>.xml", ["text_input"]),  # getSharedPreferences(null)
+    ]
+    notes = [w for w in result.warnings if "could not be resolved" in w]
+    assert [n.split(" (")[0] for n in notes] == [
+        "a file whose name could not be resolved, in /<unknown>/",
+        f"a database whose name could not be resolved, in {I}/databases/",
+        f"a shared_prefs whose name could not be resolved, in {I}/shared_prefs/",
+    ]
+    assert all("trace: source Landroid/widget/EditText;->getText()" in n for n in notes)
+    for analysis in analyses.values():
+        for p in analysis.predictions:
+            name = p.path.rsplit("/", 1)[-1]
+            assert name not in ("null.xml", ".xml", "<unknown>", "<unknown>.xml") and "CREATE" not in p.path
+
+
+def test_time_only_predictions_are_last_and_marked(analyses: dict[str, AppAnalysis]) -> None:
+    thread = [p.to_json() for p in analyses["thread"].predictions]
+    assert [(d["path"].rsplit("/", 1)[-1], d.get("time_only", False)) for d in thread] == [
+        ("draft.txt", False), ("note.txt", False), ("exec.txt", True)]
 
 
 def test_traces_follow_thread_reflection_asynctask_and_intent_edges(analyses: dict[str, AppAnalysis]) -> None:

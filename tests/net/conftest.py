@@ -41,3 +41,10 @@ def tls_result(captures: Path) -> AnalysisResult:
 
 def by_kind(result: AnalysisResult, kind: str) -> list[dict[str, Any]]:
     return [r.to_json() for r in result.records if r.kind == kind]
+
+
+@pytest.fixture(scope="session")
+def live_manifest() -> dict[str, Any]:
+    """Facts of the committed real-client captures (tests/fixtures/net/make_live.py)."""
+    path = Path(__file__).parent.parent / "fixtures" / "net" / "live" / "manifest.json"
+    return dict(json.loads(path.read_text()))

@@ -85,7 +85,7 @@ def test_http_objects(imo_result: AnalysisResult, manifest: dict[str, Any], imo_
         saved = imo_media / obj["sha256"]
         assert obj["media_path"] == f"media/{obj['sha256']}"
         assert hashlib.sha256(saved.read_bytes()).hexdigest() == obj["sha256"]
-    assert len(list(imo_media.iterdir())) == 5
+    assert len(list(imo_media.iterdir())) == 6  # 5 bodies and the gzip body as sent
 
 
 def test_stickers(imo_result: AnalysisResult, manifest: dict[str, Any]) -> None:

@@ -82,7 +82,7 @@ def test_deflate_raw_and_zlib() -> None:
     partial, error = decode_content(gzip.compress(data)[:20], "gzip")
     assert error == "gzip stream ends early (body incomplete)"
     assert data.startswith(partial)
-    assert decode_content(b"abc", "br") == (b"abc", "content encoding 'br' not decoded")
+    assert decode_content(b"abc", "compress") == (b"abc", "content encoding 'compress' not decoded")
 
 
 def test_body_until_close() -> None:

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 from tests.fixtures.net.make_captures import png, sticker_zip
-from trowel.net.objects import save_media, sticker_frames, sticker_id, zip_members
+from trowel.net.objects import find_sticker, save_media, sticker_frames, sticker_id, zip_members
 
 
 def test_save_media_once(tmp_path: Path) -> None:
@@ -84,3 +84,55 @@ def test_sticker_id_from_url() -> None:
     assert sticker_id("http://h/stickers/77") == "77"
     assert sticker_id("http://h/") is None
     assert sticker_id(None) is None
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_nested_zip_members_listed_with_paths() -> None:
+    inner = _zip({"foo/foo.txt": b"inner text\n", "foo/bar.bin": bytes(range(256))})
+    deepest = _zip({"deep.txt": b"deep"})
+    middle = _zip({"deeper.zip": deepest})
+    outer = _zip({"foo.zip": inner, "readme.txt": b"top", "m.zip": middle})
+    members, error = zip_members(outer)
+    assert error is None
+    assert [(m["path"], m.get("depth", 0)) for m in members] == [
+        ("foo.zip", 0), ("foo.zip/foo/foo.txt", 1), ("foo.zip/foo/bar.bin", 1), ("readme.txt", 0),
+        ("m.zip", 0), ("m.zip/deeper.zip", 1), ("m.zip/deeper.zip/deep.txt", 2)]
+    by_path = {m["path"]: m for m in members}
+    assert by_path["foo.zip/foo/foo.txt"]["name"] == "foo/foo.txt"
+    assert by_path["foo.zip/foo/foo.txt"]["archive"] == "foo.zip"
+    assert by_path["foo.zip/foo/foo.txt"]["sha256"] == hashlib.sha256(b"inner text\n").hexdigest()
+    assert by_path["m.zip/deeper.zip/deep.txt"]["sha256"] == hashlib.sha256(b"deep").hexdigest()
+    assert by_path["foo.zip"]["nested_members"] == 2 and by_path["foo.zip"]["sha256"] == hashlib.sha256(
+        inner).hexdigest()
+
+
+def test_nested_zip_depth_bounded(monkeypatch: object) -> None:
+    import trowel.net.objects as objects
+
+    data = _zip({"x.txt": b"x"})
+    for level in range(3):
+        data = _zip({f"l{level}.zip": data})
+    old = objects.MAX_DEPTH
+    objects.MAX_DEPTH = 1
+    try:
+        members, _ = zip_members(data)
+    finally:
+        objects.MAX_DEPTH = old
+    assert [m["path"] for m in members] == ["l2.zip", "l2.zip/l1.zip"]
+    assert members[1]["nested_error"] == "archive nested deeper than 1 levels; not opened"
+
+
+def test_sticker_zip_inside_zip_recognised() -> None:
+    outer = _zip({"pack/s_77.zip": sticker_zip(7, 3), "info.json": b"{}"})
+    members, _ = zip_members(outer)
+    assert sticker_frames(members) is None
+    found = find_sticker(members)
+    assert found is not None and found[0] == 3
+    assert [m["path"] for m in found[1]] == ["pack/s_77.zip/1.png", "pack/s_77.zip/2.png", "pack/s_77.zip/3.png"]

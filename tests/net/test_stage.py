@@ -36,7 +36,7 @@ def test_stage_stores_records(captures: Path, tmp_path: Path) -> None:
     warnings = [w for w in store.records("warning") if w["source"]["evidence"] == "E3"]
     assert len(warnings) == 1 and warnings[0]["message"].startswith("capture not analysed: ")
     assert "not a packet capture" in warnings[0]["message"]
-    assert len(list((out / "media").iterdir())) == 5
+    assert len(list((out / "media").iterdir())) == 6  # 5 bodies and the gzip body as sent
     assert [a["action"] for a in store.actions()] == ["network"]
     store.close()
 

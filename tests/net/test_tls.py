@@ -174,8 +174,12 @@ def test_keylog_errors(tmp_path: Path) -> None:
     with pytest.raises(CaptureError, match="cannot read the key log"):
         KeyLog.load(tmp_path / "missing.txt")
     tls13 = tmp_path / "13.txt"
-    tls13.write_text("CLIENT_TRAFFIC_SECRET_0 " + "ab" * 32 + " " + "cd" * 32 + "\n")
-    assert KeyLog.load(tls13).other_labels == {"CLIENT_TRAFFIC_SECRET_0": 1}
+    tls13.write_text("CLIENT_TRAFFIC_SECRET_0 " + "ab" * 32 + " " + "cd" * 32 + "\nRSA " + "01" * 8 + " "
+                     + "03" * 48 + "\nCLIENT_RANDOM " + "ab" * 32 + " 123\nOTHER_LABEL ab cd\n")
+    log = KeyLog.load(tls13)
+    assert log.tls13 == {bytes.fromhex("ab" * 32): {"CLIENT_TRAFFIC_SECRET_0": bytes.fromhex("cd" * 32)}}
+    assert log.rsa_premasters == {bytes.fromhex("01" * 8): bytes.fromhex("03" * 48)}
+    assert log.other_labels == {"OTHER_LABEL": 1} and log.bad_lines == 1
 
 
 def test_handshake_split_across_records() -> None:
@@ -189,3 +193,40 @@ def test_handshake_split_across_records() -> None:
         conn.data(0, records[i:i + 7], 1, 1)
     assert conn.client_hello is not None and conn.client_hello.sni == "split.imo.im"
     assert conn.client_dir == 0
+
+
+def _expand_label(secret: bytes, label: bytes, length: int) -> bytes:
+    """RFC 8446 HKDF-Expand-Label with the cryptography package's HKDFExpand (independent of trowel's)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
+
+    full = b"tls13 " + label
+    info = struct.pack("!HB", length, len(full)) + full + b"\x00"
+    return HKDFExpand(hashes.SHA256(), length, info).derive(secret)
+
+
+def _seal(secret: bytes, seq: int, inner_type: int, content: bytes) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    key, iv = _expand_label(secret, b"key", 16), _expand_label(secret, b"iv", 12)
+    plain = content + bytes([inner_type]) + bytes(3)  # with padding
+    header = struct.pack("!BHH", 23, 0x0303, len(plain) + 16)
+    nonce = (int.from_bytes(iv, "big") ^ seq).to_bytes(12, "big")
+    return header + AESGCM(key).encrypt(nonce, plain, header)
+
+
+def test_tls13_key_update_switches_the_direction() -> None:
+    from trowel.net.tlscrypto import Tls13Decryptor
+    from trowel.net.tlsstream import TlsConnection
+
+    secret0 = bytes(range(32))
+    secret1 = _expand_label(secret0, b"traffic upd", 32)
+    request = b"GET /after-update HTTP/1.1\r\nHost: ku.example\r\n\r\n"
+    records = (_seal(secret0, 0, 23, request[:20]) + _seal(secret0, 1, 22, b"\x18\x00\x00\x01\x00")
+               + _seal(secret1, 0, 23, request[20:]))
+    conn = TlsConnection(None, lambda _e: None)
+    conn.tls13, conn.client_dir = True, 0
+    conn.dirs[0].d13 = Tls13Decryptor(0x1301, secret0)
+    conn.data(0, records, 1, 1)
+    assert conn.notes == [] and conn.decrypted_records == 3 and conn.key_updates == 1
+    assert conn.inner is not None and [m.target for m in conn.inner.requests] == ["/after-update"]

@@ -1,11 +1,14 @@
 """Building an AED from many APKs in parallel; one failing or slow app never stops the others.
 
-Local mode: ``jobs`` long-lived worker processes (spawned, so no state is shared with the parent). Each
-app gets a time and a memory limit twice over: the engine checks them itself and stops cleanly
-(``status`` timeout/memory, recorded), and the parent kills a worker that overruns the limit by more
-than a grace period or whose resident memory passes 1.25 times the limit, records the app and starts a new
-worker. Distributed mode: the same guarded function runs as Dask tasks on the cluster at ``scheduler``
-(workers must see the APK paths); there the engine's own checks are the limit.
+Local mode: up to ``jobs`` worker processes at a time, a fresh (spawned) process per app, so the limits and
+the recorded peak memory belong to that app alone and no app inherits the memory of a heavy one. Each app
+gets a time and a memory limit twice over: the engine checks them itself and stops cleanly (``status``
+timeout/memory, recorded), and the parent kills a worker that overruns the limit by more than a grace
+period or whose resident memory passes 1.25 times the limit. A worker reports the app's package and
+version as soon as the manifest is read, so an app that fails later (or whose worker is killed) is
+recorded with its package. Distributed mode: the same guarded function runs as Dask tasks on the cluster at
+``scheduler`` (workers must see the APK paths); there the engine's own checks are the limit, and a task
+whose worker is lost is recorded with the package read from the manifest by the client.
 """
 
 from __future__ import annotations
@@ -94,42 +97,73 @@ def _peak_rss() -> int | None:
     return None
 
 
-def failed_result(path: str, status: str, error: str, seconds: float = 0.0) -> AppAnalysis:
+Identity = tuple[str | None, str | None, str | None]  # package, version code, version name
+
+
+def failed_result(path: str, status: str, error: str, seconds: float = 0.0,
+                  identity: Identity | None = None) -> AppAnalysis:
     sha = f"unreadable:{path}"
     if Path(path).is_file():  # never block on a FIFO or a device
         with contextlib.suppress(OSError):
             sha = sha256_of(Path(path))
-    return AppAnalysis(apk=path, sha256=sha, status=status, error=error, seconds=round(seconds, 3))
+    result = AppAnalysis(apk=path, sha256=sha, status=status, error=error, seconds=round(seconds, 3))
+    if identity is not None:
+        result.package, result.version_code, result.version_name = identity
+    return result
 
 
-def analyse_guarded(path: str, time_limit: float = DEFAULT_TIME_LIMIT,
-                    memory_limit: int = DEFAULT_MEMORY_LIMIT) -> AppAnalysis:
-    """Analyse one APK and never raise: failures become a result with a status and a reason."""
+def read_identity(path: str) -> Identity | None:
+    """Package and version from the manifest alone (for an app whose analysis was lost), or None."""
+    try:
+        from trowel.apk.loader import read_manifest_identity
+
+        return read_manifest_identity(Path(path))
+    except Exception:  # a hostile manifest: the app stays without a package
+        return None
+
+
+def analyse_guarded(path: str, time_limit: float = DEFAULT_TIME_LIMIT, memory_limit: int = DEFAULT_MEMORY_LIMIT,
+                    on_identity: Callable[[Identity], None] | None = None) -> AppAnalysis:
+    """Analyse one APK and never raise: failures become a result with a status, a reason and (when the
+    manifest could be read) the app's package and version."""
     _reset_peak()
     started = time.monotonic()
+    known: list[Identity] = []
+
+    def identity(value: Identity) -> None:
+        known.append(value)
+        if on_identity is not None:
+            on_identity(value)
+
     try:
-        result = analyse_apk(Path(path), Limits(seconds=time_limit, memory_bytes=memory_limit))
+        result = analyse_apk(Path(path), Limits(seconds=time_limit, memory_bytes=memory_limit), on_identity=identity)
     except AnalysisLimit as exc:
-        result = failed_result(path, exc.reason, str(exc), time.monotonic() - started)
+        result = failed_result(path, exc.reason, str(exc), time.monotonic() - started, _first(known))
     except MemoryError:
-        result = failed_result(path, "memory", "out of memory", time.monotonic() - started)
+        result = failed_result(path, "memory", "out of memory", time.monotonic() - started, _first(known))
     except TrowelError as exc:
-        result = failed_result(path, "failed", str(exc), time.monotonic() - started)
+        result = failed_result(path, "failed", str(exc), time.monotonic() - started, _first(known))
     except Exception as exc:  # one broad catch per app: a bug on one hostile APK must not stop the corpus
-        result = failed_result(path, "failed", f"{type(exc).__name__}: {exc}", time.monotonic() - started)
+        result = failed_result(path, "failed", f"{type(exc).__name__}: {exc}", time.monotonic() - started,
+                               _first(known))
     result.peak_rss = _peak_rss() or result.peak_rss
     return result
 
 
+def _first(known: list[Identity]) -> Identity | None:
+    return known[0] if known else None
+
+
 def _worker(conn: Connection, time_limit: float, memory_limit: int) -> None:
-    while True:
-        try:
-            path = conn.recv()
-        except EOFError:
-            return
-        if path is None:
-            return
-        conn.send(analyse_guarded(path, time_limit, memory_limit))
+    """One app per process: receive its path, report its identity, then its result, and exit."""
+    try:
+        path = conn.recv()
+    except EOFError:
+        return
+    if path is None:
+        return
+    result = analyse_guarded(path, time_limit, memory_limit, on_identity=lambda value: conn.send(("identity", value)))
+    conn.send(result)
 
 
 def _rss_of(pid: int) -> int | None:
@@ -140,6 +174,17 @@ def _rss_of(pid: int) -> int | None:
         return None
 
 
+def worker_context() -> Any:
+    """Worker processes fork from a server process that has already imported the analysis (a fresh process
+    per app costs milliseconds, not an interpreter start); spawn where there is no fork server."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["trowel.aed.build", "trowel.apk.predict", "androguard.core.apk",
+                                    "androguard.core.dex"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
 class _Slot:
     def __init__(self, options: BuildOptions, worker: Callable[[Connection, float, int], None]) -> None:
         self.options = options
@@ -147,10 +192,11 @@ class _Slot:
         self.process: Any = None
         self.conn: Connection | None = None
         self.path: str | None = None
+        self.identity: Identity | None = None
         self.started = 0.0
 
     def start(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
+        ctx = worker_context()
         parent, child = ctx.Pipe()
         self.process = ctx.Process(target=self.worker, args=(child, self.options.time_limit, self.options.memory_limit),
                                    daemon=True)
@@ -159,11 +205,13 @@ class _Slot:
         self.conn = parent
 
     def submit(self, path: str) -> None:
-        if self.process is None or not self.process.is_alive():
-            self.start()
+        """Start a fresh worker process for this app (the previous one has exited)."""
+        self.stop()
+        self.start()
         assert self.conn is not None
         self.conn.send(path)
         self.path = path
+        self.identity = None
         self.started = time.monotonic()
 
     def kill(self) -> None:
@@ -203,8 +251,12 @@ def run_local(paths: list[str], options: BuildOptions, on_result: Callable[[AppA
                     result = slot.conn.recv() if slot.conn else None
                 except (EOFError, OSError):
                     result = None
+                if isinstance(result, tuple) and len(result) == 2 and result[0] == "identity":
+                    slot.identity = result[1]
+                    continue
                 if isinstance(result, AppAnalysis):
                     slot.path = None
+                    slot.stop()
                     on_result(result)
                 else:
                     code = None
@@ -213,7 +265,7 @@ def run_local(paths: list[str], options: BuildOptions, on_result: Callable[[AppA
                         code = slot.process.exitcode
                     slot.kill()
                     on_result(failed_result(path, "failed", f"worker process died (exit code {code})",
-                                            time.monotonic() - slot.started))
+                                            time.monotonic() - slot.started, slot.identity))
             now = time.monotonic()
             for slot in slots:
                 if slot.path is None or slot.process is None:
@@ -221,15 +273,15 @@ def run_local(paths: list[str], options: BuildOptions, on_result: Callable[[AppA
                 elapsed = now - slot.started
                 rss = _rss_of(slot.process.pid)
                 if elapsed > options.time_limit + options.grace:
-                    path = slot.path
+                    path, identity = slot.path, slot.identity
                     slot.kill()
                     on_result(failed_result(path, "timeout", f"killed after {elapsed:.0f} s "
-                                            f"(limit {options.time_limit:g} s)", elapsed))
+                                            f"(limit {options.time_limit:g} s)", elapsed, identity))
                 elif rss is not None and rss > hard_memory:
-                    path = slot.path
+                    path, identity = slot.path, slot.identity
                     slot.kill()
                     on_result(failed_result(path, "memory", f"killed at {rss >> 20} MiB resident "
-                                            f"(limit {options.memory_limit >> 20} MiB)", elapsed))
+                                            f"(limit {options.memory_limit >> 20} MiB)", elapsed, identity))
     finally:
         for slot in slots:
             slot.stop()
@@ -251,7 +303,8 @@ def run_dask(paths: list[str], options: BuildOptions, on_result: Callable[[AppAn
             try:
                 result = future.result()
             except Exception as exc:  # a worker lost or a task error: recorded for this app only
-                result = failed_result(path, "failed", f"Dask task failed: {type(exc).__name__}: {exc}")
+                result = failed_result(path, "failed", f"Dask task failed: {type(exc).__name__}: {exc}",
+                                       identity=read_identity(path))
             on_result(result)
     finally:
         client.close()

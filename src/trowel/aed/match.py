@@ -6,6 +6,7 @@ external storage (``/sdcard/...``, every user's ``media/<N>``). Dynamic parts ar
 ``<timestamp>`` stand for one path component, ``<intent>`` and ``<unknown>`` for one or more. Patterns that
 start with an unknown part (``/<unknown>``) anchor nothing and are never matched. Preference writes whose
 editor never reaches ``commit()``/``apply()`` are not matched (they stay in the AED with committed=false).
+Files matched only by predictions whose sole type is ``time`` are marked ``time_only`` and listed last.
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ class Matcher:
                     state=State.DELETED if entry.deleted else State.LIVE,
                     package=p.package, user=user, path=entry.path, pattern=p.path, file_kind=p.file_kind,
                     types=list(p.types), storage=p.storage, tables=list(p.tables), columns=dict(p.columns),
-                    size=entry.size, deleted=entry.deleted))
+                    size=entry.size, deleted=entry.deleted, time_only=p.time_only))
+        result.files.sort(key=lambda f: f.time_only)  # files that only hold times come last (stable order)
         for package in sorted(result.installed):
             if package in self.covered:
                 continue

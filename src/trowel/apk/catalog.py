@@ -32,6 +32,18 @@ class ApiEntry:
         return f"{self.cls}->{self.name}({self.params})"
 
 
+@dataclass(frozen=True, slots=True)
+class LibraryFile:
+    """A file a bundled library writes when the app calls ``cls->name`` (e.g. GCM's registration file)."""
+
+    cls: str
+    name: str
+    kind: str
+    path: str
+    types: frozenset[str]
+    note: str
+
+
 def _rows(name: str) -> list[list[str]]:
     text = resources.files("trowel.apk").joinpath("data", name).read_text(encoding="utf-8")
     return [line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#")]
@@ -60,6 +72,14 @@ class Catalog:
             cls: [s for s in supers.split(",") if s] for cls, supers in _rows("hierarchy.tsv")
         }
         self.callbacks: dict[str, set[str]] = {cls: set(names.split(",")) for cls, names in _rows("callbacks.tsv")}
+        # libraries apps bundle: (class-name prefix, library name); summarised, never analysed as app code
+        self.libraries: list[tuple[str, str]] = [(row[0], row[1]) for row in _rows("libraries.tsv")]
+        self.bundled: tuple[str, ...] = tuple(prefix for prefix, _ in self.libraries)
+        # files bundled libraries are known to write: class, method, kind, path, types, note
+        self.library_files: dict[str, list[LibraryFile]] = {}
+        for cls, name, kind, path, types, note in _rows("library_files.tsv"):
+            self.library_files.setdefault(name, []).append(
+                LibraryFile(cls, name, kind, path, frozenset(types.split(",")), note))
 
     def _add(self, entry: ApiEntry) -> None:
         self.entries.setdefault(entry.table, {}).setdefault(entry.name, []).append(entry)

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-# Library code is modelled by summaries, never analysed, even when it is compiled into the app.
+# Framework namespaces: a class under these that the app does NOT define is the phone's own code (summarised).
+# A class the app defines there is the app's code (malware often ships its own code under android.*).
 LIBRARY_PREFIXES = (
     "Landroid/", "Ljava/", "Ljavax/", "Landroidx/", "Lkotlin/", "Lkotlinx/", "Lcom/google/android/",
     "Ldalvik/", "Lorg/json/", "Lorg/apache/", "Lorg/w3c/", "Lorg/xml/", "Lsun/", "Lcom/android/",
@@ -23,7 +24,9 @@ _PARAM = re.compile(r"\[*(?:L[^;]+;|[ZBSCIJFDV])")
 
 @lru_cache(maxsize=65536)
 def is_library(class_name: str) -> bool:
-    """True for framework and support-library classes (android.*, java.*, androidx.*, kotlin.* ...)."""
+    """True for framework and support-library namespaces (android.*, java.*, androidx.*, kotlin.* ...).
+
+    Only a name test: whether a class the app defines is analysed is :meth:`AppIR.is_app`."""
     return class_name.startswith(LIBRARY_PREFIXES)
 
 
@@ -80,6 +83,11 @@ class Method:
     ins: int
     instrs: list[Instr] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
+    flags: int = 0  # DEX access flags (0x2 private, 0x8 static, 0x1000 synthetic)
+
+    @property
+    def is_private(self) -> bool:
+        return bool(self.flags & 0x2)
 
     @property
     def sig(self) -> str:
@@ -108,6 +116,7 @@ class ClassInfo:
     superclass: str | None
     interfaces: list[str] = field(default_factory=list)
     methods: dict[str, Method] = field(default_factory=dict)  # name(params)ret -> method
+    fields: set[str] = field(default_factory=set)  # declared fields, "name:type"
 
 
 @dataclass(slots=True)
@@ -125,6 +134,19 @@ class AppIR:
     components: list[Component] = field(default_factory=list)
     strings: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    bundled: tuple[str, ...] = ()  # class-name prefixes of libraries the app bundles (summarised, not analysed)
+    apk_path: str | None = None  # for resources read on demand (string resources of getString(resId))
+    resource_strings: dict[int, str] | None = None
+
+    def is_app(self, class_name: str) -> bool:
+        """True for code the app ships and trowel analyses: defined in its DEX and not a bundled library
+        (a bundled library under the app's own package is the app's code)."""
+        if class_name not in self.classes:
+            return False
+        return not class_name.startswith(self.bundled) or class_name.startswith(self.own_prefix())
+
+    def own_prefix(self) -> str:
+        return "L" + self.package.replace(".", "/") + "/" if self.package else "\0"
 
     def methods(self) -> list[Method]:
         return [m for c in self.classes.values() for m in c.methods.values()]

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 from trowel.apk.catalog import ApiEntry
 from trowel.apk.engine import SinkEvent
-from trowel.apk.ir import Method, dalvik_name, is_library, java_name
-from trowel.apk.tags import EMPTY, UNKNOWN, Tag, absolute, concat, join_all, join_path, text_of
+from trowel.apk.ir import Method, dalvik_name, java_name
+from trowel.apk.resources import resource_string
+from trowel.apk.tags import EMPTY, UNKNOWN, Tag, absolute, concat, join_all, join_path, name_of, text_of
 
 if TYPE_CHECKING:
     from trowel.apk.engine import Engine, State
@@ -34,6 +35,34 @@ _CONSTANTS = {
     "Landroid/os/Environment;->DIRECTORY_PODCASTS": "Podcasts",
     "Landroid/os/Environment;->DIRECTORY_RINGTONES": "Ringtones",
     "Ljava/io/File;->separator": "/",
+    "Landroid/provider/ContactsContract$Contacts;->CONTENT_URI": "content://com.android.contacts/contacts",
+    "Landroid/provider/ContactsContract$CommonDataKinds$Phone;->CONTENT_URI": "content://com.android.contacts/data/phones",
+    "Landroid/provider/ContactsContract$CommonDataKinds$Email;->CONTENT_URI": "content://com.android.contacts/data/emails",
+    "Landroid/provider/ContactsContract$Data;->CONTENT_URI": "content://com.android.contacts/data",
+    "Landroid/provider/ContactsContract$RawContacts;->CONTENT_URI": "content://com.android.contacts/raw_contacts",
+    "Landroid/provider/CallLog$Calls;->CONTENT_URI": "content://call_log/calls",
+    "Landroid/provider/Telephony$Sms;->CONTENT_URI": "content://sms",
+    "Landroid/provider/Telephony$Sms$Inbox;->CONTENT_URI": "content://sms/inbox",
+    "Landroid/provider/Telephony$Sms$Sent;->CONTENT_URI": "content://sms/sent",
+    "Landroid/provider/Telephony$Mms;->CONTENT_URI": "content://mms",
+    "Landroid/provider/Telephony$MmsSms;->CONTENT_CONVERSATIONS_URI": "content://mms-sms/conversations",
+    "Landroid/provider/CalendarContract$Events;->CONTENT_URI": "content://com.android.calendar/events",
+    "Landroid/provider/CalendarContract$Calendars;->CONTENT_URI": "content://com.android.calendar/calendars",
+    "Landroid/provider/Browser;->BOOKMARKS_URI": "content://browser/bookmarks",
+    "Landroid/telephony/TelephonyManager;->EXTRA_INCOMING_NUMBER": "incoming_number",
+    "Landroid/content/Intent;->EXTRA_PHONE_NUMBER": "android.intent.extra.PHONE_NUMBER",
+}
+# Content providers of other apps' evidence: URI prefix -> evidence type of what a query returns.
+CONTENT_TYPES = (
+    ("content://com.android.contacts", "contact"), ("content://contacts", "contact"),
+    ("content://sms", "sms"), ("content://mms", "sms"), ("content://call_log", "call_log"),
+    ("content://com.android.calendar", "calendar"), ("content://calendar", "calendar"),
+    ("content://browser", "visited_url"), ("content://com.android.chrome.browser", "visited_url"),
+)
+# Extras of system intents that carry evidence (key -> evidence type).
+SYSTEM_EXTRAS = {
+    "incoming_number": "phone_number", "android.intent.extra.PHONE_NUMBER": "phone_number", "pdus": "sms",
+    "android.telephony.extra.INCOMING_NUMBER": "phone_number",
 }
 _SQL_TABLE = re.compile(r"^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?)\s+[\"'`\[]?(\w+)",
                         re.IGNORECASE)
@@ -87,8 +116,13 @@ class Call:
         return self.args[position] if 0 <= position < len(self.args) else EMPTY
 
     def set_receiver(self, tag: Tag) -> None:
+        """The receiver after the call; what the call put into it also reaches its heap objects (so appends
+        through another alias of a builder, collection or stream keep their tags)."""
         if not self.static and self.arg_regs:
+            old = self.args[0] if self.args else EMPTY
             self.state[self.arg_regs[0]] = tag
+            if old.objs:
+                self.engine.globals.update_objects(old.objs, tag)
 
     def set_arg(self, number: int, tag: Tag) -> None:
         position = number - (1 if self.static else 0)
@@ -101,7 +135,7 @@ class Call:
 
 def library_call(engine: Engine, caller: Method, index: int, cls: str, name: str, params: str,
                  args: tuple[Tag, ...], arg_regs: list[int], state: State, stack: tuple[str, ...],
-                 static: bool) -> Tag:
+                 static: bool, ret_type: str = "") -> Tag:
     """The tag of the call's return value; updates receiver/argument registers and records sink events."""
     call = Call(engine, caller, index, cls, name, params, args, arg_regs, state, stack, static)
     summaries, dynamic_parts, sources, sinks = engine.catalog_rows(cls, name, params)
@@ -126,18 +160,29 @@ def library_call(engine: Engine, caller: Method, index: int, cls: str, name: str
                 call.set_arg(number, call.arg(number).with_ev(entry.value, origin))
     for entry in sinks:
         sink(call, entry)
+    for known in engine.catalog.library_files.get(name, ()):
+        if known.cls in engine.classes_for(cls):
+            trace = (f"source {known.note}", *stack, f"sink {call.api}")
+            origins = frozenset(f"{t}: {known.note} ({known.cls})" for t in known.types)
+            engine.emit(SinkEvent(known.kind, known.path, known.types, trace, origins))
     if ret is None:
         ret = call.receiver().replace(res=frozenset(), objs=frozenset(), cls=frozenset()) if name == "toString" \
-            else call.all_data()
+            and not static else call.all_data()
+        if ret_type in UNKNOWN_TEXT and not ret.strs:
+            ret = ret.replace(strs=_UNKNOWN_STR)  # a string nothing models: unknown text, not "no text"
     return ret
+
+
+UNKNOWN_TEXT = frozenset({"Ljava/lang/String;", "Ljava/lang/CharSequence;"})
+_UNKNOWN_STR = frozenset({UNKNOWN})
 
 
 # ----- sinks -------------------------------------------------------------------------------------------
 def sink(call: Call, entry: ApiEntry) -> None:
-    data = join_all([call.arg(n).data_only() for n in entry.args])
+    data = join_all([call.engine.globals.with_heap(call.arg(n)).data_only() for n in entry.args])
     if not data.ev:
         return
-    receiver = call.receiver()
+    receiver = call.engine.globals.with_heap(call.receiver())
     kind = entry.value
     paths = sorted(p for k, p in receiver.res if k == kind)
     if not paths:
@@ -164,7 +209,7 @@ def sink(call: Call, entry: ApiEntry) -> None:
     first = sorted(data.origins)[0][1] if data.origins else "unknown source"
     trace = (f"source {first}", *call.stack, f"sink {entry.api}")
     for path in paths:
-        call.engine.events.add(SinkEvent(kind, path, data.ev, trace, sources, tables, columns, editors))
+        call.engine.emit(SinkEvent(kind, path, data.ev, trace, sources, tables, columns, editors))
 
 
 # ----- path constructors -------------------------------------------------------------------------------
@@ -175,29 +220,29 @@ def _const_path(path: str) -> Callable[[Call, ApiEntry], Tag]:
 def _sub(base: str, optional: bool = False) -> Callable[[Call, ApiEntry], Tag]:
     def handler(call: Call, entry: ApiEntry) -> Tag:
         arg = call.arg(entry.args[0]) if entry.args else EMPTY
-        if optional and not arg.strs:
+        if optional and (not arg.strs or arg.strs == frozenset({""})):
             return Tag(strs=frozenset({base}))
-        return Tag(strs=frozenset(join_path(base, n) for n in text_of(arg)))
+        return Tag(strs=frozenset(join_path(base, n) for n in name_of(arg)))
     return handler
 
 
 def _app_dir(call: Call, entry: ApiEntry) -> Tag:
-    return Tag(strs=frozenset(f"{INTERNAL}/app_{n}" for n in text_of(call.arg(1))))
+    return Tag(strs=frozenset(f"{INTERNAL}/app_{n}" for n in name_of(call.arg(1))))
 
 
 def _file_output(call: Call, entry: ApiEntry) -> Tag:
-    return Tag(res=frozenset(("file", join_path(f"{INTERNAL}/files", n)) for n in text_of(call.arg(1))))
+    return Tag(res=frozenset(("file", join_path(f"{INTERNAL}/files", n)) for n in name_of(call.arg(1))))
 
 
 def _shared_prefs(call: Call, entry: ApiEntry) -> Tag:
-    names = text_of(call.arg(1)) if call.arg(1).strs else frozenset({"null"})
+    names = name_of(call.arg(1))  # a null or empty name is unresolved, never "null.xml" or ".xml"
     return Tag(res=frozenset(("shared_prefs", f"{INTERNAL}/shared_prefs/{n}.xml") for n in names))
 
 
 def _activity_prefs(call: Call, entry: ApiEntry) -> Tag:
     package = call.engine.app.package
-    candidates = [c for c in call.receiver().cls if c in call.engine.app.classes and not is_library(c)]
-    if not candidates and not is_library(call.cls):
+    candidates = [c for c in call.receiver().cls if call.engine.is_app(c)]
+    if not candidates and call.engine.is_app(call.cls):
         candidates = [call.cls]
     names = set()
     for cls in candidates or ["<activity>"]:
@@ -215,14 +260,14 @@ def _database_file(name: str) -> str:
 
 
 def _open_database(call: Call, entry: ApiEntry) -> Tag:
-    names = text_of(call.arg(1))
+    names = name_of(call.arg(1))
     return Tag(res=frozenset(("database", _database_file(n)) for n in names))
 
 
 def _helper_ctor(call: Call, entry: ApiEntry) -> Tag:
     name = call.arg(2)
     if name.strs:
-        res = frozenset(("database", _database_file(n)) for n in text_of(name))
+        res = frozenset(("database", _database_file(n)) for n in name_of(name))
         call.set_receiver(call.receiver().join(Tag(res=res)))
     return EMPTY
 
@@ -238,7 +283,7 @@ def _helper_database(call: Call, entry: ApiEntry) -> Tag:
 def helper_paths(engine: Engine, receiver: Tag, static_cls: str) -> frozenset[tuple[str, str]]:
     """Database files of SQLiteOpenHelper subclasses, from their constructors (when the instance is unknown)."""
     out: set[tuple[str, str]] = set()
-    classes = [c for c in receiver.cls if not is_library(c)] or [static_cls]
+    classes = [c for c in receiver.cls if engine.is_app(c)] or [static_cls]
     for cls in classes:
         for ctor in engine.by_name(cls, "<init>"):
             _, this_out = engine.call(ctor, engine.default_args(ctor), ())
@@ -247,14 +292,14 @@ def helper_paths(engine: Engine, receiver: Tag, static_cls: str) -> frozenset[tu
 
 
 def _file_join(call: Call, entry: ApiEntry) -> Tag:
-    dirs, names = text_of(call.arg(1)), text_of(call.arg(2))
+    dirs, names = text_of(call.arg(1)), name_of(call.arg(2))
     tag = Tag(strs=frozenset(join_path(d, n) for d in dirs for n in names), cls=call.receiver().cls)
     call.set_receiver(tag.join(call.arg(2).data_only()))
     return EMPTY
 
 
 def _file_path(call: Call, entry: ApiEntry) -> Tag:
-    call.set_receiver(Tag(strs=text_of(call.arg(1)), cls=call.receiver().cls))
+    call.set_receiver(Tag(strs=name_of(call.arg(1)), cls=call.receiver().cls))
     return EMPTY
 
 
@@ -267,6 +312,22 @@ def _parent_of(call: Call, entry: ApiEntry) -> Tag:
     return Tag(strs=frozenset(s.rsplit("/", 1)[0] if "/" in s else UNKNOWN for s in text_of(call.receiver())))
 
 
+def _name_of_file(call: Call, entry: ApiEntry) -> Tag:
+    """``File.getName()``: the last path segment."""
+    return Tag(strs=frozenset(s.rstrip("/").rsplit("/", 1)[-1] or UNKNOWN for s in text_of(call.receiver())))
+
+
+def _package_name(call: Call, entry: ApiEntry) -> Tag:
+    return Tag(strs=frozenset({"<pkg>"}))
+
+
+def _resource_string(call: Call, entry: ApiEntry) -> Tag:
+    """``getString(resId)``/``getText(resId)``: the default value in ``resources.arsc``."""
+    ids = [int(r[6:]) for r in call.arg(1).refl if r.startswith("resid:")]
+    values = {v for i in ids if (v := resource_string(call.engine.app, i)) is not None}
+    return Tag(strs=frozenset(values)) if values else EMPTY
+
+
 _PATH_TYPES = ("Ljava/lang/String;", "Ljava/io/File;")
 
 
@@ -275,7 +336,7 @@ def _open_file(call: Call, entry: ApiEntry) -> Tag:
     if target.res or not call.params.startswith(_PATH_TYPES):
         res = target.res  # PrintWriter(Writer), PrintStream(OutputStream)...: a file only if the inner one is
     else:
-        res = frozenset(("file", absolute(p)) for p in text_of(target))
+        res = frozenset(("file", absolute(p)) for p in name_of(target))
     call.set_receiver(call.receiver().join(Tag(res=res)))
     return EMPTY
 
@@ -304,7 +365,7 @@ def _append(call: Call, entry: ApiEntry) -> Tag:
 
 
 def _to_string(call: Call, entry: ApiEntry) -> Tag:
-    receiver = call.receiver()
+    receiver = call.engine.globals.with_heap(call.receiver())  # what was appended through other aliases
     data = receiver.data_only()
     return Tag(ev=data.ev, strs=receiver.strs, origins=data.origins)
 
@@ -340,12 +401,14 @@ def _add_item(call: Call, entry: ApiEntry) -> Tag:
 
 
 def _get_item(call: Call, entry: ApiEntry) -> Tag:
-    receiver = call.receiver()
+    receiver = call.engine.globals.with_heap(call.receiver())
     keys = set(consts(call.arg(1))) if entry.args else set()
     if keys and receiver.entries:
         types = frozenset(t for k, t in receiver.entries if k in keys or k == UNKNOWN)
-        return Tag(ev=types | receiver.ev, origins=receiver.origins) if types or receiver.ev else EMPTY
-    return receiver.data_only()
+        out = Tag(ev=types | receiver.ev, origins=receiver.origins) if types or receiver.ev else EMPTY
+    else:
+        out = receiver.data_only()
+    return _system_extra(call, sorted(keys), out) if call.cls == "Landroid/os/Bundle;" else out
 
 
 def _intent_put(call: Call, entry: ApiEntry) -> Tag:
@@ -358,16 +421,47 @@ def _intent_put(call: Call, entry: ApiEntry) -> Tag:
 
 def _intent_get(call: Call, entry: ApiEntry) -> Tag:
     call.engine.read_global("extras")
-    keys = consts(call.arg(1)) or list(call.engine.extras)
-    found = join_all([call.engine.extras.get(k, EMPTY) for k in keys])
-    return Tag(ev=found.ev, strs=frozenset({"<intent>"}), origins=found.origins)
+    keys = consts(call.arg(1)) or list(call.engine.globals.extras)
+    found = join_all([call.engine.globals.extra(k) for k in keys])
+    out = Tag(ev=found.ev, strs=frozenset({"<intent>"}), origins=found.origins)
+    return _system_extra(call, keys, out)
+
+
+def _system_extra(call: Call, keys: list[str], tag: Tag) -> Tag:
+    """Extras the system puts into broadcast intents (the caller's number, SMS PDUs) are evidence."""
+    for key in keys:
+        kind = SYSTEM_EXTRAS.get(key)
+        if kind is not None:
+            tag = tag.with_ev(kind, f"system intent extra {key!r} in {call.caller.sig}")
+    return tag
+
+
+def _content_query(call: Call, entry: ApiEntry) -> Tag:
+    """``ContentResolver.query(uri, ...)``: a cursor over contacts, SMS, call log, calendar... by URI."""
+    out = call.all_data()
+    for uri in sorted(call.arg(entry.args[0] if entry.args else 1).strs):
+        for prefix, kind in CONTENT_TYPES:
+            if uri.startswith(prefix):
+                out = out.with_ev(kind, f"{call.api} on {prefix} in {call.caller.sig}")
+    return out
+
+
+def _media_output(call: Call, entry: ApiEntry) -> Tag:
+    """``MediaRecorder.setOutputFile(path)``: the recording (camera or microphone) is written there."""
+    target = call.arg(1)
+    paths = {absolute(p) for p in name_of(target)} if target.strs else {p for k, p in target.res if k == "file"}
+    origin = f"{call.api} in {call.caller.sig}"
+    trace = (f"source {origin}", *call.stack, f"sink {call.api}")
+    for path in sorted(paths):
+        call.engine.emit(SinkEvent("file", path, frozenset({"recording"}), trace, frozenset({f"recording: {origin}"})))
+    return EMPTY
 
 
 # ----- threads, handlers, reflection -------------------------------------------------------------------
 def _run_methods(call: Call, target: Tag, name: str, args: list[Tag]) -> Tag:
-    ret = EMPTY
     engine = call.engine
-    for cls in sorted(c for c in target.cls if c in engine.app.classes and not is_library(c)):
+    ret = engine.call_lambdas(target, args[1:], call.stack)
+    for cls in sorted(c for c in target.cls if engine.is_app(c)):
         for method in engine.by_name(cls, name):
             needed = len(method.param_types) + (0 if method.is_static else 1)
             padded = (args + [args[-1] if args else EMPTY] * needed)[:needed]
@@ -466,6 +560,11 @@ OPS: dict[str, Callable[[Call, ApiEntry], Tag]] = {
     "file_path": _file_path,
     "path_of": _path_of,
     "parent_of": _parent_of,
+    "name_of": _name_of_file,
+    "package_name": _package_name,
+    "resource_string": _resource_string,
+    "content_query": _content_query,
+    "media_output": _media_output,
     "open_file": _open_file,
     "wrap_stream": _wrap_stream,
     "prefs_edit": _prefs_edit,

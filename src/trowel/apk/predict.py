@@ -8,7 +8,9 @@ writes are reported whether or not their editor reaches ``commit()``/``apply()``
 from __future__ import annotations
 
 import hashlib
+import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 from trowel.apk.catalog import Catalog, default_catalog
 from trowel.apk.engine import Engine, Limits, SinkEvent, current_rss
 from trowel.apk.loader import load_apk
+from trowel.apk.tags import UNKNOWN
 
 EXTERNAL_PREFIXES = ("/sdcard", "/storage", "/mnt/sdcard")
 
@@ -35,11 +38,18 @@ class Prediction:
     trace: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
 
+    @property
+    def time_only(self) -> bool:
+        """Only ``time`` reaches the file: kept, ranked last and marked (weak evidence on its own)."""
+        return self.types == ["time"]
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "package": self.package, "path": self.path, "types": self.types, "storage": self.storage,
             "kind": self.file_kind,
         }
+        if self.time_only:
+            out["time_only"] = True
         if self.file_kind == "database":
             out["tables"] = self.tables
             out["columns"] = self.columns
@@ -78,6 +88,7 @@ class AppAnalysis:
     instructions: int = 0
     steps: int = 0
     predictions: list[Prediction] = field(default_factory=list)
+    unresolved: list[Prediction] = field(default_factory=list)  # files whose name could not be resolved
     warnings: list[str] = field(default_factory=list)
 
 
@@ -111,8 +122,33 @@ def group_events(package: str, events: set[SinkEvent], committed: set[str]) -> l
             columns={k: sorted(v) for k, v in sorted(columns.items())},
             trace=list(items[0].trace), sources=sorted({s for e in items for s in e.sources}),
         ))
-    out.sort(key=lambda p: (p.path, p.file_kind, not p.committed))
+    out.sort(key=lambda p: (p.time_only, p.path, p.file_kind, not p.committed))
     return out
+
+
+_DYNAMIC = re.compile(r"<(?:pkg|uuid|timestamp|intent|unknown)>")
+_SUFFIXES = (".xml", ".db")
+
+
+def is_unresolved(path: str) -> bool:
+    """A path whose file name is only ``<unknown>`` (maybe with ``.xml``/``.db``), that starts with an
+    unknown folder, or that has no constant text at all: not a file an examiner can look for."""
+    name = path.rsplit("/", 1)[-1]
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    return name in ("", UNKNOWN) or path.startswith("/" + UNKNOWN) or not _DYNAMIC.sub("", path).strip("/")
+
+
+def split_unresolved(predictions: list[Prediction]) -> tuple[list[Prediction], list[Prediction]]:
+    """(predictions, files whose name could not be resolved)."""
+    return ([p for p in predictions if not is_unresolved(p.path)], [p for p in predictions if is_unresolved(p.path)])
+
+
+def unresolved_note(p: Prediction) -> str:
+    folder = p.path.rsplit("/", 1)[0]
+    return (f"a {p.file_kind} whose name could not be resolved, in {folder}/ ({', '.join(p.types)}; "
+            f"trace: {' -> '.join(p.trace)})")
 
 
 def sha256_of(path: Path) -> str:
@@ -123,24 +159,33 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def analyse_apk(path: Path, limits: Limits | None = None, catalog: Catalog | None = None) -> AppAnalysis:
+def analyse_apk(path: Path, limits: Limits | None = None, catalog: Catalog | None = None,
+                on_identity: Callable[[tuple[str | None, str | None, str | None]], None] | None = None) -> AppAnalysis:
     """Analyse one APK. Raises :class:`~trowel.errors.ApkError` for a file that is not a readable app and
-    :class:`~trowel.apk.engine.AnalysisLimit` when a limit is hit."""
+    :class:`~trowel.apk.engine.AnalysisLimit` when a hard limit is hit (the budgets only widen the analysis).
+    ``on_identity`` gets the package and version as soon as the manifest is read."""
     started = time.monotonic()
     cpu_started = time.process_time()
-    app = load_apk(path)
+    app = load_apk(path, on_identity)
     result = AppAnalysis(apk=str(path), sha256=sha256_of(path))
     result.package, result.version_code, result.version_name = app.package, app.version_code, app.version_name
     result.classes = len(app.classes)
     result.methods = sum(len(c.methods) for c in app.classes.values())
     result.instructions = app.instruction_count()
     result.warnings.extend(app.warnings)
-    engine = Engine(app, catalog or default_catalog(), limits or Limits())
+    limits = limits or Limits()
+    if limits.cpu_started is None:
+        limits.cpu_started = cpu_started
+    engine = Engine(app, catalog or default_catalog(), limits)
     engine.run()
-    if not engine.stats.converged:
+    if not engine.stats.converged and not engine.degraded:  # a spent budget says so itself
         result.warnings.append(f"the field/extra fixpoint was not reached after {engine.stats.rounds} rounds: "
                                "flows that need more rounds may be missing")
-    result.predictions = group_events(app.package, engine.events, engine.committed)
+    result.predictions, result.unresolved = split_unresolved(group_events(app.package, engine.events, engine.committed))
+    result.warnings.extend(engine.notes[:20])
+    if len(engine.notes) > 20:
+        result.warnings.append(f"... and {len(engine.notes) - 20} more analysis notes")
+    result.warnings.extend(unresolved_note(p) for p in result.unresolved)
     result.steps = engine.stats.steps
     result.seconds = round(time.monotonic() - started, 3)
     result.cpu_seconds = round(time.process_time() - cpu_started, 3)

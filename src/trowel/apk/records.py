@@ -28,6 +28,7 @@ class EvidencePrediction(Record):
     trace: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     apk_sha256: str | None = None
+    time_only: bool = False  # the only evidence type is time: kept, ranked last
 
 
 @record_kind
@@ -43,3 +44,4 @@ class EvidenceFile(Record):
     columns: dict[str, list[str]] = field(default_factory=dict)
     size: int | None = None
     deleted: bool = False
+    time_only: bool = False  # the prediction's only evidence type is time: weak on its own, ranked last

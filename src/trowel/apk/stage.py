@@ -4,7 +4,9 @@ APKs come from ``--apk`` and from the extraction itself (``data/app/.../*.apk``,
 folder first; the evidence is never written). They are analysed into the AED given with ``--aed`` (extended)
 or ``<case>/aed.sqlite``. The case store then gets one ``evidence_prediction`` record per prediction of each
 app analysed in this run, one ``evidence_file`` record per extraction file matching a prediction, and a
-``finding`` (``app_not_in_aed``) per installed app the AED does not cover. Failed apps become warnings.
+``finding`` (``app_not_in_aed``) per installed app the AED does not cover, and one ``finding``
+(``unresolved_file_name``) per file an analysed app writes evidence into whose name could not be resolved.
+Failed apps become warnings.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from trowel.aed import aed_path
 from trowel.aed.build import BuildOptions, build_aed
 from trowel.aed.db import AedDatabase
 from trowel.aed.match import Matcher
-from trowel.apk.predict import AppAnalysis
+from trowel.apk.predict import AppAnalysis, unresolved_note
 from trowel.apk.records import EvidencePrediction
 from trowel.case.context import ExamineContext, Stage, register_stage
 from trowel.errors import TrowelError
 from trowel.evidence import EntryKind, locate
-from trowel.model import Provenance
+from trowel.model import Finding, Provenance
 
 STAGE_NAME = "apps-analysis"
 
@@ -69,8 +71,12 @@ def run_apps_analysis(ctx: ExamineContext) -> None:
             EvidencePrediction(source=Provenance(evidence=evidence_id, path=path, detail="static analysis"),
                                package=p.package, path=p.path, file_kind=p.file_kind, types=p.types,
                                storage=p.storage, committed=p.committed, tables=p.tables, columns=p.columns,
-                               trace=p.trace, sources=p.sources, apk_sha256=result.sha256)
+                               trace=p.trace, sources=p.sources, apk_sha256=result.sha256, time_only=p.time_only)
             for p in result.predictions)
+        ctx.store.add_many(  # files the app writes evidence into whose name could not be resolved
+            Finding(source=Provenance(evidence=evidence_id, path=path, detail="static analysis"), package=p.package,
+                    finding="unresolved_file_name", severity="notice", message=unresolved_note(p))
+            for p in result.unresolved)
     with AedDatabase(db_path) as aed:
         matcher = Matcher(aed.predictions(), aed.packages())
     matched = 0

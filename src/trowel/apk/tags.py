@@ -113,9 +113,22 @@ def text_of(tag: Tag) -> frozenset[str]:
     return tag.strs
 
 
+def name_of(tag: Tag) -> frozenset[str]:
+    """The patterns of a value used as a file, folder, preferences or database name: empty, null and
+    text that cannot be a file name (SQL, several lines) are ``<unknown>``, never path text."""
+    return frozenset(s if plausible_name(s) else UNKNOWN for s in text_of(tag))
+
+
+def plausible_name(text: str) -> bool:
+    if not text or text in ("null", "/") or "\n" in text or "(" in text and ")" in text:
+        return False
+    upper = text.lstrip().upper()
+    return not upper.startswith(("CREATE ", "INSERT ", "SELECT ", "UPDATE ", "DELETE ", "DROP ", "ALTER "))
+
+
 def concat(a: Tag, b: Tag) -> Tag:
     """String concatenation: every pattern of ``a`` followed by every pattern of ``b``; data joins."""
-    strs = frozenset(_merge_unknown(x + y) for x in text_of(a) for y in text_of(b))
+    strs = frozenset(merge_unknown(x + y) for x in text_of(a) for y in text_of(b))
     joined = a.data_only().join(b.data_only())
     return Tag(ev=joined.ev, strs=cap_strs(strs), origins=joined.origins)
 
@@ -128,16 +141,21 @@ def join_path(directory: str, name: str) -> str:
         name = name.lstrip("/")
     if not directory:
         return name
-    return _merge_unknown(directory.rstrip("/") + "/" + name)
+    return merge_unknown(directory.rstrip("/") + "/" + name)
 
 
-def _merge_unknown(text: str) -> str:
+def merge_unknown(text: str) -> str:
     while UNKNOWN + UNKNOWN in text:
         text = text.replace(UNKNOWN + UNKNOWN, UNKNOWN)
     return text
 
 
 def absolute(pattern: str) -> str:
-    """A path as Android resolves it: relative paths are relative to the process's working folder ``/``."""
+    """A path as Android resolves it: relative paths are relative to the process's working folder ``/``.
+
+    An unresolved leading part followed by more path is a folder of its own: ``<unknown>DCIM/x`` is
+    ``/<unknown>/DCIM/x`` (the unknown part is never glued to path text)."""
     pattern = pattern.replace("//", "/")
+    if pattern.startswith(UNKNOWN) and "/" in pattern and not pattern.startswith(UNKNOWN + "/"):
+        pattern = UNKNOWN + "/" + pattern[len(UNKNOWN):]
     return pattern if pattern.startswith("/") else "/" + pattern

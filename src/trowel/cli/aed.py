@@ -109,7 +109,7 @@ def run_match(args: argparse.Namespace) -> int:
     for record in result.files:
         user = "-" if record.user is None else f"u{record.user}"
         sys.stdout.write(f"{record.package:<30} {user:<4} {','.join(record.types):<28} {record.path}"
-                         f"{'  (deleted)' if record.deleted else ''}\n")
+                         f"{'  (deleted)' if record.deleted else ''}{'  (time only)' if record.time_only else ''}\n")
     for finding in result.uncovered:
         sys.stdout.write(f"not in AED: {finding.package}\n")
     note(f"{len(result.files)} files match AED predictions; {len(result.uncovered)} installed apps not in the AED")

@@ -14,15 +14,19 @@ from pathlib import Path
 
 from trowel.model import Provenance, Record, TimeValue, Warning
 from trowel.net.capture import CaptureInfo, open_capture
+from trowel.net.dns import DnsNames
 from trowel.net.flows import FlowState, FlowTable, UdpEvidence
-from trowel.net.http import HttpConnection, HttpExchange, looks_like_http
+from trowel.net.http import METHODS, HttpConnection, HttpExchange, HttpMessage, StreamSink, looks_like_http
+from trowel.net.http2 import Http2Connection, looks_like_h2
 from trowel.net.imo import IMO_BINARY_PORTS, call_sessions, chat_sessions
-from trowel.net.packets import TCP, PacketIssues, decode
-from trowel.net.records import Flow, HttpObject, Sticker, TlsSession
-from trowel.net.sessions import exchange_records, tls_record
+from trowel.net.packets import TCP, Fragments, PacketIssues, decode
+from trowel.net.quic import QuicFlow, looks_like_quic_initial
+from trowel.net.records import Flow, HttpObject, QuicSession, Sticker, TlsSession, Tunnel
+from trowel.net.sessions import exchange_records, quic_record, tls_record
 from trowel.net.tcp import TcpConnection
 from trowel.net.tlscrypto import KeyLog
 from trowel.net.tlsstream import TlsConnection, looks_like_tls
+from trowel.net.tunnel import TunnelStream
 from trowel.timestamps import stamp
 
 IDLE_S = 600
@@ -64,34 +68,76 @@ class _Discard:
 _DISCARD = _Discard()
 
 
-class _Dispatcher:
-    """Picks the consumer of a TCP stream from its first bytes (TLS, HTTP, or counting only)."""
+HTTP_STARTS = METHODS + (b"HTTP/1.", b"PRI * HTTP/2.0")
+RECHECK = 32  # payloads per direction of an unrecognised stream still checked for an HTTP or TLS start
 
-    __slots__ = ("analysis", "flow", "target", "kind", "conn")
+
+def _undecided(first: bytes) -> bool:
+    """Too few bytes to tell: a proper prefix of an HTTP method or status line (``GE``, ``HTTP/``...)."""
+    return len(first) < 8 and any(start.startswith(first) and start != first for start in HTTP_STARTS)
+
+
+class _Dispatcher:
+    """Picks the consumer of a TCP stream from its first bytes (TLS, HTTP, or counting only).
+
+    A first segment too short to tell (``GE``) waits for the next bytes. A stream that starts with neither
+    (a capture begun mid-transfer) is still watched for ``RECHECK`` payloads per direction: an HTTP message
+    or a TLS record starting a later segment switches it to that consumer from there."""
+
+    __slots__ = ("analysis", "flow", "target", "kind", "conn", "held", "rechecks")
 
     def __init__(self, analysis: CaptureAnalysis, flow: FlowState) -> None:
         self.analysis = analysis
         self.flow = flow
-        self.target: HttpConnection | TlsConnection | None = None
+        self.target: HttpConnection | TlsConnection | Http2Connection | None = None
         self.kind: str | None = None
         self.conn: TcpConnection | None = None
+        self.held: list[tuple[int, bytes, int, int]] = []  # payloads waiting for the decision
+        self.rechecks = [0, 0]
+
+    def _choose(self, direction: int, first: bytes) -> str:
+        if looks_like_tls(first[:5]):
+            self.target = TlsConnection(self.analysis.keylog, self.analysis.exchange_handler(self.flow, True))
+            return "tls"
+        if looks_like_http(first[:512]):
+            client = direction if not first.startswith(b"HTTP/1.") else 1 - direction
+            self.target = HttpConnection(client, self.analysis.exchange_handler(self.flow, False),
+                                         on_tunnel=self.analysis.tunnel_handler(self.flow, client))
+            return "http"
+        if looks_like_h2(first):
+            self.target = Http2Connection(direction, self.analysis.exchange_handler(self.flow, False))
+            return "http2"
+        return "other"
+
+    def _hand_over(self) -> None:
+        if self.conn is not None:  # later bytes go straight to the chosen consumer
+            sink = self.target if self.target is not None else _DISCARD
+            for half in self.conn.halves:
+                half.consumer = sink
 
     def data(self, direction: int, payload: bytes, ts_ns: int, frame: int) -> None:
         if self.kind is None:
-            if looks_like_tls(payload[:5]):
-                self.kind = "tls"
-                self.target = TlsConnection(self.analysis.keylog, self.analysis.exchange_handler(self.flow, True))
-            elif looks_like_http(payload[:16]):
-                self.kind = "http"
-                client = direction if not payload.startswith(b"HTTP/1.") else 1 - direction
-                self.target = HttpConnection(client, self.analysis.exchange_handler(self.flow, False))
-            else:
-                self.kind = "other"
+            held = [p for d, p, _t, _f in self.held if d == direction]
+            first = b"".join(held) + payload
+            if _undecided(first[:8]) and len(self.held) < 8:
+                self.held.append((direction, payload, ts_ns, frame))
+                return
+            self.kind = self._choose(direction, first)
             self.flow.application = self.kind if self.kind != "other" else None
-            if self.conn is not None:  # later bytes go straight to the chosen consumer
-                sink = self.target if self.target is not None else _DISCARD
-                for half in self.conn.halves:
-                    half.consumer = sink
+            waiting, self.held = self.held, []
+            if self.kind != "other":
+                self._hand_over()
+            if self.target is not None:
+                for d, p, t, f in waiting:
+                    self.target.data(d, p, t, f)
+        elif self.kind == "other":
+            self.rechecks[direction] += 1
+            if looks_like_tls(payload[:5]) or looks_like_http(payload[:512]) or looks_like_h2(payload):
+                self.kind = self._choose(direction, payload)
+                self.flow.application = self.kind
+                self._hand_over()
+            elif min(self.rechecks) >= RECHECK or max(self.rechecks) >= 4 * RECHECK:
+                self._hand_over()  # give up: count only
         if self.target is not None:
             self.target.data(direction, payload, ts_ns, frame)
 
@@ -100,6 +146,9 @@ class _Dispatcher:
             self.target.gap(direction, length, ts_ns, frame)
 
     def close(self, ts_ns: int) -> None:
+        if self.kind is None:  # the stream ended while still undecided (a few bytes of a method name)
+            self.kind = "other"
+            self.held = []
         if self.target is not None:
             self.target.close(ts_ns)
             if isinstance(self.target, TlsConnection):
@@ -121,6 +170,8 @@ class CaptureAnalysis:
         self.http_objects: list[HttpObject] = []
         self.stickers: list[Sticker] = []
         self.tls_sessions: dict[str, TlsSession] = {}
+        self.tunnels: list[Tunnel] = []
+        self.dns = DnsNames()
         self.gaps: dict[int, tuple[int, int, int]] = {}  # flow number -> (gaps, gap bytes, retransmitted)
 
     # --- provenance -------------------------------------------------------------------------------
@@ -142,8 +193,21 @@ class CaptureAnalysis:
                 self.stickers.append(sticker)
         return handle
 
-    def tls_done(self, flow: FlowState, conn: TlsConnection) -> None:
-        record = tls_record(self, flow, conn)
+    def tunnel_handler(self, flow: FlowState,
+                       client_dir: int) -> Callable[[HttpMessage, HttpMessage], StreamSink | None]:
+        def opened(request: HttpMessage, response: HttpMessage) -> StreamSink | None:
+            if request.method == "CONNECT":
+                flow.application = "http-connect"
+                return TunnelStream(self, flow, client_dir, request, response)
+            if (response.header("Upgrade") or "").strip().lower() == "h2c":
+                flow.application = "http2"
+                return Http2Connection(client_dir, self.exchange_handler(flow, False), upgraded=request)
+            flow.application = f"http-upgrade:{(response.header('Upgrade') or '').strip().lower()}"
+            return None  # another protocol (WebSocket...): its bytes are counted with the flow only
+        return opened
+
+    def tls_done(self, flow: FlowState, conn: TlsConnection, tunnel: str | None = None) -> None:
+        record = tls_record(self, flow, conn, tunnel)
         if record is not None:
             self.tls_sessions[flow.flow_id] = record
 
@@ -159,6 +223,7 @@ class CaptureAnalysis:
     def run(self) -> AnalysisResult:
         result = AnalysisResult()
         issues = PacketIssues()
+        frags = Fragments()
         table = self.table
         lookup = table.lookup
         idle_ns = IDLE_S * 1_000_000_000
@@ -173,7 +238,7 @@ class CaptureAnalysis:
                     self._sweep(last_ts - idle_ns)
                     if self.progress is not None:
                         self.progress(reader.position)
-                seg = decode(linktype, data, frame, issues)
+                seg = decode(linktype, data, frame, issues, frags)
                 if seg is None:
                     continue
                 ip_count += 1
@@ -204,10 +269,23 @@ class CaptureAnalysis:
                     if ev is None:
                         ev = flow.udp = UdpEvidence()
                     ev.add(direction, payload, ts_ns)
+                    if sport == 53:
+                        self.dns.add(payload)
+                    if payload[0] & 0x80:
+                        quic = flow.quic
+                        if quic is None and looks_like_quic_initial(payload):
+                            quic = flow.quic = QuicFlow()
+                        if quic is not None:
+                            quic.datagram(direction, payload, ts_ns, frame)
             if self.progress is not None:
                 self.progress(reader.position)
         for flow in table.all_flows():
             self._end_connection(flow)
+        frags.finish(issues)
+        for flow in table.all_flows():
+            if flow.quic is not None:
+                for frame_no in flow.quic.unopened:
+                    issues.add("quic_unopened", frame_no)
         result.packets = count
         result.ip_packets = ip_count
         result.warnings = list(reader.info.warnings) + issues.messages()
@@ -223,14 +301,21 @@ class CaptureAnalysis:
     # --- records ----------------------------------------------------------------------------------
     def _records(self, result: AnalysisResult) -> list[Record]:
         flows = self.table.all_flows()
-        imo = chat_sessions(flows, self.tls_sessions, self.flow_prov, ts)
+        imo = chat_sessions(flows, self.tls_sessions, self.flow_prov, ts, self.dns.by_address)
         calls = call_sessions(flows, self.flows_prov, ts)
         for flow in flows:
             if flow.application is None and flow.proto == TCP and flow.bp in IMO_BINARY_PORTS and flow.mult16:
                 flow.application = "binary"
+        quic: list[QuicSession] = []
+        for flow in flows:
+            if flow.quic is not None:
+                flow.application = "quic"
+                quic += [quic_record(self, flow, conn) for conn in flow.quic.connections]
         out: list[Record] = [self._flow_record(f) for f in flows]
         tls_records: list[TlsSession] = sorted(self.tls_sessions.values(), key=_tls_order)
         out += tls_records
+        out += quic
+        out += self.tunnels
         out += self.http_objects
         out += _finish_stickers(self.stickers)
         out += imo
@@ -248,6 +333,7 @@ class CaptureAnalysis:
             bytes_a_to_b=flow.bytes[0], bytes_b_to_a=flow.bytes[1], payload_a_to_b=flow.payload[0],
             payload_b_to_a=flow.payload[1], application=flow.application, gaps=gaps, gap_bytes=gap_bytes,
             retransmitted_bytes=retrans, first_frame=flow.first_frame, last_frame=flow.last_frame,
+            b_name=self.dns.by_address.get(flow.b),
         )
 
 

@@ -32,7 +32,7 @@ class UdpEvidence:
         n = len(payload)
         if n == 1:
             if self.last_single is not None and self.last_single[1] == payload[0]:
-                self._hit("two 1-byte packets with the same byte")
+                self._hit("two 1-byte packets with the same byte")  # imo.ONE_BYTE
             self.last_single = (direction, payload[0])
             return
         self.last_single = None
@@ -65,7 +65,7 @@ class FlowState:
     """Counters of one flow while the capture is read."""
 
     __slots__ = ("number", "proto", "a", "ap", "b", "bp", "first_ts", "last_ts", "packets", "bytes", "payload",
-                 "first_frame", "last_frame", "application", "conn", "udp", "ended", "mult16")
+                 "first_frame", "last_frame", "application", "conn", "udp", "ended", "mult16", "quic")
 
     def __init__(self, number: int, proto: int, a: bytes, ap: int, b: bytes, bp: int, ts: int, frame: int) -> None:
         self.number = number
@@ -78,6 +78,7 @@ class FlowState:
         self.payload = [0, 0]
         self.application: str | None = None
         self.conn: Any = None  # TcpConnection while the TCP stream is open
+        self.quic: Any = None  # QuicFlow when the UDP flow carries QUIC
         self.udp: UdpEvidence | None = None
         self.ended = False
         self.mult16 = True  # every TCP payload so far a multiple of 16 bytes (imo's binary protocol)

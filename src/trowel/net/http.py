@@ -1,5 +1,5 @@
 """HTTP/1.x over reassembled TCP streams: requests and responses paired in order on keep-alive connections,
-bodies by Content-Length, chunked transfer coding or connection close, then gzip/deflate decoded.
+bodies by Content-Length, chunked transfer coding or connection close, then gzip/deflate/br/zstd decoded.
 
 Each finished message body becomes an :class:`HttpExchange` handed to a callback. Nothing is dropped: a
 body cut by the end of the capture, a TCP gap or a reset is handed over as well, flagged incomplete with
@@ -8,24 +8,53 @@ the reason; the bytes kept are the contiguous prefix before the first missing by
 
 from __future__ import annotations
 
+import io
 import re
 import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
+
+import brotli
+import zstandard
 
 MAX_HEADER = 64 << 10
 MAX_BODY = 512 << 20  # bodies beyond this are kept up to it and flagged incomplete
 MAX_DECODED = 512 << 20
-_REQUEST_LINE = re.compile(rb"(GET|POST|HEAD|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE) \S+ HTTP/1\.[01]\r?\n")
+_REQUEST_LINE = re.compile(rb"[A-Z][A-Z_-]{1,19} \S+ HTTP/1\.[01]\r?\n")  # any method (WebDAV, SSDP...)
+_METHOD_TOKEN = re.compile(rb"[A-Z][A-Z_-]{1,19}( |$)")
 _RESPONSE_LINE = re.compile(rb"HTTP/1\.[01] \d{3}")
 ASCII_DIGITS = re.compile(r"[0-9]+")  # ASCII digits only (str.isdigit accepts other scripts' digits)
 METHODS = (b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ", b"TRACE ")
 
 
+class StreamSink(Protocol):
+    """What receives a reassembled stream: bytes and gaps per direction, then the end."""
+
+    def data(self, direction: int, payload: bytes, ts_ns: int, frame: int) -> None: ...
+
+    def gap(self, direction: int, length: int, ts_ns: int, frame: int) -> None: ...
+
+    def close(self, ts_ns: int) -> None: ...
+
+
+class _NullSink:
+    def data(self, direction: int, payload: bytes, ts_ns: int, frame: int) -> None:
+        return None
+
+    def gap(self, direction: int, length: int, ts_ns: int, frame: int) -> None:
+        return None
+
+    def close(self, ts_ns: int) -> None:
+        return None
+
+
 def looks_like_http(first: bytes) -> bool:
     """Does a stream start with an HTTP/1.x request or response line?"""
-    return first.startswith(METHODS) or first.startswith(b"HTTP/1.")
+    if first.startswith(METHODS) or first.startswith(b"HTTP/1."):
+        return True
+    return _REQUEST_LINE.match(first) is not None  # another method, when its whole request line is there
 
 
 @dataclass
@@ -66,6 +95,7 @@ class HttpExchange:
     decoded_ok: bool
     decode_error: str | None
     client_dir: int = 0  # the TCP direction that carried the request
+    raw: bytes | None = None  # the body before content decoding, when a content coding was undone
 
     @property
     def message(self) -> HttpMessage:
@@ -75,16 +105,32 @@ class HttpExchange:
 
 
 def decode_content(body: bytes, encoding: str | None) -> tuple[bytes, str | None]:
-    """Undo gzip/deflate content coding (bounded); on failure keep what decoded and say why."""
-    enc = (encoding or "").strip().lower()
-    if enc in ("", "identity") or not body:
+    """Undo the content codings (gzip, deflate, br, zstd; several in the order listed), bounded at
+    ``MAX_DECODED``; on failure keep what decoded and say why."""
+    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings or not body:
         return body, None
+    for coding in reversed(codings):  # the last coding listed was applied last
+        body, error = _decode_one(body, coding)
+        if error is not None:
+            return body, error
+    return body, None
+
+
+def _decode_one(body: bytes, enc: str) -> tuple[bytes, str | None]:
     if enc in ("gzip", "x-gzip"):
-        attempts = [47]
-    elif enc == "deflate":
-        attempts = [15, -15]
-    else:
-        return body, f"content encoding {enc!r} not decoded"
+        return _zlib(body, enc, [47])
+    if enc == "deflate":
+        return _zlib(body, enc, [15, -15])
+    if enc == "br":
+        return _brotli(body)
+    if enc == "zstd":
+        return _zstd(body)
+    return body, f"content encoding {enc!r} not decoded"
+
+
+def _zlib(body: bytes, enc: str, attempts: list[int]) -> tuple[bytes, str | None]:
     error = None
     for wbits in attempts:
         dec = zlib.decompressobj(wbits)
@@ -101,14 +147,45 @@ def decode_content(body: bytes, encoding: str | None) -> tuple[bytes, str | None
     return body, error
 
 
+def _brotli(body: bytes) -> tuple[bytes, str | None]:
+    dec = brotli.Decompressor()
+    try:
+        out = dec.process(body, output_buffer_limit=MAX_DECODED)
+    except brotli.error as exc:
+        return body, f"br data damaged: {exc}"
+    if len(out) >= MAX_DECODED and not dec.is_finished():
+        return out[:MAX_DECODED], f"decoded body exceeds {MAX_DECODED} bytes; cut"
+    if not dec.is_finished():
+        return out, "br stream ends early (body incomplete)"
+    return out, None
+
+
+def _zstd(body: bytes) -> tuple[bytes, str | None]:
+    reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(body), read_across_frames=True)
+    out = bytearray()
+    try:
+        while len(out) <= MAX_DECODED:
+            piece = reader.read(1 << 20)
+            if not piece:
+                break
+            out += piece
+    except zstandard.ZstdError as exc:
+        return bytes(out) or body, f"zstd data damaged: {exc}"
+    if len(out) > MAX_DECODED:
+        return bytes(out[:MAX_DECODED]), f"decoded body exceeds {MAX_DECODED} bytes; cut"
+    return bytes(out), None
+
+
 class _Reader:
     """One direction: parses a sequence of messages from the reassembled bytes."""
 
-    def __init__(self, conn: HttpConnection, is_request: bool) -> None:
+    def __init__(self, conn: HttpConnection, is_request: bool, direction: int) -> None:
         self.conn = conn
         self.is_request = is_request
+        self.direction = direction
         self.buf = bytearray()
-        self.state = "start"  # start | body_len | body_chunked | body_close | lost
+        # start | body_len | body_chunked | body_close | lost | connect (waiting for the proxy's answer) | tunnel
+        self.state = "start"
         self.msg: HttpMessage | None = None
         self.remaining = 0
         self.chunk_left = -1  # -1: expecting a chunk-size line; -2: expecting trailers
@@ -120,6 +197,9 @@ class _Reader:
     # --- input -----------------------------------------------------------------------------------
     def data(self, payload: bytes, ts: int, frame: int) -> None:
         self.ts, self.frame = ts, frame
+        if self.state == "tunnel":
+            self.conn.tunnel_data(self.direction, payload, ts, frame)
+            return
         msg = self.msg
         if self.state == "body_len" and msg is not None and not self.buf and not self.gapped:
             take = min(self.remaining, len(payload))  # body bytes straight from the segment: no buffering
@@ -144,6 +224,9 @@ class _Reader:
 
     def gap(self, length: int, ts: int, frame: int) -> None:
         self.ts, self.frame = ts, frame
+        if self.state == "tunnel":
+            self.conn.tunnel_gap(self.direction, length, ts, frame)
+            return
         msg = self.msg
         if self.state == "body_len" and msg is not None:
             self._mark(msg, f"TCP gap of {length} bytes inside the body")
@@ -170,7 +253,7 @@ class _Reader:
 
     def close(self) -> None:
         msg = self.msg
-        if msg is None or self.state == "lost":
+        if msg is None or self.state in ("lost", "connect", "tunnel"):
             return
         if self.state == "body_close":
             self._consume_body(len(self.buf))
@@ -208,6 +291,9 @@ class _Reader:
             msg.incomplete_reason = reason
         self.gapped = True
 
+    def run(self) -> None:
+        self._run()
+
     def _run(self) -> None:
         while True:
             if self.state == "start":
@@ -226,8 +312,19 @@ class _Reader:
             elif self.state == "body_close":
                 self._consume_body(len(self.buf))
                 return
-            else:
+            elif self.state == "tunnel":
+                self.flush_tunnel()
                 return
+            else:  # lost, or connect: bytes wait for the proxy's answer (bounded)
+                if self.state == "connect" and len(self.buf) > MAX_HEADER * 16:
+                    self._lose()
+                return
+
+    def flush_tunnel(self) -> None:
+        if self.buf:
+            data = bytes(self.buf)
+            self.buf.clear()
+            self.conn.tunnel_data(self.direction, data, self.ts, self.frame)
 
     def _consume_body(self, take: int) -> None:
         msg = self.msg
@@ -239,6 +336,12 @@ class _Reader:
             self._mark(msg, f"body larger than {MAX_BODY} bytes; kept up to that")
         msg.wire_size += take
         del self.buf[:take]
+
+    def _may_start(self, head: bytes) -> bool:
+        """Could these bytes begin this direction's next message (a request line or a status line)?"""
+        if self.is_request:
+            return _METHOD_TOKEN.match(head) is not None
+        return head.startswith(b"HTTP/1.") or b"HTTP/1.".startswith(head)
 
     def _headers(self) -> bool:
         buf = self.buf
@@ -254,7 +357,7 @@ class _Reader:
         if end < 0:
             if len(buf) > MAX_HEADER:
                 self._lose()
-            elif len(buf) >= 8 and not (bytes(buf[:8]).startswith(METHODS) or buf.startswith(b"HTTP/1.")):
+            elif len(buf) >= 8 and not (self._may_start(bytes(buf[:21]))):
                 self.state = "lost"
                 self._resync()
             return False
@@ -280,6 +383,9 @@ class _Reader:
             msg.method, msg.target = parts[0], parts[1]
             self.conn.requests.append(msg)
             self.conn.on_request(msg)
+            if msg.method == "CONNECT":  # what follows is tunnel bytes once the proxy says yes
+                self.state = "connect"
+                return False
         else:
             if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not ASCII_DIGITS.fullmatch(parts[1]):
                 self.state = "lost"
@@ -287,9 +393,18 @@ class _Reader:
                 return self.state == "start"
             msg.status = int(parts[1])
             msg.reason = parts[2] if len(parts) > 2 else ""
+            if msg.status == 101 and self.conn.requests:  # Switching Protocols: h2c, WebSocket...
+                self.conn.open_tunnel(self.conn.requests.popleft(), msg)
+                return True
             if 100 <= msg.status < 200:
                 return True  # interim response: the real one follows
             self.request_for = self.conn.requests.popleft() if self.conn.requests else None
+            req = self.request_for
+            if req is not None and req.method == "CONNECT":
+                self.conn.open_tunnel(req, msg)
+                if 200 <= (msg.status or 0) < 300:  # no body: the tunnel starts after the header
+                    self.msg = None
+                    return True
         self.msg = msg
         self.gapped = False
         self._choose_body(msg)
@@ -390,12 +505,41 @@ class HttpConnection:
     """A TCP stream consumer for HTTP/1.x. ``client_dir`` says which direction carries the requests."""
 
     def __init__(self, client_dir: int, on_exchange: Callable[[HttpExchange], None],
-                 on_request: Callable[[HttpMessage], None] | None = None) -> None:
+                 on_request: Callable[[HttpMessage], None] | None = None,
+                 on_tunnel: Callable[[HttpMessage, HttpMessage], StreamSink | None] | None = None) -> None:
         self.client_dir = client_dir
         self.requests: deque[HttpMessage] = deque()
-        self.readers = {client_dir: _Reader(self, True), 1 - client_dir: _Reader(self, False)}
+        self.readers = {client_dir: _Reader(self, True, client_dir), 1 - client_dir: _Reader(self, False, 1 - client_dir)}
         self._on_exchange = on_exchange
         self._on_request = on_request
+        self._on_tunnel = on_tunnel
+        self.tunnel: StreamSink | None = None
+
+    def open_tunnel(self, request: HttpMessage, response: HttpMessage) -> None:
+        """A proxy's 2xx answer to CONNECT, or a 101 Switching Protocols: from now on both directions carry
+        another protocol's bytes (``on_tunnel`` gives their consumer). A refused CONNECT sends the client's
+        reader back to reading requests."""
+        client = self.readers[self.client_dir]
+        server = self.readers[1 - self.client_dir]
+        if 200 <= (response.status or 0) < 300 or response.status == 101:
+            sink = self._on_tunnel(request, response) if self._on_tunnel is not None else None
+            self.tunnel = sink if sink is not None else _NullSink()
+            client.state = server.state = "tunnel"
+            client.msg = None
+            client.flush_tunnel()
+            return
+        if client.state == "connect":  # refused: the bytes after the CONNECT are requests again
+            client.state = "start"
+            client.msg = None
+            client.run()
+
+    def tunnel_data(self, direction: int, payload: bytes, ts: int, frame: int) -> None:
+        if self.tunnel is not None:
+            self.tunnel.data(direction, payload, ts, frame)
+
+    def tunnel_gap(self, direction: int, length: int, ts: int, frame: int) -> None:
+        if self.tunnel is not None:
+            self.tunnel.gap(direction, length, ts, frame)
 
     def on_request(self, msg: HttpMessage) -> None:
         if self._on_request is not None:
@@ -410,9 +554,13 @@ class HttpConnection:
     def close(self, ts_ns: int) -> None:
         for reader in self.readers.values():
             reader.close()
+        if self.tunnel is not None:
+            self.tunnel.close(ts_ns)
 
     def emit(self, request: HttpMessage | None, response: HttpMessage | None) -> None:
         msg = response or request
         assert msg is not None
-        body, error = decode_content(bytes(msg.body), msg.header("Content-Encoding"))
-        self._on_exchange(HttpExchange(request, response, body, error is None, error, self.client_dir))
+        raw = bytes(msg.body)
+        body, error = decode_content(raw, msg.header("Content-Encoding"))
+        self._on_exchange(HttpExchange(request, response, body, error is None, error, self.client_dir,
+                                       raw if body is not raw else None))

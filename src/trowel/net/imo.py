@@ -1,10 +1,12 @@
 """imo traffic: chat sessions over TCP and call sessions over UDP.
 
-Chat (TCP): a TLS connection is imo when its server name (SNI) or its certificate (CN or SAN) falls under
-``imo.im``; the servers that did so make 5223/5228 connections to the same addresses imo's binary protocol
-(confidence 0.9). A 5223/5228 connection to another address counts only when every segment's payload size
-is a multiple of 16 and it is not TLS (confidence 0.5). Consecutive sessions of one client that change
-transport or port record the switch.
+Chat (TCP), only on positive evidence: a TLS connection is imo when its server name (SNI) or its certificate
+(CN or SAN) falls under ``imo.im`` (1.0), or, sending no server name, goes to an address a DNS answer gave for
+an imo name (0.8). A 5223/5228 connection that is not TLS is imo's binary protocol when it goes to a server
+that presented imo TLS or whose address was resolved from an imo name (0.9), or when the client tried 443,
+5223 and 5228 on one server in that order (imo's port fallback, 0.6). Other apps use these ports too
+(Google's push service on 5228, XMPP on 5223): payload sizes (multiples of 16) are reported, never enough.
+Consecutive sessions of one client that change transport or port record the switch.
 
 Calls (UDP): a flow is imo call traffic when it matches nDPI's published byte patterns, or when 10-byte
 pings (second byte 02, 4-byte little-endian counter at offset 2) are echoed by 10-byte pongs (second byte
@@ -45,33 +47,71 @@ def is_imo_tls(session: TlsSession) -> str | None:
     return None
 
 
+SEQUENCE_WINDOW_S = 120  # 443 -> 5223 -> 5228 to one server within this time: imo's port fallback
+
+
+def _imo_name(name: str | None) -> bool:
+    return bool(name) and any(host_in_domain(name or "", d) for d in IMO_DOMAINS)
+
+
+def _binary_evidence(flow: FlowState, tls_servers: set[bytes], names: dict[bytes, str],
+                     by_client: dict[bytes, list[FlowState]]) -> list[tuple[str, float]]:
+    """(reason, confidence) pairs that positively tie a 5223/5228 connection to imo."""
+    out: list[tuple[str, float]] = []
+    if flow.b in tls_servers:
+        out.append((f"port {flow.bp} to a server that presented imo TLS", 0.9))
+    name = names.get(flow.b)
+    if _imo_name(name):
+        out.append((f"server address resolved from {name}", 0.9))
+    window = SEQUENCE_WINDOW_S * 1_000_000_000
+    mine = [f for f in by_client.get(flow.a, []) if f.b == flow.b and abs(f.first_ts - flow.first_ts) <= window]
+    first = {port: min((f.first_ts for f in mine if f.bp == port), default=None) for port in (443, 5223, 5228)}
+    t443, t5223, t5228 = first[443], first[5223], first[5228]
+    if t443 is not None and t5223 is not None and t5228 is not None and t443 <= t5223 <= t5228:
+        out.append(("one client tried 443, then 5223, then 5228 on one server (imo's port fallback)", 0.6))
+    return out
+
+
 def chat_sessions(flows: list[FlowState], tls: dict[str, TlsSession], prov: Callable[[FlowState], Provenance],
-                  stamp: StampFn) -> list[ImoSession]:
-    """imo chat sessions (TLS on any port with imo names; binary on 5223/5228) with the switches between."""
+                  stamp: StampFn, names: dict[bytes, str] | None = None) -> list[ImoSession]:
+    """imo chat sessions, each only on positive evidence: TLS with an imo server name or certificate (or to
+    an address resolved from an imo name); binary 5223/5228 connections to an imo server, from a client that
+    just had imo TLS, or after the 443 -> 5223 -> 5228 fallback. A TLS record on 5223/5228 is TLS, not imo's
+    binary protocol. Every session lists its ``reasons``; the confidence is the strongest one's."""
+    names = names or {}
     found: list[tuple[FlowState, dict[str, Any]]] = []
     servers: set[bytes] = set()
+    by_client: dict[bytes, list[FlowState]] = defaultdict(list)
     for flow in flows:
+        if flow.proto == 6:
+            by_client[flow.a].append(flow)
         session = tls.get(flow.flow_id)
         if flow.proto != 6 or session is None:
             continue
         reason = is_imo_tls(session)
+        confidence = 1.0
+        if reason is None and _imo_name(names.get(flow.b)) and not session.sni:
+            reason, confidence = f"server address resolved from {names[flow.b]} (no server name sent)", 0.8
         if reason:
             servers.add(flow.b)
             leaf = session.certificates[0] if session.certificates else {}
-            found.append((flow, {"transport": "tls", "reason": reason, "confidence": 1.0, "sni": session.sni,
+            found.append((flow, {"transport": "tls", "reason": reason, "reasons": [reason],
+                                 "confidence": confidence, "sni": session.sni,
                                  "certificate_subject": leaf.get("subject"),
                                  "certificate_organisation": leaf.get("organisation"),
                                  "ja3": session.ja3, "ja4": session.ja4}))
     for flow in flows:
-        if flow.proto != 6 or flow.bp not in IMO_BINARY_PORTS or flow.application == "tls":
+        if flow.proto != 6 or flow.bp not in IMO_BINARY_PORTS or flow.application in ("tls", "http"):
+            continue
+        if flow.flow_id in tls:
+            continue
+        evidence = _binary_evidence(flow, servers, names, by_client)
+        if not evidence:
             continue
         mult16 = flow.mult16 and flow.payload[0] + flow.payload[1] > 0
-        if flow.b in servers:
-            found.append((flow, {"transport": "binary", "confidence": 0.9, "sizes_multiple_of_16": mult16,
-                                 "reason": f"port {flow.bp} to a server that presented imo TLS"}))
-        elif mult16:
-            found.append((flow, {"transport": "binary", "confidence": 0.5, "sizes_multiple_of_16": True,
-                                 "reason": f"port {flow.bp}, every payload a multiple of 16 bytes, not TLS"}))
+        best = max(evidence, key=lambda item: item[1])
+        found.append((flow, {"transport": "binary", "confidence": best[1], "sizes_multiple_of_16": mult16,
+                             "reason": best[0], "reasons": [r for r, _ in evidence]}))
     found.sort(key=lambda item: (item[0].first_ts, item[0].number))
     previous: dict[bytes, tuple[str, int]] = {}
     out = []
@@ -91,11 +131,18 @@ def chat_sessions(flows: list[FlowState], tls: dict[str, TlsSession], prov: Call
     return out
 
 
+ONE_BYTE = "two 1-byte packets with the same byte"
+
+
 def is_call_flow(flow: FlowState) -> bool:
+    """imo call traffic: one of nDPI's imo patterns, or pongs echoing pings. nDPI's weakest pattern (two
+    1-byte packets with the same byte) is also what IPsec NAT-T keepalives (0xFF on port 4500) and other
+    keepalives look like, so alone it is not enough; QUIC flows are never calls."""
     ev = flow.udp
-    if ev is None:
+    if ev is None or flow.quic is not None:
         return False
-    return bool(ev.patterns) or ev.echoed(0) >= 2 or ev.echoed(1) >= 2
+    strong = [name for name in ev.patterns if name != ONE_BYTE]
+    return bool(strong) or ev.echoed(0) >= 2 or ev.echoed(1) >= 2
 
 
 def _clock_offset_ms(flow: FlowState, side: int) -> float | None:

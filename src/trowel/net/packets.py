@@ -1,5 +1,7 @@
-"""Decoding one frame down to its transport segment: link layer (Ethernet with VLAN tags, raw IPv4/IPv6,
-BSD loopback, Linux cooked capture SLL and SLL2), IPv4 / IPv6 (extension headers), TCP and UDP.
+"""Decoding one frame down to its transport segment: link layer (Ethernet with VLAN tags and PPPoE, raw
+IPv4/IPv6, BSD loopback/NULL, Linux cooked capture SLL and SLL2, PPP, PPP in HDLC framing, Cisco HDLC, 802.11
+data frames with or without radiotap), IPv4 / IPv6 (extension headers, fragments reassembled by
+:class:`Fragments`), TCP and UDP.
 
 Kept deliberately flat (one function, ``struct`` offsets) because it runs once per packet. Damaged frames
 are counted per problem in :class:`PacketIssues` so that a million broken packets give one warning line
@@ -21,8 +23,22 @@ LINK_IPV4 = 228
 LINK_IPV6 = 229
 LINK_SLL = 113
 LINK_SLL2 = 276
-LINK_NAMES = {0: "null", 1: "ethernet", 12: "raw", 14: "raw", 101: "raw", 108: "loop", 113: "linux-sll",
+LINK_PPP = 9
+LINK_PPP_HDLC = 50
+LINK_PPP_WITH_DIR = 204
+LINK_PPP_ETHER = 51
+LINK_PPP_PPPD = 166
+LINK_C_HDLC = 104
+LINK_80211 = 105
+LINK_RADIOTAP = 127
+LINK_NAMES = {0: "null", 1: "ethernet", 9: "ppp", 12: "raw", 14: "raw", 50: "ppp-hdlc", 51: "pppoe", 101: "raw", 166: "ppp-pppd", 104: "c-hdlc",
+              105: "ieee802.11", 108: "loop", 113: "linux-sll", 127: "ieee802.11-radiotap", 204: "ppp-with-dir",
               228: "ipv4", 229: "ipv6", 276: "linux-sll2"}
+# names of link types that are not read, for the warning (the LINKTYPE_ registry's names)
+OTHER_LINK_NAMES = {6: "IEEE802_5", 8: "SLIP", 10: "FDDI", 107: "FRELAY", 119: "PRISM_HEADER", 143: "DOCSIS",
+                    147: "USER0", 163: "IEEE802_11_AVS", 187: "BLUETOOTH_HCI_H4", 189: "USB_LINUX",
+                    201: "BLUETOOTH_HCI_H4_WITH_PHDR", 220: "USB_LINUX_MMAPPED", 239: "NFLOG", 253: "NETLINK"}
+_PPP_ETYPE = {0x0021: 0x0800, 0x0057: 0x86DD}
 
 TCP = 6
 UDP = 17
@@ -69,7 +85,12 @@ class PacketIssues:
         out = []
         for issue, n in sorted(self.counts.items()):
             frames = ", ".join(str(f) for f in self.examples[issue])
-            out.append(f"{n} frame(s): {ISSUE_TEXT.get(issue, issue)} (first frames {frames})")
+            if issue.startswith("unknown_link:"):
+                linktype = int(issue.split(":")[1])
+                text = f"link type {linktype} ({link_name(linktype)}) not supported; frame ignored"
+            else:
+                text = ISSUE_TEXT.get(issue, issue)
+            out.append(f"{n} frame(s): {text} (first frames {frames})")
         return out
 
 
@@ -80,9 +101,87 @@ ISSUE_TEXT = {
     "short_frame": "too short for its link or IP header; frame ignored",
     "bad_tcp": "TCP header damaged; frame ignored",
     "bad_udp": "UDP header damaged; frame ignored",
-    "fragment": "IP fragment (fragments are not reassembled; only first fragments are read)",
-    "unknown_link": "link type not supported; frame ignored",
+    "fragment": "IP fragment (reassembled with the other fragments of its datagram)",
+    "fragment_unmatched": "IP fragment whose datagram never completed (the fragments are not read)",
+    "fragment_overlap": "IP fragment overlapping an earlier one (the first bytes are kept)",
+    "wifi_protected": "802.11 data frame protected (encrypted); frame ignored",
+    "ppp_not_ip": "PPP frame carrying no IP (link control or other protocol); frame ignored",
+    "quic_unopened": "QUIC Initial packet that opens with no client's keys (the capture began after the "
+                     "connection's first packet); not read",
 }
+
+
+def link_name(linktype: int) -> str:
+    return LINK_NAMES.get(linktype) or OTHER_LINK_NAMES.get(linktype) or "not a registered link type"
+
+
+MAX_DATAGRAM = 65535 + 64
+MAX_PENDING = 4096
+
+
+class _Datagram:
+    __slots__ = ("buf", "ranges", "total", "first_frame")
+
+    def __init__(self, frame: int) -> None:
+        self.buf = bytearray()
+        self.ranges: list[tuple[int, int]] = []  # byte ranges received, in arrival order
+        self.total = -1  # known from the last fragment
+        self.first_frame = frame
+
+
+class Fragments:
+    """IPv4 and IPv6 fragments waiting for the rest of their datagram (first bytes win on overlap).
+
+    Bounded: at most ``MAX_PENDING`` datagrams wait (the oldest is given up beyond that) and a datagram
+    never grows past 64 KiB. Datagrams given up or still waiting at the end are counted by :meth:`finish`."""
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple[object, ...], _Datagram] = {}
+        self.given_up: list[int] = []
+
+    def add(self, key: tuple[object, ...], offset: int, more: bool, data: bytes, frame: int,
+            issues: PacketIssues) -> bytes | None:
+        """The whole datagram payload when this fragment completes it, else None."""
+        end = offset + len(data)
+        if end > MAX_DATAGRAM:
+            issues.add("fragment_unmatched", frame)
+            return None
+        dgram = self.pending.get(key)
+        if dgram is None:
+            if len(self.pending) >= MAX_PENDING:
+                oldest = next(iter(self.pending))
+                self.given_up.append(self.pending.pop(oldest).first_frame)
+            dgram = self.pending[key] = _Datagram(frame)
+        if end > len(dgram.buf):
+            dgram.buf.extend(bytes(end - len(dgram.buf)))
+        pieces = [(offset, end)]
+        for a, b in dgram.ranges:  # cut the new fragment around bytes already received
+            if a < end and b > offset:
+                issues.add("fragment_overlap", frame)
+            pieces = [q for lo, hi in pieces for q in ((lo, min(hi, a)), (max(lo, b), hi)) if q[0] < q[1]]
+        for lo, hi in pieces:
+            dgram.buf[lo:hi] = data[lo - offset:hi - offset]
+        dgram.ranges.append((offset, end))
+        if not more:
+            dgram.total = end
+        if dgram.total < 0:
+            return None
+        reach = 0
+        for a, b in sorted(dgram.ranges):
+            if a > reach:
+                return None
+            reach = max(reach, b)
+        if reach < dgram.total:
+            return None
+        del self.pending[key]
+        return bytes(dgram.buf[:dgram.total])
+
+    def finish(self, issues: PacketIssues) -> None:
+        """Count the datagrams that never completed (one issue each, with their first frame)."""
+        for frame in self.given_up + [d.first_frame for d in self.pending.values()]:
+            issues.add("fragment_unmatched", frame)
+        self.pending.clear()
+        self.given_up = []
 
 
 def ip_text(addr: bytes) -> str:
@@ -90,8 +189,50 @@ def ip_text(addr: bytes) -> str:
     return socket.inet_ntop(socket.AF_INET if len(addr) == 4 else socket.AF_INET6, addr)
 
 
-def decode(linktype: int, data: bytes, frame: int, issues: PacketIssues) -> Segment | None:
-    """The TCP or UDP segment a frame carries, or None (not IP, not TCP/UDP, or damaged: counted)."""
+def _ppp(data: bytes, off: int) -> tuple[int, int]:
+    """(ethertype, offset of the IP header) after a PPP header at ``off`` (address/control and protocol field
+    compression allowed); ethertype 0 when the frame carries no IP."""
+    if data[off + 1:off + 2] == b"\x03" and data[off] in (0xFF, 0x00, 0x01):  # address (or pppd's direction)
+        off += 2
+    if off >= len(data):
+        return 0, off
+    if data[off] & 1:  # protocol field compressed to one byte
+        proto, off = data[off], off + 1
+    elif off + 2 <= len(data):
+        proto, off = (data[off] << 8) | data[off + 1], off + 2
+    else:
+        return 0, off
+    return _PPP_ETYPE.get(proto, 0), off
+
+
+def _wifi(data: bytes, off: int, frame: int, issues: PacketIssues) -> tuple[int, int]:
+    """(ethertype, offset) of an 802.11 data frame's LLC/SNAP payload; (0, 0) for anything else."""
+    n = len(data)
+    if n < off + 24:
+        return 0, 0
+    fc0, fc1 = data[off], data[off + 1]
+    if (fc0 >> 2) & 3 != 2 or fc0 & 0x40:  # not a data frame, or a null-data subtype (no payload)
+        return 0, 0
+    if fc1 & 0x40:
+        issues.add("wifi_protected", frame)
+        return 0, 0
+    hlen = 24
+    if fc1 & 3 == 3:
+        hlen += 6  # fourth address (WDS)
+    if fc0 & 0x80:
+        hlen += 2  # QoS control
+        if fc1 & 0x80:
+            hlen += 4  # HT control
+    pos = off + hlen
+    if n < pos + 8 or data[pos:pos + 3] != b"\xaa\xaa\x03":
+        return 0, 0
+    return (data[pos + 6] << 8) | data[pos + 7], pos + 8
+
+
+def decode(linktype: int, data: bytes, frame: int, issues: PacketIssues,
+           frags: Fragments | None = None) -> Segment | None:
+    """The TCP or UDP segment a frame carries, or None (not IP, not TCP/UDP, or damaged: counted). IP
+    fragments are reassembled when ``frags`` is given: the frame completing a datagram yields its segment."""
     n = len(data)
     if linktype == LINK_ETHERNET:
         if n < 14:
@@ -105,6 +246,11 @@ def decode(linktype: int, data: bytes, frame: int, issues: PacketIssues) -> Segm
                 return None
             etype = (data[off + 2] << 8) | data[off + 3]
             off += 4
+        if etype == 0x8864:  # PPPoE session: 6-byte header, then the PPP protocol
+            if n < off + 8:
+                issues.add("short_frame", frame)
+                return None
+            etype, off = _ppp(data, off + 6)
     elif linktype in LINK_RAW or linktype in (LINK_IPV4, LINK_IPV6):
         if not n:
             issues.add("short_frame", frame)
@@ -131,8 +277,33 @@ def decode(linktype: int, data: bytes, frame: int, issues: PacketIssues) -> Segm
         version = data[4] >> 4
         etype = 0x0800 if version == 4 else 0x86DD if version == 6 else 0
         off = 4
+    elif linktype in (LINK_PPP, LINK_PPP_HDLC, LINK_PPP_WITH_DIR, LINK_PPP_ETHER, LINK_PPP_PPPD):
+        off = 1 if linktype == LINK_PPP_WITH_DIR else 6 if linktype == LINK_PPP_ETHER else 0
+        if n < off + 4:
+            issues.add("short_frame", frame)
+            return None
+        if linktype == LINK_PPP_HDLC and data[0] in (0x0F, 0x8F):  # Cisco PPP with HDLC framing
+            etype, off = (data[2] << 8) | data[3], 4
+        else:
+            etype, off = _ppp(data, off)
+        if not etype:
+            issues.add("ppp_not_ip", frame)
+            return None
+    elif linktype == LINK_C_HDLC:
+        if n < 4:
+            issues.add("short_frame", frame)
+            return None
+        etype, off = (data[2] << 8) | data[3], 4
+    elif linktype in (LINK_RADIOTAP, LINK_80211):
+        off = 0
+        if linktype == LINK_RADIOTAP:
+            if n < 8:
+                issues.add("short_frame", frame)
+                return None
+            off = data[2] | (data[3] << 8)
+        etype, off = _wifi(data, off, frame, issues)
     else:
-        issues.add("unknown_link", frame)
+        issues.add(f"unknown_link:{linktype}", frame)
         return None
 
     if etype == 0x0800:
@@ -148,15 +319,22 @@ def decode(linktype: int, data: bytes, frame: int, issues: PacketIssues) -> Segm
             issues.add("ip_len_short", frame)
             return None
         frag = _u16(data, off + 6)[0]
-        if frag & 0x3FFF:
-            issues.add("fragment", frame)
-            if frag & 0x1FFF:
-                return None
         proto = data[off + 9]
         src = data[off + 12:off + 16]
         dst = data[off + 16:off + 20]
         start = off + ihl
         end = off + total
+        if frag & 0x3FFF:
+            issues.add("fragment", frame)
+            if frags is None:
+                if frag & 0x1FFF:
+                    return None
+            else:
+                whole = frags.add((src, dst, _u16(data, off + 4)[0], proto), (frag & 0x1FFF) * 8,
+                                  bool(frag & 0x2000), data[start:min(end, n)], frame, issues)
+                if whole is None:
+                    return None
+                data, start, end, n = whole, 0, len(whole), len(whole)
     elif etype == 0x86DD:
         if n < off + 40:
             issues.add("short_frame", frame)
@@ -178,10 +356,20 @@ def decode(linktype: int, data: bytes, frame: int, issues: PacketIssues) -> Segm
             if proto == 44:
                 fo = _u16(data, start + 2)[0]
                 issues.add("fragment", frame)
-                if fo & 0xFFF8:
-                    return None
                 proto = data[start]
-                start += 8
+                if frags is None:
+                    if fo & 0xFFF8:
+                        return None
+                    start += 8
+                    continue
+                whole = frags.add((src, dst, data[start + 4:start + 8]), fo & 0xFFF8, bool(fo & 1),
+                                  data[start + 8:min(end, n)], frame, issues)
+                if whole is None:
+                    return None
+                data, start, end, n = whole, 0, len(whole), len(whole)
+                if proto in _IPV6_EXT:
+                    continue
+                break
             else:
                 proto, start = data[start], start + (data[start + 1] + 1) * 8
     else:

@@ -43,6 +43,7 @@ class Flow(Record):
     retransmitted_bytes: int = 0
     first_frame: int = 0
     last_frame: int = 0
+    b_name: str | None = None  # the name a DNS answer in the capture gave for b's address
 
     @property
     def primary_time(self) -> TimeValue | None:
@@ -84,6 +85,11 @@ class HttpObject(Record):
     response_headers: list[list[str]] = field(default_factory=list)
     zip_members: list[dict[str, Any]] = field(default_factory=list)
     zip_error: str | None = None
+    # the body as carried (after de-chunking, before content decoding), kept when a content coding was undone
+    raw_sha256: str | None = None
+    raw_media_path: str | None = None
+    raw_size: int | None = None
+    content_note: str | None = None  # a content coding left as sent ("content encoding 'compress' not decoded")
 
     @property
     def primary_time(self) -> TimeValue | None:
@@ -125,6 +131,85 @@ class TlsSession(Record):
     decryption_note: str | None = None
     bytes_client_to_server: int = 0
     bytes_server_to_client: int = 0
+    tunnel: str | None = None  # "host:port" when the session ran inside an HTTP CONNECT tunnel
+    hello_retry: bool = False  # TLS 1.3 HelloRetryRequest: the client had to send a second ClientHello
+    key_updates: int = 0  # TLS 1.3 KeyUpdate messages read in the decrypted streams
+    early_data_offered: bool = False  # TLS 1.3 0-RTT: the ClientHello carries early_data
+    early_data_records: int = 0  # 0-RTT records decrypted with CLIENT_EARLY_TRAFFIC_SECRET
+
+    @property
+    def primary_time(self) -> TimeValue | None:
+        return self.start
+
+
+@record_kind
+@dataclass(frozen=True, kw_only=True)
+class Tunnel(Record):
+    """An HTTP CONNECT tunnel through a proxy: where it led, and the bytes carried each way inside it (the
+    tunnelled stream is analysed as its own stream: a TLS session inside gives a tls_session record)."""
+
+    kind: ClassVar[str] = "tunnel"
+    flow_id: str
+    client_ip: str
+    client_port: int
+    proxy_ip: str
+    proxy_port: int
+    target: str  # the CONNECT request target as sent
+    host: str
+    port: int | None
+    status: int | None
+    reason: str | None
+    request_time: TimeValue
+    established_time: TimeValue | None
+    end: TimeValue
+    bytes_client_to_server: int  # tunnelled bytes (after the proxy's answer)
+    bytes_server_to_client: int
+    inner_application: str | None = None  # tls | http | None
+    inner_sni: str | None = None
+    request_headers: list[list[str]] = field(default_factory=list)
+    response_headers: list[list[str]] = field(default_factory=list)
+
+    @property
+    def primary_time(self) -> TimeValue | None:
+        return self.request_time
+
+
+@record_kind
+@dataclass(frozen=True, kw_only=True)
+class QuicSession(Record):
+    """One QUIC connection as its Initial packets show it (decrypted with the keys every observer can derive
+    from the client's first Destination Connection ID): version, connection IDs, ClientHello facts."""
+
+    kind: ClassVar[str] = "quic_session"
+    flow_id: str
+    client_ip: str
+    client_port: int
+    server_ip: str
+    server_port: int
+    start: TimeValue
+    end: TimeValue
+    version: int
+    version_name: str
+    original_dcid: str  # hex: the client's first Destination Connection ID (the Initial keys come from it)
+    client_scid: str | None = None
+    server_scid: str | None = None
+    sni: str | None = None
+    alpn: list[str] = field(default_factory=list)
+    cipher_suites: list[int] = field(default_factory=list)
+    client_supported_versions: list[int] = field(default_factory=list)
+    ja4: str | None = None
+    ja4_raw: str | None = None
+    client_hello_packets: int = 0  # Initial packets whose CRYPTO frames carried the ClientHello
+    server_cipher_suite: int | None = None
+    server_cipher_suite_name: str | None = None
+    initial_packets_client: int = 0
+    initial_packets_server: int = 0
+    handshake_packets: int = 0
+    zero_rtt_packets: int = 0
+    early_data_offered: bool = False  # the ClientHello carries the early_data extension (0-RTT attempted)
+    retry: bool = False
+    undecryptable_initials: int = 0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def primary_time(self) -> TimeValue | None:
@@ -171,7 +256,8 @@ class ImoSession(Record):
     bytes_client_to_server: int
     bytes_server_to_client: int
     packets: int
-    reason: str  # why it was classified as imo
+    reason: str  # the strongest reason it was classified as imo
+    reasons: list[str] = field(default_factory=list)  # every positive piece of evidence
     sni: str | None = None
     certificate_subject: str | None = None
     certificate_organisation: str | None = None
@@ -224,4 +310,4 @@ class CallSession(Record):
         return self.start
 
 
-NET_KINDS = ("flow", "http_object", "tls_session", "sticker", "imo_session", "call_session")
+NET_KINDS = ("flow", "http_object", "tls_session", "quic_session", "tunnel", "sticker", "imo_session", "call_session")

@@ -236,6 +236,26 @@ def parse_certificate_list(body: bytes) -> list[bytes]:
     return out
 
 
+def parse_encrypted_extensions_alpn(body: bytes) -> str | None:
+    """The ALPN protocol a TLS 1.3 server chose, from its (decrypted) EncryptedExtensions message."""
+    exts = _extensions(_Cursor(body))
+    names = parse_alpn(next((b for t, b in exts if t == EXT_ALPN), None))
+    return names[0] if names else None
+
+
+def parse_certificate_list13(body: bytes) -> list[bytes]:
+    """DER certificates of a TLS 1.3 Certificate message (request context, then entries each followed by
+    their extensions), server's own first."""
+    cur = _Cursor(body)
+    cur.vec(1)
+    chain = _Cursor(cur.vec(3))
+    out = []
+    while chain.left >= 5:
+        out.append(chain.vec(3))
+        chain.vec(2)
+    return out
+
+
 # --- fingerprints ----------------------------------------------------------------------------------
 def ja3(hello: ClientHello) -> tuple[str, str]:
     """(JA3 string, MD5 hex)."""
@@ -274,9 +294,10 @@ def ja4_alpn(value: str | None) -> str:
 
 
 def ja4_from_parts(version: str, sni: bool, ciphers: list[int], extensions: list[int], alpn: str | None,
-                   sigalgs: list[int]) -> tuple[str, str]:
-    """(JA4, JA4_r) from already GREASE-filtered lists (``extensions`` in any order, all of them)."""
-    a = f"t{version}{'d' if sni else 'i'}{min(len(ciphers), 99):02d}{min(len(extensions), 99):02d}"
+                   sigalgs: list[int], transport: str = "t") -> tuple[str, str]:
+    """(JA4, JA4_r) from already GREASE-filtered lists (``extensions`` in any order, all of them);
+    ``transport`` is ``t`` for TLS over TCP, ``q`` for QUIC."""
+    a = f"{transport}{version}{'d' if sni else 'i'}{min(len(ciphers), 99):02d}{min(len(extensions), 99):02d}"
     a += ja4_alpn(alpn)
     cipher_text = ",".join(f"{c:04x}" for c in sorted(ciphers))
     ext_text = ",".join(f"{e:04x}" for e in sorted(extensions) if e not in (EXT_SNI, EXT_ALPN))
@@ -291,8 +312,8 @@ def _sha12(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def ja4(hello: ClientHello) -> tuple[str, str]:
-    """(JA4, JA4_r) of a ClientHello over TCP."""
+def ja4(hello: ClientHello, transport: str = "t") -> tuple[str, str]:
+    """(JA4, JA4_r) of a ClientHello over TCP (``t``) or QUIC (``q``)."""
     versions = [v for v in hello.supported_versions if not is_grease(v)]
     top = max(versions) if versions else hello.legacy_version
     ciphers = [c for c in hello.ciphers if not is_grease(c)]
@@ -300,7 +321,7 @@ def ja4(hello: ClientHello) -> tuple[str, str]:
     alpn = hello.alpn
     sigs = [s for s in hello.signature_algorithms if not is_grease(s)]
     return ja4_from_parts(JA4_VERSIONS.get(top, "00"), hello.sni is not None, ciphers, exts,
-                          alpn[0] if alpn else None, sigs)
+                          alpn[0] if alpn else None, sigs, transport)
 
 
 @lru_cache(maxsize=4096)
@@ -318,7 +339,13 @@ def _x509_time(value: Any) -> TimeValue:
 
 
 def describe_certificate(der: bytes) -> dict[str, Any]:
-    """Subject, issuer, organisation, validity, SANs and SHA-256 fingerprint of one DER certificate."""
+    """Subject, issuer, organisation, validity, SANs and SHA-256 fingerprint of one DER certificate (a copy:
+    servers present the same certificate on every connection, so it is read once)."""
+    return dict(_describe_certificate(der))
+
+
+@lru_cache(maxsize=1024)
+def _describe_certificate(der: bytes) -> dict[str, Any]:
     out: dict[str, Any] = {"sha256": hashlib.sha256(der).hexdigest(), "size": len(der)}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

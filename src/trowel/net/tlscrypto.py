@@ -1,4 +1,4 @@
-"""TLS 1.2 decryption with an NSS key log file (the ``SSLKEYLOGFILE`` format).
+"""TLS decryption with an NSS key log file (the ``SSLKEYLOGFILE`` format): TLS 1.2 and TLS 1.3.
 
 A ``CLIENT_RANDOM <client random> <master secret>`` line gives the master secret of one session. The key
 block is derived with the TLS 1.2 PRF (RFC 5246 section 5: P_hash over HMAC with the suite's hash) and
@@ -6,10 +6,21 @@ split into MAC keys, encryption keys and IVs (RFC 5246 section 6.3). Records are
 ``cryptography`` primitives: AES-GCM (RFC 5288), ChaCha20-Poly1305 (RFC 7905), and AES-CBC with HMAC
 either MAC-then-encrypt (RFC 5246) or encrypt-then-MAC (RFC 7366). Every record's MAC or tag is checked;
 a record that fails is reported, never passed on.
+
+TLS 1.2 with RSA key exchange can also be opened with ``RSA <first 8 bytes of the encrypted pre-master
+secret> <pre-master secret>`` lines: the master secret is derived from the pre-master secret (RFC 5246
+section 8.1, or RFC 7627's extended master secret over the session hash).
+
+TLS 1.3 (RFC 8446): ``CLIENT_HANDSHAKE_TRAFFIC_SECRET``, ``SERVER_HANDSHAKE_TRAFFIC_SECRET``,
+``CLIENT_TRAFFIC_SECRET_0`` and ``SERVER_TRAFFIC_SECRET_0`` lines give each direction's secrets; record keys
+are ``HKDF-Expand-Label(secret, "key" / "iv")`` with the suite's hash, the nonce is the IV XOR the record
+number, the additional data the record header, and the inner content type is read after the padding.
+A KeyUpdate moves a direction to ``HKDF-Expand-Label(secret, "traffic upd")``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 import struct
@@ -27,11 +38,18 @@ _LINE = re.compile(r"^([A-Z_0-9]+) ([0-9a-fA-F]+) ([0-9a-fA-F]+)\s*$")
 MAC_LEN = {"sha1": 20, "sha256": 32, "sha384": 48}
 
 
+TLS13_LABELS = ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0",
+                 "SERVER_TRAFFIC_SECRET_0", "CLIENT_EARLY_TRAFFIC_SECRET", "EXPORTER_SECRET")
+
+
 @dataclass
 class KeyLog:
-    """Master secrets by client random (TLS 1.2), and the count of other secrets seen (TLS 1.3 labels)."""
+    """Master secrets by client random (TLS 1.2), TLS 1.3 traffic secrets by client random and label,
+    pre-master secrets by the first 8 bytes of their RSA encryption, and the count of other labels."""
 
     master_secrets: dict[bytes, bytes] = field(default_factory=dict)
+    tls13: dict[bytes, dict[str, bytes]] = field(default_factory=dict)
+    rsa_premasters: dict[bytes, bytes] = field(default_factory=dict)
     other_labels: dict[str, int] = field(default_factory=dict)
     bad_lines: int = 0
 
@@ -51,13 +69,84 @@ class KeyLog:
                 log.bad_lines += 1
                 continue
             label, first, second = match.groups()
-            if label == "CLIENT_RANDOM" and len(first) == 64 and len(second) == 96:
+            if len(first) % 2 or len(second) % 2:
+                log.bad_lines += 1
+            elif label == "CLIENT_RANDOM" and len(first) == 64 and len(second) == 96:
                 log.master_secrets[bytes.fromhex(first)] = bytes.fromhex(second)
+            elif label in TLS13_LABELS and len(first) == 64:
+                log.tls13.setdefault(bytes.fromhex(first), {})[label] = bytes.fromhex(second)
+            elif label == "RSA" and len(first) == 16 and len(second) == 96:
+                log.rsa_premasters[bytes.fromhex(first)] = bytes.fromhex(second)
             else:
                 log.other_labels[label] = log.other_labels.get(label, 0) + 1
-        if not log.master_secrets and not log.other_labels:
+        if not (log.master_secrets or log.tls13 or log.rsa_premasters or log.other_labels):
             raise CaptureError(f"{path}: not an NSS key log file (no CLIENT_RANDOM or secret lines)")
         return log
+
+
+def master_from_premaster(premaster: bytes, client_random: bytes, server_random: bytes, prf_hash: str,
+                          session_hash: bytes | None) -> bytes:
+    """The TLS 1.2 master secret from a pre-master secret (``session_hash`` given: RFC 7627's extended
+    master secret)."""
+    if session_hash is not None:
+        return prf(premaster, b"extended master secret", session_hash, 48, prf_hash)
+    return prf(premaster, b"master secret", client_random + server_random, 48, prf_hash)
+
+
+def hkdf_expand_label(secret: bytes, label: bytes, length: int, hash_name: str) -> bytes:
+    """RFC 8446 HKDF-Expand-Label with an empty context."""
+    full = b"tls13 " + label
+    info = struct.pack("!HB", length, len(full)) + full + b"\x00"
+    out = b""
+    block = b""
+    counter = 1
+    while len(out) < length:
+        block = hmac.new(secret, block + info + bytes([counter]), hash_name).digest()
+        out += block
+        counter += 1
+    return out[:length]
+
+
+class Tls13Decryptor:
+    """Opens the records of one direction of a TLS 1.3 connection under its current traffic secret."""
+
+    def __init__(self, suite: int, secret: bytes) -> None:
+        info = CIPHER_SUITES.get(suite)
+        if info is None or info[1] != "tls13":
+            raise ValueError(f"cipher suite 0x{suite:04x} is not a TLS 1.3 suite")
+        self.suite = suite
+        self.key_len = info[2]
+        self.hash_name = info[4]
+        self.set_secret(secret)
+
+    def set_secret(self, secret: bytes) -> None:
+        self.secret = secret
+        key = hkdf_expand_label(secret, b"key", self.key_len, self.hash_name)
+        self.iv = hkdf_expand_label(secret, b"iv", 12, self.hash_name)
+        self.aead: AESGCM | ChaCha20Poly1305 = ChaCha20Poly1305(key) if self.suite == 0x1303 else AESGCM(key)
+        self.seq = 0
+
+    def key_update(self) -> None:
+        size = hashlib.new(self.hash_name).digest_size
+        self.set_secret(hkdf_expand_label(self.secret, b"traffic upd", size, self.hash_name))
+
+    def open(self, ctype: int, version: int, fragment: bytes) -> tuple[int, bytes]:
+        """(inner content type, content) of one protected record; ValueError when the tag fails."""
+        if len(fragment) < 17:
+            raise ValueError("record shorter than its tag")
+        nonce = (int.from_bytes(self.iv, "big") ^ self.seq).to_bytes(12, "big")
+        aad = struct.pack("!BHH", ctype, version, len(fragment))
+        try:
+            plain = self.aead.decrypt(nonce, fragment, aad)
+        except InvalidTag as exc:
+            raise ValueError("authentication tag does not verify") from exc
+        self.seq += 1
+        end = len(plain)
+        while end and plain[end - 1] == 0:
+            end -= 1
+        if not end:
+            raise ValueError("record without a content type")
+        return plain[end - 1], plain[:end - 1]
 
 
 def prf(secret: bytes, label: bytes, seed: bytes, length: int, hash_name: str) -> bytes:
