@@ -38,7 +38,8 @@ from trowel.report.values import SEVERITY_RANK
 
 HERE = Path(__file__).parent
 NETWORK_KINDS = {"flow": "Flows", "imo_session": "imo sessions", "call_session": "Calls (network, with peer IPs)",
-                 "tls_session": "TLS sessions", "http_object": "HTTP objects", "sticker": "Stickers"}
+                 "tls_session": "TLS sessions", "quic_session": "QUIC sessions", "tunnel": "Tunnels",
+                 "http_object": "HTTP objects", "sticker": "Stickers"}
 APP_KINDS = {"account": "accounts", "call": "calls", "contact": "contacts", "story": "stories", "app_event": "events"}
 GALLERY_LIMIT = 5000  # stickers shown as images on the network page (all are in its table)
 CELL_LIMIT = 300

@@ -39,7 +39,7 @@ CIPHER_SUITES = {
     0xCCA8: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", 0xCCA9: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
     0xCCAA: "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
 }
-VERSION_FIELDS = {"client_version", "server_version", "client_supported_versions", "tls_version", "version"}
+VERSION_FIELDS = {"client_version", "server_version", "client_supported_versions", "tls_version"}
 SUITE_FIELDS = {"cipher_suites", "server_cipher_suite", "cipher_suite", "cipher"}
 
 # Columns per kind (field, heading); every other field is on the record page. Kinds not listed here get
@@ -61,6 +61,8 @@ KIND_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "tls_session": [("start", "start"), ("server_ip", "server"), ("server_port", "port"), ("sni", "SNI"),
                     ("server_version", "version"), ("server_cipher_suite", "cipher suite"), ("alpn", "ALPN"),
                     ("certificates", "certificates"), ("decrypted", "decrypted")],
+    "quic_session": [("start", "start"), ("server_ip", "server"), ("server_port", "port"), ("sni", "SNI"),
+                     ("version_name", "QUIC version"), ("alpn", "ALPN"), ("client_supported_versions", "TLS versions")],
     "flow": [("start", "start"), ("end", "end"), ("transport", "transport"), ("a_ip", "address A"),
              ("a_port", "port A"), ("b_ip", "address B"), ("b_port", "port B"), ("application", "application"),
              ("bytes_a_to_b", "bytes A→B"), ("bytes_b_to_a", "bytes B→A")],
