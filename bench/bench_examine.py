@@ -5,8 +5,8 @@ databases of bench_imo.py (``imofriends.db`` with 1 % of the messages deleted, `
 files (camera pictures, downloads, app caches) up to ~2 GB in total. ``--scale 0.1`` builds 100,000 messages and
 ~200 MB. ``trowel examine`` runs in a child process; the figures are its wall time and peak RSS (the child's
 ``ru_maxrss``), each stage's wall/CPU time and peak RSS so far (the ``stage`` entries of the case's log.jsonl),
-the time spent hashing the inputs (``register`` and ``verify``), the outputs' sizes, and the report's page load
-in Chromium from the file system (time until the first timeline page is rendered).
+the time spent hashing the inputs (``register`` and ``verify``), the outputs' sizes, the report's size by part
+and the time until each page type is interactive in Chromium from the file system (bench/report_timing.py).
 
 Targets (issue 8): under 10 minutes and under 2 GB peak memory at 1,000,000 messages on this machine.
 """
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_imo import build as build_imo  # noqa: E402
-from tests.report.browser import chromium, watch  # noqa: E402
+from report_timing import print_report_figures  # noqa: E402
 
 MESSAGES = 1_000_000
 TOTAL_BYTES = 2_000_000_000
@@ -119,21 +119,6 @@ def stage_figures(log: list[dict[str, Any]]) -> list[tuple[str, float, float, fl
     return rows
 
 
-def page_load(report: Path) -> tuple[float, float, int, int]:
-    """Seconds until the first timeline page is rendered and until every timeline part is loaded, the events
-    it counts, console errors/requests."""
-    with chromium() as browser:
-        w = watch(browser)
-        start = time.perf_counter()
-        w.page.goto((report / "timeline.html").as_uri(), wait_until="commit")  # the load event waits for every part
-        w.page.wait_for_selector("#tl-body tr", timeout=300_000)
-        first = time.perf_counter() - start
-        w.page.wait_for_selector("#tl-loading", state="hidden", timeout=600_000)
-        loaded = time.perf_counter() - start
-        events = int(w.page.locator("#tl-total").inner_text().replace(",", ""))
-        return first, loaded, events, len(w.problems())
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0,
@@ -186,9 +171,7 @@ def main() -> int:
     print(f"time: {scaled:.0f} s vs target {TARGET_S:.0f} s: {'met' if scaled <= TARGET_S else 'MISSED'}; "
           f"memory: {peak:.0f} MB vs target {TARGET_MB:.0f} MB: {'met' if peak <= TARGET_MB else 'MISSED'}")
     if not args.no_browser:
-        first, loaded, events, problems = page_load(out / "report")
-        print(f"report page load: first timeline page rendered in {first:.2f} s, every part of the timeline "
-              f"loaded in {loaded:.2f} s ({events:,} events); console errors / non-file requests: {problems}")
+        print_report_figures(out)
     if not args.keep:
         shutil.rmtree(out, ignore_errors=True)
     return 0

@@ -29,6 +29,9 @@ def url(root: Path, page: str) -> str:
     return (root / "report" / page).as_uri()
 
 
+LOADED = "() => Array.from(document.querySelectorAll('section.dtable')).every(s => s.dataset.loaded)"
+
+
 def _clean(w: Watched) -> None:
     assert w.problems() == []
     assert w.requests and all(u.startswith("file://") for u in w.requests)
@@ -60,7 +63,9 @@ def test_chat_thread_and_follow_message_to_source(browser: Browser, built_case: 
     w.page.goto(url(root, "index.html"))
     w.page.get_by_role("link", name="imo", exact=True).first.click()
     assert w.page.locator("#conversation-list tbody tr").count() == 2
-    w.page.get_by_role("link", name="Alice (uid-alice)").click()
+    with w.page.expect_navigation():
+        w.page.get_by_role("link", name="Alice", exact=True).click()
+    w.page.wait_for_selector("#thread[data-loaded='true']")
     msgs = w.page.locator("li.msg")
     assert msgs.count() == int(w.page.locator("#thread-count").inner_text()) == 8
     assert w.page.locator("li.msg.dir-outgoing").count() == 4
@@ -144,7 +149,8 @@ def test_zone_choice_applies_to_every_page(browser: Browser, built_case: Case) -
     w = watch(browser)
     p = w.page
     p.goto(url(root, "app2.html"))
-    call_time = p.locator("table[data-kind='call'] time.t").first
+    p.wait_for_function(LOADED)
+    call_time = p.locator("section.dtable[data-kind='call'] time.t").first
     assert call_time.inner_text() == "2023-11-14 23:46:40.000000 GMT+1"
     assert call_time.get_attribute("title") == "UTC 2023-11-14T22:46:40.000000Z"
     p.select_option("#zone-select", "America/New_York")
@@ -160,19 +166,21 @@ def test_network_and_evidence_map(browser: Browser, built_case: Case) -> None:
     w = watch(browser)
     p = w.page
     p.goto(url(root, "network.html"))
+    p.wait_for_function(LOADED)
     sticker = p.locator("figure.sticker img")
     assert sticker.count() == 1 and sticker.evaluate("img => img.naturalWidth") == 1
     assert sticker.get_attribute("src") == f"../media/{facts['sticker_sha']}"
-    assert p.locator("table[data-kind='call_session'] tbody tr").count() == 1
-    assert "198.51.100.7" in p.locator("table[data-kind='call_session']").inner_text()
-    assert p.locator("table[data-kind='flow'] tbody tr").count() == 1
+    assert p.locator("section.dtable[data-kind='call_session'] tbody tr").count() == 1
+    assert "198.51.100.7" in p.locator("section.dtable[data-kind='call_session']").inner_text()
+    assert p.locator("section.dtable[data-kind='flow'] tbody tr").count() == 1
     w.shot("report-network")
     p.goto(url(root, "evidence-map.html"))
+    p.wait_for_function(LOADED)
     assert p.locator("section.emap").count() == 1
     assert p.locator("section.emap h2").inner_text() == "com.imo.android.imoim"
     assert p.locator("section.emap > p .badge").all_inner_texts() == ["text_input", "time"]
-    assert p.locator("section.emap table[data-kind='evidence_prediction'] tbody tr").count() == 1
-    assert p.locator("section.emap table[data-kind='evidence_file'] tbody tr").count() == 1
+    assert p.locator("section.emap section.dtable[data-kind='evidence_prediction'] tbody tr").count() == 1
+    assert p.locator("section.emap section.dtable[data-kind='evidence_file'] tbody tr").count() == 1
     assert DB in p.locator("section.emap").inner_text()
     _clean(w)
 

@@ -132,12 +132,14 @@ def test_case_page_counts_and_zone(ff: Firefox, built_case: Case) -> None:
     assert ff.evaluate("document.getElementById('zone-select').value") == "Europe/Berlin"
     ff.screenshot("firefox-case")
     ff.navigate(url(root, "app2.html"))
-    call = "table[data-kind='call'] time.t"
+    call = "section.dtable[data-kind='call'] time.t"
+    ff.wait_for(f"document.querySelector({json.dumps(call)})")
     assert text(ff, call) == "2023-11-14 23:46:40.000000 GMT+1"
     assert ff.evaluate(f"document.querySelector({json.dumps(call)}).title") == "UTC 2023-11-14T22:46:40.000000Z"
     select(ff, "#zone-select", value="America/New_York")
     assert text(ff, call) == "2023-11-14 17:46:40.000000 EST"
     ff.navigate(url(root, "app2.html"))  # the choice is remembered for this page
+    ff.wait_for(f"document.querySelector({json.dumps(call)})")
     assert text(ff, call) == "2023-11-14 17:46:40.000000 EST"
     # Under Firefox's strict file:// origin policy every file is its own (opaque) origin with its own
     # localStorage, so a page opened directly starts in the case's zone (Chromium shares one storage) ...

@@ -19,6 +19,7 @@ from trowel.report import registry
 from trowel.report.casedata import CaseData
 from trowel.report.html import data_js
 from trowel.report.kml import coordinates, xml_text
+from trowel.report.packed import unpacked_text
 
 Case = tuple[Path, dict[str, Any]]
 
@@ -236,5 +237,38 @@ def test_extreme_and_undecodable_times(tmp_path: Path) -> None:
     assert broken["time_raw"] == "99" and broken["time_utc"] == ""
     chat = (tmp_path / "report" / "app1-chat1.html")
     assert not chat.exists()  # no app: messages without an app are listed on the "other" page
-    other = (tmp_path / "report" / "other.html").read_text(encoding="utf-8")
-    assert "99 (test: bad value)" in other
+    assert (tmp_path / "report" / "other.html").is_file()
+    data = "".join(unpacked_text(p.read_bytes()) for p in (tmp_path / "report" / "data").glob("table-*.js"))
+    assert '["t",null,"99","(test: bad value)"]' in data  # the undecoded time's raw value, in its table cell
+
+
+def test_parallel_writers_give_the_same_outputs(built_case: Case, tmp_path: Path) -> None:
+    """The side writers in a second process (as on a large case) write exactly what one process writes, and a
+    side writer that fails is reported while every other output is written."""
+    import shutil
+
+    root, _ = built_case
+    copy = tmp_path / "case"
+    shutil.copytree(root, copy)
+    case = CaseData.open(copy)
+    try:
+        result = registry.write_all(case, parallel=True)
+    finally:
+        case.close()
+    assert result.failures == {} and set(result.outputs) == {w.name for w in registry.load_writers()}
+    names = ["timeline.jsonl", "timeline.csv", "bodyfile.txt", "case.jsonld"]
+    names += [str(p.relative_to(root)) for p in sorted((root / "exports").iterdir())]
+    for name in names:
+        assert (copy / name).read_bytes() == (root / name).read_bytes(), name
+    assert sorted(p.name for p in (copy / "report" / "data").iterdir()) == sorted(
+        p.name for p in (root / "report" / "data").iterdir())
+    assert '<a href="../case.jsonld">' in (copy / "report" / "index.html").read_text(encoding="utf-8")
+    (copy / "exports").rename(copy / "exports-old")
+    (copy / "exports").write_text("a file where the exports folder should be")
+    case = CaseData.open(copy)
+    try:
+        result = registry.write_all(case, parallel=True)
+    finally:
+        case.close()
+    assert list(result.failures) == ["csv"] and result.failures["csv"].startswith(("FileExistsError", "NotADirectory"))
+    assert (copy / "case.jsonld").is_file() and (copy / "report" / "index.html").is_file()

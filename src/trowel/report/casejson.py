@@ -20,8 +20,8 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import sqlite3
 import uuid
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -295,6 +295,53 @@ def _records(g: Graph, case: CaseData) -> Iterator[tuple[dict[str, Any], str]]:
             yield r, iri
 
 
+def _provenance_records(g: Graph, case: CaseData, file_iris: dict[tuple[str, str], str]) -> list[str]:
+    """Every record's node, then one ProvenanceRecord per source file listing its file and every observable
+    read from it. The (source, IRI) pairs go through a scratch SQLite table and each ProvenanceRecord's object
+    list is written piece by piece, so memory stays flat however many records the case holds."""
+    db = sqlite3.connect(case.scratch() / "casejson-members.sqlite")
+    try:
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("CREATE TABLE m (src INTEGER, iri TEXT)")
+        sources: dict[tuple[str, str], int] = {}
+        batch: list[tuple[int, str]] = []
+        for record, iri in _records(g, case):
+            src = record.get("source") or {}
+            key = (str(src.get("evidence", "")), str(src.get("path", "")))
+            number = sources.setdefault(key, len(sources))
+            batch.append((number, iri))
+            if len(batch) >= 20_000:
+                db.executemany("INSERT INTO m VALUES (?, ?)", batch)
+                batch = []
+        db.executemany("INSERT INTO m VALUES (?, ?)", batch)
+        db.execute("CREATE INDEX m_src ON m(src, iri)")
+        results = []
+        for (ev, src_path), number in sorted(sources.items()):
+            head = encode({"@id": g.iri("provenance", f"{ev}\0{src_path}"), "@type": "investigation:ProvenanceRecord",
+                           "investigation:exhibitNumber": ev or "unknown",
+                           "core:description": f"records read from {ev}:{src_path}", "core:object": []})
+            if g.count:
+                g.stream.write(",\n")
+            g.stream.write(head[:-2])  # without the closing "]}"
+            first = True
+            if (ev, src_path) in file_iris:
+                g.stream.write(encode({"@id": file_iris[(ev, src_path)]}))
+                first = False
+            pieces: list[str] = []
+            for (iri,) in db.execute("SELECT DISTINCT iri FROM m WHERE src = ? ORDER BY iri", (number,)):
+                pieces.append(('{"@id":' if first and not pieces else ',{"@id":') + encode(iri) + "}")
+                if len(pieces) >= 4096:
+                    g.stream.write("".join(pieces))
+                    pieces, first = [], False
+            g.stream.write("".join(pieces) + "]}")
+            g.count += 1
+            results.append(g.iri("provenance", f"{ev}\0{src_path}"))
+        return results
+    finally:
+        db.close()
+
+
 def write_casejson(case: CaseData) -> list[Path]:
     info = case.info()
     evidence = case.evidence()
@@ -320,21 +367,11 @@ def write_casejson(case: CaseData) -> list[Path]:
                    f"after {after}; " + ("unchanged" if after == item.get("sha256_before") else "not verified equal")
             inputs.append(g.node({"@id": iri, "@type": "observable:File", "core:description": desc,
                                   "core:hasFacet": facets}))
-        by_source: dict[tuple[str, str], list[str]] = defaultdict(list)
         file_iris: dict[tuple[str, str], str] = {}
         for row in case.files():
             iri = _file_node(g, row)
             file_iris.setdefault((row["evidence"], row["path"]), iri)
-        for record, iri in _records(g, case):
-            src = record.get("source") or {}
-            by_source[(str(src.get("evidence", "")), str(src.get("path", "")))].append(iri)
-        results = []
-        for (ev, src_path), members in sorted(by_source.items()):
-            objects = ([file_iris[(ev, src_path)]] if (ev, src_path) in file_iris else []) + sorted(set(members))
-            results.append(g.node({
-                "@id": g.iri("provenance", f"{ev}\0{src_path}"), "@type": "investigation:ProvenanceRecord",
-                "investigation:exhibitNumber": ev or "unknown", "core:description": f"records read from {ev}:{src_path}",
-                "core:object": [{"@id": o} for o in objects]}))
+        results = _provenance_records(g, case, file_iris)
         action: dict[str, Any] = {
             "@id": g.iri("action", "examine"), "@type": "investigation:InvestigativeAction", "core:name": "examine",
             "core:description": f"trowel examine, case {info.get('case_number') or '(none)'}",

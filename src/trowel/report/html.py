@@ -15,37 +15,36 @@ import json
 import re
 import shutil
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader
-from markupsafe import Markup
 
 from trowel.model.values import iso_utc
-from trowel.report.casedata import SHA256_RE, CaseData, is_time
+from trowel.report.casedata import CaseData, is_time
 from trowel.report.csv import export_name
+from trowel.report.extras import RecordExtras
+from trowel.report.media import MediaIndex
+from trowel.report.packed import packed_bytes, packed_js
+from trowel.report.pages import CHAT_PAGE, AppView, Conversation, isolate_title
 from trowel.report.registry import Writer, register_writer
-from trowel.report.summary import COMMON, source_label
-from trowel.report.thread import message_markup
+from trowel.report.summary import Parts, source_parts
+from trowel.report.tables import DataTable, FindingIndex
+from trowel.report.thread import ChatPage
 from trowel.report.timeline import HTML_COLUMNS, html_rows
+from trowel.report.values import SEVERITY_RANK
 
 HERE = Path(__file__).parent
 NETWORK_KINDS = {"flow": "Flows", "imo_session": "imo sessions", "call_session": "Calls (network, with peer IPs)",
-                 "tls_session": "TLS sessions", "http_object": "HTTP objects", "sticker": "Stickers"}
-APP_KINDS = {"account": "accounts", "call": "calls", "contact": "contacts", "story": "stories", "app_event": "events",
-             "file_transfer": "transfers", "key_material": "keys"}
-# Conversation badges from the stores/kinds of its messages (end-to-end, strangers, channels).
-STORE_BADGES = {"secret_message": "end-to-end", "secret_chat": "end-to-end", "relationship_message": "stranger",
-                "post": "channel", "channel_post_cache": "channel", "user_channel_post": "channel"}
-TABLE_LIMIT = 5000
+                 "tls_session": "TLS sessions", "quic_session": "QUIC sessions", "tunnel": "Tunnels",
+                 "http_object": "HTTP objects", "sticker": "Stickers"}
+APP_KINDS = {"account": "accounts", "call": "calls", "contact": "contacts", "story": "stories", "app_event": "events"}
+GALLERY_LIMIT = 5000  # stickers shown as images on the network page (all are in its table)
 CELL_LIMIT = 300
-WARNING_LIMIT = 1000
 CHUNK = 2000
-TIMELINE_PART = 50_000  # rows per timeline data file
+TIMELINE_PART = 20_000  # rows per timeline data file (the first part is decoded before the first page shows)
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 OUTPUTS = [("timeline.jsonl", "timeline, Timesketch JSONL"), ("timeline.csv", "timeline, Timesketch CSV"),
            ("bodyfile.txt", "file inventory bodyfile (mactime/plaso)"), ("case.jsonld", "CASE/UCO bundle"),
@@ -76,15 +75,6 @@ def data_js_utf8(name: str, value: Any) -> bytes:
     return b"window." + name.encode("ascii") + b" = " + text + b";\n"
 
 
-def _columns(rows: list[dict[str, Any]]) -> list[str]:
-    cols: dict[str, None] = {}
-    for row in rows[:500]:
-        for key in row:
-            if key not in COMMON and key not in cols:
-                cols[key] = None
-    return list(cols)[:40]
-
-
 def _jsontext(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
 
@@ -97,148 +87,10 @@ def environment() -> Environment:
     env.tests["startingwith"] = lambda v, prefix: isinstance(v, str) and v.startswith(prefix)
     env.filters["jsontext"] = _jsontext
     env.filters["clip"] = lambda v: v if len(v) <= CELL_LIMIT else v[:CELL_LIMIT] + f"… ({len(v)} characters; all in the record view)"
-    env.filters["source_label"] = source_label
-    env.filters["columns"] = _columns
+    env.filters["source_parts"] = source_parts
     env.filters["export_name"] = export_name
+    env.filters["isolate_title"] = isolate_title
     return env
-
-
-def _instant(value: Any) -> str | None:
-    """A time object's instant as a string that sorts in time order (nanosecond ISO 8601 UTC), or None."""
-    if not is_time(value) or not value.get("utc"):
-        return None
-    if value.get("utc_ns"):
-        return str(value["utc_ns"])
-    utc = str(value["utc"])
-    return utc[:-1] + "000Z" if len(utc) == 27 else utc
-
-
-@dataclass
-class Conversation:
-    """One chat thread: only an index of its messages (sort key, store id) is kept; the pages fetch the
-    messages from the store when they are written, so memory does not grow with the number of messages."""
-
-    key: str
-    title: str = ""
-    page: str = ""
-    is_group: bool = False
-    entries: list[tuple[bool, str, int]] = field(default_factory=list)  # (no time, instant, record id)
-    deleted: int = 0
-    badges: set[str] = field(default_factory=set)
-    first: Any = None
-    last: Any = None
-    _first_ns: str | None = None
-    _last_ns: str | None = None
-
-    def add(self, r: dict[str, Any]) -> None:
-        ns = _instant(r.get("time"))
-        self.entries.append((ns is None, ns or "", int(r["id"])))
-        self.is_group = self.is_group or bool(r.get("is_group"))
-        badge = STORE_BADGES.get(str(r.get("store")))
-        if badge:
-            self.badges.add(badge)
-        if r.get("state") != "live":
-            self.deleted += 1
-        if ns is not None:
-            if self._first_ns is None or ns < self._first_ns:
-                self._first_ns, self.first = ns, r["time"]
-            if self._last_ns is None or ns > self._last_ns:
-                self._last_ns, self.last = ns, r["time"]
-
-    @property
-    def count(self) -> int:
-        return len(self.entries)
-
-    def ordered_ids(self) -> list[int]:
-        return [rid for _, _, rid in sorted(self.entries)]
-
-
-@dataclass
-class AppView:
-    name: str
-    page: str
-    packages: set[str] = field(default_factory=set)
-    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    by_kind: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
-    conversations_by_key: dict[str, Conversation] = field(default_factory=dict)
-
-    def add(self, r: dict[str, Any]) -> None:
-        kind = str(r.get("kind"))
-        self.counts[kind] += 1
-        if r.get("package"):
-            self.packages.add(str(r["package"]))
-        if kind == "message":
-            key = str(r.get("conversation") or "(no conversation)")
-            self.conversations_by_key.setdefault(key, Conversation(key)).add(r)
-        elif len(self.by_kind[kind]) < TABLE_LIMIT:
-            self.by_kind[kind].append(r)
-
-    def context(self) -> dict[str, Any]:
-        other = [(k, rows, self.counts[k]) for k, rows in sorted(self.by_kind.items()) if k not in APP_KINDS]
-        return {"name": self.name, "page": self.page, "packages": sorted(self.packages), "counts": dict(self.counts),
-                "accounts": self.by_kind.get("account", []), "calls": self.by_kind.get("call", []),
-                "contacts": self.by_kind.get("contact", []), "stories": self.by_kind.get("story", []),
-                "events": self.by_kind.get("app_event", []), "conversations": list(self.conversations_by_key.values()),
-                "transfers": self.by_kind.get("file_transfer", []), "key_records": self.by_kind.get("key_material", []),
-                "other": other}
-
-
-class MediaIndex:
-    """Finds the media copy an attachment string names (a SHA-256, a path, a media record's path)."""
-
-    def __init__(self, case: CaseData) -> None:
-        self.case = case
-        self.by_key: dict[str, str] = {}
-        self.by_ref: dict[str, list[str]] = defaultdict(list)
-        for m in case.records("media"):
-            sha = m.get("sha256")
-            if not isinstance(sha, str) or not SHA256_RE.match(sha):
-                continue
-            for ref in m.get("referenced_by") or []:
-                self.by_ref[str(ref)].append(sha)
-            for key in (m.get("media_path"), (m.get("source") or {}).get("path")):
-                if isinstance(key, str) and key:
-                    self.by_key.setdefault(key.lstrip("/"), sha)
-                    self.by_key.setdefault(key.rsplit("/", 1)[-1], sha)
-
-    def resolve(self, label: Any) -> dict[str, Any]:
-        text = label if isinstance(label, str) else _jsontext(label)
-        sha = text.lower() if SHA256_RE.match(text.lower()) else None
-        if sha is None:
-            sha = self.by_key.get(text.lstrip("/")) or self.by_key.get(text.rsplit("/", 1)[-1])
-        mime = self.case.media_type(sha)
-        why = "" if mime else ("no copy in the case's media folder" if sha is None or not
-                               (self.case.root / "media" / sha).is_file() else "not an image, audio or video file")
-        return {"label": text, "sha256": sha, "mime": mime, "why": why}
-
-    def attachments(self, r: dict[str, Any]) -> list[dict[str, Any]]:
-        """What a message, story or sticker shows: its attachments, the media records that name it
-        (``<package>/u<user>/<table>#<rowid>``) and a sticker's own file and members, each copy once."""
-        labels: list[Any] = list(r.get("attachments") or [])
-        src = r.get("source") or {}
-        if src.get("table") is not None and src.get("rowid") is not None:
-            labels += self.by_ref.get(f"{r.get('package')}/u{r.get('user')}/{src['table']}#{src['rowid']}", [])
-        if r.get("kind") == "sticker":
-            labels += [r.get("sha256")] + [m.get("sha256") for m in r.get("members") or [] if isinstance(m, dict)]
-        out: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        for label in labels:
-            if label is None:
-                continue
-            item = self.resolve(label)
-            if item["sha256"] and item["sha256"] in seen:
-                continue
-            if item["sha256"]:
-                seen.add(item["sha256"])
-            frames = self.case.archive_frames(item["sha256"]) if item["mime"] is None else []
-            if frames:  # a sticker pack: show its images
-                for frame in frames:
-                    if frame not in seen:
-                        seen.add(frame)
-                        out.append({**self.resolve(frame), "label": f"{item['label']} (frame)"})
-                continue
-            out.append(item)
-        return out
 
 
 class ReportBuilder:
@@ -249,17 +101,25 @@ class ReportBuilder:
         self.info = case.info()
         self.media = MediaIndex(case)
         self.apps: dict[str, AppView] = {}
-        self.network: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.network_total: dict[str, int] = defaultdict(int)
-        self.predictions: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.other: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.other_total: dict[str, int] = defaultdict(int)
-        self.warnings: list[dict[str, Any]] = []
-        self.findings: list[dict[str, Any]] = []
+        self.tables: dict[tuple[str, str], DataTable] = {}
+        self.stickers: list[dict[str, Any]] = []
+        self.predictions: dict[str, set[str]] = defaultdict(set)  # evidence map: app -> packages
         self.sources: set[tuple[str, str]] = set()
         self.written: list[Path] = []
+        self.badges: dict[int, list[list[Any]]] = {}
+        self.findings = FindingIndex(list(case.records("finding")))
+        self.extras = RecordExtras(case, self.out, CHUNK, self.written, self.media)
+        self.severity: dict[str, int] = defaultdict(int)
 
     # --- collecting --------------------------------------------------------------------------------
+    def table(self, group: str, kind: str, title: str, sort: str = "") -> DataTable:
+        key = (group, kind)
+        found = self.tables.get(key)
+        if found is None:
+            found = self.tables[key] = DataTable(self.out, f"t{len(self.tables)}", kind, title, self.written,
+                                                 sort=sort)
+        return found
+
     def collect(self) -> None:
         chunk: dict[str, Any] = {}
         chunk_no = 0
@@ -272,37 +132,49 @@ class ReportBuilder:
             chunk[str(r["id"])] = r
             self._place(r)
         self._write_chunk(chunk_no, chunk)
+        for t in self.tables.values():
+            t.finish()
 
     def _place(self, r: dict[str, Any]) -> None:
         kind = str(r.get("kind"))
+        badges = self.findings.badges(r)
+        if badges:
+            self.badges[int(r["id"])] = badges
         if kind in ("story", "sticker"):
             r = {**r, "resolved": self.media.attachments(r)}  # the stored form (in the data files) stays as is
+        self.extras.note(r, badges)
         if kind == "warning":
-            if len(self.warnings) < WARNING_LIMIT:
-                self.warnings.append(r)
-        elif kind in ("evidence_prediction", "evidence_file"):
-            self.predictions[str(r.get("package") or r.get("app") or "(unknown app)")].append(r)
-        elif kind in NETWORK_KINDS:
-            self.network_total[kind] += 1
-            if len(self.network[kind]) < TABLE_LIMIT:
-                self.network[kind].append(r)
-        elif r.get("app"):
-            app = str(r["app"])
-            if app not in self.apps:
-                self.apps[app] = AppView(app, "")
-            self.apps[app].add(r)
+            self.table("case", kind, "Warnings").add(r, badges)
         elif kind == "finding":
-            if len(self.findings) < TABLE_LIMIT:
-                self.findings.append(r)
+            self.severity[str(r.get("severity") or "info")] += 1
+            self.table("case", kind, "Findings", sort="severity").add(r, badges)
+            if r.get("app"):
+                self._app(str(r["app"])).table_add(self, r, badges)
+        elif kind in ("evidence_prediction", "evidence_file"):
+            name = str(r.get("package") or r.get("app") or "(unknown app)")
+            if r.get("package"):
+                self.predictions[name].add(str(r["package"]))
+            else:
+                self.predictions[name]
+            self.table(f"emap:{name}", kind, kind.replace("_", " ")).add(r, badges)
+        elif kind in NETWORK_KINDS:
+            if kind == "sticker" and len(self.stickers) < GALLERY_LIMIT:
+                self.stickers.append(r)
+            self.table("net", kind, NETWORK_KINDS[kind]).add(r, badges)
+        elif r.get("app"):
+            self._app(str(r["app"])).add(self, r, badges)
         else:
-            self.other_total[kind] += 1
-            if len(self.other[kind]) < TABLE_LIMIT:
-                self.other[kind].append(r)
+            self.table("other", kind, kind).add(r, badges)
+
+    def _app(self, name: str) -> AppView:
+        if name not in self.apps:
+            self.apps[name] = AppView(name, "")
+        return self.apps[name]
 
     def _write_chunk(self, number: int, chunk: dict[str, Any]) -> None:
         if chunk:
             path = self.out / "data" / f"records-{number}.js"
-            path.write_bytes(data_js_utf8("TROWEL_RECORDS", chunk))
+            path.write_bytes(packed_js("TROWEL_RECORDS_ADD", chunk))
             self.written.append(path)
 
     # --- writing -----------------------------------------------------------------------------------
@@ -318,10 +190,20 @@ class ReportBuilder:
             stream.write("".join(pieces))
         self.written.append(path)
 
-    def thread(self, conv: Conversation) -> Iterator[Markup]:
-        """A conversation's messages in order, fetched from the store, as markup (attachments resolved)."""
-        for r in self.case.records_by_id(conv.ordered_ids()):
-            yield message_markup(r, self.media.attachments(r), source_label(r))
+    def chat_data(self, ids: list[int], name: str) -> str:
+        """``data/chat-<page>.js``: the messages of one chat page in order, fetched from the store (attachments
+        resolved, findings as badges); returns the file's name."""
+        page = ChatPage()
+        for r in self.case.records_by_id(ids):
+            page.add(r, self.media.attachments(r), source_parts(r), self.badges.get(int(r["id"])))
+        file_name = "chat-" + name.removesuffix(".html") + ".js"
+        path = self.out / "data" / file_name
+        path.write_bytes(data_js_utf8("TROWEL_CHAT", page.data()))
+        self.written.append(path)
+        return file_name
+
+    def tables_of(self, group: str) -> list[dict[str, Any]]:
+        return [t.context() for (g, _), t in self.tables.items() if g == group]
 
     def build(self) -> list[Path]:
         if self.out.exists():
@@ -334,53 +216,70 @@ class ReportBuilder:
                 self.written.append(self.out / "static" / asset.name)
         self.collect()
         self._finish_apps()
+        self.extras.copies()
+        self.extras.related(self.findings)
+        self.extras.conversations(list(self.apps.values()), CHAT_PAGE)
+        self.extras.write()
         kinds = self.case.kinds()
         self.base = {
             "info": self.info, "display_tz": self.case.display_tz(),
             "nav_apps": [{"name": a.name, "page": a.page} for a in self.apps.values()],
-            "has_evidence_map": bool(self.predictions), "has_network": bool(self.network_total),
-            "has_other": bool(self.other_total),
+            "has_evidence_map": bool(self.predictions), "has_network": any(g == "net" for g, _ in self.tables),
+            "has_other": any(g == "other" for g, _ in self.tables),
         }
         self._write_files_js()
+        self._write_badges_js()
         timeline_total = self._write_timeline_js()
         outputs = [(n, label) for n, label in OUTPUTS if (self.case.root / n).exists()]
-        self.render("index.html", "index.html", page_title="Case", evidence=self.case.evidence(), kinds=kinds,
-                    file_count=self.case.file_count(), apps=[a.context() for a in self.apps.values()],
-                    warnings=self.warnings, warnings_total=kinds.get("warning", 0), findings=self.findings,
-                    findings_total=len(self.findings), actions=self.case.actions(), outputs=outputs,
-                    generated=iso_utc(datetime.now(UTC)))
+        case_tables = {kind: t.context() for (g, kind), t in self.tables.items() if g == "case"}
+        severity = sorted(self.severity.items(), key=lambda kv: SEVERITY_RANK.get(kv[0], 3))
+        self.render("index.html", "index.html", page_title=["Case"], evidence=self.case.evidence(), kinds=kinds,
+                    file_count=self.case.file_count(), apps=[a.context(self) for a in self.apps.values()],
+                    findings=case_tables.get("finding"), warnings=case_tables.get("warning"), severity=severity,
+                    actions=self.case.actions(), outputs=outputs, generated=iso_utc(datetime.now(UTC)))
         for app in self.apps.values():
-            ctx = app.context()
-            self.render("app.html", app.page, page_title=f"App {app.name}", app=ctx)
-            for conv in ctx["conversations"]:
-                self.render("chat.html", conv.page, page_title=f"Conversation {conv.title}", conv=conv,
-                            messages=self.thread(conv), app_page=app.page, app_name=app.name)
+            ctx = app.context(self)
+            self.render("app.html", app.page, page_title=["App ", app.name], app=ctx)
+            for conv in app.conversations_by_key.values():
+                self._write_conversation(app, conv)
         if self.predictions:
-            self.render("evidence.html", "evidence-map.html", page_title="Evidence map", apps=self._emap())
-        if self.network_total:
-            stickers = self.network.get("sticker", [])
-            sections = [(k, NETWORK_KINDS[k], self.network[k], self.network_total[k]) for k in NETWORK_KINDS
-                        if k in self.network and k != "sticker"]
-            self.render("network.html", "network.html", page_title="Network", stickers=stickers,
-                        stickers_total=self.network_total.get("sticker", 0), sections=sections)
-        if self.other_total:
-            self.render("other.html", "other.html", page_title="Other records",
-                        sections=[(k, rows, self.other_total[k]) for k, rows in sorted(self.other.items())])
-        self.render("timeline.html", "timeline.html", page_title="Timeline", timeline_total=timeline_total)
-        self.render("record.html", "record.html", page_title="Record")
+            self.render("evidence.html", "evidence-map.html", page_title=["Evidence map"], apps=self._emap())
+        if self.base["has_network"]:
+            self.render("network.html", "network.html", page_title=["Network"], stickers=self.stickers,
+                        stickers_total=self.tables[("net", "sticker")].total if ("net", "sticker") in self.tables
+                        else 0, tables=self.tables_of("net"))
+        if self.base["has_other"]:
+            self.render("other.html", "other.html", page_title=["Other records"], tables=self.tables_of("other"))
+        self.render("timeline.html", "timeline.html", page_title=["Timeline"], timeline_total=timeline_total)
+        self.render("record.html", "record.html", page_title=["Record"])
         return self.written
+
+    def _write_conversation(self, app: AppView, conv: Conversation) -> None:
+        """A conversation's pages: CHAT_PAGE messages each, in time order, with links between them."""
+        ids = conv.ordered_ids()
+        pages = max(1, -(-len(ids) // CHAT_PAGE))
+        names = [conv.page_name(n) for n in range(pages)]
+        for number in range(pages):
+            part = ids[number * CHAT_PAGE:(number + 1) * CHAT_PAGE]
+            title: Parts = Parts().say("Conversation ")
+            if conv.name:
+                title.value(conv.name).say(" (").value(conv.key).say(")")
+            else:
+                title.value(conv.key)
+            if pages > 1:
+                title.say(f" · page {number + 1} of {pages}")
+            data_file = self.chat_data(part, names[number])
+            self.render("chat.html", names[number], page_title=title, conv=conv, data_file=data_file,
+                        app_page=app.page, app_name=app.name, page_number=number, page_names=names,
+                        first_index=number * CHAT_PAGE + 1, last_index=number * CHAT_PAGE + len(part))
 
     def _finish_apps(self) -> None:
         for number, app in enumerate(sorted(self.apps.values(), key=lambda a: a.name), start=1):
             app.page = f"app{number}.html"
-            names: dict[str, str] = {}
-            for contact in app.by_kind.get("contact", []):
-                if contact.get("contact_id") and contact.get("name"):
-                    names.setdefault(str(contact["contact_id"]), str(contact["name"]))
             convs = sorted(app.conversations_by_key.values(), key=lambda c: c.key)
             for index, conv in enumerate(convs, start=1):
                 conv.page = f"app{number}-chat{index}.html"
-                conv.title = f"{names[conv.key]} ({conv.key})" if conv.key in names else conv.key
+                conv.name = app.names.get(conv.key, "")
             app.conversations_by_key = {c.key: c for c in convs}
         self.apps = {a.name: a for a in sorted(self.apps.values(), key=lambda a: a.name)}
 
@@ -389,11 +288,27 @@ class ReportBuilder:
         AED matched (evidence_file), the evidence types, and the inventory's files of that package."""
         apps = []
         db = self.case.store.db
-        for name, rows in sorted(self.predictions.items()):
-            predicted = [r for r in rows if r.get("kind") == "evidence_prediction"]
-            matched = [r for r in rows if r.get("kind") == "evidence_file"]
-            types: set[str] = set()
-            for r in rows:
+        for name, package_set in sorted(self.predictions.items()):
+            packages = sorted(package_set)
+            marks = ",".join("?" * len(packages))
+            found_total, found = 0, []
+            if packages:
+                found_total = db.execute(f"SELECT count(*) FROM files WHERE package IN ({marks})"
+                                         " AND entry_kind = 'file'", packages).fetchone()[0]
+                cur = db.execute(f"SELECT evidence, path, size, sha256, deleted FROM files WHERE package IN ({marks})"
+                                 " AND entry_kind = 'file' ORDER BY path LIMIT 2000", packages)
+                found = [dict(zip(("evidence", "path", "size", "sha256", "deleted"), row, strict=True)) for row in cur]
+            types = self._emap_types(name)
+            apps.append({"name": name, "types": sorted(types), "tables": self.tables_of(f"emap:{name}"),
+                         "found": found, "found_total": found_total})
+        return apps
+
+    def _emap_types(self, name: str) -> set[str]:
+        types: set[str] = set()
+        for kind in ("evidence_prediction", "evidence_file"):
+            for r in self.case.records(kind):
+                if str(r.get("package") or r.get("app") or "(unknown app)") != name:
+                    continue
                 for key in ("types", "evidence_types"):
                     value = r.get(key)
                     if isinstance(value, list):
@@ -403,19 +318,12 @@ class ReportBuilder:
                             types.update(str(v) for v in (inner if isinstance(inner, list) else [inner]))
                     elif isinstance(value, str):
                         types.add(value)
-            packages = sorted({str(r["package"]) for r in rows if r.get("package")})
-            marks = ",".join("?" * len(packages))
-            found_total, found = 0, []
-            if packages:
-                found_total = db.execute(f"SELECT count(*) FROM files WHERE package IN ({marks})"
-                                         " AND entry_kind = 'file'", packages).fetchone()[0]
-                cur = db.execute(f"SELECT evidence, path, size, sha256, deleted FROM files WHERE package IN ({marks})"
-                                 " AND entry_kind = 'file' ORDER BY path LIMIT 2000", packages)
-                found = [dict(zip(("evidence", "path", "size", "sha256", "deleted"), row, strict=True)) for row in cur]
-            apps.append({"name": name, "types": sorted(types), "predictions": predicted[:TABLE_LIMIT],
-                         "total": len(predicted), "matched": matched[:TABLE_LIMIT], "matched_total": len(matched),
-                         "found": found, "found_total": found_total})
-        return apps
+        return types
+
+    def _write_badges_js(self) -> None:
+        path = self.out / "data" / "badges.js"
+        path.write_bytes(data_js_utf8("TROWEL_BADGES", {str(k): v for k, v in self.badges.items()}))
+        self.written.append(path)
 
     def _write_files_js(self) -> None:
         files: dict[str, Any] = {}
@@ -428,48 +336,43 @@ class ReportBuilder:
         evidence = {e["id"]: {"label": e["label"], "kind": e["kind"], "sha256_before": e["sha256_before"],
                               "sha256_after": e["sha256_after"]} for e in self.case.evidence()}
         path = self.out / "data" / "files.js"
-        path.write_text(data_js("TROWEL_FILES", {"files": files, "evidence": evidence, "chunk": CHUNK}),
+        path.write_text(data_js("TROWEL_FILES", {"files": files, "evidence": evidence, "chunk": CHUNK,
+                                                    "chunks": sorted(self.extras.chunks)}),
                         encoding="ascii")
         self.written.append(path)
 
     def _write_timeline_js(self) -> int:
         """The timeline's data: ``data/timeline-<n>.js`` parts of TIMELINE_PART rows [utc, desc, kind, app, state,
-        message, record id, source] (each part hands its rows to ``TROWEL_TIMELINE_ADD``), streamed to the files,
+        message parts, record id, source parts] (each part hands its rows, packed, to ``TROWEL_TIMELINE_ADD``),
         then ``data/timeline.js`` with the lookup tables (desc/kind/app/state names), the number of parts and of
         rows. The page shows its first rows as soon as the first part is loaded, whatever the case's size."""
         lookups: dict[str, dict[str, int]] = {"desc": {}, "kind": {}, "app": {}, "state": {}}
         tables = [lookups[name] for name, _ in HTML_COLUMNS]
         count = parts = 0
-        stream: Any = None
         pieces: list[str] = []
-        try:
-            for dt, *values, rest in html_rows(self.case):
-                if count % TIMELINE_PART == 0:
-                    if stream is not None:
-                        stream.write("".join(pieces) + "]);\n")
-                        stream.close()
-                        pieces = []
-                    path = self.out / "data" / f"timeline-{parts}.js"
-                    stream = open(path, "w", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
-                    self.written.append(path)
-                    stream.write("window.TROWEL_TIMELINE_ADD([")
-                    parts += 1
-                idx = []
-                for table, value in zip(tables, values, strict=True):
-                    number = table.get(value)
-                    if number is None:
-                        number = table[value] = len(table)
-                    idx.append(str(number))
-                pieces.append(f"{',' if count % TIMELINE_PART else ''}[{dt},{','.join(idx)},{rest}")
-                count += 1
-                if len(pieces) >= 4096:
-                    stream.write("".join(pieces))
-                    pieces = []
-            if stream is not None:
-                stream.write("".join(pieces) + "]);\n")
-        finally:
-            if stream is not None:
-                stream.close()
+
+        def flush() -> None:
+            nonlocal parts, pieces
+            path = self.out / "data" / f"timeline-{parts}.js"
+            text = "[" + "".join(pieces) + "]"
+            path.write_bytes(packed_bytes("TROWEL_TIMELINE_ADD", text.encode("utf-8", "backslashreplace")))
+            self.written.append(path)
+            parts += 1
+            pieces = []
+
+        for dt, *values, rest in html_rows(self.case):
+            if count and count % TIMELINE_PART == 0:
+                flush()
+            idx = []
+            for table, value in zip(tables, values, strict=True):
+                number = table.get(value)
+                if number is None:
+                    number = table[value] = len(table)
+                idx.append(str(number))
+            pieces.append(f"{',' if count % TIMELINE_PART else ''}[{dt},{','.join(idx)},{rest}")
+            count += 1
+        if pieces:
+            flush()
         index = {name: list(table) for name, table in lookups.items()}
         path = self.out / "data" / "timeline.js"
         path.write_text(data_js("TROWEL_TIMELINE", {**index, "parts": parts, "total": count}), encoding="ascii")

@@ -1,4 +1,5 @@
-"""Two examine stages: ``media`` (order 85) copies the media files that records name (media and sticker
+"""Three examine stages: ``pages`` (order 86) keeps the database pages records point at for the report's hex
+view (see trowel.report.rawpages); ``media`` (order 85) copies the media files that records name (media and sticker
 records with a SHA-256 whose file is in an opened evidence source) into ``DIR/media/<sha256>``, checking the
 hash of each copy; ``report`` (order 90) writes every output. examine hashes every input again between the
 two (the last reads of the evidence are the media copies), so the report's case page shows the hashes after
@@ -8,6 +9,7 @@ the run.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from trowel.errors import TrowelError
 from trowel.evidence.base import CHUNK
 from trowel.progress import progress_bar
 from trowel.report.casedata import SHA256_RE, CaseData
+from trowel.report.rawpages import MAX_PAGES, read_pages
 from trowel.report.registry import load_writers, write_all
 
 MEDIA_KINDS = ("media", "sticker")
@@ -74,6 +77,57 @@ def run_report(ctx: ExamineContext) -> None:
         "failures": result.failures})
 
 
+def keep_pages(ctx: ExamineContext, limit: int = MAX_PAGES) -> dict[str, int]:
+    """Copy the database pages (and WAL frame page images) that records point at into DIR/pages/ (see
+    trowel.report.rawpages), at most ``limit`` pages; returns the counts for the log."""
+    wanted: dict[tuple[str, str], set[tuple[int, int | None]]] = {}
+    cur = ctx.store.db.execute("SELECT evidence, path, page, json_extract(json, '$.source.frame') FROM records"
+                               " WHERE page IS NOT NULL AND offset_ IS NOT NULL AND evidence IS NOT NULL"
+                               " AND path IS NOT NULL")
+    for evidence, path, page, frame in cur:
+        if type(page) is int and (frame is None or type(frame) is int):
+            wanted.setdefault((str(evidence), str(path)), set()).add((page, frame))
+    folder = ctx.options.out / "pages"
+    files: list[dict[str, object]] = []
+    kept = left_out = 0
+    for (evidence, path), pages in sorted(wanted.items()):
+        source = ctx.sources.get(evidence)
+        entry = source.find(path) if source is not None else None
+        room = max(0, limit - kept)
+        chosen = sorted(pages, key=lambda p: (p[0], -1 if p[1] is None else p[1]))[:room]
+        left_out += len(pages) - len(chosen)
+        if source is None or entry is None or not entry.readable or not chosen:
+            continue
+        try:
+            with source.open(entry) as stream:
+                size, images = read_pages(stream, chosen)
+        except (TrowelError, OSError, EOFError, ValueError) as exc:
+            ctx.warn(f"cannot keep the pages of this file for the hex view: {exc}", evidence, path, "report")
+            continue
+        if not images:
+            continue
+        folder.mkdir(exist_ok=True)
+        number = len(files)
+        slots: dict[str, int] = {}
+        with open(folder / f"{number}.bin", "wb") as out:
+            for key, data in images.items():
+                slots[key] = len(slots)
+                out.write(data)
+        files.append({"evidence": evidence, "path": path, "page_size": size, "pages": slots})
+        kept += len(slots)
+    if files:
+        (folder / "index.json").write_text(json.dumps({"files": files}), encoding="utf-8")
+    if left_out:
+        ctx.warn(f"{left_out} database pages named by records were not kept for the hex view (limit {limit})",
+                 stage="report")
+    return {"pages_kept": kept, "pages_left_out": left_out, "page_files": len(files)}
+
+
+def run_pages(ctx: ExamineContext) -> None:
+    ctx.store.flush()
+    ctx.log("pages", None, keep_pages(ctx))
+
+
 def run_media(ctx: ExamineContext) -> None:
     ctx.store.flush()
     copied = copy_media(ctx)
@@ -81,4 +135,5 @@ def run_media(ctx: ExamineContext) -> None:
 
 
 register_stage(Stage("media", 85, run_media))
+register_stage(Stage("pages", 86, run_pages))
 register_stage(Stage("report", 90, run_report))

@@ -21,75 +21,138 @@ def _clip(text: Any, limit: int = MAX_TEXT) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
 
 
-def _opt(label: str, value: Any) -> str:
-    return f" {label} {value}" if value not in (None, "", []) else ""
+class Parts(list[str]):
+    """A description as alternating pieces: even positions are trowel's own words, odd positions are values
+    from the evidence. Joined they are the plain text; the HTML report puts every value in its own isolate,
+    so no value can reorder the words, ids or times around it."""
+
+    def say(self, text: str) -> Parts:
+        if len(self) % 2:  # the last piece is a word: extend it
+            self[-1] += text
+        else:
+            self.append(text)
+        return self
+
+    def value(self, value: Any, limit: int = MAX_TEXT) -> Parts:
+        if len(self) % 2 == 0:
+            self.append("")
+        self.append(_clip(value, limit))
+        return self
+
+    def opt(self, label: str, value: Any) -> Parts:
+        if value not in (None, "", []):
+            self.say(f" {label} " if label else " ").value(value)
+        return self
+
+    def text(self) -> str:
+        return "".join(self)
 
 
-def _message(r: dict[str, Any]) -> str:
+def _message(r: dict[str, Any]) -> Parts:
     who = r.get("sender_name") or r.get("sender")
     direction = r.get("direction") or "unknown"
-    head = f"{direction} {r.get('message_kind') or 'text'} message"
-    head += _opt("in", r.get("conversation"))
-    head += _opt("from", who if direction != "outgoing" else None)
+    p = Parts().say(f"{direction} {r.get('message_kind') or 'text'} message")
+    p.opt("in", r.get("conversation"))
+    p.opt("from", who if direction != "outgoing" else None)
     body = r.get("text")
-    text = f"{head}: {_clip(body)}" if body not in (None, "") else head
+    if body not in (None, ""):
+        p.say(": ").value(body)
     if r.get("attachments"):
-        text += f" [{len(r['attachments'])} attachment(s)]"
-    return text
+        p.say(f" [{len(r['attachments'])} attachment(s)]")
+    return p
 
 
-def _call(r: dict[str, Any]) -> str:
+def _call(r: dict[str, Any]) -> Parts:
     peer = r.get("peer_name") or r.get("peer")
-    text = f"{r.get('direction') or 'unknown'} {r.get('call_type') or ''} call".replace("  ", " ")
-    text += _opt("with", peer)
+    p = Parts().say(f"{r.get('direction') or 'unknown'} {r.get('call_type') or ''} call".replace("  ", " "))
+    p.opt("with", peer)
     if r.get("duration_s") is not None:
-        text += f", {r['duration_s']} s"
-    return text + (f", {r['call_state']}" if r.get("call_state") else "")
+        p.say(", ").value(r["duration_s"]).say(" s")
+    if r.get("call_state"):
+        p.say(", ").value(r["call_state"])
+    return p
 
 
-def _generic(r: dict[str, Any]) -> str:
-    parts = []
+def _generic(r: dict[str, Any]) -> Parts:
+    p = Parts().say(f"{r.get('kind', 'record')}: ")
+    count = 0
     for key, value in r.items():
         if key in COMMON or is_time(value) or value in (None, "", [], {}):
             continue
-        parts.append(f"{key}={_clip(value, 80)}")
-        if len(parts) == 6:
+        p.say(", " if count else "").value(key, 80).say("=").value(value, 80)
+        count += 1
+        if count == 6:
             break
-    return f"{r.get('kind', 'record')}: " + ", ".join(parts)
+    return p
 
 
-def _generic_row(r: dict[str, Any]) -> str:
+def _generic_row(r: dict[str, Any]) -> Parts:
     values = r.get("values") or {}
-    pairs = ", ".join(f"{k}={_clip(v, 60)}" for k, v in list(values.items())[:6])
-    return f"{r.get('container', 'sqlite')} {r.get('table') or ''} row: {pairs}"
+    p = Parts().say(f"{r.get('container', 'sqlite')} ").value(r.get("table") or "").say(" row: ")
+    for n, (k, v) in enumerate(list(values.items())[:6]):
+        p.say(", " if n else "").value(k, 60).say("=").value(v, 60)
+    return p
+
+
+def _contact(r: dict[str, Any]) -> Parts:
+    return Parts().say("contact").opt("", r.get("name")).opt("phones", ", ".join(map(str, r.get("phones") or [])))
+
+
+def _story(r: dict[str, Any]) -> Parts:
+    p = Parts().say("story").opt("by", r.get("author"))
+    return p.say(": ").value(r["text"]) if r.get("text") else p
+
+
+def _account(r: dict[str, Any]) -> Parts:
+    return Parts().say("account").opt("", r.get("account_id")).opt("name", r.get("name")).opt("phone", r.get("phone"))
+
+
+def _app_event(r: dict[str, Any]) -> Parts:
+    p = Parts().say("app event ").value(r.get("event"))
+    return p.say(": ").value(r["meaning"]) if r.get("meaning") else p
+
+
+def _media(r: dict[str, Any]) -> Parts:
+    p = Parts().say("media ").value(str((r.get("source") or {}).get("path", "")))
+    return p.opt("type", r.get("mime")).opt("size", r.get("size"))
 
 
 _DESCRIBE = {
     "message": _message,
     "call": _call,
-    "contact": lambda r: "contact" + _opt("", r.get("name")) + _opt("phones", ", ".join(r.get("phones") or [])),
-    "story": lambda r: "story" + _opt("by", r.get("author")) + (f": {_clip(r['text'])}" if r.get("text") else ""),
-    "account": lambda r: "account" + _opt("", r.get("account_id")) + _opt("name", r.get("name"))
-    + _opt("phone", r.get("phone")),
-    "app_event": lambda r: f"app event {r.get('event')}" + (f": {r['meaning']}" if r.get("meaning") else ""),
-    "media": lambda r: "media " + str((r.get("source") or {}).get("path", "")) + _opt("type", r.get("mime"))
-    + _opt("size", r.get("size")),
-    "warning": lambda r: f"warning: {_clip(r.get('message'))}",
-    "finding": lambda r: f"finding {r.get('finding')}: {_clip(r.get('message'))}",
+    "contact": _contact,
+    "story": _story,
+    "account": _account,
+    "app_event": _app_event,
+    "media": _media,
+    "warning": lambda r: Parts().say("warning: ").value(r.get("message")),
+    "finding": lambda r: Parts().say("finding ").value(r.get("finding")).say(": ").value(r.get("message")),
     "generic_row": _generic_row,
 }
 
 
-def describe(record: dict[str, Any]) -> str:
-    """A one-line description of any record, prefixed with its app and marked when not live."""
+def describe_parts(record: dict[str, Any]) -> Parts:
+    """A one-line description of any record as Parts (words and values), prefixed with its app and marked
+    when not live."""
     fn = _DESCRIBE.get(str(record.get("kind")), _generic)
-    text = fn(record)
+    body = fn(record)
+    parts = Parts()
     if record.get("app"):
-        text = f"[{record['app']}] {text}"
+        parts.say("[").value(record["app"]).say("] ")
+    for n, piece in enumerate(body):
+        if n % 2:
+            parts.value(piece)
+        else:
+            parts.say(piece)
     state = record.get("state")
     if state and state != "live":
-        text += f" ({state})"
-    return text
+        parts.say(f" ({state})")
+    return parts
+
+
+def describe(record: dict[str, Any]) -> str:
+    """A one-line description of any record, prefixed with its app and marked when not live."""
+    return describe_parts(record).text()
 
 
 def record_times(record: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -106,20 +169,23 @@ def record_times(record: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]
                     yield f"{key}.{sub}", inner
 
 
+def source_parts(record: dict[str, Any]) -> Parts:
+    """Where the record's bytes are, as Parts: evidence and path (values), then table (a value), rowid,
+    page, offset, region, WAL frame."""
+    src = record.get("source") or {}
+    p = Parts().value(str(src.get("evidence", ""))).say(":").value(str(src.get("path", "")))
+    if src.get("table") is not None:
+        p.say(" table ").value(src["table"])
+    for key, label in (("rowid", "rowid"), ("page", "page"), ("offset", "offset")):
+        if src.get(key) is not None:
+            p.say(f" {label} {src[key]}")
+    if src.get("region"):
+        p.say(f" region {src['region']}")
+    if src.get("frame") is not None:
+        p.say(f" frame {src['frame']}")
+    return p
+
+
 def source_label(record: dict[str, Any]) -> str:
     """Where the record's bytes are: path, then table/rowid or page/offset/region, WAL frame."""
-    src = record.get("source") or {}
-    text = f"{src.get('evidence', '')}:{src.get('path', '')}"
-    if src.get("table") is not None:
-        text += f" table {src['table']}"
-    if src.get("rowid") is not None:
-        text += f" rowid {src['rowid']}"
-    if src.get("page") is not None:
-        text += f" page {src['page']}"
-    if src.get("offset") is not None:
-        text += f" offset {src['offset']}"
-    if src.get("region"):
-        text += f" region {src['region']}"
-    if src.get("frame") is not None:
-        text += f" frame {src['frame']}"
-    return text
+    return source_parts(record).text()

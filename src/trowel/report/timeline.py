@@ -23,7 +23,7 @@ import orjson
 from trowel.model.values import datetime_to_ns, iso_ns, iso_utc, ns_to_datetime
 from trowel.report.casedata import CaseData, encode
 from trowel.report.registry import Writer, register_writer
-from trowel.report.summary import describe, record_times, source_label
+from trowel.report.summary import Parts, describe_parts, record_times, source_parts
 
 FILE_TIMES = (("mtime_ns", "file modified"), ("atime_ns", "file accessed"), ("ctime_ns", "file changed"),
               ("crtime_ns", "file created"))
@@ -97,11 +97,13 @@ def sort_key(ns: int) -> str:
     return iso_ns(ns)
 
 
-def record_events(record: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Timeline lines of one record: (sort key, line)."""
+def record_events(record: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """Timeline lines of one record: (sort key, line, the HTML timeline's ``parts,record_id,source parts]``)."""
     src = record.get("source") or {}
-    message = describe(record)
+    parts = describe_parts(record)
+    message = parts.text()
     label = None
+    rest = ""
     for field, when in record_times(record):
         parsed = parse_instant(when.get("utc_ns") or when["utc"])
         if parsed is None:
@@ -109,7 +111,9 @@ def record_events(record: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]
         ns, key = parsed
         raw = when.get("raw")
         if label is None:
-            label = source_label(record)
+            where = source_parts(record)
+            label = where.text()
+            rest = markup_safe_json([parts, record.get("id"), where])[1:]
         line = {
             "message": message, "datetime": when["utc"], "timestamp_desc": _desc(str(record.get("kind")), field),
             "timestamp": ns // 1000, "kind": record.get("kind"), "app": record.get("app"),
@@ -123,11 +127,12 @@ def record_events(record: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]
         }
         if when.get("utc_ns"):
             line["datetime_ns"] = when["utc_ns"]
-        yield key, {k: v for k, v in line.items() if v is not None}
+        yield key, {k: v for k, v in line.items() if v is not None}, rest
 
 
-def file_events(row: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+def file_events(row: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
     """Timeline lines of one inventory entry, one per known file time."""
+    rest = ""
     for column, desc in FILE_TIMES:
         ns = row.get(column)
         if ns is None:
@@ -146,7 +151,13 @@ def file_events(row: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
         }
         if int(ns) % 1000:
             line["datetime_ns"] = iso_ns(int(ns))
-        yield sort_key(int(ns)), {k: v for k, v in line.items() if v is not None}
+        if not rest:
+            what = Parts().say(f"{row.get('entry_kind') or 'file'} ").value(row["path"])
+            if row.get("deleted"):
+                what.say(" (deleted)")
+            where = Parts().value(str(row.get("evidence"))).say(":").value(row["path"])
+            rest = markup_safe_json([what, None, where])[1:]
+        yield sort_key(int(ns)), {k: v for k, v in line.items() if v is not None}, rest
 
 
 HTML_COLUMNS = (("desc", "timestamp_desc"), ("kind", "kind"), ("app", "app"), ("state", "state"))
@@ -179,16 +190,15 @@ def _build_sorted(case: CaseData, path: Path) -> None:
         batch: list[tuple[Any, ...]] = []
         csv_text = _CsvText()
 
-        def lines() -> Iterator[tuple[str, dict[str, Any]]]:
+        def lines() -> Iterator[tuple[str, dict[str, Any], str]]:
             for record in case.records():
                 yield from record_events(record)
             for row in case.files():
                 yield from file_events(row)
 
-        for seq, (ns, line) in enumerate(lines(), start=1):
-            rest = markup_safe_json([line["message"], line.get("record_id"), line.get("source", "")])
+        for seq, (ns, line, rest) in enumerate(lines(), start=1):
             batch.append((ns, seq, encode(line), csv_text(line), markup_safe_json(line["datetime"]),
-                          *(str(line.get(key) or "") for _, key in HTML_COLUMNS), rest[1:]))
+                          *(str(line.get(key) or "") for _, key in HTML_COLUMNS), rest))
             if len(batch) >= 20_000:
                 db.executemany("INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
                 batch = []

@@ -5,6 +5,7 @@
   'use strict';
   var PAGE = 100;
   var D = window.TROWEL_TIMELINE;
+  var UI = window.TROWEL_UI;
   var $ = function (id) { return document.getElementById(id); };
   var loading = $('tl-loading');
   if (!D || !D.desc) {
@@ -12,8 +13,11 @@
     return;
   }
   var rows = [];  /* [utc, desc, kind, app, state, message, recordId, source] */
-  window.TROWEL_TIMELINE_ADD = function (part) {
-    for (var i = 0; i < part.length; i++) { rows.push(part[i]); }
+  var pending = null;
+  window.TROWEL_TIMELINE_ADD = function (packed) {
+    pending = UI.unpack(packed).then(function (part) {
+      for (var i = 0; i < part.length; i++) { rows.push(part[i]); }
+    });
   };
   var hay = null;
   var filtered = [];
@@ -29,14 +33,13 @@
     });
   }
 
+  /* The search text of every row, extended as each part arrives (so a search only scans). */
   function haystack() {
-    if (hay === null) {
-      hay = new Array(rows.length);
-      for (var i = 0; i < rows.length; i++) {
-        var r = rows[i];
-        hay[i] = (r[5] + '\u0000' + r[7] + '\u0000' + (r[6] === null ? '' : '#' + r[6]) + '\u0000' +
-                  D.desc[r[1]]).toLowerCase();
-      }
+    if (hay === null) { hay = []; }
+    for (var i = hay.length; i < rows.length; i++) {
+      var r = rows[i];
+      hay.push((UI.partsText(r[5]) + '\u0000' + UI.partsText(r[7]) + '\u0000' + (r[6] === null ? '' : '#' + r[6]) +
+                '\u0000' + D.desc[r[1]]).toLowerCase());
     }
     return hay;
   }
@@ -56,9 +59,11 @@
     var from = bound('f-from', false), to = bound('f-to', true);
     var k = kind === '' ? -1 : +kind, a = app === '' ? -1 : +app, s = state === '' ? -1 : +state;
     var h = q ? haystack() : null;
+    var deletedOnly = $('f-deleted').checked;
     filtered = [];
     for (var i = 0; i < rows.length; i++) {
       var r = rows[i];
+      if (deletedOnly && D.state[r[4]] === 'live') { continue; }
       if (k >= 0 && r[2] !== k) { continue; }
       if (a >= 0 && r[3] !== a) { continue; }
       if (s >= 0 && r[4] !== s) { continue; }
@@ -67,17 +72,34 @@
       if (h !== null && h[i].indexOf(q) < 0) { continue; }
       filtered.push(i);
     }
+    sortRows();
     if (keepPage !== true) { page = 0; }
     render();
   }
 
+  /* Sorting by a column heading (time order is the order of the data; ties keep it). */
+  var sortCol = null, sortDir = 1;
+  var KEYS = {
+    time: function (r) { return r[0]; },
+    what: function (r) { return UI.partsText(r[5]).toLowerCase(); },
+    kind: function (r) { return D.kind[r[2]]; },
+    app: function (r) { return D.app[r[3]]; },
+    state: function (r) { return D.state[r[4]]; },
+    event: function (r) { return D.desc[r[1]]; },
+    source: function (r) { return UI.partsText(r[7]).toLowerCase(); }
+  };
+
+  function sortRows() {
+    if (sortCol === null) { return; }
+    var key = KEYS[sortCol];
+    var keyed = filtered.map(function (i) { return [key(rows[i]), i]; });
+    keyed.sort(function (a, b) { return (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0) * sortDir || a[1] - b[1]; });
+    filtered = keyed.map(function (x) { return x[1]; });
+  }
+
   function cell(tr, text, cls) {
     var td = document.createElement('td');
-    if (text !== '') {
-      var isolated = document.createElement('bdi');
-      isolated.textContent = text;
-      td.appendChild(isolated);
-    }
+    if (text !== '') { UI.value(td, text); }
     if (cls) { td.className = cls; }
     tr.appendChild(td);
     return td;
@@ -96,7 +118,20 @@
       var t = cell(tr, window.TROWEL_ZONE.format(r[0]), 'time');
       t.title = 'UTC ' + r[0];
       cell(tr, r[0], 'utc');
-      cell(tr, r[5], 'what');
+      var what = cell(tr, '', 'what');
+      UI.parts(what, r[5]);
+      var flags = r[6] !== null && r[6] !== undefined && window.TROWEL_BADGES ? window.TROWEL_BADGES[String(r[6])] : null;
+      if (flags) {
+        flags.forEach(function (b) {
+          var f = document.createElement('a');
+          f.className = 'badge finding sev-' + b[0];
+          f.href = 'record.html#' + String(Number(b[2]));
+          f.title = 'finding (' + b[0] + ')';
+          f.textContent = b[1];
+          what.appendChild(document.createTextNode(' '));
+          what.appendChild(f);
+        });
+      }
       cell(tr, D.kind[r[2]]);
       cell(tr, D.app[r[3]]);
       cell(tr, D.state[r[4]]);
@@ -106,14 +141,10 @@
         var link = document.createElement('a');
         link.href = 'record.html#' + String(Number(r[6]));
         link.className = 'src';
-        var label = document.createElement('bdi');
-        label.textContent = r[7];
-        link.appendChild(label);
+        UI.parts(link, r[7]);
         src.appendChild(link);
       } else {
-        var plain = document.createElement('bdi');
-        plain.textContent = r[7];
-        src.appendChild(plain);
+        UI.parts(src, r[7]);
       }
       frag.appendChild(tr);
     }
@@ -133,10 +164,16 @@
     loading.textContent = 'Loading the timeline… part ' + String(n + 1) + ' of ' + String(D.parts);
     var script = document.createElement('script');
     script.src = 'data/timeline-' + String(n) + '.js';
+    pending = null;
     script.onload = function () {
-      hay = null;
-      applyFilters(n > 0);
-      loadPart(n + 1);
+      var done = function () {
+        applyFilters(n > 0);
+        haystack();  /* after the page is drawn: the search text of this part's rows */
+        loadPart(n + 1);
+      };
+      if (pending) {
+        pending.then(done, function () { loading.textContent = 'The timeline data file data/timeline-' + String(n) + '.js cannot be read.'; });
+      } else { done(); }
     };
     script.onerror = function () {
       loading.textContent = 'The timeline data file data/timeline-' + String(n) + '.js is missing.';
@@ -154,13 +191,29 @@
     clearTimeout(timer);
     timer = setTimeout(refilter, 150);
   });
-  ['f-kind', 'f-app', 'f-state', 'f-from', 'f-to'].forEach(function (id) {
+  ['f-kind', 'f-app', 'f-state', 'f-from', 'f-to', 'f-deleted'].forEach(function (id) {
     $(id).addEventListener('change', refilter);
   });
   $('filters').addEventListener('submit', function (e) { e.preventDefault(); refilter(); });
   $('f-reset').addEventListener('click', function () {
     $('filters').reset();
     refilter();
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('#timeline th[data-col]'), function (th) {
+    th.classList.add('sortable');
+    th.tabIndex = 0;
+    var go = function () {
+      var col = th.getAttribute('data-col');
+      if (sortCol === col) { sortDir = -sortDir; } else { sortCol = col; sortDir = 1; }
+      document.querySelectorAll('#timeline th[data-col]').forEach(function (h) {
+        h.setAttribute('aria-sort', h === th ? (sortDir > 0 ? 'ascending' : 'descending') : 'none');
+      });
+      sortRows();
+      page = 0;
+      render();
+    };
+    th.addEventListener('click', go);
+    th.addEventListener('keydown', function (e) { if (e.key === 'Enter') { go(); } });
   });
   $('tl-prev').addEventListener('click', function () { if (page > 0) { page--; render(); } });
   $('tl-next').addEventListener('click', function () { page++; render(); });
