@@ -19,7 +19,7 @@ output (text): the package and counts on stderr, then one line per predicted evi
   kind     database, shared_prefs, file, ...
   storage  internal, external, cache, ...
   types    evidence types the app writes there (messages, contacts, location, ...)
-  path     the path the app writes (placeholders for what changes per device), then tables=... for a
+  path     the path the app writes (<pkg>, <user> ... stand for what changes per device), then tables=... for a
            database and "(editor never committed)" for preferences never saved; a "trace:" line below
            shows the code path from the source of the data to the write.
 output (--json): one object per predicted file: path, file_kind, storage, types, tables, columns,

@@ -11,7 +11,7 @@ hundred megabytes, not a ``TarInfo`` each). Damage never costs more than it must
   member's claimed size, with a note, and the member is not readable;
 - members may not together claim more than the bounds of :mod:`trowel.evidence.limits` (compressed tar: a
   ratio to the archive's size on disk); listing stops there with a warning;
-- hard links resolve to their target's content; ``""`` and ``"."`` names get a visible placeholder; names that
+- hard links resolve to their target's content; ``""`` and ``"."`` names get a visible stand-in name; names that
   are not UTF-8 are kept (surrogate-escaped); a name that appears twice is listed twice.
 """
 
