@@ -9,7 +9,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from trowel.cli.common import emit_json, progress_bar, warn
+from trowel.cli.common import progress_bar, record_text, warn
+
+JSON_BATCH = 512  # records per write
 
 EPILOG = """\
 examples:
@@ -75,18 +77,29 @@ def run_analyze(args: argparse.Namespace) -> int:
     stream = open(out / "records.jsonl", "w", encoding="utf-8") if out is not None else None  # noqa: SIM115
     counts: Counter[str] = Counter()
     lines: list[tuple[str, str, str, str]] = []
+    batch: list[str] = []  # JSON lines, encoded once for both outputs and written in chunks
+
+    def flush() -> None:
+        text = "".join(batch)
+        batch.clear()
+        if stream is not None:
+            stream.write(text)
+        if args.json:
+            sys.stdout.write(text)
+
     try:
-        for record in result.records:  # one record at a time: memory stays flat on large captures
-            row = record.to_json()
-            if stream is not None:
-                emit_json([row], stream)
-            if args.json:
-                emit_json([row])
-            else:
+        for record in result.records:
+            if stream is not None or args.json:
+                batch.append(record_text(record) + "\n")
+                if len(batch) >= JSON_BATCH:
+                    flush()
+            if not args.json:
+                row = record.to_json()
                 counts[row["kind"]] += 1
                 detail = _detail(row)
                 if detail is not None:
                     lines.append((_utc(_start(row)), _utc(_end(row)), row["kind"], detail))
+        flush()
     finally:
         if stream is not None:
             stream.close()

@@ -19,9 +19,10 @@ from trowel.net.flows import FlowState, FlowTable, UdpEvidence
 from trowel.net.http import METHODS, HttpConnection, HttpExchange, HttpMessage, StreamSink, looks_like_http
 from trowel.net.http2 import Http2Connection, looks_like_h2
 from trowel.net.imo import IMO_BINARY_PORTS, call_sessions, chat_sessions
-from trowel.net.packets import TCP, Fragments, PacketIssues, decode
+from trowel.net.packets import TCP, Fragments, PacketIssues
 from trowel.net.quic import QuicFlow, looks_like_quic_initial
 from trowel.net.records import Flow, HttpObject, QuicSession, Sticker, TlsSession, Tunnel
+from trowel.net.segments import segments
 from trowel.net.sessions import exchange_records, quic_record, tls_record
 from trowel.net.tcp import TcpConnection
 from trowel.net.tlscrypto import KeyLog
@@ -33,8 +34,14 @@ IDLE_S = 600
 SWEEP_EVERY = 200_000
 
 
+FAST_TS_MAX = 1 << 62  # 2116: far inside the unix_ns format's range (0001 .. 9999)
+
+
 def ts(ns: int) -> TimeValue:
-    """A capture timestamp (Unix nanoseconds) as a TimeValue."""
+    """A capture timestamp (Unix nanoseconds) as a TimeValue. A time from 1970 to 2116 is the unix_ns format's
+    decoding without the range check (the same value ``stamp`` makes); anything else goes through ``stamp``."""
+    if type(ns) is int and 0 <= ns < FAST_TS_MAX:
+        return TimeValue.of(ns, "unix_ns", ns)
     return stamp(ns, "unix_ns")
 
 
@@ -173,6 +180,7 @@ class CaptureAnalysis:
         self.tunnels: list[Tunnel] = []
         self.dns = DnsNames()
         self.gaps: dict[int, tuple[int, int, int]] = {}  # flow number -> (gaps, gap bytes, retransmitted)
+        self.source = segments  # the frames as segment tuples (tests swap in the reference decoded_segments)
 
     # --- provenance -------------------------------------------------------------------------------
     def prov(self, detail: str) -> Provenance:
@@ -232,19 +240,18 @@ class CaptureAnalysis:
             count = 0
             ip_count = 0
             last_ts = 0
-            for frame, ts_ns, linktype, data, orig_len, _iface in reader:
+            for frame, ts_ns, orig_len, proto, src, sport, dst, dport, payload, flags, seq, cut in self.source(
+                    reader, issues, frags):
                 count += 1
                 if count % SWEEP_EVERY == 0:
                     self._sweep(last_ts - idle_ns)
                     if self.progress is not None:
                         self.progress(reader.position)
-                seg = decode(linktype, data, frame, issues, frags)
-                if seg is None:
+                if not proto:
                     continue
                 ip_count += 1
                 if ts_ns > last_ts:
                     last_ts = ts_ns
-                proto, src, sport, dst, dport, payload, flags, seq, _ack, cut = seg
                 flow, direction, _new = lookup(proto, src, sport, dst, dport, flags, ts_ns, frame)
                 flow.packets[direction] += 1
                 flow.bytes[direction] += orig_len
