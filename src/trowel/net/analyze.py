@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trowel.model import Provenance, Record, TimeValue, Warning
+from trowel.model import Provenance, Record, Warning
 from trowel.net.capture import CaptureInfo, open_capture
 from trowel.net.dns import DnsNames
 from trowel.net.flows import FlowState, FlowTable, UdpEvidence
@@ -21,28 +21,18 @@ from trowel.net.http2 import Http2Connection, looks_like_h2
 from trowel.net.imo import IMO_BINARY_PORTS, call_sessions, chat_sessions
 from trowel.net.packets import TCP, Fragments, PacketIssues
 from trowel.net.quic import QuicFlow, looks_like_quic_initial
-from trowel.net.records import Flow, HttpObject, QuicSession, Sticker, TlsSession, Tunnel
+from trowel.net.records import Flow, HttpObject, QuicSession, Sticker, TlsSession, Tunnel, ts
 from trowel.net.segments import segments
 from trowel.net.sessions import exchange_records, quic_record, tls_record
 from trowel.net.tcp import TcpConnection
 from trowel.net.tlscrypto import KeyLog
 from trowel.net.tlsstream import TlsConnection, looks_like_tls
 from trowel.net.tunnel import TunnelStream
-from trowel.timestamps import stamp
 
 IDLE_S = 600
 SWEEP_EVERY = 200_000
 
 
-FAST_TS_MAX = 1 << 62  # 2116: far inside the unix_ns format's range (0001 .. 9999)
-
-
-def ts(ns: int) -> TimeValue:
-    """A capture timestamp (Unix nanoseconds) as a TimeValue. A time from 1970 to 2116 is the unix_ns format's
-    decoding without the range check (the same value ``stamp`` makes); anything else goes through ``stamp``."""
-    if type(ns) is int and 0 <= ns < FAST_TS_MAX:
-        return TimeValue.of(ns, "unix_ns", ns)
-    return stamp(ns, "unix_ns")
 
 
 @dataclass
