@@ -15,7 +15,7 @@ from pathlib import Path
 from trowel.model import Provenance, Record, Warning
 from trowel.net.capture import CaptureInfo, open_capture
 from trowel.net.dns import DnsNames
-from trowel.net.flows import FlowState, FlowTable, UdpEvidence
+from trowel.net.flows import SYN_ONLY, FlowState, FlowTable, UdpEvidence
 from trowel.net.http import METHODS, HttpConnection, HttpExchange, HttpMessage, StreamSink, looks_like_http
 from trowel.net.http2 import Http2Connection, looks_like_h2
 from trowel.net.imo import IMO_BINARY_PORTS, call_sessions, chat_sessions
@@ -224,6 +224,7 @@ class CaptureAnalysis:
         frags = Fragments()
         table = self.table
         lookup = table.lookup
+        open_flows = table.open
         idle_ns = IDLE_S * 1_000_000_000
         with open_capture(self.path) as reader:
             result.info = reader.info
@@ -242,7 +243,11 @@ class CaptureAnalysis:
                 ip_count += 1
                 if ts_ns > last_ts:
                     last_ts = ts_ns
-                flow, direction, _new = lookup(proto, src, sport, dst, dport, flags, ts_ns, frame)
+                flow = open_flows.get((proto, src, sport, dst, dport))  # FlowTable.lookup's common case inline
+                if flow is None or (flow.ended and proto == TCP and flags & 0x17 == SYN_ONLY):
+                    flow, direction, _new = lookup(proto, src, sport, dst, dport, flags, ts_ns, frame)
+                else:
+                    direction = 0 if (flow.ap == sport and flow.a == src) else 1
                 flow.packets[direction] += 1
                 flow.bytes[direction] += orig_len
                 size = len(payload)
