@@ -15,7 +15,6 @@ Fingerprints follow their published specifications:
 from __future__ import annotations
 
 import hashlib
-import struct
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -85,11 +84,27 @@ class _Cursor:
         return self.take(1)[0]
 
     def u16(self) -> int:
-        return int(struct.unpack("!H", self.take(2))[0])
+        pos = self.pos
+        data = self.data
+        if pos + 2 > len(data):
+            raise ValueError("handshake message shorter than its fields")
+        self.pos = pos + 2
+        return (data[pos] << 8) | data[pos + 1]
 
     def vec(self, width: int) -> bytes:
-        n = int.from_bytes(self.take(width), "big")
-        return self.take(n)
+        """A length-prefixed field (the length ``width`` bytes wide). On a short message the position is left
+        after the length, as two ``take`` calls would leave it."""
+        pos = self.pos
+        data = self.data
+        start = pos + width
+        if start > len(data):
+            raise ValueError("handshake message shorter than its fields")
+        end = start + int.from_bytes(data[pos:start], "big")
+        self.pos = start
+        if end > len(data):
+            raise ValueError("handshake message shorter than its fields")
+        self.pos = end
+        return data[start:end]
 
     @property
     def left(self) -> int:
@@ -103,11 +118,16 @@ def _u16_list(data: bytes) -> list[int]:
 def _extensions(cur: _Cursor) -> list[tuple[int, bytes]]:
     if cur.left < 2:
         return []
-    block = _Cursor(cur.vec(2))
+    data = cur.vec(2)
     out = []
-    while block.left >= 4:
-        etype = block.u16()
-        out.append((etype, block.vec(2)))
+    pos = 0
+    n = len(data)
+    while n - pos >= 4:  # type (2 bytes), length (2 bytes), body
+        end = pos + 4 + ((data[pos + 2] << 8) | data[pos + 3])
+        if end > n:
+            raise ValueError("handshake message shorter than its fields")
+        out.append(((data[pos] << 8) | data[pos + 1], data[pos + 4:end]))
+        pos = end
     return out
 
 
