@@ -12,6 +12,10 @@ to both tools), a TLS-looking connection on 443, 40 small UDP call packets, a re
 and openssl s_server, from tests/fixtures/net/live/tls13.pcap, decrypted by both tools with its key log)
 and a real QUIC v1 connection (aioquic, from live/quic.pcap). TCP/UDP checksums of the copies are not
 recomputed (neither tool checks them by default).
+
+Both tools are timed by CPU (user + system, children included) and wall clock; the target is judged on CPU,
+because on a shared machine the wall clock mostly measures the other processes. trowel runs with compiled
+bytecode, as an installed package would (a warm-up run fills a bytecode cache under --work).
 """
 
 from __future__ import annotations
