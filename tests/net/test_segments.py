@@ -5,6 +5,7 @@ link-type, fragment and damaged captures; and the same records from the whole an
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,3 +77,30 @@ def test_analysis_records_equal_with_either_source(tmp_path: Path) -> None:
         slow = ref.run()
         assert [r.to_json() for r in fast.records] == [r.to_json() for r in slow.records]
         assert fast.packets == slow.packets and fast.ip_packets == slow.ip_packets and fast.records
+
+
+def test_cycle_collection_paused_during_the_pass_and_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pass pauses automatic cycle collection and gives back the caller's setting; the hand-run
+    collections fall on the sweep's frame counts (so idle streams are still swept every SWEEP_EVERY)."""
+    import gc
+
+    from trowel.net import analyze as an
+
+    assert an.SWEEP_EVERY % an.YOUNG_GC_EVERY == 0 and an.FULL_GC_EVERY % an.YOUNG_GC_EVERY == 0
+    seen: list[bool] = []
+    original = an.CaptureAnalysis._records
+
+    def spy(self: CaptureAnalysis, result: an.AnalysisResult) -> list[Any]:
+        seen.append(gc.isenabled())
+        return original(self, result)
+
+    monkeypatch.setattr(an.CaptureAnalysis, "_records", spy)
+    assert gc.isenabled()
+    analyze_capture(LIVE / "quic.pcap")
+    assert gc.isenabled() and seen == [False]
+    gc.disable()
+    try:
+        analyze_capture(LIVE / "quic.pcap")
+        assert not gc.isenabled() and seen == [False, False]
+    finally:
+        gc.enable()

@@ -8,6 +8,7 @@ is capped (see ``tcp.py``), and only per-flow counters live until the end.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ from trowel.net.tunnel import TunnelStream
 
 IDLE_S = 600
 SWEEP_EVERY = 200_000
+YOUNG_GC_EVERY = 50_000  # frames between collections of the young generations (SWEEP_EVERY is a multiple)
+FULL_GC_EVERY = 1_000_000  # frames between full collections (a multiple of YOUNG_GC_EVERY)
 
 
 
@@ -219,6 +222,20 @@ class CaptureAnalysis:
 
     # --- the pass over the frames -----------------------------------------------------------------
     def run(self) -> AnalysisResult:
+        """Read every frame once and build the records. Python's automatic cycle collection is paused during
+        the pass (it cost about a fifth of the time: the pass allocates many short-lived objects) and run by
+        hand instead: the young generations every ``YOUNG_GC_EVERY`` frames, everything every
+        ``FULL_GC_EVERY`` frames, so the cycles of finished connections are still freed as the capture is
+        read and memory stays bounded."""
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if paused:
+                gc.enable()
+
+    def _run(self) -> AnalysisResult:
         result = AnalysisResult()
         issues = PacketIssues()
         frags = Fragments()
@@ -234,10 +251,12 @@ class CaptureAnalysis:
             for frame, ts_ns, orig_len, proto, src, sport, dst, dport, payload, flags, seq, cut in self.source(
                     reader, issues, frags):
                 count += 1
-                if count % SWEEP_EVERY == 0:
-                    self._sweep(last_ts - idle_ns)
-                    if self.progress is not None:
-                        self.progress(reader.position)
+                if count % YOUNG_GC_EVERY == 0:
+                    gc.collect(1 if count % FULL_GC_EVERY else 2)
+                    if count % SWEEP_EVERY == 0:
+                        self._sweep(last_ts - idle_ns)
+                        if self.progress is not None:
+                            self.progress(reader.position)
                 if not proto:
                     continue
                 ip_count += 1
