@@ -37,7 +37,7 @@ SegmentTuple = tuple[int, int, int, int, bytes, int, bytes, int, bytes, int, int
 # link type -> (offset of the 2-byte ethertype or -1 for raw IP, offset of the IP header)
 _FAST_LINKS: dict[int, tuple[int, int]] = {LINK_ETHERNET: (12, 14), LINK_SLL: (14, 16), LINK_SLL2: (0, 20),
                                            LINK_IPV4: (-1, 0), **{raw: (-1, 0) for raw in LINK_RAW}}
-_IPV4 = struct.Struct("!xxHxxHxB2x4s4s").unpack_from  # total length, flags+offset, protocol, source, destination
+_IPV4_FIELDS = "BxHxxHxB2x4s4s"  # version/IHL, total length, flags+offset, protocol, source, destination
 _TCP = struct.Struct("!HHIxxxxBB").unpack_from  # ports, sequence, data offset, flags
 _UDP = struct.Struct("!HHH").unpack_from
 _NONE = (0, b"", 0, b"", 0, b"", 0, 0, 0)
@@ -77,6 +77,10 @@ def pcap_segments(reader: CaptureReader, issues: PacketIssues,  # noqa: C901 - o
     unpack = struct.Struct(order + "IIII").unpack_from
     etype_at, ip_at = _FAST_LINKS.get(linktype, (-2, 0))
     fast = etype_at > -2
+    raw = etype_at == -1
+    # the ethertype (unless raw IP) and the IPv4 header's version/length, total length, flags and fragment
+    # offset, protocol, source and destination, in one unpack
+    ip_header = struct.Struct(("!" if raw else f"!H{max(0, ip_at - etype_at - 2)}x") + _IPV4_FIELDS).unpack_from
     tcp_at = ip_at + 20
     udp_payload_at = tcp_at + 8
     min_ip = ip_at + 20
@@ -101,39 +105,44 @@ def pcap_segments(reader: CaptureReader, issues: PacketIssues,  # noqa: C901 - o
                                  "bytes; truncated capture)")
             break
         frame += 1
-        data = buf[pos + 16:end]
+        start = pos + 16  # the frame's first byte in the map; the fast path reads headers in place
         pos = end
         ts_ns = sec * 1_000_000_000 + frac * scale
-        if (fast and incl >= min_ip and data[ip_at] == 0x45
-                and (etype_at < 0 or (data[etype_at] == 8 and data[etype_at + 1] == 0))):
-            total, frag, proto, src, dst = _IPV4(data, ip_at)
-            if total >= 20 and not frag & 0x3FFF:
+        if fast and incl >= min_ip:
+            if raw:
+                vihl, total, frag, proto, src, dst = ip_header(buf, start)
+                etype = 0x0800
+            else:
+                etype, vihl, total, frag, proto, src, dst = ip_header(buf, start + etype_at)
+            if etype == 0x0800 and vihl == 0x45 and total >= 20 and not frag & 0x3FFF:
                 stop = ip_at + total
                 if proto == 6:
                     if stop > incl:
                         stop = incl
                     if stop >= tcp_at + 20:
-                        sport, dport, seq, doff, flags = _TCP(data, tcp_at)
+                        sport, dport, seq, doff, flags = _TCP(buf, start + tcp_at)
                         hlen = (doff >> 4) * 4
                         if hlen >= 20 and tcp_at + hlen <= stop:
                             cut = ip_at + total - stop
                             if cut:
                                 issues.add("snap_cut", frame)
-                            yield (frame, ts_ns, orig, 6, src, sport, dst, dport, data[tcp_at + hlen:stop], flags,
-                                   seq, cut)
+                            yield (frame, ts_ns, orig, 6, src, sport, dst, dport,
+                                   buf[start + tcp_at + hlen:start + stop], flags, seq, cut)
                             continue
                 elif proto == 17:
                     if stop > incl:
                         stop = incl
                     if stop >= udp_payload_at:
-                        sport, dport, ulen = _UDP(data, tcp_at)
+                        sport, dport, ulen = _UDP(buf, start + tcp_at)
                         cut = ip_at + total - stop
                         if cut:
                             issues.add("snap_cut", frame)
                         if ulen >= 8 and tcp_at + ulen < stop:
                             stop = tcp_at + ulen
-                        yield frame, ts_ns, orig, 17, src, sport, dst, dport, data[udp_payload_at:stop], 0, 0, cut
+                        yield (frame, ts_ns, orig, 17, src, sport, dst, dport,
+                               buf[start + udp_payload_at:start + stop], 0, 0, cut)
                         continue
+        data = buf[start:end]
         seg = decode(linktype, data, frame, issues, frags)
         if seg is None:
             yield (frame, ts_ns, orig, *_NONE)
