@@ -144,7 +144,15 @@ class ClientHello:
     raw: bytes = b""
 
     def ext(self, etype: int) -> bytes | None:
-        return next((body for t, body in self.extensions if t == etype), None)
+        """The body of the first extension of this type (extensions are not changed after parsing: the
+        index by type is built on the first call)."""
+        index: dict[int, bytes] | None = self.__dict__.get("_ext_index")
+        if index is None:
+            index = {}
+            for t, body in self.extensions:
+                index.setdefault(t, body)
+            self.__dict__["_ext_index"] = index
+        return index.get(etype)
 
     @property
     def sni(self) -> str | None:
