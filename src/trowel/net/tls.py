@@ -352,15 +352,6 @@ def ja4(hello: ClientHello, transport: str = "t") -> tuple[str, str]:
                           alpn[0] if alpn else None, sigs, transport)
 
 
-@lru_cache(maxsize=4096)
-def client_fingerprints(body: bytes) -> tuple[str, str, str, str]:
-    """(JA3 string, JA3, JA4, JA4_r) of a ClientHello body; cached because apps repeat their hellos."""
-    hello = parse_client_hello(body)
-    ja3_text, ja3_hash = ja3(hello)
-    ja4_hash, ja4_raw = ja4(hello)
-    return ja3_text, ja3_hash, ja4_hash, ja4_raw
-
-
 # --- certificates ----------------------------------------------------------------------------------
 def _x509_time(value: Any) -> TimeValue:
     return TimeValue(raw=iso_utc(value), format="x509", unix_ns=datetime_to_ns(value))
