@@ -223,10 +223,11 @@ class CaptureAnalysis:
     # --- the pass over the frames -----------------------------------------------------------------
     def run(self) -> AnalysisResult:
         """Read every frame once and build the records. Python's automatic cycle collection is paused during
-        the pass (it cost about a fifth of the time: the pass allocates many short-lived objects) and run by
-        hand instead: the young generations every ``YOUNG_GC_EVERY`` frames, everything every
+        the pass (its repeated collections cost about a fifth of the pass: the pass allocates many objects)
+        and run by hand instead: the young generations every ``YOUNG_GC_EVERY`` frames, everything every
         ``FULL_GC_EVERY`` frames, so the cycles of finished connections are still freed as the capture is
-        read and memory stays bounded."""
+        read and memory stays bounded. The collector makes one full collection soon after it is enabled
+        again, so the net saving is smaller than the pass's."""
         paused = gc.isenabled()
         gc.disable()
         try:
