@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,3 +69,45 @@ def test_usage_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["net", "analyze"])
     assert exc.value.code == 2
+
+
+LIVE = Path(__file__).parent.parent / "fixtures" / "net" / "live"
+
+
+def _record_lines(text: str, kind: str) -> list[str]:
+    lines = text.splitlines()
+    header = lines.index("start (UTC)              end (UTC)                kind         detail")
+    return [line for line in lines[header + 1:] if line.split()[2] == kind]
+
+
+def test_text_summary_quic_sessions(capsys: pytest.CaptureFixture[str], live_manifest: dict[str, Any]) -> None:
+    assert main(["--quiet", "net", "analyze", str(LIVE / "quic.pcap"), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    sessions = sorted((r for r in rows if r["kind"] == "quic_session"), key=lambda r: r["start"]["raw"])
+    assert main(["--quiet", "net", "analyze", str(LIVE / "quic.pcap")]) == 0
+    text = capsys.readouterr().out
+    assert "quic_session         6" in text.splitlines()
+    lines = _record_lines(text, "quic_session")
+    assert len(lines) == 6 == len(sessions)
+    runs = live_manifest["quic"]["runs"]
+    for line, row, run in zip(lines, sessions, runs, strict=False):
+        assert f" sni={run['sni']} " in line and f" dcid={row['original_dcid']}" in line
+        assert f":{row['client_port']} -> 127.0.0.1:{row['server_port']} {row['version_name']} " in line
+        assert f" ja4={row['ja4']} " in line and row["ja4"].startswith("q")
+    assert " alpn=h3 " in lines[0] and lines[0].split()[6] == "QUICv1"
+    assert [(" 0-RTT (" in line) for line in lines] == [False, False, False, False, True, False]
+    assert [line.endswith(" retry") for line in lines] == [False] * 5 + [True]
+
+
+def test_text_summary_tunnel(capsys: pytest.CaptureFixture[str], live_manifest: dict[str, Any]) -> None:
+    facts = live_manifest["tls13"]
+    args = ["--quiet", "net", "analyze", str(LIVE / "tls13.pcap"), "--keylog", str(LIVE / "tls13.keylog")]
+    assert main([*args, "--json"]) == 0
+    (tunnel,) = [r for r in map(json.loads, capsys.readouterr().out.splitlines()) if r["kind"] == "tunnel"]
+    assert main(args) == 0
+    (line,) = _record_lines(capsys.readouterr().out, "tunnel")
+    host = f"{facts['server_name']}:{facts['port']}"
+    assert line.endswith(f":{tunnel['client_port']} -> proxy 127.0.0.1:{facts['proxy_port']} CONNECT {host} 200 "
+                         f"inner=tls sni={facts['server_name']} bytes {tunnel['bytes_client_to_server']}/"
+                         f"{tunnel['bytes_server_to_client']}")
+    assert tunnel["bytes_client_to_server"] > 500 and tunnel["bytes_server_to_client"] > 1000

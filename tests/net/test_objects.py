@@ -136,3 +136,17 @@ def test_sticker_zip_inside_zip_recognised() -> None:
     found = find_sticker(members)
     assert found is not None and found[0] == 3
     assert [m["path"] for m in found[1]] == ["pack/s_77.zip/1.png", "pack/s_77.zip/2.png", "pack/s_77.zip/3.png"]
+
+
+def test_media_folder_removed_between_runs_in_one_process(tmp_path: Path) -> None:
+    """The folder a process saved into is deleted and the same path used again (a second analysis into a
+    fresh output folder): the object is saved again, no FileNotFoundError."""
+    import shutil
+
+    media = tmp_path / "out" / "media"
+    digest, rel = save_media(media, b"first body")
+    assert (media / digest).read_bytes() == b"first body" and rel == f"media/{digest}"
+    shutil.rmtree(tmp_path / "out")
+    digest2, _ = save_media(media, b"second body")
+    assert digest2 == hashlib.sha256(b"second body").hexdigest()
+    assert (media / digest2).read_bytes() == b"second body"

@@ -9,7 +9,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from trowel.cli.common import emit_json, progress_bar, warn
+from trowel.cli.common import progress_bar, record_text, warn
+
+JSON_BATCH = 512  # records per write
 
 EPILOG = """\
 examples:
@@ -19,16 +21,20 @@ examples:
 
 output (text):
   a first line with the capture's frame counts, then the records per kind (kind, count), then one line
-  per record (flows, HTTP objects, TLS sessions, stickers, imo sessions, calls):
+  per record (flows, HTTP objects, TLS and QUIC sessions, tunnels, stickers, imo sessions, calls):
   start (UTC)   when the record begins (first packet, request, hello)
   end (UTC)     when it ends (last packet, end of the response); - when not known
-  kind          flow, http_object, tls_session, sticker, imo_session, call_session, warning
+  kind          flow, http_object, tls_session, quic_session, tunnel, sticker, imo_session, call_session,
+                warning
   detail        addresses client -> server and what was seen; a flow or peer that never answered is
-                marked "UNANSWERED"; a call's peer is "connected" or "tried, unanswered"
+                marked "UNANSWERED"; a call's peer is "connected" or "tried, unanswered"; a QUIC session
+                shows version, SNI, ALPN, JA4 and the client's first destination connection ID (0-RTT and
+                retry when seen); a tunnel shows the proxy, the CONNECT target, the answer, what ran inside
+                and the tunnelled bytes each way
   Times are the capture's own clock, in UTC. Warnings follow on stderr.
 
-output (--json): one object per record with every field (flow, http_object, tls_session, sticker,
-  imo_session, call_session), as stored by examine.
+output (--json): one object per record with every field (flow, http_object, tls_session, quic_session,
+  tunnel, sticker, imo_session, call_session), as stored by examine.
 """
 
 
@@ -75,18 +81,29 @@ def run_analyze(args: argparse.Namespace) -> int:
     stream = open(out / "records.jsonl", "w", encoding="utf-8") if out is not None else None  # noqa: SIM115
     counts: Counter[str] = Counter()
     lines: list[tuple[str, str, str, str]] = []
+    batch: list[str] = []  # JSON lines, encoded once for both outputs and written in chunks
+
+    def flush() -> None:
+        text = "".join(batch)
+        batch.clear()
+        if stream is not None:
+            stream.write(text)
+        if args.json:
+            sys.stdout.write(text)
+
     try:
-        for record in result.records:  # one record at a time: memory stays flat on large captures
-            row = record.to_json()
-            if stream is not None:
-                emit_json([row], stream)
-            if args.json:
-                emit_json([row])
-            else:
+        for record in result.records:
+            if stream is not None or args.json:
+                batch.append(record_text(record) + "\n")
+                if len(batch) >= JSON_BATCH:
+                    flush()
+            if not args.json:
+                row = record.to_json()
                 counts[row["kind"]] += 1
                 detail = _detail(row)
                 if detail is not None:
                     lines.append((_utc(_start(row)), _utc(_end(row)), row["kind"], detail))
+        flush()
     finally:
         if stream is not None:
             stream.close()
@@ -149,6 +166,27 @@ def _call_detail(data: dict[str, Any]) -> str:
     return text
 
 
+def _quic_detail(data: dict[str, Any]) -> str:
+    text = (f"{data['client_ip']}:{data['client_port']} -> {data['server_ip']}:{data['server_port']} "
+            f"{data['version_name']} sni={data.get('sni')} alpn={','.join(data.get('alpn') or []) or None} "
+            f"ja4={data.get('ja4')} dcid={data['original_dcid']}")
+    if data.get("zero_rtt_packets") or data.get("early_data_offered"):
+        text += f" 0-RTT ({data.get('zero_rtt_packets', 0)} packets)"
+    if data.get("retry"):
+        text += " retry"
+    if data.get("undecryptable_initials"):
+        text += f" undecryptable_initials={data['undecryptable_initials']}"
+    return text
+
+
+def _tunnel_detail(data: dict[str, Any]) -> str:
+    inner = data.get("inner_application") or "unknown"
+    sni = f" sni={data['inner_sni']}" if data.get("inner_sni") else ""
+    return (f"{data['client_ip']}:{data['client_port']} -> proxy {data['proxy_ip']}:{data['proxy_port']} "
+            f"CONNECT {data['target']} {data.get('status')} inner={inner}{sni} bytes "
+            f"{data['bytes_client_to_server']}/{data['bytes_server_to_client']}")
+
+
 def _detail(data: dict[str, Any]) -> str | None:
     kind = data["kind"]
     if kind == "flow":
@@ -161,6 +199,10 @@ def _detail(data: dict[str, Any]) -> str | None:
     if kind == "tls_session":
         return (f"{data['client_ip']}:{data['client_port']} -> {data['server_ip']}:{data['server_port']} "
                 f"sni={data.get('sni')} ja3={data.get('ja3')} ja4={data.get('ja4')}")
+    if kind == "quic_session":
+        return _quic_detail(data)
+    if kind == "tunnel":
+        return _tunnel_detail(data)
     if kind == "sticker":
         return f"{data['sticker_id']} frames={data['frames']} fetched {data['fetch_count']}x {data.get('url')}"
     if kind == "imo_session":

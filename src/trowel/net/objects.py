@@ -36,12 +36,20 @@ def save_media(media_dir: Path | None, data: bytes) -> tuple[str, str | None]:
         _MADE.add(media_dir)
     target = media_dir / digest
     try:
+        _write_new(target, data)
+    except FileNotFoundError:  # the folder went away since this process made it (a new run into the same path)
+        media_dir.mkdir(parents=True, exist_ok=True)
+        _write_new(target, data)
+    return digest, f"{media_dir.name}/{digest}"
+
+
+def _write_new(target: Path, data: bytes) -> None:
+    try:
         with open(target, "xb") as stream:  # exclusive: identical objects are written once
             stream.write(data)
     except FileExistsError:
         if target.stat().st_size != len(data):  # a copy cut short by an earlier interrupted run
             target.write_bytes(data)
-    return digest, f"{media_dir.name}/{digest}"
 
 
 def is_zip(data: bytes) -> bool:

@@ -20,7 +20,7 @@ import struct
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from trowel.net.tls import ClientHello, ServerHello, parse_client_hello, parse_server_hello
@@ -63,13 +63,13 @@ class _Keys:
     aead: AESGCM
     iv: bytes
     hp: bytes
-    hp_cipher: Cipher[modes.ECB] | None = None
+    hp_encryptor: CipherContext | None = None
 
     def mask(self, sample: bytes) -> bytes:
-        if self.hp_cipher is None:
-            self.hp_cipher = Cipher(algorithms.AES(self.hp), modes.ECB())
-        enc = self.hp_cipher.encryptor()
-        return enc.update(sample) + enc.finalize()
+        """AES-ECB of one 16-byte sample. ECB has no chaining, so one encryptor serves every sample."""
+        if self.hp_encryptor is None:
+            self.hp_encryptor = Cipher(algorithms.AES(self.hp), modes.ECB()).encryptor()
+        return self.hp_encryptor.update(sample)
 
 
 def initial_keys(version: int, dcid: bytes) -> tuple[_Keys, _Keys]:
@@ -248,6 +248,7 @@ class QuicConnection:
         self.first_ts = self.last_ts = ts
         self.first_frame = self.last_frame = frame
         self.examined = 0
+        self.first_open: tuple[int, int, bytes] | None = None  # (frame, offset, payload) opened to find us
         self.notes: list[str] = []
 
     def owns(self, dcid: bytes) -> bool:
@@ -285,7 +286,12 @@ class QuicConnection:
         if (is_client and self.client_hello is not None) or (not is_client and self.server_hello is not None):
             return
         keys = self.client_keys if is_client else self.server_keys
-        plain = open_packet(data, pos, hdr, keys)
+        first = self.first_open
+        if first is not None and first[0] == frame and first[1] == pos:
+            plain: bytes | None = first[2]  # the packet that started the connection: opened already
+        else:
+            plain = open_packet(data, pos, hdr, keys)
+        self.first_open = None
         if plain is None:
             self.undecryptable += 1
             return
@@ -353,10 +359,12 @@ class QuicFlow:
         if self.connections and direction != self.connections[-1].client_dir:
             return self.connections[-1]
         keys = initial_keys(hdr.version, hdr.dcid)
-        if open_packet(data, pos, hdr, keys[0]) is None:  # not a client's first Initial (a capture begun late)
+        plain = open_packet(data, pos, hdr, keys[0])
+        if plain is None:  # not a client's first Initial (a capture begun late)
             self.unopened.append(frame)
             return None
         conn = QuicConnection(hdr.version, hdr.dcid, direction, ts, frame, keys)
+        conn.first_open = (frame, pos, plain)
         self.connections.append(conn)
         return conn
 

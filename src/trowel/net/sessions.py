@@ -9,13 +9,13 @@ from trowel.net.flows import FlowState
 from trowel.net.http import ASCII_DIGITS, HttpExchange
 from trowel.net.objects import find_sticker, is_zip, save_media, sticker_id, zip_members
 from trowel.net.quic import VERSION_NAMES, QuicConnection
-from trowel.net.records import HttpObject, QuicSession, Sticker, TlsSession
+from trowel.net.records import HttpObject, QuicSession, Sticker, TlsSession, ts
 from trowel.net.tls import (
     CIPHER_SUITES,
     EXT_EMS,
     EXT_ETM,
-    client_fingerprints,
     describe_certificate,
+    ja3,
     ja3s,
     ja4,
 )
@@ -34,8 +34,6 @@ def _endpoints(flow: FlowState, client_dir: int) -> tuple[str, int, str, int]:
 def exchange_records(analysis: CaptureAnalysis, flow: FlowState, ex: HttpExchange,
                      decrypted: bool) -> tuple[HttpObject, Sticker | None]:
     """The http_object (and sticker, when the body is an imo sticker archive) of one HTTP exchange."""
-    from trowel.net.analyze import ts
-
     msg = ex.message
     req = ex.request
     host = (req.header("Host") or req.header(":authority")) if req is not None else None
@@ -96,8 +94,6 @@ def exchange_records(analysis: CaptureAnalysis, flow: FlowState, ex: HttpExchang
 def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection,
                tunnel: str | None = None) -> TlsSession | None:
     """The tls_session record of a finished TLS connection (None when no hello was seen)."""
-    from trowel.net.analyze import ts
-
     ch, sh = conn.client_hello, conn.server_hello
     if ch is None and sh is None:
         return None
@@ -105,7 +101,8 @@ def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection,
     client_ip, client_port, server_ip, server_port = _endpoints(flow, client_dir)
     fields: dict[str, object] = {}
     if ch is not None:
-        ja3_text, ja3_hash, ja4_hash, ja4_raw = client_fingerprints(ch.raw)
+        ja3_text, ja3_hash = ja3(ch)  # from the hello already parsed (every real ClientHello is unique: its
+        ja4_hash, ja4_raw = ja4(ch)  # random and key shares; a cache keyed on the bytes would never hit)
         fields.update(sni=ch.sni, alpn=ch.alpn, client_version=ch.legacy_version,
                       client_supported_versions=ch.supported_versions, cipher_suites=ch.ciphers, ja3=ja3_hash,
                       ja3_string=ja3_text, ja4=ja4_hash, ja4_raw=ja4_raw)
@@ -135,8 +132,6 @@ EXT_EARLY_DATA = 42
 
 def quic_record(analysis: CaptureAnalysis, flow: FlowState, conn: QuicConnection) -> QuicSession:
     """The quic_session record of one QUIC connection."""
-    from trowel.net.analyze import ts
-
     client_ip, client_port, server_ip, server_port = _endpoints(flow, conn.client_dir)
     fields: dict[str, object] = {}
     ch = conn.client_hello

@@ -15,7 +15,6 @@ Fingerprints follow their published specifications:
 from __future__ import annotations
 
 import hashlib
-import struct
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -85,11 +84,27 @@ class _Cursor:
         return self.take(1)[0]
 
     def u16(self) -> int:
-        return int(struct.unpack("!H", self.take(2))[0])
+        pos = self.pos
+        data = self.data
+        if pos + 2 > len(data):
+            raise ValueError("handshake message shorter than its fields")
+        self.pos = pos + 2
+        return (data[pos] << 8) | data[pos + 1]
 
     def vec(self, width: int) -> bytes:
-        n = int.from_bytes(self.take(width), "big")
-        return self.take(n)
+        """A length-prefixed field (the length ``width`` bytes wide). On a short message the position is left
+        after the length, as two ``take`` calls would leave it."""
+        pos = self.pos
+        data = self.data
+        start = pos + width
+        if start > len(data):
+            raise ValueError("handshake message shorter than its fields")
+        end = start + int.from_bytes(data[pos:start], "big")
+        self.pos = start
+        if end > len(data):
+            raise ValueError("handshake message shorter than its fields")
+        self.pos = end
+        return data[start:end]
 
     @property
     def left(self) -> int:
@@ -103,11 +118,16 @@ def _u16_list(data: bytes) -> list[int]:
 def _extensions(cur: _Cursor) -> list[tuple[int, bytes]]:
     if cur.left < 2:
         return []
-    block = _Cursor(cur.vec(2))
+    data = cur.vec(2)
     out = []
-    while block.left >= 4:
-        etype = block.u16()
-        out.append((etype, block.vec(2)))
+    pos = 0
+    n = len(data)
+    while n - pos >= 4:  # type (2 bytes), length (2 bytes), body
+        end = pos + 4 + ((data[pos + 2] << 8) | data[pos + 3])
+        if end > n:
+            raise ValueError("handshake message shorter than its fields")
+        out.append(((data[pos] << 8) | data[pos + 1], data[pos + 4:end]))
+        pos = end
     return out
 
 
@@ -124,7 +144,15 @@ class ClientHello:
     raw: bytes = b""
 
     def ext(self, etype: int) -> bytes | None:
-        return next((body for t, body in self.extensions if t == etype), None)
+        """The body of the first extension of this type (extensions are not changed after parsing: the
+        index by type is built on the first call)."""
+        index: dict[int, bytes] | None = self.__dict__.get("_ext_index")
+        if index is None:
+            index = {}
+            for t, body in self.extensions:
+                index.setdefault(t, body)
+            self.__dict__["_ext_index"] = index
+        return index.get(etype)
 
     @property
     def sni(self) -> str | None:
@@ -322,15 +350,6 @@ def ja4(hello: ClientHello, transport: str = "t") -> tuple[str, str]:
     sigs = [s for s in hello.signature_algorithms if not is_grease(s)]
     return ja4_from_parts(JA4_VERSIONS.get(top, "00"), hello.sni is not None, ciphers, exts,
                           alpn[0] if alpn else None, sigs, transport)
-
-
-@lru_cache(maxsize=4096)
-def client_fingerprints(body: bytes) -> tuple[str, str, str, str]:
-    """(JA3 string, JA3, JA4, JA4_r) of a ClientHello body; cached because apps repeat their hellos."""
-    hello = parse_client_hello(body)
-    ja3_text, ja3_hash = ja3(hello)
-    ja4_hash, ja4_raw = ja4(hello)
-    return ja3_text, ja3_hash, ja4_hash, ja4_raw
 
 
 # --- certificates ----------------------------------------------------------------------------------

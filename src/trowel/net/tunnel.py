@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from trowel.net.flows import FlowState
 from trowel.net.http import ASCII_DIGITS, HttpConnection, HttpMessage, looks_like_http
 from trowel.net.http2 import Http2Connection, looks_like_h2
-from trowel.net.records import Tunnel
+from trowel.net.records import Tunnel, ts
 from trowel.net.tlsstream import TlsConnection, looks_like_tls
 
 if TYPE_CHECKING:
@@ -66,8 +66,6 @@ class TunnelStream:
             self.inner.gap(direction, length, ts_ns, frame)
 
     def close(self, ts_ns: int) -> None:
-        from trowel.net.analyze import ts
-
         sni = None
         if self.inner is not None:
             self.inner.close(ts_ns)
