@@ -475,9 +475,9 @@ class Engine:
         fh, buf = map_readonly(self.journal)
         handles.extend((buf, fh))
         size_limit = max(database.page_count, database.main_pages) * 4 + 1000
-        page_size, pages = read_journal(buf, database.page_size, size_limit, warnings)
+        page_size, pages = read_journal(buf, database.page_size, size_limit, warnings, self.journal.name)
         if pages and page_size != database.page_size:
-            warnings.append(f"journal page size {page_size} differs from the database's {database.page_size}; "
+            warnings.append(f"{self.journal.name}: journal page size {page_size} differs from the database's {database.page_size}; "
                             "journal not used")
             return []
         out: list[tuple[Loader, ImageMeta]] = []
