@@ -85,6 +85,7 @@ class Profile:
 
     kinds: list[set[str]]
     small: list[dict[int | None, int]] = field(default_factory=list)  # per column: NULL/0/1 -> rows
+    filled: dict[int, int] = field(default_factory=dict)  # non-NULL values in a row -> rows
 
     @classmethod
     def empty(cls, n: int) -> Profile:
@@ -94,6 +95,8 @@ class Profile:
 
     def add(self, stored: list[Any]) -> None:
         self.rows += 1
+        k = len(stored) - stored.count(None)
+        self.filled[k] = self.filled.get(k, 0) + 1
         small = self.small
         for i, v in enumerate(stored[:len(self.kinds)]):
             self.kinds[i].add(_kind(v))
@@ -109,6 +112,25 @@ class Profile:
             return None
         value, n = max(counts.items(), key=lambda kv: (kv[1], kv[0] is None))
         return (0 if value is None else 8 + value), n / total
+
+
+    def sparse_like(self, values: list[Any], lost: list[int], nonnull: int) -> bool:
+        """Whether a mostly-NULL candidate looks like this table's live rows: enough live rows to tell, at
+        least 5 % of them hold as few values as it does (or fewer), and each of its values lies in a column
+        some live row fills. Wide tables whose rows fill a few columns (app tables of 20-30 columns with a
+        handful set) give such rows; zeroed space with a stray header does not fit a profile like that."""
+        if self.rows < PROFILE_MIN or nonnull < 2:
+            return False
+        few = sum(n for k, n in self.filled.items() if k <= nonnull)
+        if 20 * few < self.rows:
+            return False
+        kinds = self.kinds
+        for i, v in enumerate(values):
+            if v is None or i in lost:
+                continue
+            if i >= len(kinds) or not kinds[i] - {"null"}:
+                return False
+        return True
 
 
 def _kind(v: Any) -> str:
@@ -277,6 +299,7 @@ class SchemaCarver:
             note = _join_note(note, f"lost: {names} (in overflow pages later data reused); the other values are "
                                     "intact")
         decoded = [v for i, v in enumerate(values) if i not in lost]
+        sparse = False
         if how != "cell" and (not self._natural(values, lost) or not self._like_live(values, lost)):
             return None
         if any(isinstance(v, str) and "\x00" in v and not _nul_text_ok(v) for v in decoded):
@@ -289,8 +312,12 @@ class SchemaCarver:
             nonnull = sum(v is not None and not _zeroed(v) for v in decoded)
             exact = lenient and end == hi and not lost
             if not exact and (nonnull < min(2, self.n) or 3 * nonnull < self.n):
-                return None
+                if not self.profile.sparse_like(values, lost, nonnull):
+                    return None
+                sparse = True
         conf = {"cell": 0.95, "header": 0.85, "rebuilt": 0.7}[how]
+        if sparse:
+            conf *= 0.8  # few values, and the free space's layout does not vouch for the record's size
         if lost:
             conf *= 0.7
         return Carved(start, max(end, hend), q, self.table, values, lost, rowid if how == "cell" else None,

@@ -100,7 +100,10 @@ def carve_free_space(data: bytes, page: BtreePage | None, cells: Sequence[tuple[
                     continue  # looks like a freeblock header but lies inside a record already found
             end = min(fb_end.get(o, stale.get(o, hi)), hi)
             for carver in carvers:
-                cand = carver.rebuild(data, o, end, exact_end=True, lenient=o in fb_end)
+                # a freeblock header (in the chain, or a stale one SQLite wrote when it merged the freed cell
+                # into its neighbour or the unallocated area) gives the freed cell's exact size: a record
+                # filling it exactly may be nearly all NULL (a sparse row of a wide table)
+                cand = carver.rebuild(data, o, end, exact_end=True, lenient=o in fb_end or o in stale)
                 if cand is None:
                     continue
                 exact = cand.end == end and (not cand.lost or cand.overflow)

@@ -81,8 +81,8 @@ def _with_header(buf: Any, db_page_size: int, max_page: int, warnings: list[str]
         count = avail if nrec in (0, 0xFFFFFFFF) else min(nrec, avail)
         if nrec not in (0, 0xFFFFFFFF) and nrec > avail:
             cut = (size - start) % rec_len if size > start else 0
-            tail = f"; it ends with {cut} bytes of an incomplete record" if cut else ""
-            warnings.append(f"journal segment at {pos} announces {nrec} records, {avail} are present{tail}")
+            rest = f"; it ends with {cut} bytes of an incomplete record" if cut else ""
+            warnings.append(f"journal segment at {pos} announces {nrec} records, {avail} are present{rest}")
         p = start
         for _ in range(count):
             pgno = int.from_bytes(buf[p:p + 4], "big")
