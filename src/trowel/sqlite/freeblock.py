@@ -106,7 +106,7 @@ def carve_free_space(data: bytes, page: BtreePage | None, cells: Sequence[tuple[
                 cand = carver.rebuild(data, o, end, exact_end=True, lenient=o in fb_end or o in stale)
                 if cand is None:
                     continue
-                exact = cand.end == end and (not cand.lost or cand.overflow)
+                exact = cand.end == end and (not cand.lost or bool(cand.overflow) or cand.lost == [0])
                 if o not in stale or exact or not (cand.lost or cand.guessed or carver.weak):
                     cands.append(cand)
         chosen = select(cands)
