@@ -327,13 +327,14 @@ class SchemaCarver:
             conf *= 0.8  # few values, and the free space's layout does not vouch for the record's size
         if lost:
             conf *= 0.7
-        fit = self._fit(values, lost) if how != "cell" and self.profile.rows else 0.0
         return Carved(start, max(end, hend), q, self.table, values, lost, rowid if how == "cell" else None,
-                      how, conf, overflow, note, fit=fit)
+                      how, conf, overflow, note)
 
-    def _fit(self, values: list[Any], lost: list[int]) -> float:
+    def fit(self, values: list[Any], lost: list[int]) -> float:
         """How well a carved record fits the live rows of this table (settles a freed page's owner among
         tables whose schemas all accept the record: sparse rows of wide tables fit many)."""
+        if not self.profile.rows:
+            return 0.0
         kinds = self.profile.kinds
         starts = self.profile.starts
         good = 0.0

@@ -109,6 +109,11 @@ def carve_free_space(data: bytes, page: BtreePage | None, cells: Sequence[tuple[
                 exact = cand.end == end and (not cand.lost or bool(cand.overflow) or cand.lost == [0])
                 if o not in stale or exact or not (cand.lost or cand.guessed or carver.weak):
                     cands.append(cand)
+        if len(carvers) > 1:  # a page whose owner is unknown: candidates of several tables may overlap
+            by_table = {id(carver.table): carver for carver in carvers}
+            for cand in cands:
+                if cand.how != "cell":
+                    cand.fit = by_table[id(cand.table)].fit(cand.stored, cand.lost)
         chosen = select(cands)
         # records back to back (coalesced freeblocks): rebuild right after each record, until none is new
         tried: set[int] = set()
