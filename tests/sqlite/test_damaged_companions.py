@@ -85,6 +85,28 @@ def test_truncated_wal_keeps_main_file_and_complete_frames(tmp_path: Path) -> No
         assert not any(w.startswith("WAL") for w in result.warnings)  # every WAL warning names its file
 
 
+def test_damaged_wal_frame_keeps_main_file_and_frames_before(tmp_path: Path) -> None:
+    """A frame in the middle with damaged page bytes: its checksum fails, so it and every later frame are
+    no longer part of the database (as for SQLite); the main file and the commits before it are read."""
+    main, wal, commits = _wal_database(tmp_path / "src")
+    data = bytearray(wal.read_bytes())
+    data[commits[6] - 300:commits[6] - 200] = bytes(range(100))
+    truth = _sqlite_sees(main, bytes(data), tmp_path / "truth")
+    folder = tmp_path / "case"
+    folder.mkdir()
+    shutil.copyfile(main, folder / "msgs.db")
+    (folder / "msgs.db-wal").write_bytes(bytes(data))
+    result = recover(folder / "msgs.db")
+    live = {tuple(r.values) for r in result.records if r.state == "live" and r.table == "msg"}
+    assert live == truth
+    assert {r[0] for r in truth} == (set(range(1, 301)) - {10 * k + 5 for k in range(6)}) | {1000 + k for k in range(6)}
+    damaged_frame = (commits[6] - WAL_HEADER) // (24 + PAGE)  # 1-based number of the frame hit
+    later = [r for r in result.records if r.source_file == "wal" and r.frame and r.frame >= damaged_frame]
+    assert later and all(r.state != "live" and "frame after the end of the valid WAL" in (r.note or "")
+                         for r in later)
+    assert all(r.frame < damaged_frame for r in result.records if r.state == "live" and r.frame)
+
+
 def test_truncated_wal_rows_deleted_in_lost_frames_stay_live(tmp_path: Path) -> None:
     """The cut removes the last 6 commits: the rows they deleted are live (as SQLite sees them), the rows
     they inserted are not live, and the main file's 300 rows minus the 6 earlier deletions are all there."""
@@ -122,17 +144,21 @@ def _journal_database(folder: Path) -> tuple[Path, Path]:
     return main, journal
 
 
-def test_truncated_journal_keeps_main_file(tmp_path: Path) -> None:
+def test_truncated_or_damaged_journal_keeps_main_file(tmp_path: Path) -> None:
     main, journal = _journal_database(tmp_path / "src")
     data = journal.read_bytes()
     clean = recover(main, journal=journal)
     clean_live = {tuple(r.values) for r in clean.records if r.state == "live"}
     assert len(clean_live) == 160
-    for n, cut in enumerate((5, 27, 512 + 300, len(data) - 333)):
+    damaged = bytearray(data)
+    damaged[0:28] = b"\xab" * 28  # header overwritten with garbage
+    damaged[len(data) // 2:len(data) // 2 + 700] = bytes(700)  # a zeroed run inside the records
+    variants = [data[:cut] for cut in (5, 27, 512 + 300, len(data) - 333)] + [bytes(damaged)]
+    for n, variant in enumerate(variants):
         folder = tmp_path / f"case{n}"
         folder.mkdir()
         shutil.copyfile(main, folder / "notes.db")
-        (folder / "notes.db-journal").write_bytes(data[:cut])
+        (folder / "notes.db-journal").write_bytes(variant)
         result = recover(folder / "notes.db")
         live = {tuple(r.values) for r in result.records if r.state == "live"}
         assert live == clean_live, n
