@@ -60,6 +60,7 @@ class Carved:
     overflow: tuple[int, ...] = ()
     note: str | None = None
     guessed: bool = False  # a rebuilt serial type was derived from where the freeblock ends
+    fit: float = 0.0  # share of its values whose kind the table's live rows hold in that column (carved only)
 
     @property
     def partial(self) -> bool:
@@ -85,20 +86,27 @@ class Profile:
 
     kinds: list[set[str]]
     small: list[dict[int | None, int]] = field(default_factory=list)  # per column: NULL/0/1 -> rows
+    filled: dict[int, int] = field(default_factory=dict)  # non-NULL values in a row -> rows
+    starts: list[set[str]] = field(default_factory=list)  # per column: first two characters of texts (≤ 32)
 
     @classmethod
     def empty(cls, n: int) -> Profile:
-        return cls([set() for _ in range(n)], [{} for _ in range(n)])
+        return cls([set() for _ in range(n)], [{} for _ in range(n)], {}, [set() for _ in range(n)])
 
     rows: int = 0
 
     def add(self, stored: list[Any]) -> None:
         self.rows += 1
+        k = len(stored) - stored.count(None)
+        self.filled[k] = self.filled.get(k, 0) + 1
         small = self.small
+        starts = self.starts
         for i, v in enumerate(stored[:len(self.kinds)]):
             self.kinds[i].add(_kind(v))
             if v is None or (type(v) is int and (v == 0 or v == 1)):
                 small[i][v] = small[i].get(v, 0) + 1
+            elif type(v) is str and len(starts[i]) < 32:
+                starts[i].add(v[:2])
 
     def likely_empty(self, col: int) -> tuple[int, float] | None:
         """The serial type (NULL 0, 0 as 8, 1 as 9) most live rows hold in a column where those three are
@@ -109,6 +117,25 @@ class Profile:
             return None
         value, n = max(counts.items(), key=lambda kv: (kv[1], kv[0] is None))
         return (0 if value is None else 8 + value), n / total
+
+
+    def sparse_like(self, values: list[Any], lost: list[int], nonnull: int) -> bool:
+        """Whether a mostly-NULL candidate looks like this table's live rows: enough live rows to tell, at
+        least 5 % of them hold as few values as it does (or fewer), and each of its values lies in a column
+        some live row fills. Wide tables whose rows fill a few columns (app tables of 20-30 columns with a
+        handful set) give such rows; zeroed space with a stray header does not fit a profile like that."""
+        if self.rows < PROFILE_MIN or nonnull < 2:
+            return False
+        few = sum(n for k, n in self.filled.items() if k <= nonnull)
+        if 20 * few < self.rows:
+            return False
+        kinds = self.kinds
+        for i, v in enumerate(values):
+            if v is None or i in lost:
+                continue
+            if i >= len(kinds) or not kinds[i] - {"null"}:
+                return False
+        return True
 
 
 def _kind(v: Any) -> str:
@@ -277,6 +304,7 @@ class SchemaCarver:
             note = _join_note(note, f"lost: {names} (in overflow pages later data reused); the other values are "
                                     "intact")
         decoded = [v for i, v in enumerate(values) if i not in lost]
+        sparse = False
         if how != "cell" and (not self._natural(values, lost) or not self._like_live(values, lost)):
             return None
         if any(isinstance(v, str) and "\x00" in v and not _nul_text_ok(v) for v in decoded):
@@ -287,14 +315,39 @@ class SchemaCarver:
             # without the cell prefix to vouch for it, a record must say something: mostly-NULL matches are
             # what zeroed space with a stray freeblock-like header looks like
             nonnull = sum(v is not None and not _zeroed(v) for v in decoded)
-            exact = lenient and end == hi and not lost
+            # the freeblock's size vouches for the record's: only the first value may be lost (its serial type
+            # was overwritten and its size, from where the freeblock ends, is ambiguous)
+            exact = lenient and end == hi and (not lost or (how == "rebuilt" and lost == [0]))
             if not exact and (nonnull < min(2, self.n) or 3 * nonnull < self.n):
-                return None
+                if not self.profile.sparse_like(values, lost, nonnull):
+                    return None
+                sparse = True
         conf = {"cell": 0.95, "header": 0.85, "rebuilt": 0.7}[how]
+        if sparse:
+            conf *= 0.8  # few values, and the free space's layout does not vouch for the record's size
         if lost:
             conf *= 0.7
         return Carved(start, max(end, hend), q, self.table, values, lost, rowid if how == "cell" else None,
                       how, conf, overflow, note)
+
+    def fit(self, values: list[Any], lost: list[int]) -> float:
+        """How well a carved record fits the live rows of this table (settles a freed page's owner among
+        tables whose schemas all accept the record: sparse rows of wide tables fit many)."""
+        if not self.profile.rows:
+            return 0.0
+        kinds = self.profile.kinds
+        starts = self.profile.starts
+        good = 0.0
+        for i, v in enumerate(values):
+            if i in lost or i >= len(kinds):
+                continue
+            kind = _kind(v)
+            seen = kinds[i]
+            if kind in seen or (kind in ("zero", "one") and "int" in seen):
+                good += 1
+                if kind == "text" and i < len(starts) and v[:2] in starts[i]:
+                    good += 0.5  # begins like the texts the live rows hold there
+        return good / len(values) if values else 0.0
 
     def _natural(self, values: list[Any], lost: list[int]) -> bool:
         """Each value has the type its column's affinity stores (required when the cell prefix is gone)."""
@@ -340,7 +393,8 @@ class SchemaCarver:
                 continue
             if cand.end == hi and not cand.lost:
                 return cand
-            if best is None or (not cand.lost and best.lost):
+            # a record filling the freed cell exactly beats one that does not, even with its first value lost
+            if best is None or (cand.end == hi, not cand.lost) > (best.end == hi, not best.lost):
                 best = cand
         return best
 
@@ -415,6 +469,8 @@ class SchemaCarver:
         aff = self.col_aff[col]
         every = self.profile.kinds[col] if col < len(self.profile.kinds) else set()
         kinds = every - {"null"}
+        if size == 0 and aff not in ("INTEGER", "REAL", "NUMERIC") and "null" in every and kinds:
+            return None  # NULL or an empty text/blob: the live rows hold both kinds there
         if size and aff in ("BLOB", "NUMERIC") and kinds <= {"text"} and _printable(raw, self.encoding):
             return 2 * size + 13
         if aff in ("INTEGER", "REAL", "NUMERIC"):
@@ -494,7 +550,7 @@ def _zeroed(value: Any) -> bool:
 def select(cands: list[Carved]) -> list[Carved]:
     """Non-overlapping best candidates (intact cells first, then intact headers, then rebuilt)."""
     rank = {"cell": 3.0, "header": 2.0, "rebuilt": 1.0}
-    cands.sort(key=lambda c: (-(rank[c.how] - (0.5 if c.lost else 0.0)), c.start))
+    cands.sort(key=lambda c: (-(rank[c.how] - (0.5 if c.lost else 0.0)), c.start, -c.fit))
     taken: list[tuple[int, int]] = []
     out: list[Carved] = []
     for c in cands:

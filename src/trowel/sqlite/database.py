@@ -47,14 +47,15 @@ class Database:
         if wal is not None and wal.exists():
             wfh, wbuf = map_readonly(wal)
             self._handles.append(wfh)
-            self.wal = WalFile(wbuf, main_header.page_size if main_header else None, warnings)
+            self.wal = WalFile(wbuf, main_header.page_size if main_header else None, warnings, wal.name)
         self.current: dict[int, WalFrame] = self.wal.current_pages() if self.wal else {}
         header = main_header
         if 1 in self.current and self.wal is not None:
             try:
                 header = parse_header(self.wal.frame_data(self.current[1])[:100])
             except SqliteFormatError as exc:
-                warnings.append(f"page 1 in the WAL has no valid header ({exc})")
+                warnings.append(f"{self.wal.name}: page 1 in the WAL has no valid header ({exc}); the main "
+                                "file's header is used")
         if header is None:
             if self.wal is not None and self.wal.page_size:
                 warnings.append(f"main file: {main_problem}; WAL page size {self.wal.page_size} used")
@@ -73,7 +74,7 @@ class Database:
             self.usable = self.page_size
             self.encoding = "utf-8"
         if self.wal is not None and self.wal.page_size and self.wal.page_size != self.page_size:
-            warnings.append(f"WAL page size {self.wal.page_size} differs from the database's {self.page_size}")
+            warnings.append(f"{self.wal.name}: WAL page size {self.wal.page_size} differs from the database's {self.page_size}")
         main_pages = len(self.main) // self.page_size
         if len(self.main) % self.page_size:
             warnings.append(f"main file size is not a multiple of the page size ({len(self.main)} bytes)")

@@ -4,7 +4,8 @@ Today's b-trees say who owns a page now. An older copy (the main-file version of
 replaced, an older WAL frame) was written under the schema of its time: a table may have been dropped and
 created again with other columns since, and its pages reused. The schema of a time is the sqlite_master of
 the page-1 version of that time (the main file's page 1 for main-file copies; the latest page-1 frame at or
-before a WAL frame, in its salt generation, for WAL frames). Where that schema differs from today's, the
+before a WAL frame, in its salt generation, for WAL frames; the rollback journal's page 1 for journal page
+images and for pages free now that no older main-file schema explains). Where that schema differs from today's, the
 changed tables' b-trees are walked in the page images of that time, and the copies of their pages are
 attributed to those tables (added to the schema as ``recovered``).
 """
@@ -34,9 +35,10 @@ class Eras:
         self.db = database
         self.tables = tables
         self.register = register
-        self._cache: dict[int, dict[int, str] | None] = {}  # era (page-1 frame index, 0 = main file)
+        self._cache: dict[int, dict[int, str] | None] = {}  # era: page-1 frame index, 0 main file, -1 journal
         self._by_page: dict[tuple[int, tuple[int, int]], list[WalFrame]] = {}
         self._page1: dict[tuple[int, int], list[int]] = {}
+        self._journal: dict[int, Callable[[], bytes]] = {}
         wal = database.wal
         for f in wal.frames if wal is not None else []:
             self._by_page.setdefault((f.page, f.salts), []).append(f)
@@ -49,9 +51,29 @@ class Eras:
         return None if owners is None else owners.get(page, "-")
 
     def freed_owner(self, page: int) -> str | None:
-        """Who held a page that is free now, when the main file's schema differs from today's (else None)."""
+        """Who held a page that is free now, when the main file's schema (or else the rollback journal's)
+        differs from today's (else None)."""
         owner = self.main_owner(page)
+        if owner in (None, "-"):
+            owner = self.journal_owner(page)
         return None if owner in (None, "-") else owner
+
+    def use_journal(self, images: dict[int, Callable[[], bytes]]) -> None:
+        """The rollback journal's page images (page -> loader of its first, original image)."""
+        self._journal = images
+
+    def journal_owner(self, page: int) -> str | None:
+        """Owner of a journal page image by the schema of its time: the journal's own page 1 (every write
+        transaction journals page 1 first) over the main file's pages the transaction did not change. None
+        when that schema is today's, the journal holds no page 1, or no table of that time held the page."""
+        if 1 not in self._journal:
+            return None
+        owners = self._era(-1, self._journal_page)
+        return None if owners is None else owners.get(page)
+
+    def _journal_page(self, n: int) -> bytes | None:
+        load = self._journal.get(n)
+        return load() if load is not None else self.db.main_page(n)
 
     def frame_owner(self, frame: WalFrame) -> str | None:
         """Owner of a WAL frame's copy by the schema of its time (None: today's owner holds; "-": none)."""

@@ -100,12 +100,20 @@ def carve_free_space(data: bytes, page: BtreePage | None, cells: Sequence[tuple[
                     continue  # looks like a freeblock header but lies inside a record already found
             end = min(fb_end.get(o, stale.get(o, hi)), hi)
             for carver in carvers:
-                cand = carver.rebuild(data, o, end, exact_end=True, lenient=o in fb_end)
+                # a freeblock header (in the chain, or a stale one SQLite wrote when it merged the freed cell
+                # into its neighbour or the unallocated area) gives the freed cell's exact size: a record
+                # filling it exactly may be nearly all NULL (a sparse row of a wide table)
+                cand = carver.rebuild(data, o, end, exact_end=True, lenient=o in fb_end or o in stale)
                 if cand is None:
                     continue
-                exact = cand.end == end and (not cand.lost or cand.overflow)
+                exact = cand.end == end and (not cand.lost or bool(cand.overflow) or cand.lost == [0])
                 if o not in stale or exact or not (cand.lost or cand.guessed or carver.weak):
                     cands.append(cand)
+        if len(carvers) > 1:  # a page whose owner is unknown: candidates of several tables may overlap
+            by_table = {id(carver.table): carver for carver in carvers}
+            for cand in cands:
+                if cand.how != "cell":
+                    cand.fit = by_table[id(cand.table)].fit(cand.stored, cand.lost)
         chosen = select(cands)
         # records back to back (coalesced freeblocks): rebuild right after each record, until none is new
         tried: set[int] = set()

@@ -81,6 +81,9 @@ class Grouper:
         self._partial_index: dict[tuple[Any, ...], list[int]] | None = None
         self._partial_pos: dict[tuple[Any, ...], set[int]] = {}
         self._partial_used: set[int] = set()
+        # complete rows attributed to an older schema of a table (other columns than today's): a copy of the
+        # same values found later in today's table's free space is that row, not a row of today's schema
+        self.older: dict[tuple[Any, ...], list[int]] = {}
 
     def _ipk(self, rec: SqliteRecord) -> int | None:
         cache_key = (rec.table, len(rec.columns), rec.columns[0] if rec.columns else None)
@@ -119,8 +122,14 @@ class Grouper:
             if rec.rowid is None or g.rowid is None or g.rowid == rec.rowid:
                 g.add(rec)
                 return
+        if self._is_older(rec):
+            self.older.setdefault((rec.table, key[2]), []).append(len(self.groups))
         ids.append(len(self.groups))
         self.groups.append(_Group(rec))
+
+    def _is_older(self, rec: SqliteRecord) -> bool:
+        now = self.tables.get(rec.table) if rec.table is not None else None
+        return now is not None and list(now.columns) != list(rec.columns)
 
     def _place_partials(self) -> None:
         """Partial copies join the single complete group that agrees with every value they kept."""
@@ -175,10 +184,21 @@ class Grouper:
                 if not g.done and (rec.rowid is None or g.rowid is None or g.rowid == rec.rowid):
                     group = g
                     break
+        older = False
+        if group is None and not rec.partial and self.older:
+            for i in self.older.get((rec.table, key[2]), [])[:MAX_CANDIDATES]:
+                g = self.groups[i]
+                if not g.done and (rec.rowid is None or g.rowid is None or g.rowid == rec.rowid):
+                    group, older = g, True
+                    break
         if group is None:
             group = _Group(rec)
         else:
+            best = group.best
             group.add(rec)
+            if older and group.best is rec:  # the row keeps the schema of its time; this copy is listed
+                group.best = best
+                group.copies = [rec if c is best else c for c in group.copies]
         for part in self._partial_copies(key, rec.rowid, exact=rec.partial):
             group.add(part)
         group.done = True
@@ -215,6 +235,7 @@ class Grouper:
                 yield _merged(g, self._ipk(g.best))
         self.groups = []
         self.by_values = {}
+        self.older = {}
         self.partials = []
 
 

@@ -33,8 +33,16 @@ def _cksum_sum(buf: Any, start: int, page_size: int) -> int:
     return total
 
 
-def read_journal(buf: Any, db_page_size: int, max_page: int, warnings: list[str]) -> tuple[int, list[JournalPage]]:
-    """(page size, page records) of a journal; problems become warnings."""
+def read_journal(buf: Any, db_page_size: int, max_page: int, warnings: list[str],
+                 name: str = "") -> tuple[int, list[JournalPage]]:
+    """(page size, page records) of a journal; problems become warnings starting with ``name`` (the
+    journal file's), and cost only the journal's own records: the main file is read whatever it holds."""
+    if name:
+        own: list[str] = []
+        try:
+            return read_journal(buf, db_page_size, max_page, own)
+        finally:
+            warnings.extend(f"{name}: {w}" for w in own)
     size = len(buf)
     if size == 0:
         warnings.append("rollback journal is empty (TRUNCATE mode after commit, or nothing to roll back)")
@@ -72,7 +80,9 @@ def _with_header(buf: Any, db_page_size: int, max_page: int, warnings: list[str]
         avail = (size - start) // rec_len if size > start else 0
         count = avail if nrec in (0, 0xFFFFFFFF) else min(nrec, avail)
         if nrec not in (0, 0xFFFFFFFF) and nrec > avail:
-            warnings.append(f"journal segment at {pos} announces {nrec} records, {avail} are present")
+            cut = (size - start) % rec_len if size > start else 0
+            rest = f"; it ends with {cut} bytes of an incomplete record" if cut else ""
+            warnings.append(f"journal segment at {pos} announces {nrec} records, {avail} are present{rest}")
         p = start
         for _ in range(count):
             pgno = int.from_bytes(buf[p:p + 4], "big")

@@ -240,6 +240,10 @@ class Engine:
 
         # 3. freelist trunk and leaf pages (a freed page's rows belong to whoever held it: eras.py)
         eras = Eras(database, reader.tables, carving.register)
+        journal_images: dict[int, Loader] = {}
+        for load, meta in journal_pages:
+            journal_images.setdefault(meta.page, load)  # a page's first record is its original image
+        eras.use_journal(journal_images)
         barren: list[tuple[int, ImageMeta]] = []  # free pages without rows: maybe overflow pages
         zeroed_pages = sum(not any(self._page(database, n)) for n in freelist.leaves)
         for n in freelist.leaves:
@@ -293,12 +297,12 @@ class Engine:
         for load, meta in wal_frames:
             era = eras.frame_owner(frames[meta.frame - 1]) if meta.frame and meta.frame <= len(frames) else None
             yield from carving.old_image(load(), meta, era_owner=era)
+
+        # 7. rollback journal page images (attributed by the journal's own schema where it differs: eras.py)
+        for load, meta in journal_pages:
+            yield from carving.old_image(load(), meta, era_owner=eras.journal_owner(meta.page))
         for key, table in carving.registered:
             result.schema.setdefault(key, table)
-
-        # 7. rollback journal page images
-        for load, meta in journal_pages:
-            yield from carving.old_image(load(), meta)
 
         # 8. free space of live leaf pages: most deleted rows; streamed, each merged with its copies found above
         self._streaming = True
@@ -475,9 +479,9 @@ class Engine:
         fh, buf = map_readonly(self.journal)
         handles.extend((buf, fh))
         size_limit = max(database.page_count, database.main_pages) * 4 + 1000
-        page_size, pages = read_journal(buf, database.page_size, size_limit, warnings)
+        page_size, pages = read_journal(buf, database.page_size, size_limit, warnings, self.journal.name)
         if pages and page_size != database.page_size:
-            warnings.append(f"journal page size {page_size} differs from the database's {database.page_size}; "
+            warnings.append(f"{self.journal.name}: journal page size {page_size} differs from the database's {database.page_size}; "
                             "journal not used")
             return []
         out: list[tuple[Loader, ImageMeta]] = []

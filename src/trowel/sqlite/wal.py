@@ -82,24 +82,27 @@ def parse_wal_header(data: Any) -> WalHeader | None:
 class WalFile:
     """Frames of one WAL file read from a bytes-like buffer (an mmap of the read-only file)."""
 
-    def __init__(self, buf: Any, fallback_page_size: int | None, warnings: list[str]) -> None:
+    def __init__(self, buf: Any, fallback_page_size: int | None, warnings: list[str], name: str = "") -> None:
+        """``name`` (the WAL file's name) starts every warning, so the damage is never blamed on the main
+        file; a damaged WAL costs only its own frames (the main file is read whatever the WAL holds)."""
         self.buf = buf
+        self.name = name
         self.warnings = warnings
         self.header = parse_wal_header(buf)
         self.frames: list[WalFrame] = []
         self.page_size = 0
         if self.header is None:
             if len(buf):
-                warnings.append("WAL file is shorter than its 32-byte header; ignored")
+                self._warn("WAL file is shorter than its 32-byte header; ignored")
             return
         if self.header.valid:
             self.page_size = self.header.page_size
         elif fallback_page_size and valid_page_size(fallback_page_size):
             self.page_size = fallback_page_size
-            warnings.append("WAL header is invalid (magic, page size or checksum); its frames are read "
+            self._warn("WAL header is invalid (magic, page size or checksum); its frames are read "
                             "with the database page size and none of them counts as committed")
         else:
-            warnings.append("WAL header is invalid and the page size is unknown; WAL ignored")
+            self._warn("WAL header is invalid and the page size is unknown; WAL ignored")
             return
         self._scan()
 
@@ -110,7 +113,9 @@ class WalFile:
         count = (len(self.buf) - WAL_HEADER) // frame_len
         tail = (len(self.buf) - WAL_HEADER) % frame_len
         if tail:
-            self.warnings.append(f"WAL ends with {tail} bytes of an incomplete frame")
+            before = (f"the {count} complete frames before it were read" if count > 1 else
+                      "the complete frame before it was read" if count else "no complete frame precedes it")
+            self._warn(f"WAL ends with {tail} bytes of an incomplete frame; {before}")
         header_ok = self.header.valid
         big = self.header.big_endian_checksums if header_ok else True
         salts = self.header.salts
@@ -168,8 +173,11 @@ class WalFile:
             ))
         uncommitted = sum(1 for f in self.frames if f.valid and not f.committed)
         if uncommitted:
-            self.warnings.append(f"WAL has {uncommitted} valid frames after the last commit frame "
+            self._warn(f"WAL has {uncommitted} valid frames after the last commit frame "
                                  "(an unfinished transaction); they are not part of the database")
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(f"{self.name}: {message}" if self.name else message)
 
     def frame_data(self, frame: WalFrame) -> bytes:
         return bytes(self.buf[frame.data_offset:frame.data_offset + self.page_size])
