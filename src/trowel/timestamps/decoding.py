@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -199,19 +200,29 @@ def decode(value: Raw, format: str | None = None, after: WhenLike | None = None,
                             error=f"not a {fmt.display} value")]
         out = [read(fmt, raw) for raw in raws]
         return sorted((_scored(r, value, fmt, after_ns, before_ns) for r in out), key=lambda r: -r.score)
+    return ranked_readings(value, after_ns, before_ns, all, range(len(plan())))
+
+
+def ranked_readings(value: Raw, after_ns: int, before_ns: int, all: bool, tried: Iterable[int]) -> list[Reading]:
+    """``decode`` in every format, over the formats at ``tried`` (indices into ``plan()``, in order).
+
+    ``decode_many`` passes only the formats its vectorised checks could not rule out, so both paths share
+    this one loop and give the same readings."""
+    steps = plan()
     readings: list[Reading] = []
     shared: list[Raw] | None = None  # the one parse of a text every plain decimal linear format shares
-    plain = _plain_int(value)  # a text of plain decimal digits: its integer
+    plain = plain_int(value)  # a text of plain decimal digits: its integer
     width = len(value.strip()) if isinstance(value, str) else 0
     is_text = isinstance(value, str)
-    for fmt, tag, field_width in _plan():
+    for index in tried:
+        fmt, tag, field_width = steps[index]
         if tag == PLAIN_LINEAR and is_text:
             if shared is None:
                 shared = candidates(fmt, value)
             raws = shared
         elif tag == DECIMAL and plain is not None and not all:
             assert isinstance(fmt, DecimalFormat)
-            limits = _decimal_bounds(fmt, after_ns, before_ns)
+            limits = decimal_bounds(fmt, after_ns, before_ns)
             if not limits[0] <= plain <= limits[1]:
                 continue  # instant = epoch + value x unit rises with the value: outside, outside the window
             raws = candidates(fmt, value)
@@ -221,7 +232,7 @@ def decode(value: Raw, format: str | None = None, after: WhenLike | None = None,
             raws = candidates(fmt, value)
         if not raws:
             continue
-        bounds = None if all or tag == OTHER else _window_bounds(fmt, after_ns, before_ns)
+        bounds = None if all or tag == OTHER else window_bounds(fmt, after_ns, before_ns)
         for raw in raws:
             if bounds is not None and type(raw) is int and not bounds[0] <= raw <= bounds[1]:
                 continue  # a linear format's instant is monotonic in the raw: outside these, outside the window
@@ -239,7 +250,7 @@ PLAIN_LINEAR, WIDTH_LINEAR, DECIMAL, LINEAR, OTHER = range(5)
 _PLAN: list[tuple[Format, int, int]] = []
 
 
-def _plan() -> list[tuple[Format, int, int]]:
+def plan() -> list[tuple[Format, int, int]]:
     """Every format with how ``decode`` may shortcut it (computed once; the registry is complete on import)."""
     if len(_PLAN) != len(REGISTRY):
         _PLAN.clear()
@@ -258,7 +269,7 @@ def _plan() -> list[tuple[Format, int, int]]:
     return _PLAN
 
 
-def _plain_int(value: Raw) -> int | None:
+def plain_int(value: Raw) -> int | None:
     """The integer of a text made of plain ASCII decimal digits (an optional leading '-'), else None."""
     if not isinstance(value, str):
         return None
@@ -270,7 +281,7 @@ def _plain_int(value: Raw) -> int | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _decimal_bounds(fmt: DecimalFormat, after_ns: int, before_ns: int) -> tuple[Fraction | float, Fraction | float]:
+def decimal_bounds(fmt: DecimalFormat, after_ns: int, before_ns: int) -> tuple[Fraction | float, Fraction | float]:
     """Values of a decimal format that can decode into [after, before], with two seconds to spare (the
     instant rises with the value; the margin covers rounding). Terrestrial Time formats count on their scale."""
     if fmt.unit <= 0:
@@ -285,7 +296,7 @@ _NO_RAW = (1, 0)  # bounds that hold no integer
 
 
 @functools.lru_cache(maxsize=4096)
-def _window_bounds(fmt: Format, after_ns: int, before_ns: int) -> tuple[int, int] | None:
+def window_bounds(fmt: Format, after_ns: int, before_ns: int) -> tuple[int, int] | None:
     """Integer raws of a linear format that can decode into [after, before], with a margin of a few raw
     units for rounding (None: not a linear format, no shortcut)."""
     if not isinstance(fmt, LinearFormat):
