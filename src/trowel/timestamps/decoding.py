@@ -208,6 +208,17 @@ def ranked_readings(value: Raw, after_ns: int, before_ns: int, all: bool, tried:
 
     ``decode_many`` passes only the formats its vectorised checks could not rule out, so both paths share
     this one loop and give the same readings."""
+    return finish_readings(collect_readings(value, after_ns, before_ns, all, tried))
+
+
+def finish_readings(readings: list[Reading]) -> list[Reading]:
+    """Readings ranked best first (score, then name; a stable sort), those with the same instant and raw
+    merged into the first (``also``)."""
+    return _merge(sorted(readings, key=lambda r: (-r.score, r.format)))
+
+
+def collect_readings(value: Raw, after_ns: int, before_ns: int, all: bool, tried: Iterable[int]) -> list[Reading]:
+    """The scored readings of ``value`` in the formats at ``tried``, in plan order, not yet ranked."""
     steps = plan()
     readings: list[Reading] = []
     shared: list[Raw] | None = None  # the one parse of a text every plain decimal linear format shares
@@ -243,7 +254,7 @@ def ranked_readings(value: Raw, after_ns: int, before_ns: int, all: bool, tried:
             if not all and not after_ns <= reading.unix_ns <= before_ns:
                 continue
             readings.append(_scored(reading, value, fmt, after_ns, before_ns))
-    return _merge(sorted(readings, key=lambda r: (-r.score, r.format)))
+    return readings
 
 
 PLAIN_LINEAR, WIDTH_LINEAR, DECIMAL, LINEAR, OTHER = range(5)

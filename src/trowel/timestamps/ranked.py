@@ -23,27 +23,37 @@ from typing import Any
 
 import numpy as np
 
-from trowel.timestamps.base import Raw
+from trowel.model.values import Clock
+from trowel.timestamps import arith as A
+from trowel.timestamps.base import LOCAL_NOTE, Raw
+from trowel.timestamps.batch import batch_supported, decode_batch, linear_unix_ns
 from trowel.timestamps.bcd import BcdFormat
-from trowel.timestamps.bitfields import ExfatExtras, PackedFormat
+from trowel.timestamps.bitfields import BitwiseDecimal, ExfatExtras, PackedFormat
 from trowel.timestamps.decimals import DecimalFormat
 from trowel.timestamps.decoding import (
     DECIMAL,
     DEFAULT_AFTER,
     DEFAULT_BEFORE,
+    LINEAR,
     MAX_TEXT,
     PLAIN_LINEAR,
     WIDTH_LINEAR,
     Reading,
     candidates,
+    collect_readings,
     decimal_bounds,
+    finish_readings,
     plain_int,
     plan,
     ranked_readings,
+    score,
     window_bounds,
 )
-from trowel.timestamps.floats import DoubleFormat
+from trowel.timestamps.floats import BiomeDecimal, DoubleFormat
+from trowel.timestamps.idtext import IdFormat
+from trowel.timestamps.linear import LinearFormat
 from trowel.timestamps.structs import StructFormat
+from trowel.timestamps.tokens import _MAX_TICKS, _TICKS_CEILING, TokenFormat, _dotnet_binary_r
 from trowel.timestamps.when import WhenLike, to_ns
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -77,27 +87,31 @@ def decode_many(values: Sequence[Raw], after: WhenLike | None = None,
     groups: dict[tuple[int, bool], list[tuple[str, int]]] = {}
     everything = range(len(plan()))
     for kind, value in list(distinct):
-        number = plain_int(value) if kind is str else None
-        if number is None or not INT64_MIN <= number <= INT64_MAX:
+        number = plain_int(value) if isinstance(value, str) else None
+        if number is None or not INT64_MIN <= number <= INT64_MAX or len(str(value)) > MAX_TEXT:
             distinct[kind, value] = ranked_readings(value, after_ns, before_ns, False, everything)
             continue
         assert isinstance(value, str)
         body = value.strip()
-        groups.setdefault((len(body), number < 0), []).append((value, number))
+        groups.setdefault((len(body), body[:1] == "-"), []).append((value, number))  # '-0' is signed
     for (length, _negative), members in groups.items():
-        tried = _formats_to_try(members, length, after_ns, before_ns)
-        for (value, _number), indices in zip(members, tried, strict=True):
-            distinct[str, value] = ranked_readings(value, after_ns, before_ns, False, indices)
+        keep = _formats_to_try(members, length, after_ns, before_ns)
+        found = _linear_readings(members, keep, after_ns, before_ns)
+        for column, (value, _number), readings in zip(keep.T, members, found, strict=True):
+            readings += collect_readings(value, after_ns, before_ns, False, np.flatnonzero(column).tolist())
+            distinct[str, value] = finish_readings(readings)
     out: list[list[Reading]] = []
     for value in values:
-        readings = distinct[_key(value)]
-        assert readings is not None
-        out.append(list(readings))
+        done = distinct[_key(value)]
+        assert done is not None
+        out.append(list(done))
     return out
 
 
-def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int, before_ns: int) -> list[list[int]]:
-    """For each plain integer text of one length and sign: the plan indices ``decode`` could read it in."""
+def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
+                    before_ns: int) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Plain integer texts of one length and sign: which formats (rows, plan order) ``decode`` could read
+    each (columns) in."""
     numbers = np.fromiter((n for _, n in members), dtype=np.int64, count=len(members))
     steps = plan()
     keep = np.ones((len(steps), len(members)), dtype=bool)
@@ -113,8 +127,113 @@ def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int, 
             keep[index] = _inside(numbers, low, high)
         elif _hex_only(fmt) and len(first) <= MAX_TEXT and not candidates(fmt, first):
             keep[index] = False
-    columns = keep.T
-    return [np.flatnonzero(column).tolist() for column in columns]
+        elif type(fmt).parse_text in (IdFormat.parse_text, TokenFormat.parse_text):
+            pattern = fmt.regex  # type: ignore[attr-defined]
+            keep[index] = np.fromiter((pattern.fullmatch(text.strip()) is not None for text, _ in members),
+                                      dtype=bool, count=len(members))
+            if isinstance(fmt, TokenFormat) and fmt.reader is _dotnet_binary_r:
+                keep[index] &= _dotnet_inside(numbers, after_ns, before_ns)
+        elif isinstance(fmt, BiomeDecimal) and type(fmt).parse_text is BiomeDecimal.parse_text:
+            keep[index] = _biome_inside(fmt, numbers, after_ns, before_ns)
+        elif isinstance(fmt, BitwiseDecimal) and type(fmt).parse_text is BitwiseDecimal.parse_text:
+            keep[index] = (numbers >= 0) & (numbers < 1 << 32)  # what its parse_text accepts
+    return keep
+
+
+def _linear_readings(members: list[tuple[str, int]], keep: np.ndarray[Any, np.dtype[np.bool_]], after_ns: int,
+                     before_ns: int) -> list[list[Reading]]:
+    """The readings of the linear formats for the members still kept (those rows of ``keep`` are cleared):
+    plain decimal ones through the vectorised decoder (``batch.decode_batch``, identical to ``read``), the
+    fixed-width and hex/octal ones with ``read`` on the raws ``decode`` takes from a plain integer text."""
+    out: list[list[Reading]] = [[] for _ in members]
+    first = members[0][0]
+    length = len(first.strip())
+    hexes: list[int] | None = None
+    for index, (fmt, tag, field_width) in enumerate(plan()):
+        if not isinstance(fmt, LinearFormat) or tag not in (PLAIN_LINEAR, WIDTH_LINEAR, LINEAR):
+            continue
+        if tag == WIDTH_LINEAR and length == 2 * field_width:
+            continue  # the text may be hex of the field: decode parses it
+        rows = np.flatnonzero(keep[index]).tolist()
+        keep[index] = False
+        if not rows:
+            continue
+        scores: dict[bool, float] = {}  # in the window the score depends only on the text's length and sign
+        found: list[tuple[int, int, int]] = []  # (row, raw, unix_ns) in the window, in decode's order
+
+        if tag == PLAIN_LINEAR and batch_supported(fmt.name):
+            result = decode_batch([members[r][0] for r in rows], fmt.name)
+            for k, row in enumerate(rows):
+                unix_ns = result.unix_ns(k)
+                if unix_ns is not None and after_ns <= unix_ns <= before_ns:
+                    found.append((row, members[row][1], unix_ns))
+        else:
+            if tag == LINEAR and fmt.spec.base == 16 and hexes is None:
+                hexes = [int(text.strip(), 16) for text, _ in members]
+            bounds = window_bounds(fmt, after_ns, before_ns)
+            assert bounds is not None
+            pairs = [(row, raw) for row in rows
+                     for raw in _linear_raws(fmt, tag, members[row], hexes[row] if hexes else 0)
+                     if bounds[0] <= raw <= bounds[1]]
+            instants = linear_unix_ns(fmt, [raw for _, raw in pairs])
+            found += [(row, raw, unix_ns) for (row, raw), unix_ns in zip(pairs, instants, strict=True)
+                      if unix_ns is not None and after_ns <= unix_ns <= before_ns]
+        clock = fmt.clock
+        note = fmt.clock_note or (LOCAL_NOTE if clock is Clock.LOCAL else None)
+        for row, raw, unix_ns in found:
+            fine = unix_ns % A.US == 0
+            if fine not in scores:
+                probe = Reading(fmt.name, fmt.display, raw, f"integer {raw}", unix_ns, clock, note)
+                scores[fine] = score(probe, first, fmt, after_ns, before_ns)
+            out[row].append(_reading(fmt.name, fmt.display, raw, f"integer {raw}", unix_ns, clock, note,
+                                     scores[fine]))
+    return out
+
+
+def _reading(name: str, display: str, raw: int, raw_text: str, unix_ns: int, clock: Clock, note: str | None,
+             rank: float) -> Reading:
+    """A Reading equal to ``Reading(name, display, raw, raw_text, unix_ns, clock, note, None, rank)``, made
+    without the frozen dataclass's per-field ``__setattr__`` (the batch makes a few per value)."""
+    reading = object.__new__(Reading)
+    reading.__dict__.update(format=name, display=display, raw=raw, raw_text=raw_text, unix_ns=unix_ns, clock=clock,
+                            note=note, error=None, score=rank, also=())
+    return reading
+
+
+def _linear_raws(fmt: LinearFormat, tag: int, member: tuple[str, int], hexed: int) -> list[int]:
+    """The raws ``decode`` reads a plain integer text as in a linear format (``parse_text`` for hex and octal
+    ones, the integer itself otherwise)."""
+    text, number = member
+    if tag != LINEAR:
+        return [number]
+    if fmt.spec.base == 16:  # int(body, 16), and for gmail_id a text of digits alone also as decimal
+        return [hexed, number] if fmt.name == "gmail_id" and text.strip().isdigit() else [hexed]
+    clean = text.strip().strip("\x00 ")
+    return [int(clean, 8)] if clean and set(clean) <= set("01234567") else []
+
+
+def _dotnet_inside(numbers: np.ndarray[Any, np.dtype[np.int64]], after_ns: int,
+                   before_ns: int) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """.NET ToBinary values whose ticks (as ``_dotnet_binary_r`` reads them) fall in [after, before]."""
+    value = numbers.view(np.uint64)  # int(t) & (2**64 - 1)
+    kind = value >> np.uint64(62)
+    ticks = (value & np.uint64(_TICKS_CEILING - 1)).astype(np.int64)
+    ticks = np.where((kind >= 2) & (ticks > _MAX_TICKS), ticks - np.int64(_TICKS_CEILING), ticks)
+    low = -((A.EPOCH_0001 - after_ns) // 100)  # ceil((after - epoch) / 100)
+    high = (before_ns - A.EPOCH_0001) // 100
+    return _inside(ticks, low, high)
+
+
+def _biome_inside(fmt: BiomeDecimal, numbers: np.ndarray[Any, np.dtype[np.int64]], after_ns: int,
+                  before_ns: int) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Biome bit patterns its parse_text accepts (not negative) whose double is not a finite count of units
+    outside the window (the instant rises with the double; two seconds to spare for rounding)."""
+    doubles = numbers.view(np.float64)  # the same bits as struct.unpack(">d", raw.to_bytes(8, "big"))
+    low = (after_ns - fmt.epoch_ns) / fmt.unit_ns - 2 * A.NS / fmt.unit_ns
+    high = (before_ns - fmt.epoch_ns) / fmt.unit_ns + 2 * A.NS / fmt.unit_ns
+    with np.errstate(invalid="ignore"):
+        outside = np.isfinite(doubles) & ((doubles < low) | (doubles > high))
+    return (numbers >= 0) & ~outside
 
 
 def _inside(numbers: np.ndarray[Any, np.dtype[np.int64]], low: Any, high: Any) -> np.ndarray[Any, np.dtype[np.bool_]]:
