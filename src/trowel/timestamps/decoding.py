@@ -327,22 +327,33 @@ def _scored(reading: Reading, value: Raw, fmt: Format, after_ns: int, before_ns:
 
 
 def _replace(reading: Reading, **changes: Any) -> Reading:
-    data = {name: getattr(reading, name) for name in reading.__dataclass_fields__}
-    data.update(changes)
-    return Reading(**data)
+    """A copy of a reading with some fields changed (``dataclasses.replace`` without its checks)."""
+    unknown = set(changes) - set(Reading.__dataclass_fields__)
+    if unknown:
+        raise TypeError(f"Reading has no field {sorted(unknown)}")
+    copy = object.__new__(Reading)
+    copy.__dict__.update(reading.__dict__)
+    copy.__dict__.update(changes)
+    return copy
 
 
 def _merge(readings: list[Reading]) -> list[Reading]:
-    merged: dict[tuple[int | None, str, str], int] = {}
+    """Readings with the same instant, raw text and clock folded into the first (the others' names in
+    ``also``, in order)."""
+    merged: dict[tuple[int | None, str, Clock], int] = {}
     out: list[Reading] = []
+    extra: dict[int, list[str]] = {}
     for reading in readings:
-        key = (reading.unix_ns, reading.raw_text, reading.clock.value)
-        if key in merged:
-            first = out[merged[key]]
-            out[merged[key]] = _replace(first, also=(*first.also, reading.format))
+        key = (reading.unix_ns, reading.raw_text, reading.clock)
+        at = merged.get(key)
+        if at is not None:
+            extra.setdefault(at, []).append(reading.format)
             continue
         merged[key] = len(out)
         out.append(reading)
+    for at, names in extra.items():
+        first = out[at]
+        out[at] = _replace(first, also=(*first.also, *names))
     return out
 
 

@@ -97,8 +97,13 @@ def decode_many(values: Sequence[Raw], after: WhenLike | None = None,
     for (length, _negative), members in groups.items():
         keep = _formats_to_try(members, length, after_ns, before_ns)
         found = _linear_readings(members, keep, after_ns, before_ns)
+        tried: dict[bytes, list[int]] = {}  # most members leave the same formats to try
         for column, (value, _number), readings in zip(keep.T, members, found, strict=True):
-            readings += collect_readings(value, after_ns, before_ns, False, np.flatnonzero(column).tolist())
+            mask = column.tobytes()
+            indices = tried.get(mask)
+            if indices is None:
+                indices = tried[mask] = np.flatnonzero(column).tolist()
+            readings += collect_readings(value, after_ns, before_ns, False, indices)
             distinct[str, value] = finish_readings(readings)
     out: list[list[Reading]] = []
     for value in values:
@@ -116,6 +121,8 @@ def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
     steps = plan()
     keep = np.ones((len(steps), len(members)), dtype=bool)
     first = members[0][0]
+    bodies = [text.strip() for text, _ in members]
+    matched: dict[Any, np.ndarray[Any, np.dtype[np.bool_]]] = {}
     for index, (fmt, tag, field_width) in enumerate(steps):
         if tag == PLAIN_LINEAR or (tag == WIDTH_LINEAR and length != 2 * field_width):
             bounds = window_bounds(fmt, after_ns, before_ns)
@@ -129,8 +136,9 @@ def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
             keep[index] = False
         elif type(fmt).parse_text in (IdFormat.parse_text, TokenFormat.parse_text):
             pattern = fmt.regex  # type: ignore[attr-defined]
-            keep[index] = np.fromiter((pattern.fullmatch(text.strip()) is not None for text, _ in members),
-                                      dtype=bool, count=len(members))
+            if pattern not in matched:  # several formats share a pattern (base64 tokens, hex pairs)
+                matched[pattern] = np.array([pattern.fullmatch(body) is not None for body in bodies], dtype=bool)
+            keep[index] = matched[pattern]
             if isinstance(fmt, TokenFormat) and fmt.reader is _dotnet_binary_r:
                 keep[index] &= _dotnet_inside(numbers, after_ns, before_ns)
         elif isinstance(fmt, BiomeDecimal) and type(fmt).parse_text is BiomeDecimal.parse_text:
