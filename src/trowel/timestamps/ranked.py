@@ -26,7 +26,7 @@ import numpy as np
 from trowel.model.values import Clock
 from trowel.timestamps import arith as A
 from trowel.timestamps.base import LOCAL_NOTE, Raw
-from trowel.timestamps.batch import batch_supported, decode_batch, linear_unix_ns
+from trowel.timestamps.batch import linear_unix_ns
 from trowel.timestamps.bcd import BcdFormat
 from trowel.timestamps.bitfields import BitwiseDecimal, ExfatExtras, PackedFormat
 from trowel.timestamps.decimals import DecimalFormat
@@ -151,8 +151,8 @@ def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
 def _linear_readings(members: list[tuple[str, int]], keep: np.ndarray[Any, np.dtype[np.bool_]], after_ns: int,
                      before_ns: int) -> list[list[Reading]]:
     """The readings of the linear formats for the members still kept (those rows of ``keep`` are cleared):
-    plain decimal ones through the vectorised decoder (``batch.decode_batch``, identical to ``read``), the
-    fixed-width and hex/octal ones with ``read`` on the raws ``decode`` takes from a plain integer text."""
+    the instants of the raws ``decode`` takes from a plain integer text come from numpy
+    (``batch.linear_unix_ns``, identical to ``read``)."""
     out: list[list[Reading]] = [[] for _ in members]
     first = members[0][0]
     length = len(first.strip())
@@ -166,29 +166,19 @@ def _linear_readings(members: list[tuple[str, int]], keep: np.ndarray[Any, np.dt
         keep[index] = False
         if not rows:
             continue
-        scores: dict[bool, float] = {}  # in the window the score depends only on the text's length and sign
-        found: list[tuple[int, int, int]] = []  # (row, raw, unix_ns) in the window, in decode's order
-
-        if tag == PLAIN_LINEAR and batch_supported(fmt.name):
-            result = decode_batch([members[r][0] for r in rows], fmt.name)
-            for k, row in enumerate(rows):
-                unix_ns = result.unix_ns(k)
-                if unix_ns is not None and after_ns <= unix_ns <= before_ns:
-                    found.append((row, members[row][1], unix_ns))
-        else:
-            if tag == LINEAR and fmt.spec.base == 16 and hexes is None:
-                hexes = [int(text.strip(), 16) for text, _ in members]
-            bounds = window_bounds(fmt, after_ns, before_ns)
-            assert bounds is not None
-            pairs = [(row, raw) for row in rows
-                     for raw in _linear_raws(fmt, tag, members[row], hexes[row] if hexes else 0)
-                     if bounds[0] <= raw <= bounds[1]]
-            instants = linear_unix_ns(fmt, [raw for _, raw in pairs])
-            found += [(row, raw, unix_ns) for (row, raw), unix_ns in zip(pairs, instants, strict=True)
-                      if unix_ns is not None and after_ns <= unix_ns <= before_ns]
+        if tag == LINEAR and fmt.spec.base == 16 and hexes is None:
+            hexes = [int(text.strip(), 16) for text, _ in members]
+        bounds = window_bounds(fmt, after_ns, before_ns)
+        assert bounds is not None
+        pairs = [(row, raw) for row in rows for raw in _linear_raws(fmt, tag, members[row], hexes[row] if hexes else 0)
+                 if bounds[0] <= raw <= bounds[1]]
+        instants = linear_unix_ns(fmt, [raw for _, raw in pairs])
         clock = fmt.clock
         note = fmt.clock_note or (LOCAL_NOTE if clock is Clock.LOCAL else None)
-        for row, raw, unix_ns in found:
+        scores: dict[bool, float] = {}  # in the window the score depends only on the text's length and sign
+        for (row, raw), unix_ns in zip(pairs, instants, strict=True):
+            if unix_ns is None or not after_ns <= unix_ns <= before_ns:
+                continue
             fine = unix_ns % A.US == 0
             if fine not in scores:
                 probe = Reading(fmt.name, fmt.display, raw, f"integer {raw}", unix_ns, clock, note)
@@ -203,8 +193,9 @@ def _reading(name: str, display: str, raw: int, raw_text: str, unix_ns: int, clo
     """A Reading equal to ``Reading(name, display, raw, raw_text, unix_ns, clock, note, None, rank)``, made
     without the frozen dataclass's per-field ``__setattr__`` (the batch makes a few per value)."""
     reading = object.__new__(Reading)
-    reading.__dict__.update(format=name, display=display, raw=raw, raw_text=raw_text, unix_ns=unix_ns, clock=clock,
-                            note=note, error=None, score=rank, also=())
+    object.__setattr__(reading, "__dict__", {"format": name, "display": display, "raw": raw, "raw_text": raw_text,
+                                             "unix_ns": unix_ns, "clock": clock, "note": note, "error": None,
+                                             "score": rank, "also": ()})
     return reading
 
 
