@@ -17,6 +17,7 @@ value exactly as in ``decode``.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -80,6 +81,16 @@ def decode_many(values: Sequence[Raw], after: WhenLike | None = None,
     one list per value, exactly as ``decode(value, after=after, before=before)`` gives them."""
     after_ns = to_ns(after) if after is not None else DEFAULT_AFTER
     before_ns = to_ns(before) if before is not None else DEFAULT_BEFORE
+    collecting = gc.isenabled()
+    gc.disable()  # the readings hold no cycles; tracing a large heap at each allocation burst cost a third
+    try:
+        return _decode_many(values, after_ns, before_ns)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _decode_many(values: Sequence[Raw], after_ns: int, before_ns: int) -> list[list[Reading]]:
     values = [bytes(v) if isinstance(v, bytearray | memoryview) else v for v in values]
     distinct: dict[tuple[type, Raw], list[Reading] | None] = {}
     for value in values:
