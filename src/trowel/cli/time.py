@@ -305,18 +305,19 @@ def _decode_batch(args: argparse.Namespace) -> int:
 
 
 BLOCK_LINES = 100_000
+RANKED_BLOCK_LINES = 5_000  # about ten readings a value: 5,000 lines hold some 40 MB of readings
 
 
 def _batch_readings(args: argparse.Namespace, path: Path, after: int | None,
                     before: int | None) -> Iterator[tuple[int, str, list[Reading]]]:
-    """(line, input, readings) per value: ranked over every format with ``decode_many`` a block of lines at
+    """(line, input, readings) per value: ranked over every format with ``decode_many`` 5,000 lines at
     a time (the same readings as ``decode``), else ``decode`` value by value."""
     lines = _batch_values(path, args.column)
     if args.format is not None or args.all:
         for number, text in lines:
             yield number, text, decode(text, format=args.format, after=after, before=before, all=args.all)
         return
-    while block := list(itertools.islice(lines, BLOCK_LINES)):
+    while block := list(itertools.islice(lines, RANKED_BLOCK_LINES)):
         found = decode_many([text for _, text in block], after=after, before=before)
         for (number, text), readings in zip(block, found, strict=True):
             yield number, text, readings
