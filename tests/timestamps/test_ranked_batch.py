@@ -3,9 +3,15 @@ value -- formats, instants, scores, notes, merged ``also`` and order -- on a mix
 
 from __future__ import annotations
 
+import json
 import random
 import struct
+from pathlib import Path
 
+import pytest
+
+from tests.timestamps.test_cli import run
+from trowel.cli import time as time_cli
 from trowel.timestamps import decode
 from trowel.timestamps.base import Raw
 from trowel.timestamps.catalog import all_formats
@@ -83,3 +89,22 @@ def test_decode_many_known_value() -> None:
     assert got[0][0].format == "unix_s" and got[0][0].unix_ns == 1_335_570_372_000_000_000
     assert got[2][0].format == "unix_ms" and got[2][0].unix_ns == 1_700_000_000_000_000_000
     assert [r.format for r in got[2]] == [r.format for r in decode("1700000000000")]
+
+
+def test_cli_batch_without_format_is_decode_line_by_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """``decode --batch`` ranks every line with decode_many, a block at a time (blocks of 2 here): each JSON
+    line holds the readings ``decode`` gives that value; a line without a reading makes exit 1."""
+    monkeypatch.setattr(time_cli, "RANKED_BLOCK_LINES", 2)
+    values = ["1335570372", "1700000000000", "44f2c53c", "zzz", "1335570372", "-5", "0x3CC5F244"]
+    path = tmp_path / "values.txt"
+    path.write_text("\n".join(values) + "\n\n")
+    code, lines, err = run(["time", "decode", "--batch", str(path), "--json"], capsys)
+    assert code == 1 and "1 of 7 values without a reading" in err
+    rows = [json.loads(line) for line in lines]
+    assert [row["line"] for row in rows] == [1, 2, 3, 4, 5, 6, 7]
+    for row, value in zip(rows, values, strict=True):
+        assert row["input"] == value
+        assert row["readings"] == [r.to_json() for r in decode(value)]
+    assert rows[0]["readings"][0]["format"] == "unix_s" and rows[0]["readings"][0]["utc"] == "2012-04-27T23:46:12.000000Z"
+    assert rows[3]["readings"] == []
