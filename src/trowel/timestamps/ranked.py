@@ -173,6 +173,8 @@ def _linear_readings(members: list[tuple[str, int]], keep: np.ndarray[Any, np.dt
     for index, (fmt, tag, field_width) in enumerate(plan()):
         if not isinstance(fmt, LinearFormat) or tag not in (PLAIN_LINEAR, WIDTH_LINEAR, LINEAR):
             continue
+        if tag == LINEAR and (fmt.width or fmt.spec.base not in (8, 16)):
+            continue  # a fixed-width hex field parses its text another way: decode reads it
         if tag == WIDTH_LINEAR and length == 2 * field_width:
             continue  # the text may be hex of the field: decode parses it
         rows = np.flatnonzero(keep[index]).tolist()
