@@ -73,6 +73,11 @@ def _plan(fmt: Format) -> tuple[int, int] | None:
     """(raws per second, seconds per raw) of a linear format the fast path takes exactly; None otherwise."""
     if not isinstance(fmt, LinearFormat) or fmt.width is not None or fmt.spec.base != 10:
         return None
+    return _unit_plan(fmt)
+
+
+def _unit_plan(fmt: LinearFormat) -> tuple[int, int] | None:
+    """(raws per second, seconds per raw) of a linear format's integral unit; None for other units."""
     if fmt.unit.denominator != 1:
         return None
     unit = fmt.unit.numerator
@@ -127,26 +132,7 @@ def decode_batch(values: Sequence[str | int], format: str) -> BatchDecoded:
     if plan is not None and n:
         assert isinstance(fmt, LinearFormat)
         raw, fast = _parse(values)
-        spec = fmt.spec
-        count = raw >> spec.shift if spec.shift else raw
-        if spec.shift:
-            fast &= raw >= 0
-        per, mult = plan
-        if per:
-            sec, sub = np.divmod(count, per)
-            sub = sub * (NS // per)
-        else:
-            limit = (1 << 62) // mult
-            fast &= np.abs(count) < limit
-            sec, sub = np.where(fast, count, 0) * mult, np.zeros(n, dtype=np.int64)
-        epoch_s, epoch_sub = divmod(spec.epoch_ns, NS)
-        sub = sub + epoch_sub
-        sec = sec + epoch_s + sub // NS
-        sub = sub % NS
-        if spec.scale is not None:
-            sec, fast = _from_scale(sec, fast, SCALES[spec.scale])
-        lo_s, hi_s = fmt.min_ns // NS, fmt.max_ns // NS
-        fast &= (sec > lo_s) & (sec < hi_s)  # the range's edges are checked exactly by the scalar path
+        sec, sub, fast = _arith(fmt, plan, raw, fast)
         seconds[fast], nanos[fast], ok[fast] = sec[fast], sub[fast], True
     for index in np.flatnonzero(~fast).tolist():
         value = values[index]
@@ -171,6 +157,56 @@ def decode_batch(values: Sequence[str | int], format: str) -> BatchDecoded:
         else:
             result.errors[index] = first.error or "cannot decode"
     return result
+
+
+def _arith(fmt: LinearFormat, plan: tuple[int, int], raw: np.ndarray,
+           fast: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unix seconds and nanoseconds of int64 raws; ``fast`` cleared where the scalar path must decide."""
+    n = len(raw)
+    spec = fmt.spec
+    count = raw >> spec.shift if spec.shift else raw
+    if spec.shift:
+        fast &= raw >= 0
+    per, mult = plan
+    if per:
+        sec, sub = np.divmod(count, per)
+        sub = sub * (NS // per)
+    else:
+        limit = (1 << 62) // mult
+        fast &= np.abs(count) < limit
+        sec, sub = np.where(fast, count, 0) * mult, np.zeros(n, dtype=np.int64)
+    epoch_s, epoch_sub = divmod(spec.epoch_ns, NS)
+    sub = sub + epoch_sub
+    sec = sec + epoch_s + sub // NS
+    sub = sub % NS
+    if spec.scale is not None:
+        sec, fast = _from_scale(sec, fast, SCALES[spec.scale])
+    lo_s, hi_s = fmt.min_ns // NS, fmt.max_ns // NS
+    fast &= (sec > lo_s) & (sec < hi_s)  # the range's edges are checked exactly by the scalar path
+    return sec, sub, fast
+
+
+def linear_unix_ns(fmt: LinearFormat, raws: Sequence[int]) -> list[int | None]:
+    """The instant of each integer raw in a linear format exactly as ``read(fmt, raw)`` gives it (None where
+    it gives an error): numpy where it can, ``read`` for the rest."""
+    out: list[int | None] = [None] * len(raws)
+    plan = _unit_plan(fmt)
+    fast = np.zeros(len(raws), dtype=bool)
+    if plan is not None and raws:
+        fits = [-(1 << 63) <= r < (1 << 63) for r in raws]
+        raw = np.array([r if ok else 0 for r, ok in zip(raws, fits, strict=True)], dtype=np.int64)
+        fast = np.array(fits, dtype=bool)
+        limits = fmt.raw_limits()
+        if limits is not None:
+            fast &= (raw >= max(limits[0], -(1 << 63))) & (raw <= min(limits[1], (1 << 63) - 1))
+        sec, sub, fast = _arith(fmt, plan, raw, fast)
+        rows = np.flatnonzero(fast)
+        for index, whole, part in zip(rows.tolist(), sec[rows].tolist(), sub[rows].tolist(), strict=True):
+            out[index] = whole * NS + part
+    for index in np.flatnonzero(~fast).tolist():
+        reading = read(fmt, raws[index])
+        out[index] = reading.unix_ns if reading.ok else None
+    return out
 
 
 def _from_scale(sec: np.ndarray, fast: np.ndarray, minus_ns: int) -> tuple[np.ndarray, np.ndarray]:

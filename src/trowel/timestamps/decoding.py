@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -199,19 +200,40 @@ def decode(value: Raw, format: str | None = None, after: WhenLike | None = None,
                             error=f"not a {fmt.display} value")]
         out = [read(fmt, raw) for raw in raws]
         return sorted((_scored(r, value, fmt, after_ns, before_ns) for r in out), key=lambda r: -r.score)
+    return ranked_readings(value, after_ns, before_ns, all, range(len(plan())))
+
+
+def ranked_readings(value: Raw, after_ns: int, before_ns: int, all: bool, tried: Iterable[int]) -> list[Reading]:
+    """``decode`` in every format, over the formats at ``tried`` (indices into ``plan()``, in order).
+
+    ``decode_many`` passes only the formats its vectorised checks could not rule out, so both paths share
+    this one loop and give the same readings."""
+    return finish_readings(collect_readings(value, after_ns, before_ns, all, tried))
+
+
+def finish_readings(readings: list[Reading]) -> list[Reading]:
+    """Readings ranked best first (score, then name; a stable sort), those with the same instant and raw
+    merged into the first (``also``)."""
+    return _merge(sorted(readings, key=lambda r: (-r.score, r.format)))
+
+
+def collect_readings(value: Raw, after_ns: int, before_ns: int, all: bool, tried: Iterable[int]) -> list[Reading]:
+    """The scored readings of ``value`` in the formats at ``tried``, in plan order, not yet ranked."""
+    steps = plan()
     readings: list[Reading] = []
     shared: list[Raw] | None = None  # the one parse of a text every plain decimal linear format shares
-    plain = _plain_int(value)  # a text of plain decimal digits: its integer
+    plain = plain_int(value)  # a text of plain decimal digits: its integer
     width = len(value.strip()) if isinstance(value, str) else 0
     is_text = isinstance(value, str)
-    for fmt, tag, field_width in _plan():
+    for index in tried:
+        fmt, tag, field_width = steps[index]
         if tag == PLAIN_LINEAR and is_text:
             if shared is None:
                 shared = candidates(fmt, value)
             raws = shared
         elif tag == DECIMAL and plain is not None and not all:
             assert isinstance(fmt, DecimalFormat)
-            limits = _decimal_bounds(fmt, after_ns, before_ns)
+            limits = decimal_bounds(fmt, after_ns, before_ns)
             if not limits[0] <= plain <= limits[1]:
                 continue  # instant = epoch + value x unit rises with the value: outside, outside the window
             raws = candidates(fmt, value)
@@ -221,7 +243,7 @@ def decode(value: Raw, format: str | None = None, after: WhenLike | None = None,
             raws = candidates(fmt, value)
         if not raws:
             continue
-        bounds = None if all or tag == OTHER else _window_bounds(fmt, after_ns, before_ns)
+        bounds = None if all or tag == OTHER else window_bounds(fmt, after_ns, before_ns)
         for raw in raws:
             if bounds is not None and type(raw) is int and not bounds[0] <= raw <= bounds[1]:
                 continue  # a linear format's instant is monotonic in the raw: outside these, outside the window
@@ -232,14 +254,14 @@ def decode(value: Raw, format: str | None = None, after: WhenLike | None = None,
             if not all and not after_ns <= reading.unix_ns <= before_ns:
                 continue
             readings.append(_scored(reading, value, fmt, after_ns, before_ns))
-    return _merge(sorted(readings, key=lambda r: (-r.score, r.format)))
+    return readings
 
 
 PLAIN_LINEAR, WIDTH_LINEAR, DECIMAL, LINEAR, OTHER = range(5)
 _PLAN: list[tuple[Format, int, int]] = []
 
 
-def _plan() -> list[tuple[Format, int, int]]:
+def plan() -> list[tuple[Format, int, int]]:
     """Every format with how ``decode`` may shortcut it (computed once; the registry is complete on import)."""
     if len(_PLAN) != len(REGISTRY):
         _PLAN.clear()
@@ -258,7 +280,7 @@ def _plan() -> list[tuple[Format, int, int]]:
     return _PLAN
 
 
-def _plain_int(value: Raw) -> int | None:
+def plain_int(value: Raw) -> int | None:
     """The integer of a text made of plain ASCII decimal digits (an optional leading '-'), else None."""
     if not isinstance(value, str):
         return None
@@ -270,7 +292,7 @@ def _plain_int(value: Raw) -> int | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _decimal_bounds(fmt: DecimalFormat, after_ns: int, before_ns: int) -> tuple[Fraction | float, Fraction | float]:
+def decimal_bounds(fmt: DecimalFormat, after_ns: int, before_ns: int) -> tuple[Fraction | float, Fraction | float]:
     """Values of a decimal format that can decode into [after, before], with two seconds to spare (the
     instant rises with the value; the margin covers rounding). Terrestrial Time formats count on their scale."""
     if fmt.unit <= 0:
@@ -285,7 +307,7 @@ _NO_RAW = (1, 0)  # bounds that hold no integer
 
 
 @functools.lru_cache(maxsize=4096)
-def _window_bounds(fmt: Format, after_ns: int, before_ns: int) -> tuple[int, int] | None:
+def window_bounds(fmt: Format, after_ns: int, before_ns: int) -> tuple[int, int] | None:
     """Integer raws of a linear format that can decode into [after, before], with a margin of a few raw
     units for rounding (None: not a linear format, no shortcut)."""
     if not isinstance(fmt, LinearFormat):
@@ -305,22 +327,33 @@ def _scored(reading: Reading, value: Raw, fmt: Format, after_ns: int, before_ns:
 
 
 def _replace(reading: Reading, **changes: Any) -> Reading:
-    data = {name: getattr(reading, name) for name in reading.__dataclass_fields__}
-    data.update(changes)
-    return Reading(**data)
+    """A copy of a reading with some fields changed (``dataclasses.replace`` without its checks)."""
+    unknown = set(changes) - set(Reading.__dataclass_fields__)
+    if unknown:
+        raise TypeError(f"Reading has no field {sorted(unknown)}")
+    copy = object.__new__(Reading)
+    copy.__dict__.update(reading.__dict__)
+    copy.__dict__.update(changes)
+    return copy
 
 
 def _merge(readings: list[Reading]) -> list[Reading]:
-    merged: dict[tuple[int | None, str, str], int] = {}
+    """Readings with the same instant, raw text and clock folded into the first (the others' names in
+    ``also``, in order)."""
+    merged: dict[tuple[int | None, str, Clock], int] = {}
     out: list[Reading] = []
+    extra: dict[int, list[str]] = {}
     for reading in readings:
-        key = (reading.unix_ns, reading.raw_text, reading.clock.value)
-        if key in merged:
-            first = out[merged[key]]
-            out[merged[key]] = _replace(first, also=(*first.also, reading.format))
+        key = (reading.unix_ns, reading.raw_text, reading.clock)
+        at = merged.get(key)
+        if at is not None:
+            extra.setdefault(at, []).append(reading.format)
             continue
         merged[key] = len(out)
         out.append(reading)
+    for at, names in extra.items():
+        first = out[at]
+        out[at] = _replace(first, also=(*first.also, *names))
     return out
 
 

@@ -1,0 +1,110 @@
+"""Ranked batch decoding (issue 15): ``decode_many`` gives exactly the readings ``decode`` gives value by
+value -- formats, instants, scores, notes, merged ``also`` and order -- on a mixed corpus."""
+
+from __future__ import annotations
+
+import json
+import random
+import struct
+from pathlib import Path
+
+import pytest
+
+from tests.timestamps.test_cli import run
+from trowel.cli import time as time_cli
+from trowel.timestamps import decode
+from trowel.timestamps.base import Raw
+from trowel.timestamps.catalog import all_formats
+from trowel.timestamps.ranked import decode_many
+from trowel.timestamps.when import to_ns
+
+# the last window is where Google ei readings of digit texts fall (their first byte is 0xD0 or more)
+WINDOWS = (("1980-01-01", "2040-01-01"), ("2012-04-27", "2012-04-28"), ("1601-01-01", "2400-01-01"),
+           ("2085-01-01", "2090-01-01"))
+INSTANTS = ("2012-04-27T23:46:12Z", "2025-05-04T15:18:50.064939123Z", "1999-12-31T23:59:59.5Z")
+
+
+def _corpus() -> list[Raw]:
+    rng = random.Random(1515)
+    values: list[Raw] = []
+    for bits in range(1, 65):  # integers of every width, both signs, as text
+        low, high = 1 << (bits - 1), (1 << bits) - 1
+        for _ in range(3):
+            number = rng.randint(low, high)
+            values += [str(number), str(-number)]
+    values += [str(rng.randrange(10**19, 10**25)) for _ in range(6)]  # beyond int64
+    for when in INSTANTS:  # every format's own text form of instants inside the windows
+        unix_ns = to_ns(when)
+        for fmt in all_formats():
+            try:
+                raw = fmt.encode_raw(unix_ns)
+            except Exception:  # noqa: BLE001 - outside that format's range or decode only
+                continue
+            values.append(fmt.to_text(raw))
+            if isinstance(raw, int) and not isinstance(raw, bool):
+                values += [str(raw + 1), str(raw - 1), f"0x{raw:x}" if raw >= 0 else str(raw)]
+    values += [rng.randbytes(width).hex() for width in (2, 4, 6, 7, 8, 8, 10, 12, 16) for _ in range(2)]
+    values += [rng.randbytes(8).hex().upper(), "44f2c53c", "0x3CC5F244", "3cc5f244", "1335570372", " 1335570372 ",
+               "+1335570372", "1335570372.25", "1e9", "-0", "0", "00000000", "0000000000000000", "", "  ", "abc",
+               "2012-04-27T23:46:12Z", "1" * 300, " " * 300 + "1335570372", "１２３４５", "12_345_678",
+               "4611686018427387904", "-9223372036854775808", "9223372036854775807", "9223372036854775808",
+               "18446744073709551615"]
+    values += [1335570372, 1335570372064, -5, 0, 2**63 - 1, 2**64, 1335570372.5, float("nan"), float("inf"),
+               True, struct.pack(">I", 0x3CC5F244), struct.pack("<Q", 634710000000000000)]
+    values += [str(1_700_000_000_000 + i * 937) for i in range(40)]  # one group of many values
+    values += ["".join(rng.choice("0123456789") for _ in range(rng.randint(6, 20))) for _ in range(200)]
+    values += values[:25]  # repeats
+    return values
+
+
+def test_decode_many_equals_decode_value_by_value() -> None:
+    values = _corpus()
+    assert len(values) > 1000
+    for after, before in WINDOWS:
+        batch = decode_many(values, after=after, before=before)
+        assert len(batch) == len(values)
+        readings = 0
+        for value, got in zip(values, batch, strict=True):
+            want = decode(value, after=after, before=before)
+            assert got == want, (value, after, before)
+            assert [r.to_json() for r in got] == [r.to_json() for r in want]
+            readings += len(want)
+        assert readings > 300  # the corpus reads as many things in every window (409 in the narrow one)
+
+
+def test_decode_many_equals_every_reading_cut_to_the_window() -> None:
+    """Against decode(all=True), which takes no shortcut at all, on a part of the corpus."""
+    values = _corpus()[::7]
+    after, before = WINDOWS[0]
+    a, b = to_ns(after), to_ns(before)
+    for value, got in zip(values, decode_many(values, after=after, before=before), strict=True):
+        everything = [r.to_json() for r in decode(value, after=after, before=before, all=True)
+                      if r.unix_ns is not None and a <= r.unix_ns <= b]
+        assert [r.to_json() for r in got] == everything, value
+
+
+def test_decode_many_known_value() -> None:
+    got = decode_many(["1335570372", "1335570372", "1700000000000"])
+    assert got[0] == got[1]
+    assert got[0][0].format == "unix_s" and got[0][0].unix_ns == 1_335_570_372_000_000_000
+    assert got[2][0].format == "unix_ms" and got[2][0].unix_ns == 1_700_000_000_000_000_000
+    assert [r.format for r in got[2]] == [r.format for r in decode("1700000000000")]
+
+
+def test_cli_batch_without_format_is_decode_line_by_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """``decode --batch`` ranks every line with decode_many, a block at a time (blocks of 2 here): each JSON
+    line holds the readings ``decode`` gives that value; a line without a reading makes exit 1."""
+    monkeypatch.setattr(time_cli, "RANKED_BLOCK_LINES", 2)
+    values = ["1335570372", "1700000000000", "44f2c53c", "zzz", "1335570372", "-5", "0x3CC5F244"]
+    path = tmp_path / "values.txt"
+    path.write_text("\n".join(values) + "\n\n")
+    code, lines, err = run(["time", "decode", "--batch", str(path), "--json"], capsys)
+    assert code == 1 and "1 of 7 values without a reading" in err
+    rows = [json.loads(line) for line in lines]
+    assert [row["line"] for row in rows] == [1, 2, 3, 4, 5, 6, 7]
+    for row, value in zip(rows, values, strict=True):
+        assert row["input"] == value
+        assert row["readings"] == [r.to_json() for r in decode(value)]
+    assert rows[0]["readings"][0]["format"] == "unix_s" and rows[0]["readings"][0]["utc"] == "2012-04-27T23:46:12.000000Z"
+    assert rows[3]["readings"] == []
