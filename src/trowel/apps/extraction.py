@@ -179,6 +179,9 @@ def collect(source: EvidenceSource, specs: list[AppSpec], evidence: str, scratch
     owner: dict[str, AppData] = {}  # canonical -> the AppData that holds the file
     by_package = {pkg: spec for spec in specs for pkg in spec.packages}
     external = [(spec, _external_regexes(spec)) for spec in specs]
+    # one regex matching what any of them matches: most external files (photos, downloads) belong to no spec
+    any_external = re.compile("|".join(f"(?:{regex.pattern})" for _, regexes in external for regex in regexes)
+                              or r"(?!)", re.IGNORECASE)
 
     def data_for(spec: AppSpec, user: int | None) -> AppData:
         key = (spec.name, user)
@@ -221,6 +224,8 @@ def collect(source: EvidenceSource, specs: list[AppSpec], evidence: str, scratch
             rel = match.group("rest")
             user = int(match.group("user"))
             base = _without_companion(rel)
+            if not any_external.match(rel) and not any_external.match(base):
+                continue
             for spec, regexes in external:
                 if any(regex.match(rel) or regex.match(base) for regex in regexes):
                     located = LocatedFile(entry, rel, loc.canonical)
