@@ -16,7 +16,7 @@ from trowel.report import registry
 from trowel.report.bodyfile import bodyfile_line
 from trowel.report.casedata import CaseData
 from trowel.report.csv import FILE_COLUMNS
-from trowel.report.timeline import file_events
+from trowel.report.timeline import CSV_FIELDS, file_events
 
 EMPTY = hashlib.sha256(b"").hexdigest()
 ENTRIES = [
@@ -73,6 +73,11 @@ def test_inventory_exports_equal_the_per_row_forms(case: CaseData) -> None:
     expected = sorted(((key, seq, line) for seq, r in enumerate(rows) for key, line, _ in file_events(r)),
                       key=lambda item: (item[0], item[1]))
     assert lines == [line for _, _, line in expected]
+    with open(root / "timeline.csv", encoding="utf-8", newline="") as stream:
+        timeline_csv = list(csv.reader(stream))
+    assert timeline_csv[0] == CSV_FIELDS
+    assert timeline_csv[1:] == [["" if line.get(f) is None else str(line.get(f)) for f in CSV_FIELDS]
+                                for _, _, line in expected]
     assert len(lines) == 7  # a.txt, x.db twice, pipe twice (ctime 5 ns and crtime), link, long
     nano = [line for line in lines if line["path"].endswith("x.db") and line["timestamp_desc"] == "file modified"]
     assert nano == [{

@@ -165,13 +165,17 @@ class FileTimes:
 
 def file_events(row: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
     """Timeline lines of one inventory entry, one per known file time."""
-    for key, line, rest, _ in file_lines(tuple(row.get(name) for name in FILE_COLUMNS), FileTimes()):
+    for key, line, rest, *_ in file_lines(tuple(row.get(name) for name in FILE_COLUMNS), FileTimes()):
         yield key, line, rest
 
 
-def file_lines(values: tuple[Any, ...], times: FileTimes) -> Iterator[tuple[str, dict[str, Any], str, str]]:
+FileLine = tuple[str, dict[str, Any], str, str, list[Any], tuple[str, str, str, str]]
+
+
+def file_lines(values: tuple[Any, ...], times: FileTimes) -> Iterator[FileLine]:
     """Timeline lines of one inventory entry given as the values of FILE_COLUMNS, one per known file time:
-    (sort key, line, the HTML timeline's ``parts,record_id,source parts]``, the datetime as markup-safe JSON)."""
+    (sort key, line, the HTML timeline's ``parts,record_id,source parts]``, the datetime as markup-safe JSON,
+    the line's CSV_FIELDS values, its HTML_COLUMNS texts): the forms the sort table keeps, made directly."""
     evidence, path, entry_kind, deleted, package, sha256, size = values[:7]
     rest = ""
     message = ""
@@ -207,7 +211,9 @@ def file_lines(values: tuple[Any, ...], times: FileTimes) -> Iterator[tuple[str,
             line["size"] = size
         if nano is not None:
             line["datetime_ns"] = nano
-        yield key, line, rest, dt_json
+        csv_values = [message, text, desc, line["timestamp"], "file", None, package, state, None, evidence,
+                      line["source"], path, None, None, None, None, None, ns, "unix_ns", "utc", nano, None, sha256, size]
+        yield key, line, rest, dt_json, csv_values, (desc, "file", "", state)
 
 
 HTML_COLUMNS = (("desc", "timestamp_desc"), ("kind", "kind"), ("app", "app"), ("state", "state"))
@@ -228,7 +234,11 @@ class _CsvText:
         self.writer = csvlib.writer(_Echo())
 
     def __call__(self, line: dict[str, Any]) -> str:
-        return str(self.writer.writerow([line.get(name) for name in CSV_FIELDS]))
+        return self.row([line.get(name) for name in CSV_FIELDS])
+
+    def row(self, values: list[Any]) -> str:
+        """The CSV text of a line given as its CSV_FIELDS values."""
+        return str(self.writer.writerow(values))
 
 
 def _build_sorted(case: CaseData, path: Path) -> None:
@@ -242,19 +252,20 @@ def _build_sorted(case: CaseData, path: Path) -> None:
                    " app TEXT, state TEXT, rest TEXT)")
         batch: list[tuple[Any, ...]] = []
         csv_text = _CsvText()
-
         times = FileTimes()
-
-        def lines() -> Iterator[tuple[str, dict[str, Any], str, str | None]]:
-            for record in case.records():
-                for ns, line, rest in record_events(record):
-                    yield ns, line, rest, None
-            for values in case.file_values(FILE_COLUMNS):
-                yield from file_lines(values, times)
-
-        for seq, (ns, line, rest, dt_json) in enumerate(lines(), start=1):
-            batch.append((ns, seq, encode(line), csv_text(line), dt_json or markup_safe_json(line["datetime"]),
-                          *(str(line.get(key) or "") for _, key in HTML_COLUMNS), rest))
+        seq = 0
+        for record in case.records():
+            for ns, line, rest in record_events(record):
+                seq += 1
+                batch.append((ns, seq, encode(line), csv_text(line), markup_safe_json(line["datetime"]),
+                              *(str(line.get(key) or "") for _, key in HTML_COLUMNS), rest))
+            if len(batch) >= 20_000:
+                db.executemany("INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+                batch = []
+        for values in case.file_values(FILE_COLUMNS):  # the inventory: every form made directly from the row
+            for ns, line, rest, dt_json, csv_values, html in file_lines(values, times):
+                seq += 1
+                batch.append((ns, seq, encode(line), csv_text.row(csv_values), dt_json, *html, rest))
             if len(batch) >= 20_000:
                 db.executemany("INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
                 batch = []
