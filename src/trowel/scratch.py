@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -25,6 +27,16 @@ def private_folder(prefix: str, under: Path | None = None) -> Path:
         except OSError as exc:
             last = exc
     raise last if last is not None else OSError(f"cannot make a scratch folder for {prefix}")
+
+
+@contextmanager
+def scratch_folder(prefix: str, under: Path | None = None) -> Iterator[Path]:
+    """A private folder (as :func:`private_folder`) for the time of a ``with`` block, removed at its end."""
+    folder = private_folder(prefix, under)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def remove_orphans(root: Path, prefix: str) -> list[Path]:

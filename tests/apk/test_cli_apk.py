@@ -70,3 +70,36 @@ def test_time_limit_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> N
         main(["apk", "analyze", str(APKS / "gps.apk"), "--time-limit", "0"])
     assert info.value.code == 1
     assert capsys.readouterr().err == "trowel: analysis went over its 0 s limit\n"
+
+
+def _damaged_dex_apk(tmp_path: Path) -> Path:
+    """controlflow.apk with one byte of classes.dex changed and its checksum left as it was."""
+    import zipfile
+
+    with zipfile.ZipFile(APKS / "controlflow.apk") as apk:
+        members = {i.filename: apk.read(i.filename) for i in apk.infolist()}
+    dex = bytearray(members["classes.dex"])
+    dex[200] ^= 0xFF
+    bad = tmp_path / "damaged.apk"
+    with zipfile.ZipFile(bad, "w") as out:
+        for name, data in members.items():
+            out.writestr(name, bytes(dex) if name == "classes.dex" else data)
+    return bad
+
+
+def test_damaged_dex_message_names_the_apk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = _damaged_dex_apk(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main(["-q", "apk", "analyze", str(bad)])
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert err == (f"trowel: {bad}: classes.dex: cannot parse the DEX file (ValueError: Wrong Adler32 checksum for "
+                   "DEX file!)\n")
+    # examine --apk: the same reason, naming the APK, in the run's problems
+    out = tmp_path / "case"
+    (tmp_path / "tree" / "data" / "media" / "0").mkdir(parents=True)
+    (tmp_path / "tree" / "data" / "media" / "0" / "note.txt").write_text("x\n")
+    assert main(["-q", "examine", str(tmp_path / "tree"), "--apk", str(bad), "--out", str(out)]) == 1
+    reason = f"{bad}: APK analysis failed: {bad}: classes.dex: cannot parse the DEX file (ValueError: Wrong " \
+             "Adler32 checksum for DEX file!)"
+    assert f"  - {reason}" in capsys.readouterr().err.splitlines()

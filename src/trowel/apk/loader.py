@@ -98,7 +98,7 @@ def load_apk(path: Path, on_identity: Callable[[tuple[str | None, str | None, st
         app.warnings.append(f"{path.name}: {problem}: the DEX files are analysed without it"
                             + (f" (package taken as {app.package!r})" if not package else ""))
     for number, dex in enumerate(dexes, start=1):
-        _load_dex(app, dex, f"classes{number if number > 1 else ''}.dex")
+        _load_dex(app, dex, f"{path}: classes{number if number > 1 else ''}.dex")
     return app
 
 

@@ -49,12 +49,28 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z", re.IGNORECASE)
 
 
-def matches(path: str, patterns: tuple[str, ...], package: str | None = None) -> bool:
-    base = path
+def _without_companion(path: str) -> str:
+    """The path without a companion suffix (``-wal``, ``-journal``, ``-shm``): a companion goes with its file."""
     for suffix in COMPANIONS:
-        if base.endswith(suffix):
-            base = base[: -len(suffix)]
-            break
+        if path.endswith(suffix):
+            return path[: -len(suffix)]
+    return path
+
+
+def _external_regexes(spec: AppSpec) -> list[re.Pattern[str]]:
+    """The spec's external-storage globs for each of its packages, compiled once per collection (what
+    ``matches(rel, (pattern,), package)`` tries for every pattern and package, without redoing it per file)."""
+    out: list[re.Pattern[str]] = []
+    for pattern in spec.external_paths:
+        for package in spec.packages:
+            concrete = pattern.replace("{package}", package) if package and "{package}" in pattern else pattern
+            if "{package}" not in concrete:
+                out.append(glob_regex(concrete))
+    return out
+
+
+def matches(path: str, patterns: tuple[str, ...], package: str | None = None) -> bool:
+    base = _without_companion(path)
     for pattern in patterns:
         concrete = pattern.replace("{package}", package) if package and "{package}" in pattern else pattern
         if "{package}" in concrete:
@@ -162,6 +178,10 @@ def collect(source: EvidenceSource, specs: list[AppSpec], evidence: str, scratch
     seen: dict[str, LocatedFile] = {}
     owner: dict[str, AppData] = {}  # canonical -> the AppData that holds the file
     by_package = {pkg: spec for spec in specs for pkg in spec.packages}
+    external = [(spec, _external_regexes(spec)) for spec in specs]
+    # one regex matching what any of them matches: most external files (photos, downloads) belong to no spec
+    any_external = re.compile("|".join(f"(?:{regex.pattern})" for _, regexes in external for regex in regexes)
+                              or r"(?!)", re.IGNORECASE)
 
     def data_for(spec: AppSpec, user: int | None) -> AppData:
         key = (spec.name, user)
@@ -203,8 +223,11 @@ def collect(source: EvidenceSource, specs: list[AppSpec], evidence: str, scratch
                 continue
             rel = match.group("rest")
             user = int(match.group("user"))
-            for spec in specs:
-                if any(matches(rel, (p,), pkg) for p in spec.external_paths for pkg in spec.packages):
+            base = _without_companion(rel)
+            if not any_external.match(rel) and not any_external.match(base):
+                continue
+            for spec, regexes in external:
+                if any(regex.match(rel) or regex.match(base) for regex in regexes):
                     located = LocatedFile(entry, rel, loc.canonical)
                     seen[loc.canonical] = located
                     owner[loc.canonical] = data_for(spec, user)

@@ -107,13 +107,15 @@ def find_candidates(ctx: ExamineContext) -> list[Candidate]:
     for evidence_id, source in ctx.sources.items():
         entries = {e.path: e for e in source.entries() if e.kind is EntryKind.FILE and e.readable}
         for path, entry in entries.items():
+            if entry.size == 0:  # nothing to read (checked first: a large archive may hold a million of them)
+                continue
             loc = locate(path)
             if loc.package is None or loc.area not in ("internal", "device_protected", "external"):
                 continue
             if loc.canonical in seen or _claimed(spec_index, loc):
                 continue
             limit = MAX_SQLITE_BYTES if "databases/" in path else MAX_TEXT_BYTES
-            if entry.size == 0 or entry.size > limit:
+            if entry.size > limit:
                 continue
             try:
                 kind = _container(entry, source)

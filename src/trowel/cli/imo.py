@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,9 @@ from trowel.apps.blocks import EncodedBlock, summary_key
 from trowel.cli.common import emit_json, fail, note, progress_bar, warn
 from trowel.errors import TrowelError
 from trowel.evidence import open_evidence
+from trowel.scratch import private_folder
 
+SCRATCH_PREFIX = "trowel-imo-"  # the app files copied for parsing, in the system temp folder
 EPILOG = """\
 examples:
   trowel imo phone.tar                       # how many records of each kind, per package and user
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         source = open_evidence(path, args.password)
     except TrowelError as exc:
         fail(str(exc))
-    scratch = Path(tempfile.mkdtemp(prefix="trowel-imo-"))
+    scratch = private_folder(SCRATCH_PREFIX)  # a killed run's folder is removed at the next start
     counts: dict[tuple[str, str, int | None, str, str], int] = {}
     try:
         with source, progress_bar("imo records") as bar:

@@ -18,32 +18,45 @@ from trowel.report.registry import Writer, register_writer
 _MODE = {"file": "r/----------", "dir": "d/d---------", "symlink": "l/l---------"}
 
 
-def _name(row: dict[str, Any]) -> str:
-    name = f"{row.get('evidence')}:/{row['path']}"
-    if row.get("link_target"):
-        name += f" -> {row['link_target']}"
-    name = name.replace("\\", "\\x5c").replace("|", "\\x7c").replace("\n", "\\x0a").replace("\r", "\\x0d")
-    return name + (" (deleted)" if row.get("deleted") else "")
+# the inventory columns a bodyfile line is made of, in the order _line takes them
+COLUMNS = ("evidence", "path", "link_target", "deleted", "entry_kind", "inode", "size", "atime_ns", "mtime_ns",
+           "ctime_ns", "crtime_ns")
 
 
 def _seconds(ns: Any) -> str:
     return "0" if ns is None else str(int(ns) // 1_000_000_000)
 
 
-def bodyfile_line(row: dict[str, Any]) -> str:
-    mode = _MODE.get(str(row.get("entry_kind")), "-/----------")
+def _line(evidence: Any, path: Any, link_target: Any, deleted: Any, entry_kind: Any, inode: Any, size: Any,
+          atime: Any, mtime: Any, ctime: Any, crtime: Any) -> str:
+    name = f"{evidence}:/{path}"
+    if link_target:
+        name += f" -> {link_target}"
+    name = name.replace("\\", "\\x5c").replace("|", "\\x7c").replace("\n", "\\x0a").replace("\r", "\\x0d")
+    if deleted:
+        name += " (deleted)"
     return "|".join([
-        "0", _name(row), str(row.get("inode") or 0), mode, "0", "0", str(row.get("size") or 0),
-        _seconds(row.get("atime_ns")), _seconds(row.get("mtime_ns")), _seconds(row.get("ctime_ns")),
-        _seconds(row.get("crtime_ns")),
+        "0", name, str(inode or 0), _MODE.get(str(entry_kind), "-/----------"), "0", "0", str(size or 0),
+        _seconds(atime), _seconds(mtime), _seconds(ctime), _seconds(crtime),
     ])
+
+
+def bodyfile_line(row: dict[str, Any]) -> str:
+    """The bodyfile line of one inventory row."""
+    return _line(*(row.get(column) for column in COLUMNS))
 
 
 def write_bodyfile(case: CaseData) -> list[Path]:
     path = case.root / "bodyfile.txt"
     with open(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as stream:
-        for row in case.files():
-            stream.write(bodyfile_line(row) + "\n")
+        lines: list[str] = []
+        for values in case.file_values(COLUMNS):
+            lines.append(_line(*values))
+            if len(lines) >= 4096:
+                stream.write("\n".join(lines) + "\n")
+                lines = []
+        if lines:
+            stream.write("\n".join(lines) + "\n")
     return [path]
 
 

@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,9 @@ import orjson
 from trowel.case.store import CaseStore
 from trowel.scratch import private_folder
 
+FILE_TABLE_COLUMNS = frozenset({
+    "id", "evidence", "path", "entry_kind", "size", "mtime_ns", "atime_ns", "ctime_ns", "crtime_ns", "deleted", "sha256",
+    "inode", "link_target", "canonical", "area", "user", "package", "note"})
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 FRAME_LIMIT = 16 << 20  # bytes of one image inside a sticker archive
 FRAMES_PER_ARCHIVE = 64
@@ -151,6 +154,14 @@ class CaseData:
 
     def files(self) -> Iterator[dict[str, Any]]:
         return self.store.files()
+
+    def file_values(self, columns: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+        """These columns of every inventory row, in store order, as tuples (no dict per row: the writers read
+        every file of the inventory, a million and more in a large archive)."""
+        unknown = [c for c in columns if c not in FILE_TABLE_COLUMNS]
+        if unknown:
+            raise ValueError(f"not a column of the files table: {', '.join(unknown)}")
+        yield from self.store.db.execute(f"SELECT {', '.join(columns)} FROM files ORDER BY id")
 
     def file_count(self) -> int:
         return int(self.store.db.execute("SELECT count(*) FROM files").fetchone()[0])

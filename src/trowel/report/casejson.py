@@ -246,23 +246,49 @@ def _network(g: Graph, r: dict[str, Any]) -> str | None:
                    "core:hasFacet": [facet]})
 
 
-def _file_node(g: Graph, row: dict[str, Any]) -> str:
-    iri = g.iri("file", f"{row['evidence']}\0{row['path']}\0{row['id']}")
-    name = row["path"].rsplit("/", 1)[-1]
+FILE_NODE_COLUMNS = ("id", "evidence", "path", "entry_kind", "size", "deleted", "sha256", "mtime_ns", "atime_ns",
+                     "ctime_ns", "crtime_ns")
+_FILE_TIME_PROPS = ("observable:modifiedTime", "observable:accessedTime", "observable:metadataChangeTime",
+                    "observable:observableCreatedTime")
+
+
+class _FileTimes:
+    """``xsd:dateTime`` values of file times, memoised (an inventory repeats its times; this runs per file)."""
+
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self.known: dict[Any, dict[str, str] | None] = {}
+
+    def __call__(self, ns: Any) -> dict[str, str] | None:
+        if ns in self.known:
+            return self.known[ns]
+        try:
+            value: dict[str, str] | None = _dt(iso_utc(ns_to_datetime(int(ns))))
+        except (OverflowError, ValueError):
+            value = None
+        if len(self.known) >= self.LIMIT:
+            self.known.clear()
+        self.known[ns] = value
+        return value
+
+
+def _file_node(g: Graph, row: tuple[Any, ...], file_times: _FileTimes) -> str:
+    """The File node of one inventory row (the values of FILE_NODE_COLUMNS)."""
+    file_id, evidence, path, entry_kind, size, deleted, sha256 = row[:7]
+    iri = g.iri("file", f"{evidence}\0{path}\0{file_id}")
     times = {}
-    for column, prop in (("mtime_ns", "modifiedTime"), ("atime_ns", "accessedTime"),
-                         ("ctime_ns", "metadataChangeTime"), ("crtime_ns", "observableCreatedTime")):
-        if row.get(column) is not None:
-            try:
-                times[f"observable:{prop}"] = _dt(iso_utc(ns_to_datetime(int(row[column]))))
-            except (OverflowError, ValueError):
-                continue
+    for prop, ns in zip(_FILE_TIME_PROPS, row[7:], strict=True):
+        if ns is not None:
+            value = file_times(ns)
+            if value is not None:
+                times[prop] = value
     facets = [g.facet(iri, "observable:FileFacet", {
-        "observable:fileName": name, "observable:filePath": f"{row['evidence']}:/{row['path']}",
-        "observable:sizeInBytes": row.get("size"), "observable:isDirectory": row.get("entry_kind") == "dir",
-        "observable:allocationStatus": "deleted" if row.get("deleted") else "allocated", **times})]
-    if row.get("sha256") and SHA256_RE.match(row["sha256"]):
-        facets.append(_content(g, iri, row["sha256"], row.get("size")))
+        "observable:fileName": path.rsplit("/", 1)[-1], "observable:filePath": f"{evidence}:/{path}",
+        "observable:sizeInBytes": size, "observable:isDirectory": entry_kind == "dir",
+        "observable:allocationStatus": "deleted" if deleted else "allocated", **times})]
+    if sha256 and SHA256_RE.match(sha256):
+        facets.append(_content(g, iri, sha256, size))
     return g.node({"@id": iri, "@type": "observable:File", "core:hasFacet": facets})
 
 
@@ -368,9 +394,10 @@ def write_casejson(case: CaseData) -> list[Path]:
             inputs.append(g.node({"@id": iri, "@type": "observable:File", "core:description": desc,
                                   "core:hasFacet": facets}))
         file_iris: dict[tuple[str, str], str] = {}
-        for row in case.files():
-            iri = _file_node(g, row)
-            file_iris.setdefault((row["evidence"], row["path"]), iri)
+        file_times = _FileTimes()
+        for row in case.file_values(FILE_NODE_COLUMNS):
+            iri = _file_node(g, row, file_times)
+            file_iris.setdefault((row[1], row[2]), iri)
         results = _provenance_records(g, case, file_iris)
         action: dict[str, Any] = {
             "@id": g.iri("action", "examine"), "@type": "investigation:InvestigativeAction", "core:name": "examine",

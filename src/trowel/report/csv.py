@@ -126,10 +126,9 @@ def write_csv(case: CaseData) -> list[Path]:
     written = [write_kind(case, kind, folder) for kind in case.kinds()]
     files = folder / "files.csv"
     with open(files, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
-        writer = csvlib.DictWriter(stream, fieldnames=FILE_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        for row in case.files():
-            writer.writerow(row)
+        writer = csvlib.writer(stream)
+        writer.writerow(FILE_COLUMNS)
+        writer.writerows(case.file_values(FILE_COLUMNS))
     written.append(files)
     return written
 

@@ -93,6 +93,10 @@ def environment() -> Environment:
     return env
 
 
+# what the record page shows about a record's source file (data/files.js)
+FILES_JS_COLUMNS = ("entry_kind", "size", "sha256", "deleted", "mtime_ns", "atime_ns", "ctime_ns", "crtime_ns", "inode",
+                    "package", "user")
+
 class ReportBuilder:
     def __init__(self, case: CaseData) -> None:
         self.case = case
@@ -327,12 +331,11 @@ class ReportBuilder:
 
     def _write_files_js(self) -> None:
         files: dict[str, Any] = {}
-        for row in self.case.files():
-            key = (str(row["evidence"]), str(row["path"]))
-            if key in self.sources:
-                files[f"{key[0]}:{key[1]}"] = {k: row.get(k) for k in (
-                    "entry_kind", "size", "sha256", "deleted", "mtime_ns", "atime_ns", "ctime_ns", "crtime_ns",
-                    "inode", "package", "user")}
+        if self.sources:
+            for row in self.case.file_values(("evidence", "path", *FILES_JS_COLUMNS)):
+                key = (str(row[0]), str(row[1]))
+                if key in self.sources:
+                    files[f"{key[0]}:{key[1]}"] = dict(zip(FILES_JS_COLUMNS, row[2:], strict=True))
         evidence = {e["id"]: {"label": e["label"], "kind": e["kind"], "sha256_before": e["sha256_before"],
                               "sha256_after": e["sha256_after"]} for e in self.case.evidence()}
         path = self.out / "data" / "files.js"

@@ -66,7 +66,7 @@ class WriteResult:
 
 SIDE_WRITERS = ("bodyfile", "csv", "kml", "casejson")
 LAST_WRITERS = ("html",)  # they link to the other outputs, so they run once those are written
-PARALLEL_MIN_RECORDS = 20_000  # below this a second process costs more than it saves
+PARALLEL_MIN_RECORDS = 20_000  # records and files: below this a second process costs more than it saves
 
 
 def _failure(exc: BaseException) -> str:
@@ -100,12 +100,12 @@ def _side(root: str, names: list[str]) -> WriteResult:
 def write_all(case: CaseData, on_done: Callable[[str], None] | None = None,
               parallel: bool | None = None) -> WriteResult:
     """Run every registered writer over the case; every other output is still written when one fails.
-    ``parallel`` (default: when the case holds PARALLEL_MIN_RECORDS records or more) runs the side writers
+    ``parallel`` (default: when the case holds PARALLEL_MIN_RECORDS records and inventory files or more) runs the side writers
     in a second process; a second process that dies makes each of its writers a failure."""
     result = WriteResult()
     writers = load_writers()
     if parallel is None:
-        parallel = case.store.count() >= PARALLEL_MIN_RECORDS
+        parallel = case.store.count() + case.file_count() >= PARALLEL_MIN_RECORDS
     side = [w.name for w in writers if w.name in SIDE_WRITERS] if parallel else []
     executor = None
     try:

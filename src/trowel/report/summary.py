@@ -21,6 +21,11 @@ def _clip(text: Any, limit: int = MAX_TEXT) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
 
 
+def clip(text: Any, limit: int = MAX_TEXT) -> str:
+    """A value as Parts.value keeps it: text as is, anything else as JSON, cut at ``limit`` characters."""
+    return _clip(text, limit)
+
+
 class Parts(list[str]):
     """A description as alternating pieces: even positions are trowel's own words, odd positions are values
     from the evidence. Joined they are the plain text; the HTML report puts every value in its own isolate,

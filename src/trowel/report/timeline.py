@@ -10,7 +10,6 @@ the case is.
 from __future__ import annotations
 
 import csv as csvlib
-import io
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ import orjson
 from trowel.model.values import datetime_to_ns, iso_ns, iso_utc, ns_to_datetime
 from trowel.report.casedata import CaseData, encode
 from trowel.report.registry import Writer, register_writer
-from trowel.report.summary import Parts, describe_parts, record_times, source_parts
+from trowel.report.summary import clip, describe_parts, record_times, source_parts
 
 FILE_TIMES = (("mtime_ns", "file modified"), ("atime_ns", "file accessed"), ("ctime_ns", "file changed"),
               ("crtime_ns", "file created"))
@@ -130,52 +129,116 @@ def record_events(record: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any],
         yield key, {k: v for k, v in line.items() if v is not None}, rest
 
 
+FILE_COLUMNS = ("evidence", "path", "entry_kind", "deleted", "package", "sha256", "size",
+                *(column for column, _ in FILE_TIMES))
+_UNKNOWN = object()
+
+
+class FileTimes:
+    """The text forms of a file time (ISO UTC, sort key, nanosecond ISO when the time has digits below the
+    microsecond, the datetime as markup-safe JSON), memoised: an inventory repeats its times (an archive's
+    members often share one), and this runs once per file."""
+
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self.known: dict[Any, tuple[str, str, str | None, str] | None] = {}
+
+    def __call__(self, ns: Any) -> tuple[str, str, str | None, str] | None:
+        found = self.known.get(ns, _UNKNOWN)
+        if found is not _UNKNOWN:
+            return found  # type: ignore[return-value]
+        value: tuple[str, str, str | None, str] | None
+        try:
+            number = int(ns)
+            when = ns_to_datetime(number)
+        except (OverflowError, ValueError):
+            value = None
+        else:
+            text = iso_utc(when)
+            value = (text, sort_key(number), iso_ns(number) if number % 1000 else None, markup_safe_json(text))
+        if len(self.known) >= self.LIMIT:
+            self.known.clear()
+        self.known[ns] = value
+        return value
+
+
 def file_events(row: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
     """Timeline lines of one inventory entry, one per known file time."""
+    for key, line, rest, *_ in file_lines(tuple(row.get(name) for name in FILE_COLUMNS), FileTimes()):
+        yield key, line, rest
+
+
+FileLine = tuple[str, dict[str, Any], str, str, list[Any], tuple[str, str, str, str]]
+
+
+def file_lines(values: tuple[Any, ...], times: FileTimes) -> Iterator[FileLine]:
+    """Timeline lines of one inventory entry given as the values of FILE_COLUMNS, one per known file time:
+    (sort key, line, the HTML timeline's ``parts,record_id,source parts]``, the datetime as markup-safe JSON,
+    the line's CSV_FIELDS values, its HTML_COLUMNS texts): the forms the sort table keeps, made directly."""
+    evidence, path, entry_kind, deleted, package, sha256, size = values[:7]
     rest = ""
-    for column, desc in FILE_TIMES:
-        ns = row.get(column)
+    message = ""
+    state = "deleted" if deleted else "live"
+    for (_, desc), ns in zip(FILE_TIMES, values[7:], strict=True):
         if ns is None:
             continue
-        try:
-            when = ns_to_datetime(int(ns))
-        except (OverflowError, ValueError):
+        known = times(ns)
+        if known is None:
             continue
-        state = "deleted" if row.get("deleted") else "live"
-        line = {
-            "message": f"{row.get('entry_kind') or 'file'} {row['path']}" + (" (deleted)" if row.get("deleted") else ""),
-            "datetime": iso_utc(when), "timestamp_desc": desc, "timestamp": int(ns) // 1000, "kind": "file",
-            "package": row.get("package"), "state": state, "evidence": row.get("evidence"),
-            "source": f"{row.get('evidence')}:{row['path']}", "path": row["path"], "raw_time": ns,
-            "time_format": "unix_ns", "clock": "utc", "sha256": row.get("sha256"), "size": row.get("size"),
-        }
-        if int(ns) % 1000:
-            line["datetime_ns"] = iso_ns(int(ns))
+        text, key, nano, dt_json = known
         if not rest:
-            what = Parts().say(f"{row.get('entry_kind') or 'file'} ").value(row["path"])
-            if row.get("deleted"):
-                what.say(" (deleted)")
-            where = Parts().value(str(row.get("evidence"))).say(":").value(row["path"])
-            rest = markup_safe_json([what, None, where])[1:]
-        yield sort_key(int(ns)), {k: v for k, v in line.items() if v is not None}, rest
+            kind_text = entry_kind or "file"
+            message = f"{kind_text} {path}" + (" (deleted)" if deleted else "")
+            shown = clip(path)  # as Parts.value: the HTML timeline's pieces, words and evidence values
+            what = [f"{kind_text} ", shown, " (deleted)"] if deleted else [f"{kind_text} ", shown]
+            rest = markup_safe_json([what, None, ["", clip(str(evidence)), ":", shown]])[1:]
+        line = {"message": message, "datetime": text, "timestamp_desc": desc, "timestamp": int(ns) // 1000,
+                "kind": "file"}
+        if package is not None:
+            line["package"] = package
+        line["state"] = state
+        if evidence is not None:
+            line["evidence"] = evidence
+        line["source"] = f"{evidence}:{path}"
+        line["path"] = path
+        line["raw_time"] = ns
+        line["time_format"] = "unix_ns"
+        line["clock"] = "utc"
+        if sha256 is not None:
+            line["sha256"] = sha256
+        if size is not None:
+            line["size"] = size
+        if nano is not None:
+            line["datetime_ns"] = nano
+        csv_values = [message, text, desc, line["timestamp"], "file", None, package, state, None, evidence,
+                      line["source"], path, None, None, None, None, None, ns, "unix_ns", "utc", nano, None, sha256, size]
+        yield key, line, rest, dt_json, csv_values, (desc, "file", "", state)
 
 
 HTML_COLUMNS = (("desc", "timestamp_desc"), ("kind", "kind"), ("app", "app"), ("state", "state"))
+
+
+class _Echo:
+    """A file for csv.writer whose write() returns the text: writerow() then returns the row's text."""
+
+    @staticmethod
+    def write(text: str) -> str:
+        return text
 
 
 class _CsvText:
     """One timeline CSV row as text (the csv module's quoting, ``\r\n`` line ends)."""
 
     def __init__(self) -> None:
-        self.buffer = io.StringIO()
-        self.writer = csvlib.writer(self.buffer)
+        self.writer = csvlib.writer(_Echo())
 
     def __call__(self, line: dict[str, Any]) -> str:
-        self.writer.writerow([line.get(name) for name in CSV_FIELDS])
-        text = self.buffer.getvalue()
-        self.buffer.seek(0)
-        self.buffer.truncate()
-        return text
+        return self.row([line.get(name) for name in CSV_FIELDS])
+
+    def row(self, values: list[Any]) -> str:
+        """The CSV text of a line given as its CSV_FIELDS values."""
+        return str(self.writer.writerow(values))
 
 
 def _build_sorted(case: CaseData, path: Path) -> None:
@@ -189,16 +252,20 @@ def _build_sorted(case: CaseData, path: Path) -> None:
                    " app TEXT, state TEXT, rest TEXT)")
         batch: list[tuple[Any, ...]] = []
         csv_text = _CsvText()
-
-        def lines() -> Iterator[tuple[str, dict[str, Any], str]]:
-            for record in case.records():
-                yield from record_events(record)
-            for row in case.files():
-                yield from file_events(row)
-
-        for seq, (ns, line, rest) in enumerate(lines(), start=1):
-            batch.append((ns, seq, encode(line), csv_text(line), markup_safe_json(line["datetime"]),
-                          *(str(line.get(key) or "") for _, key in HTML_COLUMNS), rest))
+        times = FileTimes()
+        seq = 0
+        for record in case.records():
+            for ns, line, rest in record_events(record):
+                seq += 1
+                batch.append((ns, seq, encode(line), csv_text(line), markup_safe_json(line["datetime"]),
+                              *(str(line.get(key) or "") for _, key in HTML_COLUMNS), rest))
+            if len(batch) >= 20_000:
+                db.executemany("INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+                batch = []
+        for values in case.file_values(FILE_COLUMNS):  # the inventory: every form made directly from the row
+            for ns, line, rest, dt_json, csv_values, html in file_lines(values, times):
+                seq += 1
+                batch.append((ns, seq, encode(line), csv_text.row(csv_values), dt_json, *html, rest))
             if len(batch) >= 20_000:
                 db.executemany("INSERT INTO ev VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
                 batch = []

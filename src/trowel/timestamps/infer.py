@@ -16,7 +16,6 @@ import math
 import shutil
 import sqlite3
 import struct
-import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -27,6 +26,7 @@ import numpy as np
 
 from trowel.errors import EvidenceError, TimestampError, UsageError
 from trowel.model.values import Clock, iso_utc, ns_to_datetime
+from trowel.scratch import scratch_folder
 from trowel.timestamps import arith as A
 from trowel.timestamps.base import Format
 from trowel.timestamps.catalog import all_formats, get_format
@@ -471,6 +471,7 @@ def find_anchor_fields(data: bytes, anchor: str | bytes, near: WhenLike, radius:
 
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+SCRATCH_PREFIX = "trowel-fields-"  # infer_sqlite's copy of the database, in the system temp folder
 
 
 def infer_sqlite(path: str | Path, after: WhenLike | None = None, before: WhenLike | None = None,
@@ -483,7 +484,7 @@ def infer_sqlite(path: str | Path, after: WhenLike | None = None, before: WhenLi
     after_ns, before_ns = window(after, before, DEFAULT_AFTER, DEFAULT_BEFORE)
     source = Path(path)
     out: list[FieldGuess] = []
-    with tempfile.TemporaryDirectory(prefix="trowel-fields-") as scratch:
+    with scratch_folder(SCRATCH_PREFIX) as scratch:  # a killed run's folder goes at the next start
         copy = Path(scratch) / "db.sqlite"
         try:
             shutil.copyfile(source, copy)
