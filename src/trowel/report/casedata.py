@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,10 +104,17 @@ class CaseData:
     _media: dict[str, str | None] = field(default_factory=dict)
     _frames: dict[str, list[str]] = field(default_factory=dict)
     _scratch: Path | None = None
+    waiter: Callable[[], None] | None = None  # set by write_all while other writers run in a second process
 
     @classmethod
     def open(cls, root: Path) -> CaseData:
         return cls(root=root, store=CaseStore(root / "case.sqlite"))
+
+    def wait_for_outputs(self) -> None:
+        """Block until the outputs written in a second process are done (see registry.write_all); a writer that
+        lists the other outputs (the HTML report) calls this first."""
+        if self.waiter is not None:
+            self.waiter()
 
     def info(self) -> dict[str, Any]:
         return self.store.info()

@@ -234,13 +234,6 @@ class ReportBuilder:
         self._write_files_js()
         self._write_badges_js()
         timeline_total = self._write_timeline_js()
-        outputs = [(n, label) for n, label in OUTPUTS if (self.case.root / n).exists()]
-        case_tables = {kind: t.context() for (g, kind), t in self.tables.items() if g == "case"}
-        severity = sorted(self.severity.items(), key=lambda kv: SEVERITY_RANK.get(kv[0], 3))
-        self.render("index.html", "index.html", page_title=["Case"], evidence=self.case.evidence(), kinds=kinds,
-                    file_count=self.case.file_count(), apps=[a.context(self) for a in self.apps.values()],
-                    findings=case_tables.get("finding"), warnings=case_tables.get("warning"), severity=severity,
-                    actions=self.case.actions(), outputs=outputs, generated=iso_utc(datetime.now(UTC)))
         for app in self.apps.values():
             ctx = app.context(self)
             self.render("app.html", app.page, page_title=["App ", app.name], app=ctx)
@@ -256,6 +249,14 @@ class ReportBuilder:
             self.render("other.html", "other.html", page_title=["Other records"], tables=self.tables_of("other"))
         self.render("timeline.html", "timeline.html", page_title=["Timeline"], timeline_total=timeline_total)
         self.render("record.html", "record.html", page_title=["Record"])
+        self.case.wait_for_outputs()  # the index lists the other outputs: last, once they are all written
+        outputs = [(n, label) for n, label in OUTPUTS if (self.case.root / n).exists()]
+        case_tables = {kind: t.context() for (g, kind), t in self.tables.items() if g == "case"}
+        severity = sorted(self.severity.items(), key=lambda kv: SEVERITY_RANK.get(kv[0], 3))
+        self.render("index.html", "index.html", page_title=["Case"], evidence=self.case.evidence(), kinds=kinds,
+                    file_count=self.case.file_count(), apps=[a.context(self) for a in self.apps.values()],
+                    findings=case_tables.get("finding"), warnings=case_tables.get("warning"), severity=severity,
+                    actions=self.case.actions(), outputs=outputs, generated=iso_utc(datetime.now(UTC)))
         return self.written
 
     def _write_conversation(self, app: AppView, conv: Conversation) -> None:

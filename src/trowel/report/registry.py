@@ -2,8 +2,9 @@
 
 ``write_all`` runs every writer; one failing writer is reported and the others still run. On a large case the
 writers that share nothing with the others (SIDE_WRITERS: bodyfile, CSV, KML, CASE/UCO) run in a second
-process, on their own connection to the case store, while this process writes the timeline; the HTML report
-(which shares the timeline's sort table and links to every other output) is written last.
+process, on their own connection to the case store, while this process writes the timeline and then the HTML
+report (which shares the timeline's sort table); the report's index page, which links to every other output, is
+written once the second process is done.
 """
 
 from __future__ import annotations
@@ -101,41 +102,53 @@ def write_all(case: CaseData, on_done: Callable[[str], None] | None = None,
               parallel: bool | None = None) -> WriteResult:
     """Run every registered writer over the case; every other output is still written when one fails.
     ``parallel`` (default: when the case holds PARALLEL_MIN_RECORDS records and inventory files or more) runs the side writers
-    in a second process; a second process that dies makes each of its writers a failure."""
+    in a second process while this one writes the timeline and the HTML report (which waits for them, through
+    ``CaseData.wait_for_outputs``, only before its index page); a second process that dies makes each of its
+    writers a failure."""
     result = WriteResult()
     writers = load_writers()
     if parallel is None:
         parallel = case.store.count() + case.file_count() >= PARALLEL_MIN_RECORDS
     side = [w.name for w in writers if w.name in SIDE_WRITERS] if parallel else []
     executor = None
+    future = None
+
+    def collect() -> None:
+        """The side writers' results, once (the first call waits for the second process)."""
+        nonlocal future
+        if future is None:
+            return
+        done, future = future, None
+        try:
+            other = done.result()
+            result.outputs.update(other.outputs)
+            result.failures.update(other.failures)
+        except Exception as exc:  # noqa: BLE001 - the second process died: its outputs failed
+            for name in side:
+                result.failures[name] = f"writer process failed: {_failure(exc)}"
+        if on_done is not None:
+            for name in side:
+                on_done(name)
+
     try:
-        future = None
         if side:
             case.store.flush()
             executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
             future = executor.submit(_side, str(case.root), side)
+            case.waiter = collect
         for writer in writers:
             if writer.name not in side and writer.name not in LAST_WRITERS:
                 _run(writer, case, result)
                 if on_done is not None:
                     on_done(writer.name)
-        if future is not None:
-            try:
-                other = future.result()
-                result.outputs.update(other.outputs)
-                result.failures.update(other.failures)
-            except Exception as exc:  # noqa: BLE001 - the second process died: its outputs failed
-                for name in side:
-                    result.failures[name] = f"writer process failed: {_failure(exc)}"
-            if on_done is not None:
-                for name in side:
-                    on_done(name)
         for writer in writers:
             if writer.name in LAST_WRITERS:
                 _run(writer, case, result)
                 if on_done is not None:
                     on_done(writer.name)
+        collect()
     finally:
+        case.waiter = None
         if executor is not None:
             executor.shutdown(cancel_futures=True)
         case.release()  # the writers' shared scratch (the timeline sort table)
