@@ -145,7 +145,7 @@ class CaseData:
             batch = ids[start:start + 500]
             marks = ",".join("?" * len(batch))
             found = {rid: text for rid, text in self.store.db.execute(
-                f"SELECT id, json FROM records WHERE id IN ({marks})", batch)}
+                f"SELECT id, CAST(json AS BLOB) FROM records WHERE id IN ({marks})", batch)}
             for rid in batch:
                 if rid in found:
                     data = decode(found[rid])
