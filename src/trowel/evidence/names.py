@@ -25,18 +25,7 @@ def is_clean(text: str) -> bool:
 
 def shown_name(text: str) -> str:
     """``text`` with every undecodable byte written as ``\\xNN`` (other lone surrogates as ``\\uNNNN``)."""
-    if is_clean(text):
-        return text
-    out = []
-    for char in text:
-        code = ord(char)
-        if 0xDC80 <= code <= 0xDCFF:
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif 0xD800 <= code <= 0xDFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(char)
-    return "".join(out)
+    return text if is_clean(text) else _escaped(text, "\\")
 
 
 def json_safe(text: str) -> str:
@@ -46,13 +35,19 @@ def json_safe(text: str) -> str:
 
 
 def _json_escape(text: str) -> str:
+    return _escaped(text, "\\\\")  # the backslash escaped once more: it stands inside JSON string text
+
+
+def _escaped(text: str, backslash: str) -> str:
+    """Lone surrogates written out: an undecodable byte as ``xNN``, any other as ``uNNNN``, after
+    ``backslash``."""
     out = []
     for char in text:
         code = ord(char)
         if 0xDC80 <= code <= 0xDCFF:
-            out.append(f"\\\\x{code - 0xDC00:02x}")
+            out.append(f"{backslash}x{code - 0xDC00:02x}")
         elif 0xD800 <= code <= 0xDFFF:
-            out.append(f"\\\\u{code:04x}")
+            out.append(f"{backslash}u{code:04x}")
         else:
             out.append(char)
     return "".join(out)
