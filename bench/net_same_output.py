@@ -1,0 +1,132 @@
+"""Same output before and after a speed change of ``trowel net analyze``.
+
+``save DIR`` runs ``trowel net analyze`` (in a fresh process each time, with the sources on PYTHONPATH, or
+``--src`` another checkout's ``src``) on every capture the net tests use: the committed live captures (with
+their key logs), the captures of tests/fixtures/net/make_captures.py and make_more.py (built into DIR), and
+the benchmark capture when ``--bench`` names it. For each capture it keeps stdout of ``--json --out``, the
+``records.jsonl`` and the media files (name -> SHA-256) of that output folder, the text stdout (no
+``--json``), stderr of both and the exit codes.
+
+``compare A B`` says which of those differ between two saved folders (exit 1 when any does). The capture's
+own path is replaced by a fixed name before saving, so two folders of different places compare equal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fixtures.net import make_captures, make_more  # noqa: E402
+
+LIVE = ROOT / "tests" / "fixtures" / "net" / "live"
+
+
+def captures(into: Path, bench: Path | None) -> list[tuple[str, Path, Path | None]]:
+    """(name, capture, key log or None) of every capture to run."""
+    built = into / "captures"
+    built.mkdir(parents=True, exist_ok=True)
+    make_captures.build(built)
+    more = make_more.link_captures(built)
+    messenger = make_more.messenger_capture(built)
+    out: list[tuple[str, Path, Path | None]] = []
+    for path in sorted(LIVE.glob("*.pcap*")):
+        keylog = path.with_suffix(".keylog")
+        out.append((f"live-{path.stem}", path, keylog if keylog.exists() else None))
+        if keylog.exists():
+            out.append((f"live-{path.stem}-nokeys", path, None))
+    for path in sorted(built.glob("*.pcap*")):
+        keylog = path.with_suffix(".keylog")
+        out.append((f"built-{path.stem}", path, keylog if keylog.exists() else None))
+    names = {p for _n, p, _k in out}
+    for path in [*more.values(), messenger]:
+        if path not in names:
+            out.append((f"built-{path.stem}", path, None))
+    if bench is not None:
+        out.append(("bench", bench, LIVE / "tls13.keylog"))
+    return out
+
+
+def run(cmd: list[str], env: dict[str, str]) -> tuple[bytes, bytes, int]:
+    res = subprocess.run(cmd, capture_output=True, env=env, check=False)
+    return res.stdout, res.stderr, res.returncode
+
+
+def save(folder: Path, src: Path, bench: Path | None) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = f"{src}{os.pathsep}{ROOT}"
+    for name, capture, keylog in captures(folder, bench):
+        target = folder / name
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir()
+        out = target / "out"
+        keys = ["--keylog", str(keylog)] if keylog else []
+        base = [sys.executable, "-m", "trowel.cli.main", "--quiet", "net", "analyze", str(capture)]
+        marker = str(capture).encode()
+        stdout, stderr, rc = run([*base, "--json", "--out", str(out), *keys], env)
+        (target / "json.stdout").write_bytes(stdout.replace(marker, b"CAPTURE"))
+        (target / "json.stderr").write_bytes(stderr.replace(marker, b"CAPTURE"))
+        text, text_err, text_rc = run([*base, *keys], env)
+        (target / "text.stdout").write_bytes(text.replace(marker, b"CAPTURE"))
+        (target / "text.stderr").write_bytes(text_err.replace(marker, b"CAPTURE"))
+        records = out / "records.jsonl"
+        if records.exists():
+            (target / "records.jsonl").write_bytes(records.read_bytes().replace(marker, b"CAPTURE"))
+        media = {}
+        if (out / "media").is_dir():
+            for path in sorted((out / "media").rglob("*")):
+                if path.is_file():
+                    media[str(path.relative_to(out))] = hashlib.sha256(path.read_bytes()).hexdigest()
+        (target / "media.json").write_text(json.dumps(media, indent=0, sort_keys=True))
+        (target / "codes.json").write_text(json.dumps({"json": rc, "text": text_rc}))
+        shutil.rmtree(out, ignore_errors=True)
+        lines = stdout.count(b"\n")
+        print(f"{name}: exit {rc}/{text_rc}, {lines} records, {len(media)} media files")
+
+
+def compare(a: Path, b: Path) -> int:
+    names_a = {p.name for p in a.iterdir() if p.is_dir() and p.name != "captures"}
+    names_b = {p.name for p in b.iterdir() if p.is_dir() and p.name != "captures"}
+    bad = 0
+    for name in sorted(names_a ^ names_b):
+        print(f"only in one folder: {name}")
+        bad += 1
+    for name in sorted(names_a & names_b):
+        for part in ("json.stdout", "json.stderr", "text.stdout", "text.stderr", "records.jsonl", "media.json",
+                     "codes.json"):
+            one, two = a / name / part, b / name / part
+            if (one.read_bytes() if one.exists() else None) != (two.read_bytes() if two.exists() else None):
+                print(f"DIFFERS: {name}/{part}")
+                bad += 1
+    print(f"{len(names_a & names_b)} captures compared, {bad} differences")
+    return 1 if bad else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    one = sub.add_parser("save", help="run every capture and keep the outputs in DIR")
+    one.add_argument("folder", type=Path)
+    one.add_argument("--src", type=Path, default=ROOT / "src", help="trowel sources to run (default: this tree)")
+    one.add_argument("--bench", type=Path, help="also the benchmark capture (e.g. bench-0.05.pcap)")
+    two = sub.add_parser("compare", help="compare two saved folders")
+    two.add_argument("a", type=Path)
+    two.add_argument("b", type=Path)
+    args = parser.parse_args()
+    if args.command == "save":
+        save(args.folder, args.src.resolve(), args.bench)
+        return 0
+    return compare(args.a, args.b)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
