@@ -4,6 +4,7 @@ packet capture (pcap or pcapng)."""
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections import Counter
 from pathlib import Path
@@ -78,6 +79,11 @@ def run_analyze(args: argparse.Namespace) -> int:
             done["at"] = position
 
         result = analyze_capture(capture, evidence="", keylog=keylog, media_dir=media, progress=progress)
+    # The analysis leaves hundreds of thousands of live objects (records, flows) that this command keeps to
+    # the end: without this, the collector's next full collection (at the latest the one when the
+    # interpreter exits) scans them all once more, about 5-7% of the run. Frozen objects are still freed by
+    # reference counting; only cyclic garbage left from the pass stays until the process ends.
+    gc.freeze()
     stream = open(out / "records.jsonl", "w", encoding="utf-8") if out is not None else None  # noqa: SIM115
     counts: Counter[str] = Counter()
     lines: list[tuple[str, str, str, str]] = []
