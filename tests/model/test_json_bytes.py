@@ -113,6 +113,9 @@ def test_every_odd_value_in_every_position() -> None:
                  time=TimeValue(raw=value if not isinstance(value, list | dict) else None, format="unix_s",
                                 unix_ns=1_500_000_000_123_456_789)),
             GenericRow(source=SOURCE, values=int_keyed(value), raw=int_keyed(value)),
+            # inside list fields and nested containers (the list and dict fast paths of the conversion)
+            Message(source=SOURCE, attachments=[value, [value, "x"], ("t", value), {"k": value, 2: [value]}]),
+            GenericRow(source=SOURCE, evidence_types={"a": [value, value]}, values={"l": [[value], {"d": value}]}),
         ]
         for record in records:
             try:

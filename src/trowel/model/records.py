@@ -12,7 +12,15 @@ from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, ClassVar, TypeVar
 
 from trowel.model.provenance import Provenance, State
-from trowel.model.values import JSON_SAFE_INT, ODD_FOR_FAST_JSON, Absence, TimeValue, odd_float, to_jsonable
+from trowel.model.values import (
+    JSON_SAFE_INT,
+    ODD_FOR_FAST_JSON,
+    Absence,
+    TimeValue,
+    jsonable_items,
+    odd_float,
+    to_jsonable,
+)
 
 RECORD_KINDS: dict[str, type[Record]] = {}
 R = TypeVar("R", bound="type[Record]")
@@ -71,11 +79,12 @@ def _compile_to_json(cls: type[Record]) -> Callable[[Any], dict[str, Any]]:
                   "    elif t is int and -SAFE_INT < v < SAFE_INT or t is float and 1e-4 <= abs(v) < INF:",
                   f"        out[{name!r}] = v", "    elif t is list and not v:", f"        out[{name!r}] = []",
                   "    elif t is TimeValue or t is Provenance:", f"        out[{name!r}] = v.to_json()",
+                  "    elif t is list:", f"        out[{name!r}] = items(v)",
                   "    elif t is State:", f"        out[{name!r}] = v",
                   "    else:", "        v = field_json(v, t)", "        if v is not SKIP:", f"            out[{name!r}] = v"]
     lines.append("    return out")
     namespace: dict[str, Any] = {"NOT_PRESENT": Absence.NOT_PRESENT, "json_raw_dict": _json_raw,
-                                 "to_jsonable": to_jsonable, "field_json": _field_json, "SKIP": _SKIP,
+                                 "to_jsonable": to_jsonable, "field_json": _field_json, "items": jsonable_items, "SKIP": _SKIP,
                                  "SAFE_INT": JSON_SAFE_INT, "INF": float("inf"),
                                  "TimeValue": TimeValue, "Provenance": Provenance, "State": State}
     exec(compile("\n".join(lines), f"<to_json of {cls.__name__}>", "exec"), namespace)  # noqa: S102
