@@ -5,7 +5,7 @@
 their key logs), the captures of tests/fixtures/net/make_captures.py and make_more.py (built into DIR), and
 the benchmark capture when ``--bench`` names it. For each capture it keeps stdout of ``--json --out``, the
 ``records.jsonl`` and the media files (name -> SHA-256) of that output folder, the text stdout (no
-``--json``), stderr of both and the exit codes.
+``--json``), stderr of both, the exit codes and the SHA-256 of the capture read.
 
 ``compare A B`` says which of those differ between two saved folders (exit 1 when any does). The capture's
 own path is replaced by a fixed name before saving, so two folders of different places compare equal.
@@ -30,13 +30,15 @@ from tests.fixtures.net import make_captures, make_more  # noqa: E402
 LIVE = ROOT / "tests" / "fixtures" / "net" / "live"
 
 
-def captures(into: Path, bench: Path | None) -> list[tuple[str, Path, Path | None]]:
-    """(name, capture, key log or None) of every capture to run."""
-    built = into / "captures"
-    built.mkdir(parents=True, exist_ok=True)
-    make_captures.build(built)
-    more = make_more.link_captures(built)
-    messenger = make_more.messenger_capture(built)
+def captures(built: Path, bench: Path | None) -> list[tuple[str, Path, Path | None]]:
+    """(name, capture, key log or None) of every capture to run. The generated captures are built into
+    ``built`` when it does not exist yet, else reused: the generators are not byte-stable from one build to
+    the next, and both saves of a comparison must read the same files."""
+    if not (built / "manifest.json").exists():
+        built.mkdir(parents=True, exist_ok=True)
+        make_captures.build(built)
+        make_more.link_captures(built)
+        make_more.messenger_capture(built)
     out: list[tuple[str, Path, Path | None]] = []
     for path in sorted(LIVE.glob("*.pcap*")):
         keylog = path.with_suffix(".keylog")
@@ -46,10 +48,6 @@ def captures(into: Path, bench: Path | None) -> list[tuple[str, Path, Path | Non
     for path in sorted(built.glob("*.pcap*")):
         keylog = path.with_suffix(".keylog")
         out.append((f"built-{path.stem}", path, keylog if keylog.exists() else None))
-    names = {p for _n, p, _k in out}
-    for path in [*more.values(), messenger]:
-        if path not in names:
-            out.append((f"built-{path.stem}", path, None))
     if bench is not None:
         out.append(("bench", bench, LIVE / "tls13.keylog"))
     return out
@@ -60,14 +58,15 @@ def run(cmd: list[str], env: dict[str, str]) -> tuple[bytes, bytes, int]:
     return res.stdout, res.stderr, res.returncode
 
 
-def save(folder: Path, src: Path, bench: Path | None) -> None:
+def save(folder: Path, src: Path, bench: Path | None, built: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env["PYTHONPATH"] = f"{src}{os.pathsep}{ROOT}"
-    for name, capture, keylog in captures(folder, bench):
+    for name, capture, keylog in captures(built, bench):
         target = folder / name
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir()
+        (target / "input.sha256").write_text(hashlib.sha256(capture.read_bytes()).hexdigest())
         out = target / "out"
         keys = ["--keylog", str(keylog)] if keylog else []
         base = [sys.executable, "-m", "trowel.cli.main", "--quiet", "net", "analyze", str(capture)]
@@ -94,14 +93,14 @@ def save(folder: Path, src: Path, bench: Path | None) -> None:
 
 
 def compare(a: Path, b: Path) -> int:
-    names_a = {p.name for p in a.iterdir() if p.is_dir() and p.name != "captures"}
-    names_b = {p.name for p in b.iterdir() if p.is_dir() and p.name != "captures"}
+    names_a = {p.name for p in a.iterdir() if p.is_dir()}
+    names_b = {p.name for p in b.iterdir() if p.is_dir()}
     bad = 0
     for name in sorted(names_a ^ names_b):
         print(f"only in one folder: {name}")
         bad += 1
     for name in sorted(names_a & names_b):
-        for part in ("json.stdout", "json.stderr", "text.stdout", "text.stderr", "records.jsonl", "media.json",
+        for part in ("input.sha256", "json.stdout", "json.stderr", "text.stdout", "text.stderr", "records.jsonl", "media.json",
                      "codes.json"):
             one, two = a / name / part, b / name / part
             if (one.read_bytes() if one.exists() else None) != (two.read_bytes() if two.exists() else None):
@@ -118,12 +117,14 @@ def main() -> int:
     one.add_argument("folder", type=Path)
     one.add_argument("--src", type=Path, default=ROOT / "src", help="trowel sources to run (default: this tree)")
     one.add_argument("--bench", type=Path, help="also the benchmark capture (e.g. bench-0.05.pcap)")
+    one.add_argument("--built", type=Path, default=Path("/tmp/trowel-net-same-output"),
+                     help="folder of the generated captures, built when missing (default %(default)s)")
     two = sub.add_parser("compare", help="compare two saved folders")
     two.add_argument("a", type=Path)
     two.add_argument("b", type=Path)
     args = parser.parse_args()
     if args.command == "save":
-        save(args.folder, args.src.resolve(), args.bench)
+        save(args.folder, args.src.resolve(), args.bench, args.built)
         return 0
     return compare(args.a, args.b)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -18,6 +19,21 @@ def test_save_media_once(tmp_path: Path) -> None:
     assert save_media(media, b"abc") == (digest, rel)
     assert [p.name for p in media.iterdir()] == [digest]
     assert save_media(None, b"abc") == (digest, None)
+
+
+def test_save_media_rewrites_a_cut_copy_and_keeps_a_whole_one(tmp_path: Path) -> None:
+    media = tmp_path / "media"
+    data = bytes(range(256)) * 300  # 76,800 bytes
+    digest = hashlib.sha256(data).hexdigest()
+    media.mkdir()
+    (media / digest).write_bytes(data[:1000])  # an earlier run interrupted while writing
+    assert save_media(media, data) == (digest, f"media/{digest}")
+    assert (media / digest).read_bytes() == data
+    os.utime(media / digest, ns=(1_000_000_000, 1_000_000_000))
+    assert save_media(media, data) == (digest, f"media/{digest}")  # a whole copy is not written again
+    assert (media / digest).stat().st_mtime_ns == 1_000_000_000
+    empty = hashlib.sha256(b"").hexdigest()
+    assert save_media(media, b"") == (empty, f"media/{empty}") and (media / empty).stat().st_size == 0
 
 
 def test_zip_members_listed_and_hashed() -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.fixtures.net import tlsmaterial as tm
 from tests.net.conftest import by_kind
@@ -230,3 +232,50 @@ def test_tls13_key_update_switches_the_direction() -> None:
     conn.data(0, records, 1, 1)
     assert conn.notes == [] and conn.decrypted_records == 3 and conn.key_updates == 1
     assert conn.inner is not None and [m.target for m in conn.inner.requests] == ["/after-update"]
+
+
+def _reference_sni(body: bytes | None) -> str | None:
+    """The server_name reading as first written, through the bounds-checked cursor."""
+    from trowel.net.tls import _Cursor
+
+    if not body or len(body) < 5:
+        return None
+    try:
+        names = _Cursor(_Cursor(body).vec(2))
+        while names.left >= 3:
+            ntype = names.u8()
+            name = names.vec(2)
+            if ntype == 0:
+                return name.decode("ascii", "replace")
+    except ValueError:
+        return None
+    return None
+
+
+def _reference_alpn(body: bytes | None) -> list[str]:
+    from trowel.net.tls import _Cursor
+
+    out: list[str] = []
+    if not body or len(body) < 2:
+        return out
+    try:
+        names = _Cursor(_Cursor(body).vec(2))
+        while names.left >= 1:
+            out.append(names.vec(1).decode("ascii", "replace"))
+    except ValueError:
+        return out
+    return out
+
+
+@given(st.binary(max_size=40))
+@settings(max_examples=400, deadline=None)
+def test_sni_and_alpn_read_by_index_as_the_cursor_reads_them(tail: bytes) -> None:
+    from trowel.net.tls import EXT_ALPN, EXT_SNI, parse_alpn
+
+    sni = struct.pack("!HBH", 14, 0, 11) + b"example.org"
+    alpn = b"\x00\x0c\x02h2\x08http/1.1"
+    for body in (tail, sni + tail, sni[:len(tail) % len(sni)] + tail, alpn + tail, alpn[:len(tail) % 14] + tail,
+                 b"\x00\x09\x01" + tail, struct.pack("!HBH", 3 + len(tail), 1, len(tail)) + tail):
+        hello = ClientHello(0x0303, bytes(32), b"", [], b"\x00", [(EXT_SNI, body), (EXT_ALPN, body)])
+        assert hello.sni == _reference_sni(body)
+        assert parse_alpn(body) == hello.alpn == _reference_alpn(body)

@@ -14,7 +14,6 @@ to the server's connection ID (as it must after the server's first Initial) stay
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import struct
 from dataclasses import dataclass, field
@@ -52,7 +51,7 @@ def hkdf_expand_label(secret: bytes, label: bytes, length: int) -> bytes:
     block = b""
     counter = 1
     while len(out) < length:
-        block = hmac.new(secret, block + info + bytes([counter]), hashlib.sha256).digest()
+        block = hmac.digest(secret, block + info + bytes([counter]), "sha256")
         out += block
         counter += 1
     return out[:length]
@@ -74,7 +73,7 @@ class _Keys:
 
 def initial_keys(version: int, dcid: bytes) -> tuple[_Keys, _Keys]:
     """(client, server) Initial keys for a version and the client's original Destination Connection ID."""
-    initial = hmac.new(SALTS[version], dcid, hashlib.sha256).digest()
+    initial = hmac.digest(SALTS[version], dcid, "sha256")
     prefix = b"quicv2 " if version == V2 else b"quic "
     out = []
     for side in (b"client in", b"server in"):

@@ -192,8 +192,20 @@ class TcpConnection:
 
     def segment(self, direction: int, seq: int, flags: int, payload: bytes, ts: int, frame: int) -> bool:
         """Feed one segment; True when the connection is over (both FINs, or a RST)."""
-        self.last_ts, self.last_frame = ts, frame
-        self.halves[direction].segment(seq, flags, payload, ts, frame)
+        self.last_ts = ts
+        self.last_frame = frame
+        half = self.halves[direction]
+        if not flags & 0x07:  # no SYN, FIN or RST: the common cases are handled here, as HalfStream.segment would
+            if not payload:  # a bare acknowledgement changes nothing in the stream
+                return False
+            base = half.base
+            if base is not None and not half.starts and (half.next & MASK) == ((seq - base) & MASK):
+                size = len(payload)  # in order, nothing waiting: straight to the consumer
+                half.next += size
+                half.delivered += size
+                half.consumer.data(direction, payload, ts, frame)
+                return False
+        half.segment(seq, flags, payload, ts, frame)
         if flags & FIN:
             self.fins[direction] = True
         return bool(flags & RST) or (self.fins[0] and self.fins[1])

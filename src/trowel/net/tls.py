@@ -15,6 +15,7 @@ Fingerprints follow their published specifications:
 from __future__ import annotations
 
 import hashlib
+import struct
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -66,6 +67,9 @@ def is_grease(value: int) -> bool:
     return (value & 0x0F0F) == 0x0A0A and (value >> 8) == (value & 0xFF)
 
 
+GREASE = frozenset(v for v in range(0x10000) if is_grease(v))  # the 16 values, for membership tests
+
+
 class _Cursor:
     """Bounds-checked reading of a handshake message; a short message raises ValueError."""
 
@@ -112,7 +116,8 @@ class _Cursor:
 
 
 def _u16_list(data: bytes) -> list[int]:
-    return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2)]
+    """Big-endian 16-bit values (an odd last byte is left out)."""
+    return list(struct.unpack_from(f">{len(data) // 2}H", data))
 
 
 def _extensions(cur: _Cursor) -> list[tuple[int, bytes]]:
@@ -156,19 +161,23 @@ class ClientHello:
 
     @property
     def sni(self) -> str | None:
+        """The first host_name of the server_name extension; None when there is none or the extension is
+        damaged (no name rather than a guess). Read by index: a name list, then entries of type, length, name."""
         body = self.ext(EXT_SNI)
         if not body or len(body) < 5:
             return None
-        try:
-            cur = _Cursor(body)
-            names = _Cursor(cur.vec(2))
-            while names.left >= 3:
-                ntype = names.u8()
-                name = names.vec(2)
-                if ntype == 0:
-                    return name.decode("ascii", "replace")
-        except ValueError:  # a damaged extension: no name rather than a guess
+        end = 2 + ((body[0] << 8) | body[1])
+        if end > len(body):
             return None
+        pos = 2
+        while end - pos >= 3:
+            start = pos + 3
+            stop = start + ((body[pos + 1] << 8) | body[pos + 2])
+            if stop > end:
+                return None
+            if body[pos] == 0:
+                return body[start:stop].decode("ascii", "replace")
+            pos = stop
         return None
 
     @property
@@ -220,16 +229,21 @@ class ServerHello:
 
 
 def parse_alpn(body: bytes | None) -> list[str]:
+    """The protocol names of an ALPN extension body (a 2-byte list length, then 1-byte-length names); on
+    damage, the names read before it."""
     if not body or len(body) < 2:
         return []
+    end = 2 + ((body[0] << 8) | body[1])
+    if end > len(body):
+        return []
     out: list[str] = []
-    try:
-        cur = _Cursor(body)
-        names = _Cursor(cur.vec(2))
-        while names.left >= 1:
-            out.append(names.vec(1).decode("ascii", "replace"))
-    except ValueError:  # damaged: keep the names read before the damage
-        return out
+    pos = 2
+    while pos < end:
+        stop = pos + 1 + body[pos]
+        if stop > end:
+            break
+        out.append(body[pos + 1:stop].decode("ascii", "replace"))
+        pos = stop
     return out
 
 
@@ -289,10 +303,10 @@ def ja3(hello: ClientHello) -> tuple[str, str]:
     """(JA3 string, MD5 hex)."""
     parts = [
         str(hello.legacy_version),
-        "-".join(str(c) for c in hello.ciphers if not is_grease(c)),
-        "-".join(str(t) for t, _ in hello.extensions if not is_grease(t)),
-        "-".join(str(g) for g in hello.groups if not is_grease(g)),
-        "-".join(str(p) for p in hello.point_formats),
+        "-".join([str(c) for c in hello.ciphers if c not in GREASE]),
+        "-".join([str(t) for t, _ in hello.extensions if t not in GREASE]),
+        "-".join([str(g) for g in hello.groups if g not in GREASE]),
+        "-".join(map(str, hello.point_formats)),
     ]
     text = ",".join(parts)
     return text, hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
@@ -301,7 +315,7 @@ def ja3(hello: ClientHello) -> tuple[str, str]:
 def ja3s(hello: ServerHello) -> tuple[str, str]:
     text = ",".join([
         str(hello.legacy_version), str(hello.cipher),
-        "-".join(str(t) for t, _ in hello.extensions if not is_grease(t)),
+        "-".join([str(t) for t, _ in hello.extensions if t not in GREASE]),
     ])
     return text, hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
@@ -327,13 +341,16 @@ def ja4_from_parts(version: str, sni: bool, ciphers: list[int], extensions: list
     ``transport`` is ``t`` for TLS over TCP, ``q`` for QUIC."""
     a = f"{transport}{version}{'d' if sni else 'i'}{min(len(ciphers), 99):02d}{min(len(extensions), 99):02d}"
     a += ja4_alpn(alpn)
-    cipher_text = ",".join(f"{c:04x}" for c in sorted(ciphers))
-    ext_text = ",".join(f"{e:04x}" for e in sorted(extensions) if e not in (EXT_SNI, EXT_ALPN))
-    sig_text = ",".join(f"{s:04x}" for s in sigalgs)
+    cipher_text = ",".join(map(_HEX4, sorted(ciphers)))
+    ext_text = ",".join([_HEX4(e) for e in sorted(extensions) if e != EXT_SNI and e != EXT_ALPN])
+    sig_text = ",".join(map(_HEX4, sigalgs))
     c_text = ext_text + ("_" + sig_text if sig_text else "")
     b_hash = _sha12(cipher_text) if ciphers else "000000000000"
     c_hash = _sha12(c_text) if ext_text or sig_text else "000000000000"
     return f"{a}_{b_hash}_{c_hash}", f"{a}_{cipher_text}_{c_text}"
+
+
+_HEX4 = "{:04x}".format
 
 
 def _sha12(text: str) -> str:
@@ -342,12 +359,12 @@ def _sha12(text: str) -> str:
 
 def ja4(hello: ClientHello, transport: str = "t") -> tuple[str, str]:
     """(JA4, JA4_r) of a ClientHello over TCP (``t``) or QUIC (``q``)."""
-    versions = [v for v in hello.supported_versions if not is_grease(v)]
+    versions = [v for v in hello.supported_versions if v not in GREASE]
     top = max(versions) if versions else hello.legacy_version
-    ciphers = [c for c in hello.ciphers if not is_grease(c)]
-    exts = [t for t, _ in hello.extensions if not is_grease(t)]
+    ciphers = [c for c in hello.ciphers if c not in GREASE]
+    exts = [t for t, _ in hello.extensions if t not in GREASE]
     alpn = hello.alpn
-    sigs = [s for s in hello.signature_algorithms if not is_grease(s)]
+    sigs = [s for s in hello.signature_algorithms if s not in GREASE]
     return ja4_from_parts(JA4_VERSIONS.get(top, "00"), hello.sni is not None, ciphers, exts,
                           alpn[0] if alpn else None, sigs, transport)
 

@@ -101,7 +101,7 @@ def hkdf_expand_label(secret: bytes, label: bytes, length: int, hash_name: str) 
     block = b""
     counter = 1
     while len(out) < length:
-        block = hmac.new(secret, block + info + bytes([counter]), hash_name).digest()
+        block = hmac.digest(secret, block + info + bytes([counter]), hash_name)
         out += block
         counter += 1
     return out[:length]
@@ -155,8 +155,8 @@ def prf(secret: bytes, label: bytes, seed: bytes, length: int, hash_name: str) -
     out = bytearray()
     a = seed
     while len(out) < length:
-        a = hmac.new(secret, a, hash_name).digest()
-        out += hmac.new(secret, a + seed, hash_name).digest()
+        a = hmac.digest(secret, a, hash_name)
+        out += hmac.digest(secret, a + seed, hash_name)
     return bytes(out[:length])
 
 
