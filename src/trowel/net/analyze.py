@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trowel.model import Provenance, Record, Warning
+from trowel.model import Provenance, Record, Warning, build_record
 from trowel.net.capture import CaptureInfo, open_capture
 from trowel.net.dns import DnsNames
 from trowel.net.flows import SYN_ONLY, FlowState, FlowTable, UdpEvidence
@@ -162,6 +162,7 @@ class CaptureAnalysis:
     def __init__(self, path: Path, evidence: str = "", keylog: KeyLog | None = None, media_dir: Path | None = None,
                  progress: Callable[[int], None] | None = None) -> None:
         self.path = path
+        self.path_text = str(path)
         self.evidence = evidence
         self.keylog = keylog
         self.media_dir = media_dir
@@ -177,7 +178,8 @@ class CaptureAnalysis:
 
     # --- provenance -------------------------------------------------------------------------------
     def prov(self, detail: str) -> Provenance:
-        return Provenance(evidence=self.evidence, path=str(self.path), detail=detail)
+        """``Provenance(evidence=..., path=..., detail=detail)``, made by the fast constructor (one per record)."""
+        return Provenance.of_row(self.evidence, self.path_text, None, None, detail)
 
     def flow_prov(self, flow: FlowState) -> Provenance:
         return self.prov(f"{flow.flow_id} frames {flow.first_frame}-{flow.last_frame}")
@@ -348,15 +350,15 @@ class CaptureAnalysis:
 
     def _flow_record(self, flow: FlowState) -> Flow:
         gaps, gap_bytes, retrans = self.gaps.get(flow.number, (0, 0, 0))
-        return Flow(
-            source=self.flow_prov(flow), flow_id=flow.flow_id, transport=flow.transport, a_ip=flow.a_ip,
-            a_port=flow.ap, b_ip=flow.b_ip, b_port=flow.bp, start=ts(flow.first_ts), end=ts(flow.last_ts),
-            duration_s=flow.duration_ns / 1e9, packets_a_to_b=flow.packets[0], packets_b_to_a=flow.packets[1],
-            bytes_a_to_b=flow.bytes[0], bytes_b_to_a=flow.bytes[1], payload_a_to_b=flow.payload[0],
-            payload_b_to_a=flow.payload[1], application=flow.application, gaps=gaps, gap_bytes=gap_bytes,
-            retransmitted_bytes=retrans, first_frame=flow.first_frame, last_frame=flow.last_frame,
-            b_name=self.dns.by_address.get(flow.b),
-        )
+        return build_record(Flow, {  # Flow(**values) without the frozen __init__ (one per flow)
+            "source": self.flow_prov(flow), "raw": {}, "flow_id": flow.flow_id, "transport": flow.transport,
+            "a_ip": flow.a_ip, "a_port": flow.ap, "b_ip": flow.b_ip, "b_port": flow.bp, "start": ts(flow.first_ts),
+            "end": ts(flow.last_ts), "duration_s": flow.duration_ns / 1e9, "packets_a_to_b": flow.packets[0],
+            "packets_b_to_a": flow.packets[1], "bytes_a_to_b": flow.bytes[0], "bytes_b_to_a": flow.bytes[1],
+            "payload_a_to_b": flow.payload[0], "payload_b_to_a": flow.payload[1], "application": flow.application,
+            "gaps": gaps, "gap_bytes": gap_bytes, "retransmitted_bytes": retrans, "first_frame": flow.first_frame,
+            "last_frame": flow.last_frame, "b_name": self.dns.by_address.get(flow.b),
+        })
 
 
 def _tls_order(record: TlsSession) -> tuple[int, str]:

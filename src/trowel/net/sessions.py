@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from trowel.model import build_record
 from trowel.net.flows import FlowState
 from trowel.net.http import ASCII_DIGITS, HttpExchange
 from trowel.net.objects import find_sticker, is_zip, save_media, sticker_id, zip_members
@@ -62,22 +63,22 @@ def exchange_records(analysis: CaptureAnalysis, flow: FlowState, ex: HttpExchang
     frames = f"{flow.flow_id} frames {first.start_frame}-{msg.end_frame}"
     client_ip, client_port, server_ip, server_port = _endpoints(flow, ex.client_dir)
     cl = msg.header("Content-Length")
-    obj = HttpObject(
-        source=analysis.prov(frames), flow_id=flow.flow_id, method=req.method if req else None, url=url, host=host,
-        path=path, status=ex.response.status if ex.response else None,
-        reason=ex.response.reason if ex.response else None, content_type=msg.header("Content-Type"),
-        content_encoding=msg.header("Content-Encoding"), transfer_encoding=msg.header("Transfer-Encoding"),
-        content_length=int(cl) if cl and ASCII_DIGITS.fullmatch(cl.strip()) else None, size=len(ex.body),
-        wire_size=msg.wire_size, sha256=digest, media_path=media_path, complete=complete,
-        incomplete_reason=reason, request_time=ts(req.start_ts) if req else None,
-        response_time=ts(ex.response.start_ts) if ex.response else None, end_time=ts(msg.end_ts),
-        client_ip=client_ip, client_port=client_port, server_ip=server_ip, server_port=server_port,
-        decrypted=decrypted, request_headers=req.headers if req else [],
-        response_headers=ex.response.headers if ex.response else [], zip_members=members, zip_error=zip_error,
-        raw_sha256=raw_digest, raw_media_path=raw_path, raw_size=len(ex.raw) if ex.raw is not None else None,
-        content_note=ex.decode_error if unknown_coding else None,
-        confidence=1.0 if complete else 0.7,
-    )
+    obj = build_record(HttpObject, {  # HttpObject(**values) without the frozen __init__ (one per body)
+        "source": analysis.prov(frames), "raw": {}, "flow_id": flow.flow_id, "method": req.method if req else None,
+        "url": url, "host": host, "path": path, "status": ex.response.status if ex.response else None,
+        "reason": ex.response.reason if ex.response else None, "content_type": msg.header("Content-Type"),
+        "content_encoding": msg.header("Content-Encoding"), "transfer_encoding": msg.header("Transfer-Encoding"),
+        "content_length": int(cl) if cl and ASCII_DIGITS.fullmatch(cl.strip()) else None, "size": len(ex.body),
+        "wire_size": msg.wire_size, "sha256": digest, "media_path": media_path, "complete": complete,
+        "incomplete_reason": reason, "request_time": ts(req.start_ts) if req else None,
+        "response_time": ts(ex.response.start_ts) if ex.response else None, "end_time": ts(msg.end_ts),
+        "client_ip": client_ip, "client_port": client_port, "server_ip": server_ip, "server_port": server_port,
+        "decrypted": decrypted, "request_headers": req.headers if req else [],
+        "response_headers": ex.response.headers if ex.response else [], "zip_members": members,
+        "zip_error": zip_error, "raw_sha256": raw_digest, "raw_media_path": raw_path,
+        "raw_size": len(ex.raw) if ex.raw is not None else None,
+        "content_note": ex.decode_error if unknown_coding else None, "confidence": 1.0 if complete else 0.7,
+    })
     sticker = None
     found = find_sticker(members) if members else None
     if found is not None and ex.response is not None:
@@ -115,16 +116,16 @@ def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection,
                       encrypt_then_mac=sh.ext(EXT_ETM) is not None, extended_master_secret=sh.ext(EXT_EMS) is not None,
                       ja3s_string=ja3s_text)
     certs = [describe_certificate(der) for der in conn.certificates]
-    return TlsSession(
-        source=analysis.flow_prov(flow), flow_id=flow.flow_id, client_ip=client_ip, client_port=client_port,
-        server_ip=server_ip, server_port=server_port, start=ts(flow.first_ts), end=ts(flow.last_ts),
-        certificates=certs, decrypted=conn.decrypted,
-        decryption_note="; ".join(conn.notes + ([conn.early_note] if conn.early_note else [])) or None,
-        bytes_client_to_server=conn.dirs[client_dir].bytes, bytes_server_to_client=conn.dirs[1 - client_dir].bytes,
-        tunnel=tunnel, hello_retry=conn.hello_retry, key_updates=conn.key_updates,
-        early_data_offered=conn.early_offered, early_data_records=conn.early_records,
-        **fields,  # type: ignore[arg-type]
-    )
+    return build_record(TlsSession, {  # TlsSession(**values) without the frozen __init__
+        "source": analysis.flow_prov(flow), "raw": {}, "flow_id": flow.flow_id, "client_ip": client_ip,
+        "client_port": client_port, "server_ip": server_ip, "server_port": server_port, "start": ts(flow.first_ts),
+        "end": ts(flow.last_ts), "certificates": certs, "decrypted": conn.decrypted,
+        "decryption_note": "; ".join(conn.notes + ([conn.early_note] if conn.early_note else [])) or None,
+        "bytes_client_to_server": conn.dirs[client_dir].bytes,
+        "bytes_server_to_client": conn.dirs[1 - client_dir].bytes, "tunnel": tunnel,
+        "hello_retry": conn.hello_retry, "key_updates": conn.key_updates, "early_data_offered": conn.early_offered,
+        "early_data_records": conn.early_records, **fields,
+    })
 
 
 EXT_EARLY_DATA = 42
@@ -147,16 +148,15 @@ def quic_record(analysis: CaptureAnalysis, flow: FlowState, conn: QuicConnection
     notes = list(conn.notes)
     if ch is None:
         notes.append("no complete ClientHello in the Initial packets seen")
-    return QuicSession(
-        source=analysis.prov(f"{flow.flow_id} frames {conn.first_frame}-{conn.last_frame}"), flow_id=flow.flow_id,
-        client_ip=client_ip, client_port=client_port, server_ip=server_ip, server_port=server_port,
-        start=ts(conn.first_ts), end=ts(conn.last_ts), version=conn.version,
-        version_name=VERSION_NAMES.get(conn.version, f"0x{conn.version:08x}"), original_dcid=conn.odcid.hex(),
-        client_scid=conn.client_scid.hex() if conn.client_scid is not None else None,
-        server_scid=conn.server_scid.hex() if conn.server_scid is not None else None,
-        client_hello_packets=conn.client_crypto.packets, initial_packets_client=conn.initial_packets[0],
-        initial_packets_server=conn.initial_packets[1], handshake_packets=sum(conn.handshake_packets),
-        zero_rtt_packets=conn.zero_rtt_packets, retry=conn.retry, undecryptable_initials=conn.undecryptable,
-        notes=notes, confidence=1.0 if ch is not None else 0.8,
-        **fields,  # type: ignore[arg-type]
-    )
+    return build_record(QuicSession, {  # QuicSession(**values) without the frozen __init__
+        "source": analysis.prov(f"{flow.flow_id} frames {conn.first_frame}-{conn.last_frame}"), "raw": {},
+        "flow_id": flow.flow_id, "client_ip": client_ip, "client_port": client_port, "server_ip": server_ip,
+        "server_port": server_port, "start": ts(conn.first_ts), "end": ts(conn.last_ts), "version": conn.version,
+        "version_name": VERSION_NAMES.get(conn.version, f"0x{conn.version:08x}"), "original_dcid": conn.odcid.hex(),
+        "client_scid": conn.client_scid.hex() if conn.client_scid is not None else None,
+        "server_scid": conn.server_scid.hex() if conn.server_scid is not None else None,
+        "client_hello_packets": conn.client_crypto.packets, "initial_packets_client": conn.initial_packets[0],
+        "initial_packets_server": conn.initial_packets[1], "handshake_packets": sum(conn.handshake_packets),
+        "zero_rtt_packets": conn.zero_rtt_packets, "retry": conn.retry, "undecryptable_initials": conn.undecryptable,
+        "notes": notes, "confidence": 1.0 if ch is not None else 0.8, **fields,
+    })

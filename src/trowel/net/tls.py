@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -299,14 +300,33 @@ def parse_certificate_list13(body: bytes) -> list[bytes]:
 
 
 # --- fingerprints ----------------------------------------------------------------------------------
+class _Texts(dict[int, str]):
+    """Number -> its text in one format, made on first use (fingerprints format the same 16-bit cipher,
+    extension and group numbers over and over); emptied past 70,000 entries."""
+
+    def __init__(self, text: Callable[[int], str]) -> None:
+        super().__init__()
+        self.text = text
+
+    def __missing__(self, key: int) -> str:
+        if len(self) > 70_000:
+            self.clear()
+        value = self[key] = self.text(key)
+        return value
+
+
+_DEC = _Texts(str).__getitem__  # decimal, as JA3 writes numbers
+_HEX4 = _Texts("{:04x}".format).__getitem__  # four hex digits, as JA4 writes them
+
+
 def ja3(hello: ClientHello) -> tuple[str, str]:
     """(JA3 string, MD5 hex)."""
     parts = [
         str(hello.legacy_version),
-        "-".join([str(c) for c in hello.ciphers if c not in GREASE]),
-        "-".join([str(t) for t, _ in hello.extensions if t not in GREASE]),
-        "-".join([str(g) for g in hello.groups if g not in GREASE]),
-        "-".join(map(str, hello.point_formats)),
+        "-".join([_DEC(c) for c in hello.ciphers if c not in GREASE]),
+        "-".join([_DEC(t) for t, _ in hello.extensions if t not in GREASE]),
+        "-".join([_DEC(g) for g in hello.groups if g not in GREASE]),
+        "-".join(map(_DEC, hello.point_formats)),
     ]
     text = ",".join(parts)
     return text, hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
@@ -315,7 +335,7 @@ def ja3(hello: ClientHello) -> tuple[str, str]:
 def ja3s(hello: ServerHello) -> tuple[str, str]:
     text = ",".join([
         str(hello.legacy_version), str(hello.cipher),
-        "-".join([str(t) for t, _ in hello.extensions if t not in GREASE]),
+        "-".join([_DEC(t) for t, _ in hello.extensions if t not in GREASE]),
     ])
     return text, hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
@@ -350,7 +370,6 @@ def ja4_from_parts(version: str, sni: bool, ciphers: list[int], extensions: list
     return f"{a}_{b_hash}_{c_hash}", f"{a}_{cipher_text}_{c_text}"
 
 
-_HEX4 = "{:04x}".format
 
 
 def _sha12(text: str) -> str:
