@@ -8,7 +8,7 @@ import zlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trowel.net.http import HttpConnection, HttpExchange, decode_content
+from trowel.net.http import HttpConnection, HttpExchange, HttpMessage, decode_content
 
 
 def run(client: list[bytes], server: list[bytes], gaps: dict[int, int] | None = None,
@@ -117,3 +117,12 @@ def test_post_body_is_an_object() -> None:
               [b"HTTP/1.1 204 No Content\r\n\r\n"])
     assert len(got) == 1
     assert got[0].response is None and got[0].request is not None and got[0].body == b"data"
+
+
+def test_header_lookup_any_case_first_wins_and_follows_changed_lists() -> None:
+    msg = HttpMessage("HTTP/1.1 200 OK", [["Content-Type", "a/b"], ["content-type", "c/d"], ["X-N", "1"]], 0, 1)
+    assert msg.header("CONTENT-TYPE") == "a/b" and msg.header("x-n") == "1" and msg.header("Host") is None
+    msg.headers.append(["Host", "h.example"])  # grown after the first lookup
+    assert msg.header("host") == "h.example"
+    msg.headers = [["X-N", "2"]]  # replaced (HTTP/2 trailers)
+    assert msg.header("X-N") == "2" and msg.header("Content-Type") is None

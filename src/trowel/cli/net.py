@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from trowel.cli.common import progress_bar, record_text, warn
+from trowel.cli.common import progress_bar, record_line, warn
 
 JSON_BATCH = 512  # records per write
 
@@ -84,23 +84,23 @@ def run_analyze(args: argparse.Namespace) -> int:
     # interpreter exits) scans them all once more, about 5-7% of the run. Frozen objects are still freed by
     # reference counting; only cyclic garbage left from the pass stays until the process ends.
     gc.freeze()
-    stream = open(out / "records.jsonl", "w", encoding="utf-8") if out is not None else None  # noqa: SIM115
+    stream = open(out / "records.jsonl", "wb") if out is not None else None  # noqa: SIM115
     counts: Counter[str] = Counter()
     lines: list[tuple[str, str, str, str]] = []
-    batch: list[str] = []  # JSON lines, encoded once for both outputs and written in chunks
+    batch: list[bytes] = []  # JSON lines as UTF-8, encoded once for both outputs and written in chunks
 
     def flush() -> None:
-        text = "".join(batch)
+        data = b"".join(batch)
         batch.clear()
         if stream is not None:
-            stream.write(text)
+            stream.write(data)
         if args.json:
-            sys.stdout.write(text)
+            _write_stdout(data)
 
     try:
         for record in result.records:
             if stream is not None or args.json:
-                batch.append(record_text(record) + "\n")
+                batch.append(record_line(record))
                 if len(batch) >= JSON_BATCH:
                     flush()
             if not args.json:
@@ -125,6 +125,17 @@ def run_analyze(args: argparse.Namespace) -> int:
     for text in result.warnings:
         warn(f"{capture.name}: {text}")
     return 0
+
+
+def _write_stdout(data: bytes) -> None:
+    """UTF-8 JSON Lines to stdout: straight to its byte layer when it has one (no decoding and encoding again
+    of the text), else as text."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    sys.stdout.flush()  # whatever text was written before goes first
+    buffer.write(data)
 
 
 def _utc(value: Any) -> str:

@@ -76,13 +76,21 @@ class HttpMessage:
     complete: bool = True
     incomplete_reason: str | None = None
     missing: int = 0
+    _index: tuple[list[list[str]], int, dict[str, str]] | None = field(default=None, init=False, repr=False,
+                                                                        compare=False)
 
     def header(self, name: str) -> str | None:
-        lname = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lname:
-                return value
-        return None
+        """The value of the first header of that name (any case). The headers are indexed by lower-case name
+        on the first call (a message is asked for a header about ten times); the index is made again when
+        ``headers`` is replaced or grows."""
+        headers = self.headers
+        index = self._index
+        if index is None or index[0] is not headers or index[1] != len(headers):
+            names: dict[str, str] = {}
+            for key, value in headers:
+                names.setdefault(key.lower(), value)
+            index = self._index = (headers, len(headers), names)
+        return index[2].get(name.lower())
 
 
 @dataclass
