@@ -58,6 +58,11 @@ class Provenance:
                 and self.detail is None and self.table is not None and type(rowid) is int \
                 and -JSON_SAFE_INT < rowid < JSON_SAFE_INT and self.evidence is not None and self.path is not None:
             return {"evidence": self.evidence, "path": self.path, "table": self.table, "rowid": rowid}
+        detail = self.detail
+        if rowid is None and self.table is None and self.page is None and self.offset is None \
+                and self.region is None and self.frame is None and type(detail) is str \
+                and type(self.evidence) is str and type(self.path) is str:  # a place named in words (captures)
+            return {"evidence": self.evidence, "path": self.path, "detail": detail}
         # every field is a plain value: read them all at once (dataclasses.asdict deep-copies, slow per record)
         return {k: str(v) if type(v) is int and not -JSON_SAFE_INT < v < JSON_SAFE_INT else v
                 for k, v in zip(_NAMES, _VALUES(self), strict=True) if v is not None}

@@ -280,12 +280,13 @@ class CaptureAnalysis:
                 if proto == TCP:
                     if flow.ended:
                         continue
-                    if flow.conn is None:
+                    conn = flow.conn
+                    if conn is None:
                         dispatcher = _Dispatcher(self, flow)
-                        flow.conn = dispatcher.conn = TcpConnection(dispatcher)
+                        conn = flow.conn = dispatcher.conn = TcpConnection(dispatcher)
                     if size and flow.mult16 and (size + cut) % 16:
                         flow.mult16 = False
-                    if flow.conn.segment(direction, seq, flags, payload, ts_ns, frame):
+                    if conn.segment(direction, seq, flags, payload, ts_ns, frame):
                         self._end_connection(flow)
                         flow.ended = True
                 elif size:

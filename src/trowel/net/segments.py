@@ -38,7 +38,8 @@ SegmentTuple = tuple[int, int, int, int, bytes, int, bytes, int, bytes, int, int
 _FAST_LINKS: dict[int, tuple[int, int]] = {LINK_ETHERNET: (12, 14), LINK_SLL: (14, 16), LINK_SLL2: (0, 20),
                                            LINK_IPV4: (-1, 0), **{raw: (-1, 0) for raw in LINK_RAW}}
 _IPV4_FIELDS = "BxHxxHxB2x4s4s"  # version/IHL, total length, flags+offset, protocol, source, destination
-_TCP = struct.Struct("!HHIxxxxBB").unpack_from  # ports, sequence, data offset, flags
+_TCP_FIELDS = "HHIxxxxBB"  # ports, sequence, data offset, flags
+
 _UDP = struct.Struct("!HHH").unpack_from
 _NONE = (0, b"", 0, b"", 0, b"", 0, 0, 0)
 
@@ -80,8 +81,14 @@ def pcap_segments(reader: CaptureReader, issues: PacketIssues,  # noqa: C901 - o
     raw = etype_at == -1
     # the ethertype (unless raw IP) and the IPv4 header's version/length, total length, flags and fragment
     # offset, protocol, source and destination, in one unpack
-    ip_header = struct.Struct(("!" if raw else f"!H{max(0, ip_at - etype_at - 2)}x") + _IPV4_FIELDS).unpack_from
+    ip_format = ("!" if raw else f"!H{max(0, ip_at - etype_at - 2)}x") + _IPV4_FIELDS
+    ip_header = struct.Struct(ip_format).unpack_from
+    # ... and with them the transport header's first 14 bytes: TCP ports, sequence, data offset and flags, or
+    # the UDP ports and length (the high half of where TCP has its sequence number), when the frame holds them
+    ip_transport = struct.Struct(ip_format + _TCP_FIELDS).unpack_from
     tcp_at = ip_at + 20
+    both_at = tcp_at + 14  # frame length from which the one unpack reads inside the frame
+    tcp_min = tcp_at + 20
     udp_payload_at = tcp_at + 8
     min_ip = ip_at + 20
     pos = 24
@@ -109,39 +116,46 @@ def pcap_segments(reader: CaptureReader, issues: PacketIssues,  # noqa: C901 - o
         pos = end
         ts_ns = sec * 1_000_000_000 + frac * scale
         if fast and incl >= min_ip:
-            if raw:
-                vihl, total, frag, proto, src, dst = ip_header(buf, start)
-                etype = 0x0800
+            if incl >= both_at:
+                if raw:
+                    vihl, total, frag, proto, src, dst, sport, dport, seq, doff, flags = ip_transport(buf, start)
+                    etype = 0x0800
+                else:
+                    etype, vihl, total, frag, proto, src, dst, sport, dport, seq, doff, flags = ip_transport(
+                        buf, start + etype_at)
             else:
-                etype, vihl, total, frag, proto, src, dst = ip_header(buf, start + etype_at)
+                sport = -1  # the transport header is read below if the frame holds enough of it
+                if raw:
+                    vihl, total, frag, proto, src, dst = ip_header(buf, start)
+                    etype = 0x0800
+                else:
+                    etype, vihl, total, frag, proto, src, dst = ip_header(buf, start + etype_at)
             if etype == 0x0800 and vihl == 0x45 and total >= 20 and not frag & 0x3FFF:
                 stop = ip_at + total
-                if proto == 6:
-                    if stop > incl:
-                        stop = incl
-                    if stop >= tcp_at + 20:
-                        sport, dport, seq, doff, flags = _TCP(buf, start + tcp_at)
-                        hlen = (doff >> 4) * 4
-                        if hlen >= 20 and tcp_at + hlen <= stop:
-                            cut = ip_at + total - stop
-                            if cut:
-                                issues.add("snap_cut", frame)
-                            yield (frame, ts_ns, orig, 6, src, sport, dst, dport,
-                                   buf[start + tcp_at + hlen:start + stop], flags, seq, cut)
-                            continue
-                elif proto == 17:
-                    if stop > incl:
-                        stop = incl
-                    if stop >= udp_payload_at:
-                        sport, dport, ulen = _UDP(buf, start + tcp_at)
+                if stop > incl:
+                    stop = incl
+                if proto == 6 and stop >= tcp_min:  # then incl >= both_at: the TCP fields were read above
+                    hlen = (doff >> 4) * 4
+                    if hlen >= 20 and tcp_at + hlen <= stop:
                         cut = ip_at + total - stop
                         if cut:
                             issues.add("snap_cut", frame)
-                        if ulen >= 8 and tcp_at + ulen < stop:
-                            stop = tcp_at + ulen
-                        yield (frame, ts_ns, orig, 17, src, sport, dst, dport,
-                               buf[start + udp_payload_at:start + stop], 0, 0, cut)
+                        yield (frame, ts_ns, orig, 6, src, sport, dst, dport,
+                               buf[start + tcp_at + hlen:start + stop], flags, seq, cut)
                         continue
+                elif proto == 17 and stop >= udp_payload_at:
+                    if sport < 0:
+                        sport, dport, ulen = _UDP(buf, start + tcp_at)
+                    else:
+                        ulen = seq >> 16
+                    cut = ip_at + total - stop
+                    if cut:
+                        issues.add("snap_cut", frame)
+                    if ulen >= 8 and tcp_at + ulen < stop:
+                        stop = tcp_at + ulen
+                    yield (frame, ts_ns, orig, 17, src, sport, dst, dport,
+                           buf[start + udp_payload_at:start + stop], 0, 0, cut)
+                    continue
         data = buf[start:end]
         seg = decode(linktype, data, frame, issues, frags)
         if seg is None:

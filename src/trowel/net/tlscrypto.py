@@ -141,12 +141,10 @@ class Tls13Decryptor:
         except InvalidTag as exc:
             raise ValueError("authentication tag does not verify") from exc
         self.seq += 1
-        end = len(plain)
-        while end and plain[end - 1] == 0:
-            end -= 1
-        if not end:
+        plain = plain.rstrip(b"\x00")  # the padding after the content type
+        if not plain:
             raise ValueError("record without a content type")
-        return plain[end - 1], plain[:end - 1]
+        return plain[-1], plain[:-1]
 
 
 def prf(secret: bytes, label: bytes, seed: bytes, length: int, hash_name: str) -> bytes:

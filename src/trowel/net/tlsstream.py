@@ -106,8 +106,11 @@ class TlsConnection:
         if d.lost or (d.encrypted and d.decryptor is None and d.d13 is None and not d.buf
                       and not (self.early_offered and direction == self.client_dir)):
             return  # nothing more to read in clear, nothing to decrypt: only counted
-        d.buf += payload
-        buf = d.buf
+        if d.buf:
+            d.buf += payload
+            buf: bytes | bytearray = d.buf
+        else:  # nothing waiting (the common case): records are read from the segment itself, the rest kept
+            buf = payload
         pos = 0
         while len(buf) - pos >= 5:
             ctype = buf[pos]
@@ -124,8 +127,10 @@ class TlsConnection:
             self._record(direction, d, ctype, version, fragment, ts_ns, frame)
         if d.lost:
             d.buf.clear()
-        else:
-            del buf[:pos]
+        elif buf is d.buf:
+            del d.buf[:pos]
+        elif pos < len(buf):
+            d.buf += buf[pos:]
 
     def gap(self, direction: int, length: int, ts_ns: int, frame: int) -> None:
         d = self.dirs[direction]
