@@ -279,3 +279,21 @@ def test_sni_and_alpn_read_by_index_as_the_cursor_reads_them(tail: bytes) -> Non
         hello = ClientHello(0x0303, bytes(32), b"", [], b"\x00", [(EXT_SNI, body), (EXT_ALPN, body)])
         assert hello.sni == _reference_sni(body)
         assert parse_alpn(body) == hello.alpn == _reference_alpn(body)
+
+
+def test_hkdf_expand_label_is_rfc5869_expand() -> None:
+    """HKDF-Expand-Label (one HMAC block taken directly when it is enough) against cryptography's HKDFExpand."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
+
+    from trowel.net import quic, tlscrypto
+
+    secret = bytes(range(48))
+    for name, algorithm in (("sha256", hashes.SHA256()), ("sha384", hashes.SHA384())):
+        for length in (1, 12, 16, 31, 32, 33, 48, 49, 64, 80):
+            for label in (b"key", b"iv", b"traffic upd", b"quic hp", b"client in"):
+                info = struct.pack("!HB", length, 6 + len(label)) + b"tls13 " + label + b"\x00"
+                expect = HKDFExpand(algorithm, length, info).derive(secret)
+                assert tlscrypto.hkdf_expand_label(secret, label, length, name) == expect, (name, length, label)
+                if name == "sha256":
+                    assert quic.hkdf_expand_label(secret, label, length) == expect, (length, label)

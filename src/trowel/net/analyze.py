@@ -153,7 +153,23 @@ class _Dispatcher:
             self.target.close(ts_ns)
             if isinstance(self.target, TlsConnection):
                 self.analysis.tls_done(self.flow, self.target)
+            _unlink(self.target)
         self.target = None
+        self.conn = None  # the connection points at this dispatcher (its consumer), and this at it
+
+
+def _unlink(sink: object) -> None:
+    """Break the reference cycles of a closed stream's consumers (an HTTP connection and its readers point at
+    each other), down through TLS, tunnels and nested HTTP, so that reference counting frees them as soon as
+    the stream ends: the cycle collector then has nothing of them to find (it took a tenth of the pass)."""
+    while sink is not None:
+        if isinstance(sink, TlsConnection | TunnelStream):
+            sink = sink.inner
+        elif isinstance(sink, HttpConnection):
+            sink.readers = {}
+            sink = sink.tunnel
+        else:
+            return
 
 
 class CaptureAnalysis:

@@ -43,10 +43,19 @@ MAX_CRYPTO = 64 << 10  # a ClientHello larger than this is not reassembled
 MAX_PACKETS = 64  # long-header packets of one connection that are examined
 
 
+_INFO: dict[tuple[bytes, int], bytes] = {}  # (label, length) -> HkdfLabel bytes (a handful of fixed labels)
+
+
 def hkdf_expand_label(secret: bytes, label: bytes, length: int) -> bytes:
     """TLS 1.3 HKDF-Expand-Label with an empty context (SHA-256)."""
-    full = b"tls13 " + label
-    info = struct.pack("!HB", length, len(full)) + full + b"\x00"
+    info = _INFO.get((label, length))
+    if info is None:
+        full = b"tls13 " + label
+        info = struct.pack("!HB", length, len(full)) + full + b"\x00"
+        if len(_INFO) < 64:
+            _INFO[(label, length)] = info
+    if length <= 32:  # one block: T(1) = HMAC(secret, info | 0x01)
+        return hmac.digest(secret, info + b"\x01", "sha256")[:length]
     out = b""
     block = b""
     counter = 1
@@ -149,10 +158,9 @@ def open_packet(data: bytes, pos: int, hdr: LongHeader, keys: _Keys) -> bytes | 
     mask = keys.mask(data[sample_at:sample_at + 16])
     first = data[pos] ^ (mask[0] & 0x0F)
     pn_len = (first & 3) + 1
-    pn_bytes = bytes(b ^ m for b, m in zip(data[hdr.pn_offset:hdr.pn_offset + pn_len], mask[1:1 + pn_len],
-                                             strict=True))
-    header = bytes([first]) + data[pos + 1:hdr.pn_offset] + pn_bytes
-    pn = int.from_bytes(pn_bytes, "big")  # Initial packet numbers stay small: the truncated value is exact
+    # Initial packet numbers stay small: the truncated value is exact
+    pn = int.from_bytes(data[hdr.pn_offset:hdr.pn_offset + pn_len], "big") ^ int.from_bytes(mask[1:1 + pn_len], "big")
+    header = bytes([first]) + data[pos + 1:hdr.pn_offset] + pn.to_bytes(pn_len, "big")
     nonce = (int.from_bytes(keys.iv, "big") ^ pn).to_bytes(12, "big")
     try:
         return keys.aead.decrypt(nonce, data[hdr.pn_offset + pn_len:hdr.end], header)

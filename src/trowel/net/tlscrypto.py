@@ -97,6 +97,8 @@ def hkdf_expand_label(secret: bytes, label: bytes, length: int, hash_name: str) 
     """RFC 8446 HKDF-Expand-Label with an empty context."""
     full = b"tls13 " + label
     info = struct.pack("!HB", length, len(full)) + full + b"\x00"
+    if length <= 32 and hash_name in ("sha256", "sha384"):  # one block: T(1) = HMAC(secret, info | 0x01)
+        return hmac.digest(secret, info + b"\x01", hash_name)[:length]
     out = b""
     block = b""
     counter = 1
