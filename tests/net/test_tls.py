@@ -297,3 +297,10 @@ def test_hkdf_expand_label_is_rfc5869_expand() -> None:
                 assert tlscrypto.hkdf_expand_label(secret, label, length, name) == expect, (name, length, label)
                 if name == "sha256":
                     assert quic.hkdf_expand_label(secret, label, length) == expect, (length, label)
+
+
+def test_grease_set_is_every_grease_value() -> None:
+    from trowel.net.tls import GREASE
+
+    assert len(GREASE) == 16
+    assert {v for v in range(0x10000) if is_grease(v)} == GREASE

@@ -106,7 +106,7 @@ def varint(data: bytes, pos: int) -> tuple[int, int]:
     return value, pos + size
 
 
-@dataclass
+@dataclass(slots=True)
 class LongHeader:
     version: int
     kind: str

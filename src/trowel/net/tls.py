@@ -68,7 +68,7 @@ def is_grease(value: int) -> bool:
     return (value & 0x0F0F) == 0x0A0A and (value >> 8) == (value & 0xFF)
 
 
-GREASE = frozenset(v for v in range(0x10000) if is_grease(v))  # the 16 values, for membership tests
+GREASE = frozenset(range(0x0A0A, 0x10000, 0x1010))  # the 16 values 0x0a0a ... 0xfafa, for membership tests
 
 
 class _Cursor:
