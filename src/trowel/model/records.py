@@ -58,30 +58,49 @@ def _field_json(value: Any, kind: type) -> Any:
     return to_jsonable(value)
 
 
+# The value types the generated code takes without a call, each test with what it stores. The tests exclude each
+# other (each names its own exact types), so their order changes only the speed: the type a field is declared
+# with is tested first.
+_PLAIN = ("t is str or v is None or t is bool", "v")
+_NUMBER = ("t is int and -SAFE_INT < v < SAFE_INT or t is float and 1e-4 <= abs(v) < INF", "v")
+_OWN = ("t is TimeValue or t is Provenance", "v.to_json()")
+_LIST = ("t is list", "items(v)")
+_STATE = ("t is State", "v")
+
+
+def _branches(declared: Any) -> list[tuple[str, str]]:
+    text = declared if isinstance(declared, str) else getattr(declared, "__name__", "")
+    if text.startswith(("int", "float")):
+        return [_NUMBER, _PLAIN, _OWN, _LIST, _STATE]
+    if text.startswith(("TimeValue", "Provenance")):
+        return [_OWN, _PLAIN, _NUMBER, _LIST, _STATE]
+    if text.startswith("list"):
+        return [_LIST, _PLAIN, _NUMBER, _OWN, _STATE]
+    return [_PLAIN, _NUMBER, _OWN, _LIST, _STATE]
+
+
 def _compile_to_json(cls: type[Record]) -> Callable[[Any], dict[str, Any]]:
     """``to_json`` for one record class, as straight-line code over its fields (made once per class).
 
     The same conversion as a loop over ``dataclasses.fields`` calling ``to_jsonable``, without the loop:
-    ``str``/``None``/``bool`` values are stored as they are, the rest goes through :func:`_field_json`.
+    ``str``/``None``/``bool`` values and safe numbers are stored as they are, times and provenance converted,
+    lists through :func:`~trowel.model.values.jsonable_items` (the field's declared type tested first), the
+    rest goes through :func:`_field_json`.
     Field names are Python identifiers (dataclass fields), so the generated source is only attribute reads.
     """
-    names = [f.name for f in fields(cls)]
     lines = ["def to_json(self):", "    out = {'kind': self.kind}"]
-    for name in names:
+    for f in fields(cls):
+        name = f.name
         if not name.isidentifier():
             raise ValueError(f"field {name!r} of {cls.__name__} is no identifier")
         if name == "raw":
             lines += ["    v = self.raw", "    if v and v is not NOT_PRESENT:",
                       "        out['raw'] = json_raw_dict(v) if type(v) is dict else to_jsonable(v)"]
             continue
-        lines += [f"    v = self.{name}", "    t = type(v)", "    if t is str or v is None or t is bool:",
-                  f"        out[{name!r}] = v",
-                  "    elif t is int and -SAFE_INT < v < SAFE_INT or t is float and 1e-4 <= abs(v) < INF:",
-                  f"        out[{name!r}] = v", "    elif t is list and not v:", f"        out[{name!r}] = []",
-                  "    elif t is TimeValue or t is Provenance:", f"        out[{name!r}] = v.to_json()",
-                  "    elif t is list:", f"        out[{name!r}] = items(v)",
-                  "    elif t is State:", f"        out[{name!r}] = v",
-                  "    else:", "        v = field_json(v, t)", "        if v is not SKIP:", f"            out[{name!r}] = v"]
+        lines += [f"    v = self.{name}", "    t = type(v)"]
+        for n, (test, value) in enumerate(_branches(f.type)):
+            lines += [f"    {'if' if n == 0 else 'elif'} {test}:", f"        out[{name!r}] = {value}"]
+        lines += ["    else:", "        v = field_json(v, t)", "        if v is not SKIP:", f"            out[{name!r}] = v"]
     lines.append("    return out")
     namespace: dict[str, Any] = {"NOT_PRESENT": Absence.NOT_PRESENT, "json_raw_dict": _json_raw,
                                  "to_jsonable": to_jsonable, "field_json": _field_json, "items": jsonable_items, "SKIP": _SKIP,
