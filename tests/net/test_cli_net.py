@@ -111,3 +111,25 @@ def test_text_summary_tunnel(capsys: pytest.CaptureFixture[str], live_manifest: 
                          f"inner=tls sni={facts['server_name']} bytes {tunnel['bytes_client_to_server']}/"
                          f"{tunnel['bytes_server_to_client']}")
     assert tunnel["bytes_client_to_server"] > 500 and tunnel["bytes_server_to_client"] > 1000
+
+
+def test_json_lines_same_bytes_to_a_text_only_stdout_and_records_jsonl(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """stdout without a byte layer (an io.StringIO) gets the same lines, as text, as records.jsonl holds."""
+    import io
+
+    from trowel.model.jsonl import record_line
+    from trowel.net import KeyLog, analyze_capture
+
+    live = Path(__file__).parent.parent / "fixtures" / "net" / "live"
+    text = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", text)
+    assert main(["--quiet", "net", "analyze", str(live / "tls13.pcap"), "--keylog", str(live / "tls13.keylog"),
+                 "--out", str(tmp_path / "out"), "--json"]) == 0
+    monkeypatch.undo()
+    saved = (tmp_path / "out" / "records.jsonl").read_bytes()
+    assert text.getvalue().encode("utf-8") == saved
+    result = analyze_capture(live / "tls13.pcap", keylog=KeyLog.load(live / "tls13.keylog"),
+                             media_dir=tmp_path / "again" / "media")
+    assert saved == b"".join(record_line(r) for r in result.records)
+    assert saved.count(b"\n") == len(result.records) and b'"kind":"tunnel"' in saved
