@@ -314,7 +314,7 @@ class CaptureAnalysis:
                         self.dns.add(payload)
                     if payload[0] & 0x80:
                         quic = flow.quic
-                        if quic is None and looks_like_quic_initial(payload):
+                        if quic is None and payload[0] & 0x40 and looks_like_quic_initial(payload):
                             quic = flow.quic = QuicFlow()
                         if quic is not None:
                             quic.datagram(direction, payload, ts_ns, frame)

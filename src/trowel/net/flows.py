@@ -47,7 +47,7 @@ class UdpEvidence:
                     self._hit("10-byte packet starting 09 02")
         elif n == 11 and payload[:3] == b"\x00\x09\x03":
             self._hit("11-byte packet starting 00 09 03")
-        if payload[:4] == b"\x88\x49\x1a\x00":
+        if n >= 4 and payload[0] == 0x88 and payload[:4] == b"\x88\x49\x1a\x00":
             self.relay_frames += 1
             if n == 1099:
                 self._hit("1099-byte packet starting 88 49 1a 00")

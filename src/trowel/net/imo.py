@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from trowel.model import Provenance, TimeValue
+from trowel.model import Provenance, TimeValue, build_record
 from trowel.net.flows import FlowState
 from trowel.net.records import CallSession, ImoSession, TlsSession
 from trowel.net.tls import cert_matches, host_in_domain
@@ -122,12 +122,12 @@ def chat_sessions(flows: list[FlowState], tls: dict[str, TlsSession], prov: Call
         switched = f"{before[0]}:{before[1]}" if before is not None and before != here else None
         previous[flow.a] = here
         confidence = facts.pop("confidence")
-        out.append(ImoSession(
-            source=prov(flow), app="imo", confidence=confidence, flow_id=flow.flow_id, client_ip=flow.a_ip,
-            client_port=flow.ap, server_ip=flow.b_ip, server_port=flow.bp, start=stamp(flow.first_ts),
-            end=stamp(flow.last_ts), duration_s=flow.duration_ns / 1e9, bytes_client_to_server=flow.payload[0],
-            bytes_server_to_client=flow.payload[1], packets=flow.packets[0] + flow.packets[1],
-            switched_from=switched, **facts))
+        out.append(build_record(ImoSession, {  # ImoSession(**values) without the frozen __init__
+            "source": prov(flow), "raw": {}, "app": "imo", "confidence": confidence, "flow_id": flow.flow_id,
+            "client_ip": flow.a_ip, "client_port": flow.ap, "server_ip": flow.b_ip, "server_port": flow.bp,
+            "start": stamp(flow.first_ts), "end": stamp(flow.last_ts), "duration_s": flow.duration_ns / 1e9,
+            "bytes_client_to_server": flow.payload[0], "bytes_server_to_client": flow.payload[1],
+            "packets": flow.packets[0] + flow.packets[1], "switched_from": switched, **facts}))
     return out
 
 
