@@ -133,3 +133,15 @@ def test_json_lines_same_bytes_to_a_text_only_stdout_and_records_jsonl(tmp_path:
                              media_dir=tmp_path / "again" / "media")
     assert saved == b"".join(record_line(r) for r in result.records)
     assert saved.count(b"\n") == len(result.records) and b'"kind":"tunnel"' in saved
+
+
+def test_network_analysis_imports_codecs_hpack_and_timestamps_only_when_used() -> None:
+    """brotli, zstandard (content codings), hpack (HTTP/2) and the timestamp catalogue (times outside
+    1970-2116) load on first use: importing the analysis and analysing a TLS 1.3 capture need none of them."""
+    code = ("import sys\nfrom pathlib import Path\nimport trowel.net\nimport trowel.cli.net\n"
+            "before = sorted(m for m in ('brotli', 'zstandard', 'hpack', 'trowel.timestamps') if m in sys.modules)\n"
+            f"trowel.net.analyze_capture(Path({str(Path(__file__).parent.parent / 'fixtures/net/live/tls13.pcap')!r}))\n"
+            "after = sorted(m for m in ('brotli', 'zstandard', 'hpack', 'trowel.timestamps') if m in sys.modules)\n"
+            "print(before, after)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[] []"

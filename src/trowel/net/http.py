@@ -16,9 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import brotli
-import zstandard
-
 MAX_HEADER = 64 << 10
 MAX_BODY = 512 << 20  # bodies beyond this are kept up to it and flagged incomplete
 MAX_DECODED = 512 << 20
@@ -156,6 +153,8 @@ def _zlib(body: bytes, enc: str, attempts: list[int]) -> tuple[bytes, str | None
 
 
 def _brotli(body: bytes) -> tuple[bytes, str | None]:
+    import brotli  # on first use (like zstandard below): most captures carry neither coding
+
     dec = brotli.Decompressor()
     try:
         out = dec.process(body, output_buffer_limit=MAX_DECODED)
@@ -169,6 +168,8 @@ def _brotli(body: bytes) -> tuple[bytes, str | None]:
 
 
 def _zstd(body: bytes) -> tuple[bytes, str | None]:
+    import zstandard
+
     reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(body), read_across_frames=True)
     out = bytearray()
     try:

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import hpack
+from typing import TYPE_CHECKING
 
 from trowel.net.http import MAX_BODY, HttpExchange, HttpMessage, decode_content
 
@@ -30,6 +29,23 @@ def looks_like_h2(first: bytes) -> bool:
     return first.startswith(b"PRI * HTTP/2.0")
 
 
+if TYPE_CHECKING:
+    import hpack
+
+
+def _hpack_error() -> type[Exception]:
+    import hpack
+
+    return hpack.HPACKError
+
+
+def _decoder() -> hpack.Decoder:
+    """A new HPACK decoder (``hpack`` is imported on first use: most captures carry no HTTP/2)."""
+    import hpack
+
+    return hpack.Decoder()
+
+
 @dataclass
 class _Stream:
     sid: int
@@ -42,7 +58,7 @@ class _Stream:
 @dataclass
 class _Side:
     buf: bytearray = field(default_factory=bytearray)
-    decoder: hpack.Decoder = field(default_factory=hpack.Decoder)
+    decoder: hpack.Decoder = field(default_factory=_decoder)
     block: bytearray = field(default_factory=bytearray)  # a header block waiting for CONTINUATION
     block_stream: int = 0
     block_flags: int = 0
@@ -103,7 +119,7 @@ class Http2Connection:
             pos += 9 + length
             try:
                 self._frame(direction, side, ftype, flags, sid, body)
-            except (hpack.HPACKError, ValueError, IndexError) as exc:
+            except (_hpack_error(), ValueError, IndexError) as exc:
                 self._lose(direction, f"direction {direction}: frame damaged ({exc}); reading stopped")
                 return
         del buf[:pos]

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from trowel.model import Record, TimeValue, record_kind
-from trowel.timestamps import stamp
 
 FAST_TS_MAX = 1 << 62  # 2116: far inside the unix_ns format's range (0001 .. 9999)
 
@@ -22,6 +21,8 @@ def ts(ns: int) -> TimeValue:
     decoding without the range check (the same value ``stamp`` makes); anything else goes through ``stamp``."""
     if type(ns) is int and 0 <= ns < FAST_TS_MAX:
         return TimeValue.of(ns, "unix_ns", ns)
+    from trowel.timestamps import stamp  # imported here: the timestamp catalogue is not needed otherwise
+
     return stamp(ns, "unix_ns")
 
 
