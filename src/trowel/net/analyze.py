@@ -243,9 +243,10 @@ class CaptureAnalysis:
         """Read every frame once and build the records. Python's automatic cycle collection is paused during
         the pass (its repeated collections cost about a fifth of the pass: the pass allocates many objects)
         and run by hand instead: the young generations every ``YOUNG_GC_EVERY`` frames, everything every
-        ``FULL_GC_EVERY`` frames, so the cycles of finished connections are still freed as the capture is
-        read and memory stays bounded. The collector makes one full collection soon after it is enabled
-        again, so the net saving is smaller than the pass's."""
+        ``FULL_GC_EVERY`` frames. A finished connection's consumers are unlinked (:func:`_unlink`), so reference
+        counting frees them and these collections normally find nothing (tested on every capture); they stay as
+        the bound on memory should some consumer still make a cycle. The collector makes one full collection
+        of the live results soon after it is enabled again (``net analyze`` freezes them instead)."""
         paused = gc.isenabled()
         gc.disable()
         try:
