@@ -1,9 +1,10 @@
 """Same output before and after a speed change of ``trowel net analyze``.
 
-``save DIR`` runs ``trowel net analyze`` (in a fresh process each time, with the sources on PYTHONPATH, or
-``--src`` another checkout's ``src``) on every capture the net tests use: the committed live captures (with
-their key logs), the captures of tests/fixtures/net/make_captures.py and make_more.py (built into DIR), and
-the benchmark capture when ``--bench`` names it. For each capture it keeps stdout of ``--json --out``, the
+``save DIR`` runs ``trowel net analyze`` (in a fresh process each time, this tree's sources, or ``--src``
+another checkout's ``src``) on every capture the net tests use: the committed live captures (with and without
+their key logs), the captures of tests/fixtures/net/make_captures.py and make_more.py (built once into
+``--built`` and reused, since the generators are not byte-stable), and the benchmark capture when ``--bench``
+names it. For each capture it keeps stdout of ``--json --out``, the
 ``records.jsonl`` and the media files (name -> SHA-256) of that output folder, the text stdout (no
 ``--json``), stderr of both, the exit codes and the SHA-256 of the capture read.
 
