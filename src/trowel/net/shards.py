@@ -50,7 +50,8 @@ from typing import Any, TypeVar
 
 from trowel.errors import CaptureError
 from trowel.model import Record
-from trowel.net.analyze import IDLE_S, AnalysisResult, CaptureAnalysis
+from trowel.net import analyze
+from trowel.net.analyze import AnalysisResult, CaptureAnalysis
 from trowel.net.capture import CaptureInfo, CaptureReader, open_capture
 from trowel.net.dns import MAX_ADDRESSES, DnsNames
 from trowel.net.flows import FlowState, FlowTable
@@ -220,7 +221,7 @@ class ShardAnalysis(CaptureAnalysis):
     def _sweep(self, before_ns: int) -> None:
         self.sweeping = True
         try:
-            super()._sweep(self.last_ts - IDLE_S * 1_000_000_000)
+            super()._sweep(self.last_ts - analyze.IDLE_S * 1_000_000_000)
         finally:
             self.sweeping = False
 
