@@ -5,8 +5,8 @@ operating system's page cache holds it once) through the same frame source as on
 frame is decoded by every worker: IP fragments are reassembled everywhere, and the packet issues and
 reader warnings of worker 0 are the whole capture's. A TCP/UDP segment is analysed only by the worker its
 two endpoints (address and port of each side, in either order) hash to (CRC-32, never Python's salted
-``hash``): all frames of a flow, both directions, land in one worker. Another worker sees the frame as
-one without a segment. The work that ties flows together runs in the parent on the merged state: the DNS
+``hash``): all frames of a flow, both directions, land in one worker. Another worker's analysis loop
+never sees the frame. The work that ties flows together runs in the parent on the merged state: the DNS
 name map, imo chat and call sessions, sticker fetch counts, the TLS order, the warnings.
 
 What one process would have made, rebuilt exactly:
@@ -20,8 +20,8 @@ What one process would have made, rebuilt exactly:
   flow)`` while sweeping idle streams before that frame, ``(END, 0, flow)`` when the remaining streams
   are closed after the last frame (in flow order, as one process does). A tag belongs to one worker; a
   stable sort of all tags gives one process's order.
-- **Idle sweeps** use the latest time of any TCP/UDP frame read so far (every worker sees every frame's
-  time), as one process does.
+- **Idle sweeps** run before the same frames as in one process (the source counts every frame) and use
+  the latest time of any worker's TCP/UDP frame before it, as one process does.
 - **DNS answers**: the first name given for an address wins, up to ``dns.MAX_ADDRESSES`` addresses.
   Workers list their new addresses with the frame; the parent replays them in frame order.
 - **QUIC Initial packets that open nothing** are counted per flow and replayed in flow order.
@@ -38,6 +38,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -50,6 +51,7 @@ from typing import Any, TypeVar
 
 from trowel.errors import CaptureError
 from trowel.model import Record
+from trowel.model.records import build_record
 from trowel.net import analyze
 from trowel.net.analyze import AnalysisResult, CaptureAnalysis
 from trowel.net.capture import CaptureInfo, CaptureReader, open_capture
@@ -63,8 +65,7 @@ from trowel.net.tlscrypto import KeyLog
 JOBS_CAP = 4  # processes used by default at most (os.cpu_count() below that)
 MIN_SIZE = 32 << 20  # captures smaller than this are analysed in one process (start-up would cost more)
 END = 1 << 62  # the pass's position once every frame has been read
-MAX_OWNERS = 1 << 18  # endpoint pairs whose worker is remembered (the cache is emptied beyond that)
-_NONE = (0, b"", 0, b"", 0, b"", 0, 0, 0)
+MAX_OWNERS = 1 << 16  # endpoint pairs whose worker is remembered (the cache is emptied beyond that)
 WAIT_S = 0.25  # the parent's progress update interval while workers run
 
 Key = tuple[int, int, int]
@@ -182,7 +183,7 @@ class ShardAnalysis(CaptureAnalysis):
         self.inner = self.source
         self.source = self._owned
         self.frame = 0  # the frame the pass stands at
-        self.last_ts = 0  # the latest time of any TCP/UDP frame before it (every worker's)
+        self.frames = 0  # every frame of the capture (the loop counts only this worker's)
         self.sweeping = False
         self.ending = 0  # the flow whose stream is being closed (sweeps and the end of the pass)
         self.issues: PacketIssues | None = None
@@ -194,16 +195,26 @@ class ShardAnalysis(CaptureAnalysis):
         return self.frame, 1, 0
 
     def _owned(self, reader: CaptureReader, issues: PacketIssues, frags: Fragments) -> Iterator[SegmentTuple]:
-        """Every frame of the inner source; another worker's segments as frames without one."""
+        """The inner source's segments this worker owns. Every frame is counted here, and the idle sweeps run
+        here, before the same frames as in one process (the loop's own count covers only the frames it
+        gets); the sweep sees the latest time of every worker's TCP/UDP frames before that frame."""
         self.issues = issues
         shard, shards = self.shard, self.shards
         owners: dict[tuple[bytes, int, bytes, int], int] = {}
-        last = 0
+        every = analyze.SWEEP_EVERY
+        idle_ns = analyze.IDLE_S * 1_000_000_000
+        last = count = 0
         for seg in self.inner(reader, issues, frags):
-            self.frame = seg[0]
+            count += 1
+            if count % every == 0:
+                self.frame = seg[0]
+                self._sweep_before(last - idle_ns)
+                if self.progress is not None:
+                    self.progress(reader.position)
             if not seg[3]:
-                yield seg
                 continue
+            if seg[1] > last:
+                last = seg[1]
             ends = seg[4], seg[5], seg[6], seg[7]
             mine = owners.get(ends)
             if mine is None:
@@ -211,19 +222,20 @@ class ShardAnalysis(CaptureAnalysis):
                     owners.clear()
                 mine = owners[ends] = owners[(seg[6], seg[7], seg[4], seg[5])] = owner(*ends, shards)
             if mine == shard:
+                self.frame = seg[0]
                 yield seg
-            else:
-                yield (seg[0], seg[1], seg[2], *_NONE)
-            if seg[1] > last:  # after the frame: a sweep before it sees the frames up to the one before
-                last = self.last_ts = seg[1]
+        self.frames = count
         self.frame = END
 
-    def _sweep(self, before_ns: int) -> None:
+    def _sweep_before(self, before_ns: int) -> None:
         self.sweeping = True
         try:
-            super()._sweep(self.last_ts - analyze.IDLE_S * 1_000_000_000)
+            super()._sweep(before_ns)
         finally:
             self.sweeping = False
+
+    def _sweep(self, before_ns: int) -> None:
+        """The loop's sweeps (at its own counts) are left out: :meth:`_owned` sweeps at the whole count."""
 
     def _end_connection(self, flow: FlowState) -> None:
         self.ending = flow.number
@@ -262,7 +274,7 @@ class ShardAnalysis(CaptureAnalysis):
         issues = self.issues or PacketIssues()
         part.issue_counts = {k: v for k, v in issues.counts.items() if k != "quic_unopened"}
         part.issue_examples = {k: v for k, v in issues.examples.items() if k != "quic_unopened"}
-        part.info, part.packets, part.ip_packets = result.info, result.packets, result.ip_packets
+        part.info, part.packets, part.ip_packets = result.info, self.frames, result.ip_packets
         return []
 
 
@@ -273,7 +285,8 @@ def _renamed(record: R, ids: dict[str, str]) -> R:
     detail = record.source.detail or ""
     if not detail.startswith(old + " "):
         raise ValueError(f"provenance detail {detail!r} does not start with flow id {old}")
-    return replace(record, flow_id=new, source=replace(record.source, detail=new + detail[len(old):]))  # type: ignore[call-arg]
+    return build_record(type(record), {**record.__dict__, "flow_id": new,
+                                       "source": replace(record.source, detail=new + detail[len(old):])})
 
 
 def _work(shard: int, shards: int, path: Path, evidence: str, keylog: KeyLog | None, media_dir: Path | None,
@@ -299,6 +312,9 @@ def _work(shard: int, shards: int, path: Path, evidence: str, keylog: KeyLog | N
             conn.send(("error", f"{type(exc).__name__}{': ' + text if text else ''}"))
     finally:
         conn.close()
+        # no clean-up of the worker's objects, and no second flush of output the parent had buffered before the
+        # fork: everything the worker made went through the pipe
+        os._exit(0)
 
 
 # --- in the parent --------------------------------------------------------------------------------------
@@ -429,6 +445,9 @@ def analyze_sharded(path: Path, evidence: str, keylog: KeyLog | None, media_dir:
     positions = ctx.Array("q", shards, lock=False)
     processes: list[BaseProcess] = []
     conns: list[Connection] = []
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered is copied into the workers
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
     collecting = gc.isenabled()
     gc.disable()
     gc.freeze()  # the parent's objects stay out of the workers' collections (no copy-on-write of their pages)
