@@ -7,17 +7,21 @@ answered with the usage of the command it was given to; every failure ends in on
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from types import ModuleType
 
 from trowel import __version__
 from trowel import progress as _progress
-from trowel.cli import aed, apk, examine, imo, ls, net, report, sqlite, time
 from trowel.cli.common import EXIT_FAILED, EXIT_USAGE, QUIET, TerminalReporter, fail, live_progress
 from trowel.errors import TrowelError, UsageError
 
-GROUPS = [examine, ls, imo, sqlite, time, apk, aed, net, report]
+# The command groups, in the order of the top-level help; each is the module ``trowel.cli.<name>``.
+GROUPS = ["examine", "ls", "imo", "sqlite", "time", "apk", "aed", "net", "report"]
+# Options of ``trowel`` itself that may come before the command name (none of them takes a value).
+_GLOBAL_FLAGS = {"--quiet", "-q", "--json"}
 
 EXAMPLES = """\
 examples:
@@ -70,15 +74,31 @@ def _prepare(parser: argparse.ArgumentParser) -> None:
         _prepare(child)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _group(name: str) -> ModuleType:
+    return importlib.import_module(f"trowel.cli.{name}")
+
+
+def command_named(argv: Sequence[str]) -> str | None:
+    """The command group a command line asks for, when it names one and nothing before it needs the others
+    (``--help`` and ``--version`` list or describe every group): only that group's module is imported, so
+    ``trowel net analyze`` does not load the SQLite engine, numpy or the case store."""
+    for token in argv:
+        if token in _GLOBAL_FLAGS:
+            continue
+        return token if token in GROUPS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser tree, or with ``only`` the tree of that one command group (what a run needs)."""
     parser = _Parser(prog="trowel", description="Find, extract, recover and date the evidence Android apps leave behind.",
                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"trowel {__version__}")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or notes on stderr")
     parser.add_argument("--json", action="store_true", help="JSON Lines on stdout (every command that prints records)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for group in GROUPS:
-        group.register(sub)
+    for name in [only] if only is not None else GROUPS:
+        _group(name).register(sub)
     for child in _subparsers(parser):
         _prepare(child)
     parser.set_defaults(_parser=parser, quiet=False, json=False)
@@ -86,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(command_named(sys.argv[1:] if argv is None else argv))
     args, extra = parser.parse_known_args(argv)
     if extra:
         command: argparse.ArgumentParser = getattr(args, "_parser", parser)

@@ -14,15 +14,37 @@ Public API (see docs/timestamps.md):
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from trowel.model import TimeValue
 from trowel.timestamps.base import Decoded, Format, Kind, Raw
 from trowel.timestamps.catalog import all_formats, get_format, registry
-from trowel.timestamps.columns import ColumnType, type_column, type_table
 from trowel.timestamps.decoding import Reading, decode, to_time_value
-from trowel.timestamps.encoding import Encoding, encode
-from trowel.timestamps.hunt import Hit, hunt
-from trowel.timestamps.infer import FieldGuess, find_anchor_fields, infer_fields
 from trowel.timestamps.registry import UnknownFormat
+
+if TYPE_CHECKING:
+    from trowel.timestamps.columns import ColumnType, type_column, type_table
+    from trowel.timestamps.encoding import Encoding, encode
+    from trowel.timestamps.hunt import Hit, hunt
+    from trowel.timestamps.infer import FieldGuess, find_anchor_fields, infer_fields
+
+# The heavier parts (column typing, encoding, hunting, field inference: numpy among them) are imported on first
+# use, so a parser that only stamps its values does not load them.
+_LAZY = {
+    "ColumnType": "columns", "type_column": "columns", "type_table": "columns",
+    "Encoding": "encoding", "encode": "encoding", "Hit": "hunt", "hunt": "hunt",
+    "FieldGuess": "infer", "find_anchor_fields": "infer", "infer_fields": "infer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 _NUMERIC: dict[str, Format | None] = {}  # format name -> the registry's numeric format (None: no fast path)
 
