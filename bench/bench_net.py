@@ -197,6 +197,8 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="capture size in GB (default 1.0)")
     parser.add_argument("--quick", action="store_true", help="same as --scale 0.05")
     parser.add_argument("--work", default="/tmp/trowel-bench-net", help="folder for the capture and outputs")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="trowel's --jobs (default: trowel's own default, the machine's processors up to 4)")
     args = parser.parse_args()
     scale = 0.05 if args.quick else args.scale
     work = Path(args.work)
@@ -231,6 +233,8 @@ def main() -> int:
              str(warm), "--json", "--keylog", str(keylog)], env=env)
     trowel = [sys.executable, "-m", "trowel.cli.main", "--quiet", "net", "analyze", str(capture), "--out",
               str(ours_out), "--json", "--keylog", str(keylog)]
+    if args.jobs is not None:
+        trowel += ["--jobs", str(args.jobs)]
     load = os.getloadavg()[0]
     ours_s, ours_cpu, ours_mb, ours_sys, ours_sum = measure(trowel, work / "trowel.jsonl", env=env)
     lines = (work / "trowel.jsonl").read_text().splitlines()
@@ -247,7 +251,7 @@ def main() -> int:
         return (f"{name:<54} wall {wall:7.1f} s  cpu {cpu:7.1f} s (system {system:4.1f} s)  "
                 f"{packets / cpu:>9,.0f} packets/cpu-s  peak {mb:6.0f} MB{extra}")
 
-    jobs = shard_count(capture, None)
+    jobs = shard_count(capture, args.jobs)
     print(f"capture: {size_mb:.0f} MB, {packets} frames; {os.cpu_count()} CPUs, load average {load:.2f} before "
           f"the runs, {os.getloadavg()[0]:.2f} after")
     print(row(f"trowel net analyze --keylog (all records, {jobs} jobs)", ours_s, ours_cpu, ours_mb, ours_sys,
