@@ -142,13 +142,24 @@ def test_owner_is_symmetric_and_fixed() -> None:
 
 
 def _fails(path: Path, monkeypatch: pytest.MonkeyPatch, how: str) -> str:
+    """Worker 2 of 3 raises, or is killed, after its pass: before the flow numbers are exchanged ("early"),
+    or after them, while the other workers send their parts ("late")."""
     original = ShardAnalysis._records
 
     def broken(self: ShardAnalysis, result: AnalysisResult) -> list[Any]:
         if self.shard == 1:
             if how == "raise":
                 raise ValueError("broken on purpose\nsecond line")
-            os.kill(os.getpid(), signal.SIGKILL)
+            if how == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            numbering = self.numbering
+
+            def numbers_then_death(firsts: list[int]) -> list[int]:
+                numbering(firsts)
+                os.kill(os.getpid(), signal.SIGKILL)
+                return []
+
+            self.numbering = numbers_then_death
         return original(self, result)
 
     monkeypatch.setattr(shards, "MIN_SIZE", 0)
@@ -166,8 +177,9 @@ def test_worker_that_raises(captures: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert text == f"{captures / 'imo.pcap'}: analysis worker 2 of 3 failed: ValueError: broken on purpose"
 
 
-def test_worker_that_is_killed(captures: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    text = _fails(captures / "imo.pcap", monkeypatch, "kill")
+@pytest.mark.parametrize("how", ["kill", "kill-late"])
+def test_worker_that_is_killed(captures: Path, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    text = _fails(captures / "imo.pcap", monkeypatch, how)
     assert text == f"{captures / 'imo.pcap'}: analysis worker 2 of 3 ended without a result (killed by SIGKILL)"
 
 

@@ -82,9 +82,10 @@ def default_jobs() -> int:
 
 
 def shard_count(path: Path, jobs: int | None) -> int:
-    """Processes for one capture: ``jobs`` (None: :func:`default_jobs`), or 1 under ``MIN_SIZE`` bytes."""
+    """Processes for one capture: ``jobs`` (None: :func:`default_jobs`); 1 under ``MIN_SIZE`` bytes or where
+    processes cannot be forked (Windows)."""
     count = default_jobs() if jobs is None else jobs
-    if count <= 1:
+    if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     try:
         size = path.stat().st_size if path.is_file() else 0
