@@ -27,30 +27,39 @@ What one process would have made, rebuilt exactly:
 - **QUIC Initial packets that open nothing** are counted per flow and replayed in flow order.
 
 Media files are named by SHA-256 and created exclusively, so workers writing one folder make the same
-files as one process. ``tests/net/test_shards.py`` compares the full records and the media folders with
+files as one process.
+
+Workers are forked even while a progress bar's refresh thread runs (a lock that thread holds at the fork
+stays held in the child): a worker never writes to the terminal, reports only through its pipe and a shared
+array of positions, and leaves with ``os._exit`` (no flush of streams, no clean-up), so it takes none of
+those locks. Forked workers stay this process's children: their CPU time and memory count in its
+``RUSAGE_CHILDREN``, as the benchmark measures. ``tests/net/test_shards.py`` compares the full records and the media folders with
 1, 2 and 3 processes on every capture the tests build.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import gc
+import io
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from itertools import islice
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
 from trowel.errors import CaptureError
-from trowel.model import Record
+from trowel.model import Provenance, Record, TimeValue
 from trowel.model.records import build_record
 from trowel.net import analyze
 from trowel.net.analyze import AnalysisResult, CaptureAnalysis
@@ -290,6 +299,36 @@ def _renamed(record: R, ids: dict[str, str]) -> R:
                                        "source": replace(record.source, detail=new + detail[len(old):])})
 
 
+# The workers' parts are pickled with the model's two small frozen value classes (a record holds several
+# TimeValue and one Provenance) made by their slot setters, at about half the dataclass pickling's cost.
+def _slotted(cls: type, values: tuple[Any, ...]) -> Any:
+    obj: Any = object.__new__(cls)
+    for setter, value in zip(_SETTERS[cls], values, strict=True):
+        setter(obj, value)
+    return obj
+
+
+_SLOTTED = (TimeValue, Provenance)
+_SETTERS: dict[type, list[Any]] = {cls: [cls.__dict__[f.name].__set__ for f in fields(cls)] for cls in _SLOTTED}
+_VALUES: dict[type, Any] = {cls: attrgetter(*(f.name for f in fields(cls))) for cls in _SLOTTED}
+
+
+def _reduce_slotted(obj: Any) -> tuple[Any, ...]:
+    cls = type(obj)
+    return _slotted, (cls, _VALUES[cls](obj))
+
+
+class _Pickler(pickle.Pickler):
+    dispatch_table = {**copyreg.dispatch_table, **{cls: _reduce_slotted for cls in _SLOTTED}}
+
+
+def dumps(obj: Any) -> bytes:
+    """``pickle.dumps`` with TimeValue and Provenance made by their slot setters."""
+    stream = io.BytesIO()
+    _Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return stream.getvalue()
+
+
 def _work(shard: int, shards: int, path: Path, evidence: str, keylog: KeyLog | None, media_dir: Path | None,
           conn: Connection, positions: Any) -> None:
     """A worker process's body: analyse, send the part (or a one-line error)."""
@@ -306,7 +345,7 @@ def _work(shard: int, shards: int, path: Path, evidence: str, keylog: KeyLog | N
 
         analysis = ShardAnalysis(path, evidence, keylog, media_dir, progress, shard, shards, numbering)
         analysis.run()
-        conn.send(("part", analysis.part))
+        conn.send(("part", dumps(analysis.part)))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent as one line, whatever it was
         text = str(exc).splitlines()[0] if str(exc) else ""
         with contextlib.suppress(OSError):
@@ -467,7 +506,7 @@ def analyze_sharded(path: Path, evidence: str, keylog: KeyLog | None, media_dir:
         rank = {frame: n for n, frame in enumerate(sorted(f for part in firsts for f in part), 1)}
         for conn, part in zip(conns, firsts, strict=True):
             conn.send(("numbers", [rank[f] for f in part]))
-        parts: list[_Part] = workers.gather("part")
+        parts: list[_Part] = [pickle.loads(data) for data in workers.gather("part")]
         if progress is not None:
             progress(sum(positions) // shards)
         return merge(path, evidence, keylog, media_dir, parts)
