@@ -231,3 +231,15 @@ def test_stage_passes_jobs(captures: Path, tmp_path: Path) -> None:
         store.close()
     assert stored[0] == stored[1]
     assert len(stored[1]["flow"]) == 17 and len(stored[1]["imo_session"]) == 3
+
+
+@pytest.mark.usefixtures("no_threshold")
+def test_progress_reports_bytes_read(captures: Path) -> None:
+    """The parent's bar gets the bytes read (averaged over the workers): never backwards, the whole file at
+    the end, as with one process."""
+    path = captures / "imo.pcap"
+    seen: dict[int, list[int]] = {1: [], 3: []}
+    for jobs, positions in seen.items():
+        analyze_capture(path, jobs=jobs, progress=positions.append)
+        assert positions == sorted(positions) and positions[-1] == path.stat().st_size
+    assert len(seen[3]) >= 2
