@@ -119,7 +119,7 @@ def test_idle_sweeps_during_the_pass(monkeypatch: pytest.MonkeyPatch, captures: 
 def test_threshold_and_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     small = tmp_path / "small.pcap"
     small.write_bytes((LIVE / "http_live.pcap").read_bytes())
-    assert default_jobs() == max(1, min(os.cpu_count() or 1, 4))
+    assert default_jobs() == max(1, min(len(os.sched_getaffinity(0)), 4))
     assert shard_count(small, 4) == 1 and shard_count(small, None) == 1  # under 32 MiB: one process
     assert shard_count(tmp_path / "missing.pcap", 4) == 1
 

@@ -86,8 +86,12 @@ class WorkerError(CaptureError):
 
 
 def default_jobs() -> int:
-    """The machine's processors, at most ``JOBS_CAP``."""
-    return max(1, min(os.cpu_count() or 1, JOBS_CAP))
+    """The processors this process may run on (its CPU affinity where known), at most ``JOBS_CAP``."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        usable = os.cpu_count() or 1
+    return max(1, min(usable, JOBS_CAP))
 
 
 def shard_count(path: Path, jobs: int | None) -> int:
