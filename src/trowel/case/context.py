@@ -21,6 +21,7 @@ class ExamineOptions:
     out: Path
     pcaps: list[Path] = field(default_factory=list)
     keylog: Path | None = None
+    net_jobs: int | None = None  # processes per capture in the network stage (None: net.shards.default_jobs)
     apks: list[Path] = field(default_factory=list)
     aed: Path | None = None
     case_number: str = ""

@@ -348,11 +348,7 @@ class CaptureAnalysis:
         for flow in flows:
             if flow.application is None and flow.proto == TCP and flow.bp in IMO_BINARY_PORTS and flow.mult16:
                 flow.application = "binary"
-        quic: list[QuicSession] = []
-        for flow in flows:
-            if flow.quic is not None:
-                flow.application = "quic"
-                quic += [quic_record(self, flow, conn) for conn in flow.quic.connections]
+        quic = self._quic_records(flows)
         out: list[Record] = [self._flow_record(f) for f in flows]
         tls_records: list[TlsSession] = sorted(self.tls_sessions.values(), key=_tls_order)
         out += tls_records
@@ -365,6 +361,15 @@ class CaptureAnalysis:
         for text in result.warnings:
             out.append(Warning(source=self.prov("capture"), message=text, stage="network"))
         return out
+
+    def _quic_records(self, flows: list[FlowState]) -> list[QuicSession]:
+        """The quic_session records, flow by flow (shards.py hands in records its workers built)."""
+        quic: list[QuicSession] = []
+        for flow in flows:
+            if flow.quic is not None:
+                flow.application = "quic"
+                quic += [quic_record(self, flow, conn) for conn in flow.quic.connections]
+        return quic
 
     def _flow_record(self, flow: FlowState) -> Flow:
         gaps, gap_bytes, retrans = self.gaps.get(flow.number, (0, 0, 0))
@@ -395,6 +400,15 @@ def _finish_stickers(stickers: list[Sticker]) -> list[Sticker]:
 
 
 def analyze_capture(path: Path, evidence: str = "", keylog: KeyLog | None = None, media_dir: Path | None = None,
-                    progress: Callable[[int], None] | None = None) -> AnalysisResult:
-    """Analyse one capture file into records (raises CaptureError when it is not a capture at all)."""
+                    progress: Callable[[int], None] | None = None, jobs: int | None = 1) -> AnalysisResult:
+    """Analyse one capture file into records (raises CaptureError when it is not a capture at all).
+
+    ``jobs``: processes to use (None: the machine's, see ``shards.py``); a capture under
+    ``shards.MIN_SIZE`` bytes, or ``jobs`` 1, is analysed in this process. The records are the same."""
+    if jobs != 1:
+        from trowel.net.shards import analyze_sharded, shard_count
+
+        count = shard_count(path, jobs)
+        if count > 1:
+            return analyze_sharded(path, evidence, keylog, media_dir, progress, count)
     return CaptureAnalysis(path, evidence, keylog, media_dir, progress).run()

@@ -42,7 +42,7 @@ def run_network(ctx: ExamineContext) -> None:
                     done["at"] = position  # noqa: B023
 
                 result = analyze_capture(capture, evidence_id, keylog=keylog, media_dir=media,
-                                         progress=progress)
+                                         progress=progress, jobs=ctx.options.net_jobs)
         except TrowelError as exc:
             ctx.warn(f"capture not analysed: {exc}", evidence_id, str(capture), "network")
             continue
