@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.fixtures import android_tree
+
+# Property tests draw the same examples on every run, so `make test` (and CI) pass or fail the same way each
+# time; TROWEL_HYPOTHESIS=random draws new ones (what `make fuzz` and a hunt for new failures want).
+settings.register_profile("trowel", derandomize=True)
+if os.environ.get("TROWEL_HYPOTHESIS") != "random":
+    settings.load_profile("trowel")
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,8 @@ SETTINGS = settings(max_examples=60, deadline=None, database=None, suppress_heal
 
 names = st.binary(min_size=0, max_size=40).map(lambda b: b.decode("utf-8", "surrogateescape"))
 contents = st.binary(max_size=300)
+# what zipfile can write as a member name: no lone surrogates, and no NUL (it cuts a name at its first NUL)
+MEMBER_CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
 flips = st.lists(st.tuples(st.integers(min_value=0, max_value=1 << 16), st.integers(min_value=0, max_value=7)),
                  max_size=6)
 
@@ -80,7 +82,7 @@ def test_tar_reader_properties(members: list[tuple[str, bytes]],
 
 
 @SETTINGS
-@given(members=st.lists(st.tuples(st.text(min_size=1, max_size=20), contents), min_size=1, max_size=6),
+@given(members=st.lists(st.tuples(st.text(MEMBER_CHARS, min_size=1, max_size=20), contents), min_size=1, max_size=6),
        where=flips)
 def test_zip_reader_properties(members: list[tuple[str, bytes]], where: list[tuple[int, int]]) -> None:
     buf = io.BytesIO()
