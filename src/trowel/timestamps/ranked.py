@@ -24,12 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from trowel.model.values import Clock
 from trowel.timestamps import arith as A
-from trowel.timestamps.base import LOCAL_NOTE, Raw
-from trowel.timestamps.batch import linear_unix_ns
+from trowel.timestamps.base import Raw
 from trowel.timestamps.bcd import BcdFormat
 from trowel.timestamps.bitfields import BitwiseDecimal, ExfatExtras, PackedFormat
+from trowel.timestamps.columnar import RankedBatch, Rows, concat, linear_rows, rank_and_merge, reading_rows
 from trowel.timestamps.decimals import DecimalFormat
 from trowel.timestamps.decoding import (
     DECIMAL,
@@ -43,18 +42,24 @@ from trowel.timestamps.decoding import (
     candidates,
     collect_readings,
     decimal_bounds,
-    finish_readings,
     plain_int,
     plan,
     ranked_readings,
-    score,
     window_bounds,
 )
 from trowel.timestamps.floats import BiomeDecimal, DoubleFormat
 from trowel.timestamps.idtext import IdFormat
 from trowel.timestamps.linear import LinearFormat
-from trowel.timestamps.structs import StructFormat
-from trowel.timestamps.tokens import _MAX_TICKS, _TICKS_CEILING, TokenFormat, _dotnet_binary_r, _ei_r
+from trowel.timestamps.structs import StructFormat, parse_oracle_dump
+from trowel.timestamps.tokens import (
+    _MAX_TICKS,
+    _TICKS_CEILING,
+    TokenFormat,
+    _dotnet_binary_r,
+    _ei_r,
+    _gclid_r,
+    _ved_r,
+)
 from trowel.timestamps.when import WhenLike, to_ns
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -66,8 +71,8 @@ _HEX_ONLY = (BcdFormat.parse_text, PackedFormat.parse_text, ExfatExtras.parse_te
 
 def _hex_only(fmt: Any) -> bool:
     parser = type(fmt).parse_text
-    if parser is StructFormat.parse_text:
-        return fmt.text_parser is None
+    if parser is StructFormat.parse_text:  # Oracle's DUMP() parser needs seven comma-separated parts
+        return fmt.text_parser is None or fmt.text_parser is parse_oracle_dump
     return any(parser is known for known in _HEX_ONLY)
 
 
@@ -79,49 +84,82 @@ def decode_many(values: Sequence[Raw], after: WhenLike | None = None,
                 before: WhenLike | None = None) -> list[list[Reading]]:
     """The ranked readings of every value in every format inside [after, before] (default 1980..2040),
     one list per value, exactly as ``decode(value, after=after, before=before)`` gives them."""
+    return decode_ranked(values, after, before).to_lists()
+
+
+def decode_ranked(values: Sequence[Raw], after: WhenLike | None = None,
+                  before: WhenLike | None = None) -> RankedBatch:
+    """``decode_many`` as columns: a ``RankedBatch`` whose ``readings(i)`` is ``decode(values[i])``."""
     after_ns = to_ns(after) if after is not None else DEFAULT_AFTER
     before_ns = to_ns(before) if before is not None else DEFAULT_BEFORE
     collecting = gc.isenabled()
     gc.disable()  # the readings hold no cycles; tracing a large heap at each allocation burst cost a third
     try:
-        return _decode_many(values, after_ns, before_ns)
+        return _decode_ranked(values, after_ns, before_ns)
     finally:
         if collecting:
             gc.enable()
 
 
-def _decode_many(values: Sequence[Raw], after_ns: int, before_ns: int) -> list[list[Reading]]:
+def _decode_ranked(values: Sequence[Raw], after_ns: int, before_ns: int) -> RankedBatch:
     values = [bytes(v) if isinstance(v, bytearray | memoryview) else v for v in values]
-    distinct: dict[tuple[type, Raw], list[Reading] | None] = {}
-    for value in values:
-        distinct.setdefault(_key(value), None)
-    groups: dict[tuple[int, bool], list[tuple[str, int]]] = {}
+    entries: dict[tuple[type, Raw], int] = {}
+    slot = np.fromiter((entries.setdefault(_key(v), len(entries)) for v in values), dtype=np.int64, count=len(values))
+    lists: dict[int, list[Reading]] = {}
+    groups: dict[tuple[int, bool], list[tuple[int, str, int]]] = {}
     everything = range(len(plan()))
-    for kind, value in list(distinct):
+    for entry, (_kind, value) in enumerate(entries):
         number = plain_int(value) if isinstance(value, str) else None
         if number is None or not INT64_MIN <= number <= INT64_MAX or len(str(value)) > MAX_TEXT:
-            distinct[kind, value] = ranked_readings(value, after_ns, before_ns, False, everything)
+            lists[entry] = ranked_readings(value, after_ns, before_ns, False, everything)
             continue
         assert isinstance(value, str)
         body = value.strip()
-        groups.setdefault((len(body), body[:1] == "-"), []).append((value, number))  # '-0' is signed
-    for (length, _negative), members in groups.items():
-        keep = _formats_to_try(members, length, after_ns, before_ns)
-        found = _linear_readings(members, keep, after_ns, before_ns)
-        tried: dict[bytes, list[int]] = {}  # most members leave the same formats to try
-        for column, (value, _number), readings in zip(keep.T, members, found, strict=True):
+        groups.setdefault((len(body), body[:1] == "-"), []).append((entry, value, number))  # '-0' is signed
+    texts: dict[str, int] = {}
+    parts = [_group_rows(members, length, after_ns, before_ns, lists, texts)
+             for (length, _negative), members in groups.items()]
+    also_names: list[tuple[str, ...]] = [()]
+    rows, also = rank_and_merge(concat(parts), also_names, {(): 0})
+    return RankedBatch(slot, len(entries), rows, also, also_names, lists)
+
+
+def _group_rows(group: list[tuple[int, str, int]], length: int, after_ns: int, before_ns: int,
+                lists: dict[int, list[Reading]], texts: dict[str, int]) -> Rows:
+    """The readings of one group of plain integer texts (one length, one sign) as rows; the values that
+    cannot be held in int64 columns are decoded whole into ``lists``."""
+    members = [(text, number) for _, text, number in group]
+    entries = np.fromiter((entry for entry, _, _ in group), dtype=np.int64, count=len(group))
+    keep = _formats_to_try(members, length, after_ns, before_ns)
+    fallback = np.zeros(len(group), dtype=bool)
+    parts = _linear_parts(members, entries, keep, after_ns, before_ns, fallback)
+    left = np.flatnonzero(keep.any(axis=0))  # members with other formats still to try: decode's own loop
+    if len(left):
+        extra: list[Reading] = []
+        pairs: list[tuple[int, Reading]] = []
+        tried: dict[bytes, list[int]] = {}
+        for position in left.tolist():
+            column = keep[:, position]
             mask = column.tobytes()
             indices = tried.get(mask)
             if indices is None:
                 indices = tried[mask] = np.flatnonzero(column).tolist()
-            readings += collect_readings(value, after_ns, before_ns, False, indices)
-            distinct[str, value] = finish_readings(readings)
-    out: list[list[Reading]] = []
-    for value in values:
-        done = distinct[_key(value)]
-        assert done is not None
-        out.append(list(done))
-    return out
+            found = collect_readings(members[position][0], after_ns, before_ns, False, indices)
+            if any(r.unix_ns is None or not INT64_MIN <= r.unix_ns <= INT64_MAX for r in found):
+                fallback[position] = True
+                continue
+            pairs += [(int(entries[position]), r) for r in found]
+        rows = reading_rows(pairs, texts, extra)
+        assert rows is not None  # instants checked above
+        rows.extra = extra
+        parts.append(rows)
+    everything = range(len(plan()))
+    for position in np.flatnonzero(fallback).tolist():
+        lists[int(entries[position])] = ranked_readings(members[position][0], after_ns, before_ns, False, everything)
+    rows = concat(parts)
+    if fallback.any():
+        rows = rows.take(np.flatnonzero(~np.isin(rows.entry, entries[fallback])))
+    return rows
 
 
 def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
@@ -145,6 +183,8 @@ def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
             keep[index] = _inside(numbers, low, high)
         elif _hex_only(fmt) and len(first) <= MAX_TEXT and not candidates(fmt, first):
             keep[index] = False
+        elif isinstance(fmt, TokenFormat) and fmt.reader in (_gclid_r, _ved_r):
+            keep[index] = False  # a protobuf whose first key has wire type 3 or 7: an error (see _google_proto)
         elif type(fmt).parse_text in (IdFormat.parse_text, TokenFormat.parse_text):
             pattern = fmt.regex  # type: ignore[attr-defined]
             if pattern not in matched:  # several formats share a pattern (base64 tokens, hex pairs)
@@ -161,15 +201,17 @@ def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
     return keep
 
 
-def _linear_readings(members: list[tuple[str, int]], keep: np.ndarray[Any, np.dtype[np.bool_]], after_ns: int,
-                     before_ns: int) -> list[list[Reading]]:
+def _linear_parts(members: list[tuple[str, int]], entries: np.ndarray[Any, np.dtype[np.int64]],
+                  keep: np.ndarray[Any, np.dtype[np.bool_]], after_ns: int, before_ns: int,
+                  fallback: np.ndarray[Any, np.dtype[np.bool_]]) -> list[Rows]:
     """The readings of the linear formats for the members still kept (those rows of ``keep`` are cleared):
-    the instants of the raws ``decode`` takes from a plain integer text come from numpy
-    (``batch.linear_unix_ns``, identical to ``read``)."""
-    out: list[list[Reading]] = [[] for _ in members]
+    the raws ``decode`` takes from a plain integer text (``_raw_columns``), their instants from numpy
+    (``columnar.linear_rows``, identical to ``read``). Members with a raw or an instant past int64 are
+    marked in ``fallback``."""
+    out: list[Rows] = []
     first = members[0][0]
     length = len(first.strip())
-    hexes: list[int] | None = None
+    raws = _RawColumns(members, length)
     for index, (fmt, tag, field_width) in enumerate(plan()):
         if not isinstance(fmt, LinearFormat) or tag not in (PLAIN_LINEAR, WIDTH_LINEAR, LINEAR):
             continue
@@ -177,53 +219,91 @@ def _linear_readings(members: list[tuple[str, int]], keep: np.ndarray[Any, np.dt
             continue  # a fixed-width hex field parses its text another way: decode reads it
         if tag == WIDTH_LINEAR and length == 2 * field_width:
             continue  # the text may be hex of the field: decode parses it
-        rows = np.flatnonzero(keep[index]).tolist()
+        rows = np.flatnonzero(keep[index])
         keep[index] = False
-        if not rows:
+        if not len(rows):
             continue
-        if tag == LINEAR and fmt.spec.base == 16 and hexes is None:
-            hexes = [int(text.strip(), 16) for text, _ in members]
         bounds = window_bounds(fmt, after_ns, before_ns)
         assert bounds is not None
-        pairs = [(row, raw) for row in rows for raw in _linear_raws(fmt, tag, members[row], hexes[row] if hexes else 0)
-                 if bounds[0] <= raw <= bounds[1]]
-        instants = linear_unix_ns(fmt, [raw for _, raw in pairs])
-        clock = fmt.clock
-        note = fmt.clock_note or (LOCAL_NOTE if clock is Clock.LOCAL else None)
-        scores: dict[bool, float] = {}  # in the window the score depends only on the text's length and sign
-        for (row, raw), unix_ns in zip(pairs, instants, strict=True):
-            if unix_ns is None or not after_ns <= unix_ns <= before_ns:
+        for seq, (column, valid, big) in enumerate(raws.of(fmt, tag)):
+            for position in rows[big[rows]].tolist():  # past int64: decode's loop, if inside the bounds
+                if bounds[0] <= raws.python(fmt, seq, position) <= bounds[1]:
+                    fallback[position] = True
+            chosen = rows[valid[rows]]
+            chosen = chosen[_inside(column[chosen], bounds[0], bounds[1])]
+            if not len(chosen):
                 continue
-            fine = unix_ns % A.US == 0
-            if fine not in scores:
-                probe = Reading(fmt.name, fmt.display, raw, f"integer {raw}", unix_ns, clock, note)
-                scores[fine] = score(probe, first, fmt, after_ns, before_ns)
-            out[row].append(_reading(fmt.name, fmt.display, raw, f"integer {raw}", unix_ns, clock, note,
-                                     scores[fine]))
+            part, beyond = linear_rows(entries[chosen], index, fmt, column[chosen], seq, after_ns, before_ns, first)
+            fallback[chosen[beyond]] = True
+            out.append(part)
     return out
 
 
-def _reading(name: str, display: str, raw: int, raw_text: str, unix_ns: int, clock: Clock, note: str | None,
-             rank: float) -> Reading:
-    """A Reading equal to ``Reading(name, display, raw, raw_text, unix_ns, clock, note, None, rank)``, made
-    without the frozen dataclass's per-field ``__setattr__`` (the batch makes a few per value)."""
-    reading = object.__new__(Reading)
-    object.__setattr__(reading, "__dict__", {"format": name, "display": display, "raw": raw, "raw_text": raw_text,
-                                             "unix_ns": unix_ns, "clock": clock, "note": note, "error": None,
-                                             "score": rank, "also": ()})
-    return reading
+class _RawColumns:
+    """The integer raws ``decode`` reads a group's plain integer texts as, per kind of linear format, as
+    int64 columns: ``of(fmt, tag)`` gives (raws, valid, past int64) per raw the format reads, in its
+    ``parse_text`` order."""
 
+    def __init__(self, members: list[tuple[str, int]], length: int) -> None:
+        self.members = members
+        self.length = length
+        self.negative = members[0][0].strip()[:1] == "-"
+        n = len(members)
+        self.numbers = np.fromiter((number for _, number in members), dtype=np.int64, count=n)
+        self.all = np.ones(n, dtype=bool)
+        self.none = np.zeros(n, dtype=bool)
+        self._hex: tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.bool_]]] | None = None
+        self._oct: tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.bool_]]] | None = None
 
-def _linear_raws(fmt: LinearFormat, tag: int, member: tuple[str, int], hexed: int) -> list[int]:
-    """The raws ``decode`` reads a plain integer text as in a linear format (``parse_text`` for hex and octal
-    ones, the integer itself otherwise)."""
-    text, number = member
-    if tag != LINEAR:
-        return [number]
-    if fmt.spec.base == 16:  # int(body, 16), and for gmail_id a text of digits alone also as decimal
-        return [hexed, number] if fmt.name == "gmail_id" and text.strip().isdigit() else [hexed]
-    clean = text.strip().strip("\x00 ")
-    return [int(clean, 8)] if clean and set(clean) <= set("01234567") else []
+    def _digits(self) -> np.ndarray[Any, np.dtype[np.int64]]:
+        bodies = "".join(text.strip() for text, _ in self.members).encode("ascii")
+        matrix = np.frombuffer(bodies, dtype=np.uint8).reshape(len(self.members), self.length).astype(np.int64)
+        return matrix[:, 1:] - ord("0") if self.negative else matrix - ord("0")
+
+    def hexes(self) -> tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.bool_]]]:
+        """int(text, 16) of each text (as LinearFormat.parse_text reads a hex format) and where it is past
+        int64 (16 or more digits)."""
+        if self._hex is None:
+            digits = self._digits()
+            if digits.shape[1] <= 15:  # 16**15 = 2**60: exact in int64
+                values = digits @ (16 ** np.arange(digits.shape[1] - 1, -1, -1, dtype=np.int64))
+                self._hex = (-values if self.negative else values), self.none
+            else:
+                ints = [int(text.strip(), 16) for text, _ in self.members]
+                big = np.array([not INT64_MIN <= v <= INT64_MAX for v in ints], dtype=bool)
+                values = np.array([0 if b else v for v, b in zip(ints, big.tolist(), strict=True)], dtype=np.int64)
+                self._hex = values, big
+        return self._hex
+
+    def octals(self) -> tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.bool_]]]:
+        """int(text, 8) where every character is an octal digit (LinearFormat.parse_text for base 8: never a
+        signed text, '-' is not an octal digit); 19 digits at most: below 8**19 = 2**57."""
+        if self._oct is None:
+            if self.negative:
+                self._oct = np.zeros(len(self.members), dtype=np.int64), self.none
+            else:
+                digits = self._digits()
+                values = digits @ (8 ** np.arange(digits.shape[1] - 1, -1, -1, dtype=np.int64))
+                self._oct = values, (digits <= 7).all(axis=1)
+        return self._oct
+
+    def of(self, fmt: LinearFormat, tag: int) -> list[tuple[np.ndarray[Any, np.dtype[np.int64]],
+                                                            np.ndarray[Any, np.dtype[np.bool_]],
+                                                            np.ndarray[Any, np.dtype[np.bool_]]]]:
+        if tag != LINEAR:
+            return [(self.numbers, self.all, self.none)]  # the integer itself (parse_int_text)
+        if fmt.spec.base == 16:  # int(body, 16), and for gmail_id a text of digits alone also as decimal
+            values, big = self.hexes()
+            out = [(values, ~big, big)]
+            if fmt.name == "gmail_id" and not self.negative:
+                out.append((self.numbers, self.all, self.none))
+            return out
+        values, octal = self.octals()
+        return [(values, octal, self.none)]
+
+    def python(self, fmt: LinearFormat, seq: int, position: int) -> int:
+        """The raw as a Python int (for the rare raws past int64)."""
+        return int(self.members[position][0].strip(), 16)
 
 
 def _dotnet_inside(numbers: np.ndarray[Any, np.dtype[np.int64]], after_ns: int,
@@ -258,14 +338,16 @@ def _ei_inside(bodies: list[str], length: int, after_ns: int, before_ns: int) ->
 
 def _biome_inside(fmt: BiomeDecimal, numbers: np.ndarray[Any, np.dtype[np.int64]], after_ns: int,
                   before_ns: int) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    """Biome bit patterns its parse_text accepts (not negative) whose double is not a finite count of units
+    """Biome bit patterns its parse_text accepts (not negative) whose double ``decode_raw`` accepts (finite;
+    zero or at least 2**-20 in size: its own tests, the same IEEE comparisons) and is not a count of units
     outside the window (the instant rises with the double; two seconds to spare for rounding)."""
     doubles = numbers.view(np.float64)  # the same bits as struct.unpack(">d", raw.to_bytes(8, "big"))
     low = (after_ns - fmt.epoch_ns) / fmt.unit_ns - 2 * A.NS / fmt.unit_ns
     high = (before_ns - fmt.epoch_ns) / fmt.unit_ns + 2 * A.NS / fmt.unit_ns
     with np.errstate(invalid="ignore"):
-        outside = np.isfinite(doubles) & ((doubles < low) | (doubles > high))
-    return (numbers >= 0) & ~outside
+        accepted = np.isfinite(doubles) & ((doubles == 0) | (np.abs(doubles) >= 2.0**-20))
+        inside = (doubles >= low) & (doubles <= high)
+    return (numbers >= 0) & accepted & inside
 
 
 def _inside(numbers: np.ndarray[Any, np.dtype[np.int64]], low: Any, high: Any) -> np.ndarray[Any, np.dtype[np.bool_]]:
