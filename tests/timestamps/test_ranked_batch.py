@@ -12,10 +12,11 @@ import pytest
 
 from tests.timestamps.test_cli import run
 from trowel.cli import time as time_cli
+from trowel.cli.main import main
 from trowel.timestamps import decode
 from trowel.timestamps.base import Raw
 from trowel.timestamps.catalog import all_formats
-from trowel.timestamps.ranked import decode_many
+from trowel.timestamps.ranked import decode_many, decode_ranked
 from trowel.timestamps.when import to_ns
 
 # the last window is where Google ei readings of digit texts fall (their first byte is 0xD0 or more)
@@ -72,6 +73,46 @@ def test_decode_many_equals_decode_value_by_value() -> None:
         assert readings > 300  # the corpus reads as many things in every window (409 in the narrow one)
 
 
+def _encode(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_columns_equal_decode_value_by_value() -> None:
+    """The columnar result itself: ``readings(i)``, the counts and the JSON text made from the columns are
+    ``decode``'s, value by value, in all four windows; most values are held in columns, not as lists."""
+    values = _corpus()
+    for after, before in WINDOWS:
+        batch = decode_ranked(values, after=after, before=before)
+        assert len(batch) == len(values)
+        texts = batch.readings_json()
+        counts = batch.counts().tolist()
+        for i, value in enumerate(values):
+            want = decode(value, after=after, before=before)
+            assert batch.readings(i) == want, (value, after, before)
+            assert counts[i] == len(want)
+            assert texts[i] == _encode([r.to_json() for r in want]), (value, after, before)
+        columns = sum(batch.listed(i) is None for i in range(len(values)))
+        # the plain integer texts (1,070 of the 1,569); in the window to 2400 those with a reading past 2262
+        # (beyond int64 nanoseconds) are decoded whole as lists
+        assert columns == (398 if before == "2400-01-01" else 1070), columns
+        assert len(batch.rows) > 130
+
+
+def test_columns_of_one_group_merge_and_order() -> None:
+    """Facts of the 13-digit column the bench uses: unix_ms first, the twitter/discord/instagram snowflakes,
+    two raws of gmail_id; equal instants merged into ``also`` exactly as decode merges them."""
+    values = [str(1_700_000_000_000 + i * 937) for i in range(300)]
+    batch = decode_ranked(values)
+    assert not batch.lists  # every value held in columns
+    for i in (0, 1, 150, 299):
+        got = batch.readings(i)
+        assert got == decode(values[i])
+        assert got[0].format == "unix_ms" and got[0].unix_ns == (1_700_000_000_000 + i * 937) * 1_000_000
+    assert batch.counts().tolist() == [len(decode(v)) for v in values]
+    merged = [r for i in range(0, 300, 37) for r in batch.readings(i) if r.also]
+    assert merged == [r for i in range(0, 300, 37) for r in decode(values[i]) if r.also]
+
+
 def test_decode_many_equals_every_reading_cut_to_the_window() -> None:
     """Against decode(all=True), which takes no shortcut at all, on a part of the corpus."""
     values = _corpus()[::7]
@@ -108,3 +149,37 @@ def test_cli_batch_without_format_is_decode_line_by_line(tmp_path: Path, capsys:
         assert row["readings"] == [r.to_json() for r in decode(value)]
     assert rows[0]["readings"][0]["format"] == "unix_s" and rows[0]["readings"][0]["utc"] == "2012-04-27T23:46:12.000000Z"
     assert rows[3]["readings"] == []
+
+
+def _batch_lines(values: list[str], as_json: bool) -> list[str]:
+    """What ``decode --batch`` wrote before the columns: ``decode`` line by line."""
+    out = [] if as_json else [f"{'line':<6} {'input':<24} {time_cli.READING_HEADER}"]
+    for number, value in enumerate(values, 1):
+        readings = decode(value)
+        if as_json:
+            out.append(_encode({"line": number, "input": value, "readings": [r.to_json() for r in readings]}))
+        else:
+            best = next((r for r in readings if r.ok), None)
+            shown = time_cli._reading_line(best) if best else "no reading in the window"
+            out.append(f"{number:<6} {value:<24} {shown}")
+    return out
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_cli_batch_output_is_byte_for_byte_decode_line_by_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch, as_json: bool) -> None:
+    """JSON Lines and text written from the columns are the bytes ``decode`` line by line gives, over the
+    corpus's texts (blocks of 500 lines: several blocks, repeats across blocks)."""
+    monkeypatch.setattr(time_cli, "RANKED_BLOCK_LINES", 500)
+    values = [v.strip() for v in _corpus() if isinstance(v, str) and v.strip() and v.isprintable()]
+    assert len(values) > 1300
+    path = tmp_path / "values.txt"
+    path.write_text("\n".join(values) + "\n", encoding="utf-8")
+    try:
+        code = main(["time", "decode", "--batch", str(path)] + (["--json"] if as_json else []))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    assert captured.out == "\n".join(_batch_lines(values, as_json)) + "\n"
+    without = sum(not decode(v) for v in values)
+    assert code == 1 and f"{without} of {len(values)} values without a reading" in captured.err

@@ -284,7 +284,7 @@ class _RawColumns:
             else:
                 digits = self._digits()
                 values = digits @ (8 ** np.arange(digits.shape[1] - 1, -1, -1, dtype=np.int64))
-                self._oct = values, (digits <= 7).all(axis=1)
+                self._oct = values, np.asarray((digits <= 7).all(axis=1), dtype=bool)
         return self._oct
 
     def of(self, fmt: LinearFormat, tag: int) -> list[tuple[np.ndarray[Any, np.dtype[np.int64]],
