@@ -50,6 +50,7 @@ from trowel.timestamps.decoding import (
 from trowel.timestamps.floats import BiomeDecimal, DoubleFormat
 from trowel.timestamps.idtext import IdFormat
 from trowel.timestamps.linear import LinearFormat
+from trowel.timestamps.rankraws import RawColumns, decimal_readings
 from trowel.timestamps.structs import StructFormat, parse_oracle_dump
 from trowel.timestamps.tokens import (
     _MAX_TICKS,
@@ -133,10 +134,24 @@ def _group_rows(group: list[tuple[int, str, int]], length: int, after_ns: int, b
     keep = _formats_to_try(members, length, after_ns, before_ns)
     fallback = np.zeros(len(group), dtype=bool)
     parts = _linear_parts(members, entries, keep, after_ns, before_ns, fallback)
+    pairs: list[tuple[int, Reading]] = []
+    for index, (fmt, _tag, _width) in enumerate(plan()):
+        if not isinstance(fmt, DecimalFormat) or not keep[index].any():
+            continue
+        positions = np.flatnonzero(keep[index]).tolist()
+        computed = decimal_readings(fmt, members, positions, members[0][0], after_ns, before_ns)
+        if computed is None:
+            continue
+        keep[index] = False
+        for position, reading in computed:
+            assert reading.unix_ns is not None
+            if INT64_MIN <= reading.unix_ns <= INT64_MAX:
+                pairs.append((int(entries[position]), reading))
+            else:
+                fallback[position] = True
     left = np.flatnonzero(keep.any(axis=0))  # members with other formats still to try: decode's own loop
-    if len(left):
+    if len(left) or pairs:
         extra: list[Reading] = []
-        pairs: list[tuple[int, Reading]] = []
         tried: dict[bytes, list[int]] = {}
         for position in left.tolist():
             column = keep[:, position]
@@ -211,14 +226,12 @@ def _linear_parts(members: list[tuple[str, int]], entries: np.ndarray[Any, np.dt
     out: list[Rows] = []
     first = members[0][0]
     length = len(first.strip())
-    raws = _RawColumns(members, length)
-    for index, (fmt, tag, field_width) in enumerate(plan()):
+    raws = RawColumns(members, length)
+    for index, (fmt, tag, _width) in enumerate(plan()):
         if not isinstance(fmt, LinearFormat) or tag not in (PLAIN_LINEAR, WIDTH_LINEAR, LINEAR):
             continue
-        if tag == LINEAR and (fmt.width or fmt.spec.base not in (8, 16)):
-            continue  # a fixed-width hex field parses its text another way: decode reads it
-        if tag == WIDTH_LINEAR and length == 2 * field_width:
-            continue  # the text may be hex of the field: decode parses it
+        if tag == LINEAR and not (fmt.width and fmt.byteorder) and (fmt.width or fmt.spec.base not in (8, 16)):
+            continue  # a fixed-width field without a byte order parses its text another way: decode reads it
         rows = np.flatnonzero(keep[index])
         keep[index] = False
         if not len(rows):
@@ -237,73 +250,6 @@ def _linear_parts(members: list[tuple[str, int]], entries: np.ndarray[Any, np.dt
             fallback[chosen[beyond]] = True
             out.append(part)
     return out
-
-
-class _RawColumns:
-    """The integer raws ``decode`` reads a group's plain integer texts as, per kind of linear format, as
-    int64 columns: ``of(fmt, tag)`` gives (raws, valid, past int64) per raw the format reads, in its
-    ``parse_text`` order."""
-
-    def __init__(self, members: list[tuple[str, int]], length: int) -> None:
-        self.members = members
-        self.length = length
-        self.negative = members[0][0].strip()[:1] == "-"
-        n = len(members)
-        self.numbers = np.fromiter((number for _, number in members), dtype=np.int64, count=n)
-        self.all = np.ones(n, dtype=bool)
-        self.none = np.zeros(n, dtype=bool)
-        self._hex: tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.bool_]]] | None = None
-        self._oct: tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.bool_]]] | None = None
-
-    def _digits(self) -> np.ndarray[Any, np.dtype[np.int64]]:
-        bodies = "".join(text.strip() for text, _ in self.members).encode("ascii")
-        matrix = np.frombuffer(bodies, dtype=np.uint8).reshape(len(self.members), self.length).astype(np.int64)
-        return matrix[:, 1:] - ord("0") if self.negative else matrix - ord("0")
-
-    def hexes(self) -> tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.bool_]]]:
-        """int(text, 16) of each text (as LinearFormat.parse_text reads a hex format) and where it is past
-        int64 (16 or more digits)."""
-        if self._hex is None:
-            digits = self._digits()
-            if digits.shape[1] <= 15:  # 16**15 = 2**60: exact in int64
-                values = digits @ (16 ** np.arange(digits.shape[1] - 1, -1, -1, dtype=np.int64))
-                self._hex = (-values if self.negative else values), self.none
-            else:
-                ints = [int(text.strip(), 16) for text, _ in self.members]
-                big = np.array([not INT64_MIN <= v <= INT64_MAX for v in ints], dtype=bool)
-                values = np.array([0 if b else v for v, b in zip(ints, big.tolist(), strict=True)], dtype=np.int64)
-                self._hex = values, big
-        return self._hex
-
-    def octals(self) -> tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.bool_]]]:
-        """int(text, 8) where every character is an octal digit (LinearFormat.parse_text for base 8: never a
-        signed text, '-' is not an octal digit); 19 digits at most: below 8**19 = 2**57."""
-        if self._oct is None:
-            if self.negative:
-                self._oct = np.zeros(len(self.members), dtype=np.int64), self.none
-            else:
-                digits = self._digits()
-                values = digits @ (8 ** np.arange(digits.shape[1] - 1, -1, -1, dtype=np.int64))
-                self._oct = values, np.asarray((digits <= 7).all(axis=1), dtype=bool)
-        return self._oct
-
-    def of(self, fmt: LinearFormat, tag: int) -> list[tuple[np.ndarray[Any, np.dtype[np.int64]],
-                                                            np.ndarray[Any, np.dtype[np.bool_]],
-                                                            np.ndarray[Any, np.dtype[np.bool_]]]]:
-        if tag != LINEAR:
-            return [(self.numbers, self.all, self.none)]  # the integer itself (parse_int_text)
-        if fmt.spec.base == 16:  # int(body, 16), and for gmail_id a text of digits alone also as decimal
-            values, big = self.hexes()
-            out = [(values, ~big, big)]
-            if fmt.name == "gmail_id" and not self.negative:
-                out.append((self.numbers, self.all, self.none))
-            return out
-        values, octal = self.octals()
-        return [(values, octal, self.none)]
-
-    def python(self, fmt: LinearFormat, seq: int, position: int) -> int:
-        """The raw as a Python int (for the rare raws past int64)."""
-        return int(self.members[position][0].strip(), 16)
 
 
 def _dotnet_inside(numbers: np.ndarray[Any, np.dtype[np.int64]], after_ns: int,
