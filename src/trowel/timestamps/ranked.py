@@ -36,6 +36,7 @@ from trowel.timestamps.decoding import (
     DEFAULT_BEFORE,
     LINEAR,
     MAX_TEXT,
+    OTHER,
     PLAIN_LINEAR,
     WIDTH_LINEAR,
     Reading,
@@ -51,6 +52,7 @@ from trowel.timestamps.floats import BiomeDecimal, DoubleFormat
 from trowel.timestamps.idtext import IdFormat
 from trowel.timestamps.linear import LinearFormat
 from trowel.timestamps.rankraws import RawColumns, decimal_readings
+from trowel.timestamps.rankrules import Window, byte_matrix, rule_out
 from trowel.timestamps.structs import StructFormat, parse_oracle_dump
 from trowel.timestamps.tokens import (
     _MAX_TICKS,
@@ -213,6 +215,14 @@ def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
             keep[index] = _biome_inside(fmt, numbers, after_ns, before_ns)
         elif isinstance(fmt, BitwiseDecimal) and type(fmt).parse_text is BitwiseDecimal.parse_text:
             keep[index] = (numbers >= 0) & (numbers < 1 << 32)  # what its parse_text accepts
+    negative = first.strip()[:1] == "-"
+    data = byte_matrix(bodies) if not negative and length % 2 == 0 else None  # digits read as hex bytes
+    window = Window(after_ns, before_ns)
+    for index, (fmt, tag, _width) in enumerate(steps):
+        if tag == OTHER and keep[index].any():
+            mask = rule_out(fmt, data, numbers, window)
+            if mask is not None:
+                keep[index] &= mask
     return keep
 
 
