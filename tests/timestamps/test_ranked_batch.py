@@ -15,7 +15,7 @@ from trowel.cli import time as time_cli
 from trowel.cli.main import main
 from trowel.timestamps import decode
 from trowel.timestamps.base import Raw
-from trowel.timestamps.catalog import all_formats
+from trowel.timestamps.catalog import all_formats, get_format
 from trowel.timestamps.ranked import decode_many, decode_ranked
 from trowel.timestamps.when import to_ns
 
@@ -54,8 +54,40 @@ def _corpus() -> list[Raw]:
                True, struct.pack(">I", 0x3CC5F244), struct.pack("<Q", 634710000000000000)]
     values += [str(1_700_000_000_000 + i * 937) for i in range(40)]  # one group of many values
     values += ["".join(rng.choice("0123456789") for _ in range(rng.randint(6, 20))) for _ in range(200)]
+    values += _digit_readings(rng)
     values += values[:25]  # repeats
     return values
+
+
+# formats whose readings of digit texts the batch rules out by conditions on the bytes (rankrules)
+DIGIT_FORMATS = ("jet_logtime", "mysql_datetime", "sqlserver", "sqlserver_le", "pcap_le", "pcap_be", "xfs_inode",
+                 "dos_le", "fat_date_time", "exfat", "dvr", "bitdate", "dttm", "bitwise_decimal", "leb128_hex")
+
+
+def _digit_readings(rng: random.Random) -> list[Raw]:
+    """Texts of decimal digits alone that read in those formats (and as OLE, Biome hex, LEB128 doubles and
+    varints) inside the windows: found by encoding instants at whole seconds and days, and made by hand."""
+    out: list[Raw] = []
+    start, end = to_ns("1981-01-01"), to_ns("2039-12-31")
+    for name in DIGIT_FORMATS[:-1]:
+        fmt = get_format(name)
+        found = 0
+        for _ in range(1500):
+            instant = rng.randrange(start, end) // 86_400_000_000_000 * 86_400_000_000_000 + \
+                rng.choice((0, rng.randrange(86_400) * 1_000_000_000))
+            try:
+                text = fmt.to_text(fmt.encode_raw(instant))
+            except Exception:  # noqa: BLE001 - outside the format's range
+                continue
+            if text.isdigit() and text not in out:
+                out.append(text)
+                found += 1
+                if found == 3:
+                    break
+    # OLE days 1024 (1902-10-20, the window to 2400), Biome 2**26 s (2003-02-16), both byte orders; LEB128 ms
+    out += ["4090000000000000", "0000000000009040", "4190000000000000", "0000000000009041", "9999999999500000",
+            "808080808019", "999999999929", "899980898059", "80808080801900"]
+    return out
 
 
 def test_decode_many_equals_decode_value_by_value() -> None:
