@@ -79,6 +79,8 @@ def _digit_readings(rng: random.Random) -> list[Raw]:
                 text = fmt.to_text(fmt.encode_raw(instant))
             except Exception:  # noqa: BLE001 - outside the format's range
                 continue
+            if name == "mysql_datetime" and text.endswith("000000"):
+                text = text[:10]  # the 5-byte head alone (whole seconds): a 10-digit text
             if text.isdigit() and text not in out:
                 out.append(text)
                 found += 1

@@ -46,12 +46,14 @@ from trowel.timestamps.decoding import (
     plain_int,
     plan,
     ranked_readings,
+    read,
+    score,
     window_bounds,
 )
 from trowel.timestamps.floats import BiomeDecimal, DoubleFormat
 from trowel.timestamps.idtext import IdFormat
 from trowel.timestamps.linear import LinearFormat
-from trowel.timestamps.rankraws import RawColumns, decimal_readings
+from trowel.timestamps.rankraws import RawColumns, decimal_readings, with_score
 from trowel.timestamps.rankrules import Window, byte_matrix, rule_out
 from trowel.timestamps.structs import StructFormat, parse_oracle_dump
 from trowel.timestamps.tokens import (
@@ -135,8 +137,8 @@ def _group_rows(group: list[tuple[int, str, int]], length: int, after_ns: int, b
     entries = np.fromiter((entry for entry, _, _ in group), dtype=np.int64, count=len(group))
     keep = _formats_to_try(members, length, after_ns, before_ns)
     fallback = np.zeros(len(group), dtype=bool)
-    parts = _linear_parts(members, entries, keep, after_ns, before_ns, fallback)
     pairs: list[tuple[int, Reading]] = []
+    parts = _linear_parts(members, entries, keep, after_ns, before_ns, fallback, pairs)
     for index, (fmt, _tag, _width) in enumerate(plan()):
         if not isinstance(fmt, DecimalFormat) or not keep[index].any():
             continue
@@ -228,11 +230,12 @@ def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
 
 def _linear_parts(members: list[tuple[str, int]], entries: np.ndarray[Any, np.dtype[np.int64]],
                   keep: np.ndarray[Any, np.dtype[np.bool_]], after_ns: int, before_ns: int,
-                  fallback: np.ndarray[Any, np.dtype[np.bool_]]) -> list[Rows]:
+                  fallback: np.ndarray[Any, np.dtype[np.bool_]], pairs: list[tuple[int, Reading]]) -> list[Rows]:
     """The readings of the linear formats for the members still kept (those rows of ``keep`` are cleared):
-    the raws ``decode`` takes from a plain integer text (``_raw_columns``), their instants from numpy
-    (``columnar.linear_rows``, identical to ``read``). Members with a raw or an instant past int64 are
-    marked in ``fallback``."""
+    the raws ``decode`` takes from a plain integer text (``rankraws.RawColumns``), their instants from numpy
+    (``columnar.linear_rows``, identical to ``read``). A raw past int64 (an unsigned 8-byte field with its top
+    bit set) is read by ``read`` into ``pairs``; members with an instant past int64 are marked in
+    ``fallback``."""
     out: list[Rows] = []
     first = members[0][0]
     length = len(first.strip())
@@ -249,9 +252,17 @@ def _linear_parts(members: list[tuple[str, int]], entries: np.ndarray[Any, np.dt
         bounds = window_bounds(fmt, after_ns, before_ns)
         assert bounds is not None
         for seq, (column, valid, big) in enumerate(raws.of(fmt, tag)):
-            for position in rows[big[rows]].tolist():  # past int64: decode's loop, if inside the bounds
-                if bounds[0] <= raws.python(fmt, seq, position) <= bounds[1]:
+            for position in rows[big[rows]].tolist():  # past int64: as decode's loop reads it
+                raw = raws.python(fmt, seq, position)
+                reading = read(fmt, raw) if bounds[0] <= raw <= bounds[1] else None
+                if reading is None or reading.unix_ns is None or not reading.ok \
+                        or not after_ns <= reading.unix_ns <= before_ns:
+                    continue
+                if not INT64_MIN <= reading.unix_ns <= INT64_MAX:
                     fallback[position] = True
+                    continue
+                pairs.append((int(entries[position]), with_score(reading, score(reading, first, fmt, after_ns,
+                                                                                  before_ns))))
             chosen = rows[valid[rows]]
             chosen = chosen[_inside(column[chosen], bounds[0], bounds[1])]
             if not len(chosen):

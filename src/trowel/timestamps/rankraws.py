@@ -153,11 +153,12 @@ def decimal_readings(fmt: DecimalFormat, members: list[tuple[str, int]], positio
         reading = Reading(fmt.name, fmt.display, body, describe_raw(fmt, body), unix_ns, fmt.clock, note)
         if fine not in scores:
             scores[fine] = score(reading, text, fmt, after_ns, before_ns)
-        out.append((position, _scored(reading, scores[fine])))
+        out.append((position, with_score(reading, scores[fine])))
     return out
 
 
-def _scored(reading: Reading, rank: float) -> Reading:
+def with_score(reading: Reading, rank: float) -> Reading:
+    """The reading with its score (``decoding._scored`` once the score is known)."""
     state = dict(reading.__dict__)
     state["score"] = rank
     copy = object.__new__(Reading)
