@@ -86,8 +86,10 @@ def _digit_readings(rng: random.Random) -> list[Raw]:
                 found += 1
                 if found == 3:
                     break
-    # OLE days 1024 (1902-10-20, the window to 2400), Biome 2**26 s (2003-02-16), both byte orders; LEB128 ms
+    # OLE days 1024 (1902-10-20, the window to 2400), Biome 2**26 s (2003-02-16), both byte orders (the other
+    # order a tiny double, or 2**145: outside); LEB128 ms
     out += ["4090000000000000", "0000000000009040", "4190000000000000", "0000000000009041", "9999999999500000",
+            "4090000000000049", "4900000000009040", "4900000000009041",
             "808080808019", "999999999929", "899980898059", "80808080801900"]
     return out
 
