@@ -19,9 +19,10 @@ from trowel.timestamps.catalog import all_formats, get_format
 from trowel.timestamps.ranked import decode_many, decode_ranked
 from trowel.timestamps.when import to_ns
 
-# the last window is where Google ei readings of digit texts fall (their first byte is 0xD0 or more)
+# 2085-2090 is where Google ei readings of digit texts fall (their first byte is 0xD0 or more); 1900-1910 where
+# OLE doubles of digits do (a first byte 0x40, then 0x9.: 1,024 to 2,048 days), all instants within int64
 WINDOWS = (("1980-01-01", "2040-01-01"), ("2012-04-27", "2012-04-28"), ("1601-01-01", "2400-01-01"),
-           ("2085-01-01", "2090-01-01"))
+           ("2085-01-01", "2090-01-01"), ("1900-01-01", "1910-01-01"))
 INSTANTS = ("2012-04-27T23:46:12Z", "2025-05-04T15:18:50.064939123Z", "1999-12-31T23:59:59.5Z")
 
 
@@ -89,7 +90,7 @@ def _digit_readings(rng: random.Random) -> list[Raw]:
     # OLE days 1024 (1902-10-20, the window to 2400), Biome 2**26 s (2003-02-16), both byte orders (the other
     # order a tiny double, or 2**145: outside); LEB128 ms
     out += ["4090000000000000", "0000000000009040", "4190000000000000", "0000000000009041", "9999999999500000",
-            "4090000000000049", "4900000000009040", "4900000000009041",
+            "4090000000000049", "4900000000009040", "4900000000009041", "0000888300100000", "0000100083880000",
             "808080808019", "999999999929", "899980898059", "80808080801900"]
     return out
 
