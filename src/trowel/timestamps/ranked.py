@@ -111,34 +111,51 @@ def _decode_ranked(values: Sequence[Raw], after_ns: int, before_ns: int) -> Rank
     entries: dict[tuple[type, Raw], int] = {}
     slot = np.fromiter((entries.setdefault(_key(v), len(entries)) for v in values), dtype=np.int64, count=len(values))
     lists: dict[int, list[Reading]] = {}
-    groups: dict[tuple[int, bool], list[tuple[int, str, int]]] = {}
+    groups: dict[tuple[int, int], list[tuple[int, str, int]]] = {}
     everything = range(len(plan()))
     for entry, (_kind, value) in enumerate(entries):
         number = plain_int(value) if isinstance(value, str) else None
+        if isinstance(value, str) and number is None and _hex_letters(value):
+            body = value.strip()
+            groups.setdefault((len(body), HEX), []).append((entry, value, 0))
+            continue
         if number is None or not INT64_MIN <= number <= INT64_MAX or len(str(value)) > MAX_TEXT:
             lists[entry] = ranked_readings(value, after_ns, before_ns, False, everything)
             continue
         assert isinstance(value, str)
         body = value.strip()
-        groups.setdefault((len(body), body[:1] == "-"), []).append((entry, value, number))  # '-0' is signed
+        groups.setdefault((len(body), SIGNED if body[:1] == "-" else DIGITS), []).append((entry, value, number))
     texts: dict[str, int] = {}
-    parts = [_group_rows(members, length, after_ns, before_ns, lists, texts)
-             for (length, _negative), members in groups.items()]
+    parts = [_group_rows(members, length, kind, after_ns, before_ns, lists, texts)
+             for (length, kind), members in groups.items()]
     also_names: list[tuple[str, ...]] = [()]
     rows, also = rank_and_merge(concat(parts), also_names, {(): 0})
     return RankedBatch(slot, len(entries), rows, also, also_names, lists)
 
 
-def _group_rows(group: list[tuple[int, str, int]], length: int, after_ns: int, before_ns: int,
+DIGITS, SIGNED, HEX = range(3)  # groups: unsigned decimal digits, '-' and digits, hex digits with a letter
+_HEX_TEXT = frozenset("0123456789abcdefABCDEF")
+
+
+def _hex_letters(value: str) -> bool:
+    """A text of plain hex digits with at least one letter (no sign, no '0x', no spaces), at most 64, that is
+    not decimal text either (like '1e5', which the decimal-fraction formats read)."""
+    body = value.strip()
+    return (0 < len(body) <= 64 and len(value) <= MAX_TEXT and set(body) <= _HEX_TEXT and not body.isdigit()
+            and A.DECIMAL_TEXT.fullmatch(body) is None)
+
+
+def _group_rows(group: list[tuple[int, str, int]], length: int, kind: int, after_ns: int, before_ns: int,
                 lists: dict[int, list[Reading]], texts: dict[str, int]) -> Rows:
-    """The readings of one group of plain integer texts (one length, one sign) as rows; the values that
-    cannot be held in int64 columns are decoded whole into ``lists``."""
+    """The readings of one group of texts (plain integers of one length and sign, or hex with letters of one
+    length) as rows; the values that cannot be held in int64 columns are decoded whole into ``lists``."""
     members = [(text, number) for _, text, number in group]
     entries = np.fromiter((entry for entry, _, _ in group), dtype=np.int64, count=len(group))
-    keep = _formats_to_try(members, length, after_ns, before_ns)
+    keep = (_hex_formats_to_try(members, length, after_ns, before_ns) if kind == HEX
+            else _formats_to_try(members, length, after_ns, before_ns))
     fallback = np.zeros(len(group), dtype=bool)
     pairs: list[tuple[int, Reading]] = []
-    parts = _linear_parts(members, entries, keep, after_ns, before_ns, fallback, pairs)
+    parts = _linear_parts(members, entries, keep, after_ns, before_ns, fallback, pairs, kind == HEX)
     for index, (fmt, _tag, _width) in enumerate(plan()):
         if not isinstance(fmt, DecimalFormat) or not keep[index].any():
             continue
@@ -179,6 +196,45 @@ def _group_rows(group: list[tuple[int, str, int]], length: int, after_ns: int, b
     if fallback.any():
         rows = rows.take(np.flatnonzero(~np.isin(rows.entry, entries[fallback])))
     return rows
+
+
+def _hex_formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
+                        before_ns: int) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Texts of hex digits with a letter, of one length: which formats ``decode`` could read each in.
+
+    ``parse_int_text`` gives nothing for them (not decimal digits, no '0x'), so neither do the plain decimal
+    formats, the fixed-width ones without a byte order or of another width, Biome and Bitwise decimal; the
+    decimal-fraction formats' ``parse_decimal`` refuses them (texts like '1e5' are not in this group); an
+    octal format needs octal digits."""
+    steps = plan()
+    keep = np.ones((len(steps), len(members)), dtype=bool)
+    first = members[0][0]
+    bodies = [text.strip() for text, _ in members]
+    matched: dict[Any, np.ndarray[Any, np.dtype[np.bool_]]] = {}
+    for index, (fmt, tag, field_width) in enumerate(steps):
+        if tag in (PLAIN_LINEAR, DECIMAL):
+            keep[index] = False
+        elif isinstance(fmt, LinearFormat) and fmt.width and fmt.byteorder:
+            keep[index] = length == 2 * field_width  # hex_bytes of the width, then parse_int_text: nothing
+        elif isinstance(fmt, LinearFormat) and fmt.spec.base in (8, 10):
+            keep[index] = False  # parse_int_text (decimal, with or without a width) or octal digits
+        elif _hex_only(fmt) and not candidates(fmt, first):
+            keep[index] = False
+        elif type(fmt).parse_text in (IdFormat.parse_text, TokenFormat.parse_text):
+            pattern = fmt.regex  # type: ignore[attr-defined]
+            if pattern not in matched:
+                matched[pattern] = np.array([pattern.fullmatch(body) is not None for body in bodies], dtype=bool)
+            keep[index] = matched[pattern]
+        elif type(fmt).parse_text in (BiomeDecimal.parse_text, BitwiseDecimal.parse_text):
+            keep[index] = False
+    data = byte_matrix(bodies) if length % 2 == 0 else None
+    window = Window(after_ns, before_ns)
+    for index, (fmt, tag, _width) in enumerate(steps):
+        if tag == OTHER and keep[index].any():
+            mask = rule_out(fmt, data, None, window)
+            if mask is not None:
+                keep[index] &= mask
+    return keep
 
 
 def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
@@ -230,7 +286,8 @@ def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
 
 def _linear_parts(members: list[tuple[str, int]], entries: np.ndarray[Any, np.dtype[np.int64]],
                   keep: np.ndarray[Any, np.dtype[np.bool_]], after_ns: int, before_ns: int,
-                  fallback: np.ndarray[Any, np.dtype[np.bool_]], pairs: list[tuple[int, Reading]]) -> list[Rows]:
+                  fallback: np.ndarray[Any, np.dtype[np.bool_]], pairs: list[tuple[int, Reading]],
+                  letters: bool) -> list[Rows]:
     """The readings of the linear formats for the members still kept (those rows of ``keep`` are cleared):
     the raws ``decode`` takes from a plain integer text (``rankraws.RawColumns``), their instants from numpy
     (``columnar.linear_rows``, identical to ``read``). A raw past int64 (an unsigned 8-byte field with its top
@@ -239,7 +296,7 @@ def _linear_parts(members: list[tuple[str, int]], entries: np.ndarray[Any, np.dt
     out: list[Rows] = []
     first = members[0][0]
     length = len(first.strip())
-    raws = RawColumns(members, length)
+    raws = RawColumns(members, length, letters)
     for index, (fmt, tag, _width) in enumerate(plan()):
         if not isinstance(fmt, LinearFormat) or tag not in (PLAIN_LINEAR, WIDTH_LINEAR, LINEAR):
             continue

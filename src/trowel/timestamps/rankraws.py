@@ -1,4 +1,4 @@
-"""What a group of plain integer texts (one length, one sign) reads as, for ranked batch decoding: the
+"""What a group of plain integer texts (one length, one sign; or of hex digits with a letter) reads as, for ranked batch decoding: the
 integer raws of the linear formats as int64 columns (``RawColumns``), and the readings of the decimal-fraction
 formats whose epoch and unit are whole nanoseconds (``decimal_readings``).
 
@@ -30,6 +30,9 @@ INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 Ints = np.ndarray[Any, np.dtype[np.int64]]
 Bools = np.ndarray[Any, np.dtype[np.bool_]]
 Column = tuple[Ints, Bools, Bools]  # raws, where the format reads one, where the raw is past int64
+HEX_VALUE = np.zeros(256, dtype=np.int64)  # the value of an ASCII hex digit
+for _k, _c in enumerate("0123456789abcdef"):
+    HEX_VALUE[ord(_c)] = HEX_VALUE[ord(_c.upper())] = _k
 
 
 class RawColumns:
@@ -37,9 +40,10 @@ class RawColumns:
     format's ``parse_text`` returns, in its order; ``python(fmt, seq, position)`` the exact raw where a column
     says it is past int64."""
 
-    def __init__(self, members: list[tuple[str, int]], length: int) -> None:
+    def __init__(self, members: list[tuple[str, int]], length: int, letters: bool = False) -> None:
         self.members = members
         self.length = length
+        self.letters = letters  # texts of hex digits with a letter: no decimal integer
         self.negative = members[0][0].strip()[:1] == "-"
         n = len(members)
         self.numbers = np.fromiter((number for _, number in members), dtype=np.int64, count=n)
@@ -55,8 +59,8 @@ class RawColumns:
         """The digit values of the texts (without the sign), one row per member."""
         if self._digits is None:
             bodies = "".join(text.strip() for text, _ in self.members).encode("ascii")
-            matrix = np.frombuffer(bodies, dtype=np.uint8).reshape(len(self.members), self.length).astype(np.int64)
-            self._digits = matrix[:, 1:] - ord("0") if self.negative else matrix - ord("0")
+            matrix = np.frombuffer(bodies, dtype=np.uint8).reshape(len(self.members), self.length)
+            self._digits = HEX_VALUE[matrix[:, 1:] if self.negative else matrix]
         return self._digits
 
     def hexes(self) -> tuple[Ints, Bools]:
@@ -113,6 +117,8 @@ class RawColumns:
             values, big = self.from_bytes(fmt.width, fmt.byteorder, bool(fmt.signed))
             self._python[fmt.name, 0] = lambda body: int.from_bytes(bytes.fromhex(body), fmt.byteorder,  # type: ignore[arg-type]
                                                                     signed=bool(fmt.signed))
+            if self.letters:
+                return [(values, ~big, big)]
             return [(values, ~big, big), (self.numbers, big | (values != self.numbers), self.none)]
         if tag != LINEAR:
             return [(self.numbers, self.all, self.none)]  # the integer itself (parse_int_text)
@@ -120,7 +126,7 @@ class RawColumns:
             values, big = self.hexes()
             self._python[fmt.name, 0] = lambda body: int(body, 16)
             out = [(values, ~big, big)]
-            if fmt.name == "gmail_id" and not self.negative:
+            if fmt.name == "gmail_id" and not self.negative and not self.letters:
                 out.append((self.numbers, self.all, self.none))
             return out
         values, octal = self.octals()
