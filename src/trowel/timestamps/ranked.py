@@ -54,14 +54,13 @@ from trowel.timestamps.floats import BiomeDecimal, DoubleFormat
 from trowel.timestamps.idtext import IdFormat
 from trowel.timestamps.linear import LinearFormat
 from trowel.timestamps.rankraws import RawColumns, decimal_readings, with_score
-from trowel.timestamps.rankrules import Window, byte_matrix, rule_out
+from trowel.timestamps.rankrules import Window, byte_matrix, rule_out, token_rule
 from trowel.timestamps.structs import StructFormat, parse_oracle_dump
 from trowel.timestamps.tokens import (
     _MAX_TICKS,
     _TICKS_CEILING,
     TokenFormat,
     _dotnet_binary_r,
-    _ei_r,
     _gclid_r,
     _ved_r,
 )
@@ -211,6 +210,7 @@ def _hex_formats_to_try(members: list[tuple[str, int]], length: int, after_ns: i
     first = members[0][0]
     bodies = [text.strip() for text, _ in members]
     matched: dict[Any, np.ndarray[Any, np.dtype[np.bool_]]] = {}
+    window = Window(after_ns, before_ns)
     for index, (fmt, tag, field_width) in enumerate(steps):
         if tag in (PLAIN_LINEAR, DECIMAL):
             keep[index] = False
@@ -225,10 +225,12 @@ def _hex_formats_to_try(members: list[tuple[str, int]], length: int, after_ns: i
             if pattern not in matched:
                 matched[pattern] = np.array([pattern.fullmatch(body) is not None for body in bodies], dtype=bool)
             keep[index] = matched[pattern]
+            rule = token_rule(fmt, bodies, window) if keep[index].any() else None
+            if rule is not None:
+                keep[index] &= rule
         elif type(fmt).parse_text in (BiomeDecimal.parse_text, BitwiseDecimal.parse_text):
             keep[index] = False
     data = byte_matrix(bodies) if length % 2 == 0 else None
-    window = Window(after_ns, before_ns)
     for index, (fmt, tag, _width) in enumerate(steps):
         if tag == OTHER and keep[index].any():
             mask = rule_out(fmt, data, None, window)
@@ -247,6 +249,7 @@ def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
     first = members[0][0]
     bodies = [text.strip() for text, _ in members]
     matched: dict[Any, np.ndarray[Any, np.dtype[np.bool_]]] = {}
+    window = Window(after_ns, before_ns)
     for index, (fmt, tag, field_width) in enumerate(steps):
         if tag == PLAIN_LINEAR or (tag == WIDTH_LINEAR and length != 2 * field_width):
             bounds = window_bounds(fmt, after_ns, before_ns)
@@ -267,15 +270,15 @@ def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
             keep[index] = matched[pattern]
             if isinstance(fmt, TokenFormat) and fmt.reader is _dotnet_binary_r:
                 keep[index] &= _dotnet_inside(numbers, after_ns, before_ns)
-            elif isinstance(fmt, TokenFormat) and fmt.reader is _ei_r and first.strip()[:1] != "-":
-                keep[index] &= _ei_inside(bodies, length, after_ns, before_ns)
+            rule = token_rule(fmt, bodies, window) if keep[index].any() else None
+            if rule is not None:
+                keep[index] &= rule
         elif isinstance(fmt, BiomeDecimal) and type(fmt).parse_text is BiomeDecimal.parse_text:
             keep[index] = _biome_inside(fmt, numbers, after_ns, before_ns)
         elif isinstance(fmt, BitwiseDecimal) and type(fmt).parse_text is BitwiseDecimal.parse_text:
             keep[index] = (numbers >= 0) & (numbers < 1 << 32)  # what its parse_text accepts
     negative = first.strip()[:1] == "-"
     data = byte_matrix(bodies) if not negative and length % 2 == 0 else None  # digits read as hex bytes
-    window = Window(after_ns, before_ns)
     for index, (fmt, tag, _width) in enumerate(steps):
         if tag == OTHER and keep[index].any():
             mask = rule_out(fmt, data, numbers, window)
@@ -340,24 +343,6 @@ def _dotnet_inside(numbers: np.ndarray[Any, np.dtype[np.int64]], after_ns: int,
     low = -((A.EPOCH_0001 - after_ns) // 100)  # ceil((after - epoch) / 100)
     high = (before_ns - A.EPOCH_0001) // 100
     return _inside(ticks, low, high)
-
-
-def _ei_inside(bodies: list[str], length: int, after_ns: int, before_ns: int) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    """Unsigned digit texts whose Google ei reading (``_ei_r``: base64 of the text, its first four bytes a
-    little-endian count of seconds) falls in [after, before]. Base64 of n characters needs n % 4 != 1, and
-    four bytes need six characters; a digit d is the sextet 52 + d."""
-    if length < 6 or length % 4 == 1:
-        return np.zeros(len(bodies), dtype=bool)
-    digits = np.frombuffer("".join(body[:6] for body in bodies).encode("ascii"), dtype=np.uint8)
-    sextets = digits.reshape(-1, 6).astype(np.int64) - ord("0") + 52
-    bits = np.zeros(len(bodies), dtype=np.int64)
-    for k in range(6):
-        bits = (bits << 6) | sextets[:, k]
-    word = bits >> 4  # the first 32 of the 36 bits, big-endian: bytes b0 b1 b2 b3
-    seconds = (((word >> 24) & 0xFF) | (((word >> 16) & 0xFF) << 8) | (((word >> 8) & 0xFF) << 16)
-               | ((word & 0xFF) << 24))
-    low = -((-after_ns) // A.NS)  # ceil(after / 1 s)
-    return _inside(seconds, low, before_ns // A.NS)
 
 
 def _biome_inside(fmt: BiomeDecimal, numbers: np.ndarray[Any, np.dtype[np.int64]], after_ns: int,

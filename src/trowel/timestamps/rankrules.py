@@ -22,8 +22,9 @@ from trowel.timestamps import arith as A
 from trowel.timestamps.base import Format
 from trowel.timestamps.bitfields import BitwiseDecimal, Layout, PackedFormat
 from trowel.timestamps.floats import DoubleFormat
+from trowel.timestamps.idtext import BASE32_SORT, CROCKFORD, PUSH, IdFormat
 from trowel.timestamps.structs import PCAP_BE, PCAP_LE, SQL_BE, SQL_LE, XFS, StructFormat, _jet_r, _mysql_r
-from trowel.timestamps.tokens import TokenFormat, _leb128_r
+from trowel.timestamps.tokens import TokenFormat, _ei_r, _gclid_r, _leb128_r, _ved_r
 
 Ints = np.ndarray[Any, np.dtype[np.int64]]
 Bools = np.ndarray[Any, np.dtype[np.bool_]]
@@ -188,4 +189,88 @@ def rule_out(fmt: Format, data: Ints | None, numbers: Ints | None, window: Windo
         return _doubles(fmt, data, window)
     if isinstance(fmt, TokenFormat) and fmt.reader is _leb128_r:
         return _leb128(data)
+    return None
+
+
+def _table(alphabet: str, either_case: bool = False) -> Ints:
+    """The index of each ASCII character in an alphabet (-1 where it is not one)."""
+    table = np.full(256, -1, dtype=np.int64)
+    for k, char in enumerate(alphabet):
+        table[ord(char)] = k
+        if either_case:
+            table[ord(char.lower())] = k
+    return table
+
+
+_B64URL = _table("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+_B64URL[ord("-")], _B64URL[ord("_")] = 62, 63  # b64url: '-' and '_' are read as '+' and '/'
+# IdFormats whose count is a number in an alphabet over a slice of the text: (alphabet table, length used)
+_ID_COUNTS = {"ulid": (_table(CROCKFORD, either_case=True), 10), "firebase_push": (_table(PUSH), 8),
+              "bluesky_s32": (_table(BASE32_SORT), 9)}
+
+
+def _chars(bodies: list[str], width: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    """The first ``width`` ASCII characters of each text (all at least that long), one row a text."""
+    return np.frombuffer("".join(body[:width] for body in bodies).encode("ascii"), dtype=np.uint8).reshape(
+        len(bodies), width)
+
+
+def _ei(bodies: list[str], window: Window) -> Bools:
+    """Google ei (``_ei_r``): base64 of the text, its first four bytes a little-endian count of seconds.
+    Base64 of n characters needs n % 4 != 1 and four bytes six characters (else an error); the seconds of the
+    first six sextets must fall in the window."""
+    length = len(bodies[0])
+    if length < 6 or length % 4 == 1:
+        return np.zeros(len(bodies), dtype=bool)
+    sextets = _B64URL[_chars(bodies, 6)]
+    bits = np.zeros(len(bodies), dtype=np.int64)
+    for k in range(6):
+        bits = (bits << 6) | sextets[:, k]
+    word = bits >> 4  # the first 32 of the 36 bits, big-endian: bytes b0 b1 b2 b3
+    seconds = (((word >> 24) & 0xFF) | (((word >> 16) & 0xFF) << 8) | (((word >> 8) & 0xFF) << 16)
+               | ((word & 0xFF) << 24))
+    valid = (sextets >= 0).all(axis=1)
+    first = -((-window.after_ns) // A.NS)  # ceil(after / 1 s)
+    return np.asarray(valid & (seconds >= first) & (seconds <= window.last_second), dtype=bool)
+
+
+def _google_proto(fmt: TokenFormat, bodies: list[str], window: Window) -> Bools:
+    """gclid and ved: protobuf in base64 whose field (1, or 13.1.1 nested) is a varint of microseconds. The
+    field's key (a byte at least) and its varint (ceil(bits / 7) bytes at least: each byte holds 7 bits)
+    lie inside the decoded bytes, so a text decoding to fewer bytes than a key and the varint of the
+    window's first microsecond gives no reading in it. ved reads the text without a leading '0'."""
+    lengths = np.array([len(body) - (fmt.reader is _ved_r and body.startswith("0")) for body in bodies],
+                       dtype=np.int64)
+    decoded = np.where(lengths % 4 == 1, -1, lengths * 3 // 4)  # n % 4 == 1 is not base64: an error
+    least = max(0, -((-window.after_ns) // A.US))
+    needed = 1 + max(1, -(-least.bit_length() // 7))
+    return np.asarray(decoded >= needed, dtype=bool)
+
+
+def _id_count(fmt: IdFormat, bodies: list[str], window: Window) -> Bools | None:
+    """ULID, Firebase push ids, Bluesky s32: the count is the number the first characters spell in the
+    format's alphabet (``from_base``), the instant epoch + count x unit rises with it: outside the window's
+    counts, outside the window. Characters outside the alphabet fail the format's own regex (kept apart)."""
+    if fmt.name not in _ID_COUNTS or fmt.unit.denominator != 1 or len(bodies[0]) < _ID_COUNTS[fmt.name][1]:
+        return None
+    table, width = _ID_COUNTS[fmt.name]
+    digits = table[_chars(bodies, width)]
+    base = 64 if fmt.name == "firebase_push" else 32
+    count = np.zeros(len(bodies), dtype=np.int64)
+    for k in range(width):
+        count = count * base + np.maximum(digits[:, k], 0)
+    unit = fmt.unit.numerator
+    first = -((fmt.epoch_ns - window.after_ns) // unit)  # ceil((after - epoch) / unit)
+    last = (window.before_ns - fmt.epoch_ns) // unit
+    return np.asarray((count >= first) & (count <= last), dtype=bool)
+
+
+def token_rule(fmt: Format, bodies: list[str], window: Window) -> Bools | None:
+    """Where a text token format (already matched by its regex) may read each text inside the window."""
+    if isinstance(fmt, TokenFormat) and fmt.reader is _ei_r:
+        return _ei(bodies, window)
+    if isinstance(fmt, TokenFormat) and fmt.reader in (_gclid_r, _ved_r):
+        return _google_proto(fmt, bodies, window)
+    if isinstance(fmt, IdFormat):
+        return _id_count(fmt, bodies, window)
     return None
