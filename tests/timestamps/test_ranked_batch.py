@@ -92,6 +92,10 @@ def _digit_readings(rng: random.Random) -> list[Raw]:
     out += ["4090000000000000", "0000000000009040", "4190000000000000", "0000000000009041", "9999999999500000",
             "4090000000000049", "4900000000009040", "4900000000009041", "0000888300100000", "0000100083880000",
             "808080808019", "999999999929", "899980898059", "80808080801900"]
+    # hex texts that read as ULID, Bluesky s32 and Google ei in 1980-2040, and signed digit texts as Google ei in
+    # 2085-2090 ('-' is base64url's 62) -- found by a seeded search over such texts with the formats' decoders
+    out += ["00AcADc2a5", "01eB62DACa", "00D65CfAE8", "34d36d37a", "33cfb5ed4", "366ad2b62", "5d67c4Db", "b25ed285",
+            "5644bF9d", "-967311007", "-217200232", "-224349226"]
     return out
 
 
