@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import struct
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from trowel.timestamps import decode
 from trowel.timestamps.base import Raw
 from trowel.timestamps.catalog import all_formats, get_format
 from trowel.timestamps.ranked import decode_many, decode_ranked
+from trowel.timestamps.rankrules import digit_blind
 from trowel.timestamps.when import to_ns
 
 # 2085-2090 is where Google ei readings of digit texts fall (their first byte is 0xD0 or more); 1900-1910 where
@@ -224,3 +226,22 @@ def test_cli_batch_output_is_byte_for_byte_decode_line_by_line(tmp_path: Path, c
     assert captured.out == "\n".join(_batch_lines(values, as_json)) + "\n"
     without = sum(not decode(v) for v in values)
     assert code == 1 and f"{without} of {len(values)} values without a reading" in captured.err
+
+
+def test_digit_blind_patterns_match_every_digit_text_of_a_shape_alike() -> None:
+    """``digit_blind``: a pattern whose every character test treats the ten digits alike matches digit texts
+    of one length and sign alike (one member answers for a group); a digit literal, a class with some digits,
+    a back-reference or a look-ahead make it False."""
+    assert digit_blind(re.compile(r"-?\d{1,20}")) and digit_blind(re.compile(r"[-0-9A-Za-z_]{20}|[-0-9A-Za-z_]{8}"))
+    assert digit_blind(re.compile(r"c[0-9a-z]{8}[0-9a-z]*")) and digit_blind(re.compile(r"[^x]+"))
+    for pattern in (r"[2-7a-z]{9}", r"1-[0-9a-fA-F]{8}", r"0001[0-9a-fA-F]{12}", r"(\d)\1", r"(?=1)\d+", r"[^5]+"):
+        assert not digit_blind(re.compile(pattern)), pattern
+    rng = random.Random(7)
+    patterns = {fmt.regex for fmt in all_formats() if hasattr(fmt, "regex")}
+    blind = [p for p in patterns if digit_blind(p)]
+    assert len(blind) >= 15
+    for length in range(1, 31):
+        for sign in ("", "-"):
+            texts = [sign + "".join(rng.choice("0123456789") for _ in range(length)) for _ in range(6)]
+            for pattern in blind:
+                assert len({pattern.fullmatch(t) is not None for t in texts}) == 1, (pattern.pattern, texts)

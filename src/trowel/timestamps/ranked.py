@@ -54,7 +54,7 @@ from trowel.timestamps.floats import BiomeDecimal, DoubleFormat
 from trowel.timestamps.idtext import IdFormat
 from trowel.timestamps.linear import LinearFormat
 from trowel.timestamps.rankraws import RawColumns, decimal_readings, with_score
-from trowel.timestamps.rankrules import Window, byte_matrix, rule_out, token_rule
+from trowel.timestamps.rankrules import Window, byte_matrix, digit_blind, rule_out, token_rule
 from trowel.timestamps.structs import StructFormat, parse_oracle_dump
 from trowel.timestamps.tokens import (
     _MAX_TICKS,
@@ -265,7 +265,9 @@ def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
             keep[index] = False  # a protobuf whose first key has wire type 3 or 7: an error (see _google_proto)
         elif type(fmt).parse_text in (IdFormat.parse_text, TokenFormat.parse_text):
             pattern = fmt.regex  # type: ignore[attr-defined]
-            if pattern not in matched:  # several formats share a pattern (base64 tokens, hex pairs)
+            if pattern not in matched and digit_blind(pattern):  # one member answers for the group
+                matched[pattern] = np.full(len(bodies), pattern.fullmatch(bodies[0]) is not None, dtype=bool)
+            elif pattern not in matched:  # several formats share a pattern (base64 tokens, hex pairs)
                 matched[pattern] = np.array([pattern.fullmatch(body) is not None for body in bodies], dtype=bool)
             keep[index] = matched[pattern]
             if isinstance(fmt, TokenFormat) and fmt.reader is _dotnet_binary_r:

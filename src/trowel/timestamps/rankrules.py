@@ -13,6 +13,9 @@ own, so a year outside the years of [after, before] is outside the window.
 
 from __future__ import annotations
 
+import functools
+import re
+import re._parser as _sre  # the engine's own parser: what a pattern tests, for digit_blind
 from collections.abc import Callable
 from typing import Any
 
@@ -274,3 +277,70 @@ def token_rule(fmt: Format, bodies: list[str], window: Window) -> Bools | None:
     if isinstance(fmt, IdFormat):
         return _id_count(fmt, bodies, window)
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def digit_blind(pattern: re.Pattern[str]) -> bool:
+    """Whether every character test in the pattern gives the same answer for all ten ASCII digits (a digit
+    literal, a class holding some digits but not all, back-references and look-arounds make it False).
+
+    The regular expression engine's answer for a text depends only on the answers of its character tests
+    along the way (anchors and word boundaries: digits are all word characters). So for such a pattern two
+    texts that differ only in which digits stand where (the same length, a '-' at the same place) match
+    alike, and one member of a group of digit texts answers for all of it."""
+    try:
+        tree = _sre.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - an engine detail changed: match every text
+        return False
+    try:
+        return _blind(list(tree))
+    except _Unknown:
+        return False
+
+
+class _Unknown(Exception):
+    """A construct the check does not know: the pattern is matched text by text."""
+
+
+def _blind(items: list[Any]) -> bool:
+    for op, av in items:
+        if op in (_sre.LITERAL, _sre.NOT_LITERAL):
+            if ord("0") <= av <= ord("9"):
+                return False
+        elif op is _sre.IN:
+            hits = sum(_in_class(av, code) for code in range(ord("0"), ord("9") + 1))
+            if hits not in (0, 10):
+                return False
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+            if not _blind(list(av[2])):
+                return False
+        elif op is _sre.SUBPATTERN:
+            if not _blind(list(av[3])):
+                return False
+        elif op is _sre.BRANCH:
+            if not all(_blind(list(branch)) for branch in av[1]):
+                return False
+        elif op not in (_sre.ANY, _sre.AT):
+            raise _Unknown(op)
+    return True
+
+
+_DIGIT_CLASSES = {_sre.CATEGORY_DIGIT: True, _sre.CATEGORY_WORD: True, _sre.CATEGORY_NOT_SPACE: True,
+                  _sre.CATEGORY_NOT_DIGIT: False, _sre.CATEGORY_NOT_WORD: False, _sre.CATEGORY_SPACE: False}
+
+
+def _in_class(items: list[Any], code: int) -> bool:
+    """Whether the character ``code`` is in a parsed character class."""
+    negate = found = False
+    for op, av in items:
+        if op is _sre.NEGATE:
+            negate = True
+        elif op is _sre.LITERAL:
+            found |= av == code
+        elif op is _sre.RANGE:
+            found |= av[0] <= code <= av[1]
+        elif op is _sre.CATEGORY and av in _DIGIT_CLASSES:
+            found |= _DIGIT_CLASSES[av]
+        else:
+            raise _Unknown(op)
+    return found != negate
