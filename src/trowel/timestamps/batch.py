@@ -181,8 +181,11 @@ def _arith(fmt: LinearFormat, plan: tuple[int, int], raw: np.ndarray,
     sub = sub % NS
     if spec.scale is not None:
         sec, fast = _from_scale(sec, fast, SCALES[spec.scale])
-    lo_s, hi_s = fmt.min_ns // NS, fmt.max_ns // NS
-    fast &= (sec > lo_s) & (sec < hi_s)  # the range's edges are checked exactly by the scalar path
+    lo_s, lo_sub = divmod(fmt.min_ns, NS)
+    hi_s, hi_sub = divmod(fmt.max_ns, NS)
+    # inside the format's range, compared exactly as (seconds, nanoseconds); outside it the scalar path
+    # gives the error
+    fast &= ((sec > lo_s) | ((sec == lo_s) & (sub >= lo_sub))) & ((sec < hi_s) | ((sec == hi_s) & (sub <= hi_sub)))
     return sec, sub, fast
 
 
