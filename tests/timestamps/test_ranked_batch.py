@@ -9,6 +9,7 @@ import re
 import struct
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.timestamps.test_cli import run
@@ -17,6 +18,9 @@ from trowel.cli.main import main
 from trowel.timestamps import decode
 from trowel.timestamps.base import Raw
 from trowel.timestamps.catalog import all_formats, get_format
+from trowel.timestamps.columnar import linear_instants
+from trowel.timestamps.decoding import read
+from trowel.timestamps.linear import LinearFormat
 from trowel.timestamps.ranked import decode_many, decode_ranked
 from trowel.timestamps.rankrules import digit_blind
 from trowel.timestamps.when import to_ns
@@ -245,3 +249,25 @@ def test_digit_blind_patterns_match_every_digit_text_of_a_shape_alike() -> None:
             texts = [sign + "".join(rng.choice("0123456789") for _ in range(length)) for _ in range(6)]
             for pattern in blind:
                 assert len({pattern.fullmatch(t) is not None for t in texts}) == 1, (pattern.pattern, texts)
+
+
+def test_linear_instants_at_every_range_edge_are_read() -> None:
+    """The columns' instants of a linear format's raws (numpy, read() where numpy is not exact) equal read()
+    at and around both ends of every linear format's range (the edges are compared as seconds and
+    nanoseconds) and around zero."""
+    checked = 0
+    for fmt in all_formats():
+        if not isinstance(fmt, LinearFormat):
+            continue
+        bounds = fmt.raw_bounds(fmt.min_ns, fmt.max_ns)
+        assert bounds is not None
+        raws = sorted({r for edge in (*bounds, 0) for r in range(edge - 3, edge + 4) if -(1 << 63) <= r < 1 << 63})
+        instants, ok, beyond = linear_instants(fmt, np.array(raws, dtype=np.int64))
+        for raw, unix_ns, good, past in zip(raws, instants.tolist(), ok.tolist(), beyond.tolist(), strict=True):
+            want = read(fmt, raw)
+            fits = want.ok and want.unix_ns is not None and -(1 << 63) <= want.unix_ns < 1 << 63
+            assert (good, past) == (fits, want.ok and not fits), (fmt.name, raw)
+            if good:
+                assert unix_ns == want.unix_ns, (fmt.name, raw)
+            checked += 1
+    assert checked > 700
