@@ -1,18 +1,13 @@
-"""Ranked decoding of many values at once: ``decode_many(values)`` equals ``[decode(v) for v in values]``.
+"""Ranked decoding of many values at once: ``decode_ranked(values)`` is the answer as columns
+(``columnar.RankedBatch``, ``readings(i) == decode(values[i])``), ``decode_many`` its lists.
 
-Every value still goes through ``decoding.ranked_readings``, the loop ``decode`` runs; what changes is the
-list of formats tried for it. Values are taken once each (repeats share their readings), and the plain
-decimal integers (the usual column of a batch) are grouped by their text's length and sign. Over each group,
-numpy rules formats out with the same tests ``decode`` makes, once for the whole group:
-
-- a linear decimal format reads the integer itself; its instant rises with the raw, so a raw outside the
-  format's raw bounds for the window gives no reading (``decoding.window_bounds``);
-- a decimal-fraction format (Julian, OLE, SAS...) likewise outside its value bounds (``decimal_bounds``);
-- a format whose text is hex of fixed widths (structures, packed bit fields, BCD, hex doubles) accepts plain
-  digits by their count alone, so one value of the group answers for all of it.
-
-What is left (text ids and tokens, hex readings, and the few formats whose bounds hold the value) runs per
-value exactly as in ``decode``.
+Values are taken once each (repeats share an entry). Plain decimal integer texts are grouped by length and
+sign, texts of hex digits with a letter by length; everything else goes through ``decode``'s own loop.
+Over a group, formats are ruled out per member with numpy by tests that are ``decode``'s own or conditions
+every reading in the window meets (this module and ``rankrules``); the linear readings left and the
+whole-nanosecond decimal-fraction readings are computed as columns (``rankraws``, ``columnar``); what a
+rule keeps for a member of any other format runs through ``decode``'s loop for that member and joins the
+columns. docs/timestamps.md, *Ranked batch decoding*, gives each rule and why it matches ``decode``.
 """
 
 from __future__ import annotations
@@ -262,7 +257,7 @@ def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
         elif _hex_only(fmt) and len(first) <= MAX_TEXT and not candidates(fmt, first):
             keep[index] = False
         elif isinstance(fmt, TokenFormat) and fmt.reader in (_gclid_r, _ved_r):
-            keep[index] = False  # a protobuf whose first key has wire type 3 or 7: an error (see _google_proto)
+            keep[index] = False  # a protobuf whose first key has wire type 3 or 7: an error (docs: *Ranked batch decoding*)
         elif type(fmt).parse_text in (IdFormat.parse_text, TokenFormat.parse_text):
             pattern = fmt.regex  # type: ignore[attr-defined]
             if pattern not in matched and digit_blind(pattern):  # one member answers for the group
