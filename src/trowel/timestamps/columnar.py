@@ -149,26 +149,38 @@ class RankedBatch:
         return self.build(int(self.start[entry]), int(self.stop[entry]))
 
     def build(self, start: int, stop: int) -> list[Reading]:
-        rows, info = self.rows, facts()
+        """The readings of the rows ``start:stop`` (one value's, or its first)."""
+        return self._build(self._columns(start, stop), 0, stop - start)
+
+    def _columns(self, start: int, stop: int) -> tuple[list[Any], ...]:
+        rows = self.rows
+        return (rows.fmt[start:stop].tolist(), rows.raw[start:stop].tolist(), rows.unix_ns[start:stop].tolist(),
+                rows.score[start:stop].tolist(), rows.ref[start:stop].tolist(), self.also[start:stop].tolist())
+
+    def _build(self, columns: tuple[list[Any], ...], start: int, stop: int) -> list[Reading]:
+        fmts, raws, instants, scores, refs, alsos = columns
+        info, extra, also_names = facts(), self.rows.extra, self.also_names
+        names, displays, clocks, notes = info.names, info.displays, info.clocks, info.notes
+        new, set_dict = object.__new__, object.__setattr__
         out: list[Reading] = []
-        fmts, raws, instants = rows.fmt[start:stop].tolist(), rows.raw[start:stop].tolist(), rows.unix_ns[start:stop].tolist()
-        scores, refs, alsos = rows.score[start:stop].tolist(), rows.ref[start:stop].tolist(), self.also[start:stop].tolist()
-        for k, fmt in enumerate(fmts):
-            names = self.also_names[alsos[k]]
+        for k in range(start, stop):
+            also = also_names[alsos[k]]
             if refs[k] >= 0:
-                reading = rows.extra[refs[k]]
-                if names:
-                    reading = _with(reading.__dict__, also=names)
-                out.append(reading)
+                reading = extra[refs[k]]
+                out.append(_with(reading.__dict__, also=also) if also else reading)
                 continue
-            raw = raws[k]
-            out.append(_with({"format": info.names[fmt], "display": info.displays[fmt], "raw": raw,
-                              "raw_text": f"integer {raw}", "unix_ns": instants[k], "clock": info.clocks[fmt],
-                              "note": info.notes[fmt], "error": None, "score": scores[k]}, also=names))
+            fmt, raw = fmts[k], raws[k]
+            reading = new(Reading)
+            set_dict(reading, "__dict__", {"format": names[fmt], "display": displays[fmt], "raw": raw,
+                                           "raw_text": f"integer {raw}", "unix_ns": instants[k], "clock": clocks[fmt],
+                                           "note": notes[fmt], "error": None, "score": scores[k], "also": also})
+            out.append(reading)
         return out
 
     def to_lists(self) -> list[list[Reading]]:
         """Every value's readings (``decode_many``): repeats share equal lists (not the same objects)."""
+        columns = self._columns(0, len(self.rows))
+        starts, stops = self.start.tolist(), self.stop.tolist()
         built: dict[int, list[Reading]] = {}
         out: list[list[Reading]] = []
         for entry in self.slot.tolist():
@@ -176,10 +188,9 @@ class RankedBatch:
             if found is None:
                 found = built.get(entry)
                 if found is None:
-                    found = built[entry] = self.build(int(self.start[entry]), int(self.stop[entry]))
+                    found = built[entry] = self._build(columns, starts[entry], stops[entry])
             out.append(list(found))
         return out
-
 
     def readings_json(self) -> list[str]:
         """Per value, the JSON text of its readings as JSON Lines output writes ``[r.to_json() for r in
