@@ -83,7 +83,14 @@ def decode_many(values: Sequence[Raw], after: WhenLike | None = None,
                 before: WhenLike | None = None) -> list[list[Reading]]:
     """The ranked readings of every value in every format inside [after, before] (default 1980..2040),
     one list per value, exactly as ``decode(value, after=after, before=before)`` gives them."""
-    return decode_ranked(values, after, before).to_lists()
+    batch = decode_ranked(values, after, before)
+    collecting = gc.isenabled()
+    gc.disable()  # as in decode_ranked: the readings hold no cycles
+    try:
+        return batch.to_lists()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def decode_ranked(values: Sequence[Raw], after: WhenLike | None = None,
