@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from trowel.model.values import JSON_SAFE_INT, Clock, iso_ns
+from trowel.model.values import JSON_SAFE_INT, Clock, iso_ns, json_raw
 from trowel.timestamps import arith as A
 from trowel.timestamps.base import LOCAL_NOTE
 from trowel.timestamps.batch import _arith, _unit_plan
@@ -218,29 +218,37 @@ def _row_json(rows: Rows, also: Ints, also_names: list[tuple[str, ...]], info: F
     micros, rest = np.divmod(rows.unix_ns, 1000)  # ns_to_datetime: half to even to the microsecond
     micros = micros + ((rest > 500) | ((rest == 500) & (micros % 2 == 1)))
     utc = np.datetime_as_string(micros.astype("datetime64[us]"), unit="us").tolist()  # int64 ns: 1677..2262
+    odd = np.flatnonzero(rest != 0)  # iso_ns: all nine digits, no rounding
+    fine = dict(zip(odd.tolist(), np.datetime_as_string(rows.unix_ns[odd].astype("datetime64[ns]"), unit="ns").tolist(),
+                    strict=True))
+    for k in np.flatnonzero(rows.unix_ns == INT64_MIN).tolist():  # numpy's NaT: the one int64 it cannot show
+        fine[k] = iso_ns(INT64_MIN)[:-1]
     heads = [f'{{"format":{ENCODE(name)},"display":{ENCODE(display)},"utc":"' for name, display in
              zip(info.names, info.displays, strict=True)]
     tails = [(f',"note":{ENCODE(note)}}}' if note else "}") for note in info.notes]
     clocks = [f'Z","clock":{ENCODE(clock.value)},"raw":' for clock in info.clocks]
+    clock_of = {clock: f'Z","clock":{ENCODE(clock.value)},"raw":' for clock in CLOCKS}
     scores: dict[float, str] = {}
     alsos = [f',"also":{ENCODE(list(names))}' if names else "" for names in also_names]
     out: list[str] = []
     for k, (fmt, raw, unix_ns, rank, ref, named) in enumerate(zip(
             rows.fmt.tolist(), rows.raw.tolist(), rows.unix_ns.tolist(), rows.score.tolist(), rows.ref.tolist(),
             also.tolist(), strict=True)):
-        if ref >= 0:
-            reading = rows.extra[ref]
-            if named:
-                reading = _with(reading.__dict__, also=also_names[named])
-            out.append(ENCODE(reading.to_json()))
-            continue
         score_text = scores.get(rank)
         if score_text is None:
             score_text = scores[rank] = ENCODE(round(rank, 4))
+        ns_text = f',"utc_ns":"{fine[k]}Z"' if k in fine else ""
+        if ref >= 0:  # a reading from decode's loop: its own raw, raw text, clock and note
+            reading = rows.extra[ref]
+            note = f',"note":{ENCODE(reading.note)}}}' if reading.note else "}"
+            error = f',"error":{ENCODE(reading.error)}' if reading.error else ""
+            out.append(f'{heads[fmt]}{utc[k]}{clock_of[reading.clock]}{ENCODE(json_raw(reading.raw))},'
+                       f'"interpretation":{ENCODE(reading.raw_text)},"unix_ns":"{unix_ns}"{ns_text},"score":'
+                       f'{score_text}{alsos[named]}{note[:-1]}{error}}}')
+            continue
         raw_text = f'"{raw}"' if abs(raw) >= JSON_SAFE_INT else str(raw)
-        fine = f',"utc_ns":"{iso_ns(unix_ns)}"' if unix_ns % 1000 else ""
         out.append(f'{heads[fmt]}{utc[k]}{clocks[fmt]}{raw_text},"interpretation":"integer {raw}","unix_ns":'
-                   f'"{unix_ns}"{fine},"score":{score_text}{alsos[named]}{tails[fmt]}')
+                   f'"{unix_ns}"{ns_text},"score":{score_text}{alsos[named]}{tails[fmt]}')
     return out
 
 
