@@ -12,6 +12,7 @@ columns. docs/timestamps.md, *Ranked batch decoding*, gives each rule and why it
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 from collections.abc import Sequence
@@ -252,15 +253,11 @@ def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
     bodies = [text.strip() for text, _ in members]
     matched: dict[Any, np.ndarray[Any, np.dtype[np.bool_]]] = {}
     window = Window(after_ns, before_ns)
+    bounded, least, most = _bounds_table(length, after_ns, before_ns)
+    keep[bounded] = (numbers >= least[:, None]) & (numbers <= most[:, None])  # _inside, for all at once
     for index, (fmt, tag, field_width) in enumerate(steps):
-        if tag == PLAIN_LINEAR or (tag == WIDTH_LINEAR and length != 2 * field_width):
-            bounds = window_bounds(fmt, after_ns, before_ns)
-            if bounds is not None:
-                keep[index] = _inside(numbers, bounds[0], bounds[1])
-        elif tag == DECIMAL:
-            assert isinstance(fmt, DecimalFormat)
-            low, high = decimal_bounds(fmt, after_ns, before_ns)
-            keep[index] = _inside(numbers, low, high)
+        if tag in (PLAIN_LINEAR, DECIMAL) or (tag == WIDTH_LINEAR and length != 2 * field_width):
+            continue  # by their bounds, above
         elif _hex_only(fmt) and len(first) <= MAX_TEXT and not candidates(fmt, first):
             keep[index] = False
         elif isinstance(fmt, TokenFormat) and fmt.reader in (_gclid_r, _ved_r):
@@ -289,6 +286,39 @@ def _formats_to_try(members: list[tuple[str, int]], length: int, after_ns: int,
             if mask is not None:
                 keep[index] &= mask
     return keep
+
+
+@functools.lru_cache(maxsize=256)
+def _bounds_table(length: int, after_ns: int, before_ns: int) -> tuple[np.ndarray[Any, np.dtype[np.intp]],
+                                                                      np.ndarray[Any, np.dtype[np.int64]],
+                                                                      np.ndarray[Any, np.dtype[np.int64]]]:
+    """The formats a plain integer text of this length is tested against by bounds (plain decimal linear,
+    fixed-width read as the integer: ``window_bounds``; decimal-fraction: ``decimal_bounds``), with the
+    int64 bounds ``_inside`` compares with (ceil/floor, clamped to int64; none: an empty range)."""
+    rows: list[int] = []
+    lows: list[int] = []
+    highs: list[int] = []
+    for index, (fmt, tag, field_width) in enumerate(plan()):
+        low: Any
+        high: Any
+        if tag == PLAIN_LINEAR or (tag == WIDTH_LINEAR and length != 2 * field_width):
+            limits = window_bounds(fmt, after_ns, before_ns)
+            if limits is None:
+                continue
+            low, high = limits
+        elif tag == DECIMAL:
+            assert isinstance(fmt, DecimalFormat)
+            low, high = decimal_bounds(fmt, after_ns, before_ns)
+        else:
+            continue
+        least = INT64_MIN if isinstance(low, float) and math.isinf(low) and low < 0 else math.ceil(low)
+        most = INT64_MAX if isinstance(high, float) and math.isinf(high) and high > 0 else math.floor(high)
+        if least > INT64_MAX or most < INT64_MIN:
+            least, most = 1, 0  # no int64 is inside
+        rows.append(index)
+        lows.append(max(least, INT64_MIN))
+        highs.append(min(most, INT64_MAX))
+    return (np.array(rows, dtype=np.intp), np.array(lows, dtype=np.int64), np.array(highs, dtype=np.int64))
 
 
 def _linear_parts(members: list[tuple[str, int]], entries: np.ndarray[Any, np.dtype[np.int64]],
