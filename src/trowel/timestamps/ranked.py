@@ -49,7 +49,7 @@ from trowel.timestamps.decoding import (
 from trowel.timestamps.floats import BiomeDecimal, DoubleFormat
 from trowel.timestamps.idtext import IdFormat
 from trowel.timestamps.linear import LinearFormat
-from trowel.timestamps.rankraws import RawColumns, decimal_readings, with_score
+from trowel.timestamps.rankraws import RawColumns, decimal_readings, tiny_double_readings, with_score
 from trowel.timestamps.rankrules import Window, byte_matrix, digit_blind, rule_out, token_rule
 from trowel.timestamps.structs import StructFormat, parse_oracle_dump
 from trowel.timestamps.tokens import (
@@ -172,6 +172,14 @@ def _group_rows(group: list[tuple[int, str, int]], length: int, kind: int, after
                 pairs.append((int(entries[position]), reading))
             else:
                 fallback[position] = True
+    for index, (fmt, _tag, _width) in enumerate(plan()):
+        if type(fmt).parse_text is not DoubleFormat.parse_text or not keep[index].any():
+            continue
+        assert isinstance(fmt, DoubleFormat)
+        tiny, decided = tiny_double_readings(fmt, members, np.flatnonzero(keep[index]).tolist(), members[0][0],
+                                             after_ns, before_ns)
+        keep[index, decided] = False
+        pairs += [(int(entries[position]), reading) for position, reading in tiny]  # the epoch: within int64
     left = np.flatnonzero(keep.any(axis=0))  # members with other formats still to try: decode's own loop
     if len(left) or pairs:
         extra: list[Reading] = []

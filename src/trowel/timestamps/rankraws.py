@@ -24,6 +24,7 @@ from trowel.model.values import Clock
 from trowel.timestamps.base import LOCAL_NOTE
 from trowel.timestamps.decimals import DecimalFormat
 from trowel.timestamps.decoding import LINEAR, Reading, describe_raw, score
+from trowel.timestamps.floats import DoubleFormat
 from trowel.timestamps.linear import LinearFormat
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -170,3 +171,32 @@ def with_score(reading: Reading, rank: float) -> Reading:
     copy = object.__new__(Reading)
     object.__setattr__(copy, "__dict__", state)
     return copy
+
+
+def tiny_double_readings(fmt: DoubleFormat, members: list[tuple[str, int]], positions: list[int], text: str,
+                         after_ns: int, before_ns: int) -> tuple[list[tuple[int, Reading]], list[int]]:
+    """(position, reading) of an 8-byte double format (OLE, Biome hex) for the members whose double, as the
+    format's own ``parse_text`` reads it, is finite and below a quarter of a nanosecond's worth of units:
+    ``decode_raw``'s epoch + round_half_even(value x unit) is then the epoch itself (so is -0.0). Digit texts
+    read as hex are mostly such doubles. Also the positions so decided (the others are left to ``decode``'s
+    loop)."""
+    limit = 0.25 / fmt.unit_ns
+    epoch = fmt.epoch_ns
+    inside = after_ns <= epoch <= before_ns and fmt.min_ns <= epoch <= fmt.max_ns
+    note = fmt.clock_note or (LOCAL_NOTE if fmt.clock is Clock.LOCAL else None)
+    rank: float | None = None
+    out: list[tuple[int, Reading]] = []
+    decided: list[int] = []
+    for position in positions:
+        raws = fmt.parse_text(members[position][0])
+        if len(raws) != 1 or not isinstance(raws[0], float) or not abs(raws[0]) < limit:
+            continue  # NaN fails the comparison too: decode's loop decides
+        decided.append(position)
+        if not inside:
+            continue
+        value = raws[0]
+        reading = Reading(fmt.name, fmt.display, value, describe_raw(fmt, value), epoch, fmt.clock, note)
+        if rank is None:
+            rank = score(reading, text, fmt, after_ns, before_ns)
+        out.append((position, with_score(reading, rank)))
+    return out, decided
