@@ -102,7 +102,7 @@ def _digit_readings(rng: random.Random) -> list[Raw]:
     # 2085-2090 ('-' is base64url's 62) -- found by a seeded search over such texts with the formats' decoders
     out += ["00AcADc2a5", "01eB62DACa", "00D65CfAE8", "34d36d37a", "33cfb5ed4", "366ad2b62", "5d67c4Db", "b25ed285",
             "5644bF9d", "-967311007", "-217200232", "-224349226"]
-    # Biome hex doubles of 0.5, 0.6, 0.7 ns: just past the tiny doubles that decode to the epoch itself
+    # Biome hex doubles of 0.5 (just over), 0.6 and 0.7 ns: past the tiny doubles that decode to the epoch itself
     out += ["3e012e0be826d695", "3e049da7e361ce4c", "3e080d43de9cc604"]
     return out
 
