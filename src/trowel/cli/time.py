@@ -41,7 +41,6 @@ from trowel.timestamps.infer import (
     infer_sqlite,
 )
 from trowel.timestamps.infer import infer_fields as infer_values
-from trowel.timestamps.ranked import decode_many
 from trowel.timestamps.when import parse_when
 
 PARALLEL_BYTES = 64 << 20
@@ -285,42 +284,66 @@ def _decode_batch(args: argparse.Namespace) -> int:
     before = parse_when(args.before)[0] if args.before else None
     if args.format is not None and not args.all and batch_supported(args.format):
         return _decode_batch_fast(args, path, after, before)
+    if args.format is None and not args.all:
+        return _decode_batch_ranked(args, path, after, before)
     decoded = failed = 0
     size = path.stat().st_size if path.exists() else None
     if not args.json:
         print(f"{'line':<6} {'input':<24} {READING_HEADER}")
     with progress_bar(f"decoding {path.name}", total=size) as bar:
-        for number, text, readings in _batch_readings(args, path, after, before):
+        for number, text in _batch_values(path, args.column):
+            readings = decode(text, format=args.format, after=after, before=before, all=args.all)
             ok = any(r.ok for r in readings)
             decoded += ok
             failed += not ok
             if args.json:
                 emit_json([{"line": number, "input": text, "readings": [r.to_json() for r in readings]}])
             else:
-                best = next((r for r in readings if r.ok), readings[0] if readings else None)
-                shown = _reading_line(best) if best else "no reading in the window"
-                print(f"{number:<6} {text:<24} {shown}")
+                print(f"{number:<6} {text:<24} {_best_line(readings)}")
             bar.advance(len(text) + 1)
     return _batch_end(decoded, failed)
 
 
+def _best_line(readings: list[Reading]) -> str:
+    best = next((r for r in readings if r.ok), readings[0] if readings else None)
+    return _reading_line(best) if best else "no reading in the window"
+
+
 BLOCK_LINES = 100_000
-RANKED_BLOCK_LINES = 5_000  # about ten readings a value: 5,000 lines hold some 40 MB of readings
+RANKED_BLOCK_LINES = 5_000  # the JSON text of 5,000 lines of readings: some 15 MB
 
 
-def _batch_readings(args: argparse.Namespace, path: Path, after: int | None,
-                    before: int | None) -> Iterator[tuple[int, str, list[Reading]]]:
-    """(line, input, readings) per value: ranked over every format with ``decode_many`` 5,000 lines at
-    a time (the same readings as ``decode``), else ``decode`` value by value."""
-    lines = _batch_values(path, args.column)
-    if args.format is not None or args.all:
-        for number, text in lines:
-            yield number, text, decode(text, format=args.format, after=after, before=before, all=args.all)
-        return
-    while block := list(itertools.islice(lines, RANKED_BLOCK_LINES)):
-        found = decode_many([text for _, text in block], after=after, before=before)
-        for (number, text), readings in zip(block, found, strict=True):
-            yield number, text, readings
+def _decode_batch_ranked(args: argparse.Namespace, path: Path, after: int | None, before: int | None) -> int:
+    """``--batch`` over every format: ``decode_ranked`` a block of lines at a time, each line written from its
+    columns (JSON) or from its best reading (text): the same bytes as ``decode`` line by line gives."""
+    from trowel.timestamps.ranked import decode_ranked
+
+    decoded = failed = 0
+    size = path.stat().st_size if path.exists() else None
+    if not args.json:
+        print(f"{'line':<6} {'input':<24} {READING_HEADER}")
+    with progress_bar(f"decoding {path.name}", total=size) as bar:
+        lines = _batch_values(path, args.column)
+        while block := list(itertools.islice(lines, RANKED_BLOCK_LINES)):
+            texts = [text for _, text in block]
+            batch = decode_ranked(texts, after=after, before=before)
+            found = (batch.counts() > 0).tolist()
+            decoded += sum(found)
+            failed += len(found) - sum(found)
+            if args.json:
+                out = [f'{{"line":{number},"input":{json.dumps(text, ensure_ascii=False)},"readings":{readings}}}'
+                       for (number, text), readings in zip(block, batch.readings_json(), strict=True)]
+            else:
+                out = []
+                for i, (number, text) in enumerate(block):
+                    listed = batch.listed(i)
+                    if listed is None:
+                        start, stop = batch.span(i)
+                        listed = batch.build(start, min(stop, start + 1))
+                    out.append(f"{number:<6} {text:<24} {_best_line(listed)}")
+            sys.stdout.write("\n".join(out) + "\n")
+            bar.advance(sum(len(t) + 1 for t in texts))
+    return _batch_end(decoded, failed)
 
 
 def _decode_batch_fast(args: argparse.Namespace, path: Path, after: int | None, before: int | None) -> int:

@@ -90,6 +90,7 @@ def fraction_to_ns(value: Fraction) -> int:
 
 
 _DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE](?P<exp>[+-]?\d{1,3}))?")
+DECIMAL_TEXT = _DECIMAL  # the shape parse_decimal accepts
 
 
 def parse_decimal(text: str) -> Fraction:

@@ -181,32 +181,12 @@ def _arith(fmt: LinearFormat, plan: tuple[int, int], raw: np.ndarray,
     sub = sub % NS
     if spec.scale is not None:
         sec, fast = _from_scale(sec, fast, SCALES[spec.scale])
-    lo_s, hi_s = fmt.min_ns // NS, fmt.max_ns // NS
-    fast &= (sec > lo_s) & (sec < hi_s)  # the range's edges are checked exactly by the scalar path
+    lo_s, lo_sub = divmod(fmt.min_ns, NS)
+    hi_s, hi_sub = divmod(fmt.max_ns, NS)
+    # inside the format's range, compared exactly as (seconds, nanoseconds); outside it the scalar path
+    # gives the error
+    fast &= ((sec > lo_s) | ((sec == lo_s) & (sub >= lo_sub))) & ((sec < hi_s) | ((sec == hi_s) & (sub <= hi_sub)))
     return sec, sub, fast
-
-
-def linear_unix_ns(fmt: LinearFormat, raws: Sequence[int]) -> list[int | None]:
-    """The instant of each integer raw in a linear format exactly as ``read(fmt, raw)`` gives it (None where
-    it gives an error): numpy where it can, ``read`` for the rest."""
-    out: list[int | None] = [None] * len(raws)
-    plan = _unit_plan(fmt)
-    fast = np.zeros(len(raws), dtype=bool)
-    if plan is not None and raws:
-        fits = [-(1 << 63) <= r < (1 << 63) for r in raws]
-        raw = np.array([r if ok else 0 for r, ok in zip(raws, fits, strict=True)], dtype=np.int64)
-        fast = np.array(fits, dtype=bool)
-        limits = fmt.raw_limits()
-        if limits is not None:
-            fast &= (raw >= max(limits[0], -(1 << 63))) & (raw <= min(limits[1], (1 << 63) - 1))
-        sec, sub, fast = _arith(fmt, plan, raw, fast)
-        rows = np.flatnonzero(fast)
-        for index, whole, part in zip(rows.tolist(), sec[rows].tolist(), sub[rows].tolist(), strict=True):
-            out[index] = whole * NS + part
-    for index in np.flatnonzero(~fast).tolist():
-        reading = read(fmt, raws[index])
-        out[index] = reading.unix_ns if reading.ok else None
-    return out
 
 
 def _from_scale(sec: np.ndarray, fast: np.ndarray, minus_ns: int) -> tuple[np.ndarray, np.ndarray]:
