@@ -213,12 +213,14 @@ def utc_micro_text(result: BatchDecoded) -> list[str | None]:
     q = q + ((r > 500) | ((r == 500) & (q % 2 == 1)))
     micros = secs * 1_000_000 + q
     simple = (secs > -62_135_596_800) & (secs < 253_402_300_700)
-    text = np.datetime_as_string(np.where(simple, micros, 0).astype("datetime64[us]"), unit="us").tolist()
+    # timezone="UTC" writes the trailing Z itself: one string per value, not two
+    text = np.datetime_as_string(np.where(simple, micros, 0).astype("datetime64[us]"), unit="us",
+                                 timezone="UTC").tolist()
     if len(good) == len(out) and simple.all():
-        return [t + "Z" for t in text]
+        return text
     for k, index in enumerate(good.tolist()):
         if simple[k]:
-            out[index] = text[k] + "Z"
+            out[index] = text[k]
         else:
             out[index] = iso_utc(ns_to_datetime(int(secs[k]) * NS + int(nanos[k])))
     return out
