@@ -18,6 +18,8 @@ import pytest
 
 from tests.fixtures.net.make_more import link_captures, messenger_capture
 from trowel.cli.main import main
+from trowel.model import Record
+from trowel.model.jsonl import record_line
 from trowel.net import analyze, shards
 from trowel.net.analyze import AnalysisResult, analyze_capture
 from trowel.net.shards import ShardAnalysis, WorkerError, default_jobs, owner, shard_count
@@ -45,10 +47,37 @@ def _outcome(path: Path, keylog: KeyLog | None, jobs: int, root: Path) -> tuple[
             result.info, _media(media))
 
 
+ENCODED_KINDS = {"http_object", "tls_session", "quic_session", "tunnel"}  # what workers hand over as lines
+
+
+def _encoded(path: Path, keylog: KeyLog | None, jobs: int) -> tuple[bytes, list[dict[str, Any]]]:
+    """The JSON Lines of ``encode=True`` (workers hand records over as lines) and the records kept as objects."""
+    result = analyze_capture(path, evidence="E7", keylog=keylog, jobs=jobs, encode=True)
+    if jobs == 1:
+        assert result.lines is None
+    else:  # every HTTP object, TLS and QUIC session and tunnel came as its line, nothing else did
+        lines = [item for item in result.output() if isinstance(item, bytes)]
+        kinds = [json.loads(line)["kind"] for line in lines]
+        assert set(kinds) <= ENCODED_KINDS
+        assert len(kinds) == sum(1 for r in analyze_capture(path, keylog=keylog).records if r.kind in ENCODED_KINDS)
+    text = b"".join(item if isinstance(item, bytes) else record_line(item) for item in result.output())
+    objects = [r.to_json() for r in result.records]
+    assert all(isinstance(r, Record) for r in result.records)
+    if result.lines is not None:  # every record left as an object is among the records kept (TLS sessions are
+        # kept as objects and handed over as lines too: the imo evidence reads them)
+        kept = {id(r) for r in result.records}
+        assert all(id(r) in kept for r in result.lines if isinstance(r, Record))
+        assert {r.kind for r in result.records} >= {"flow"}
+    return text, objects
+
+
 def _same_with_jobs(path: Path, root: Path, keylog: KeyLog | None = None) -> AnalysisResult:
     one = _outcome(path, keylog, 1, root)
+    lines, _objects = _encoded(path, keylog, 1)
+    assert lines == b"".join(record_line(r) for r in analyze_capture(path, evidence="E7", keylog=keylog).records)
     for jobs in (2, 3):
         assert _outcome(path, keylog, jobs, root) == one, f"{path.name} with {jobs} processes"
+        assert _encoded(path, keylog, jobs)[0] == lines, f"{path.name} encoded by {jobs} processes"
     return analyze_capture(path, keylog=keylog, jobs=1)
 
 
@@ -204,6 +233,18 @@ def test_cli_jobs(captures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
         outputs.append((capsys.readouterr().out, (out / "records.jsonl").read_text(), _media(out / "media")))
     assert outputs[0] == outputs[1]
     assert len(outputs[0][0].splitlines()) == 20 and len(outputs[0][2]) == 8
+    texts = []  # the text listing with --out: rows of the records the workers handed over as lines
+    for jobs in ("1", "2"):
+        out = tmp_path / f"text{jobs}"
+        assert main(["--quiet", "net", "analyze", pcap, "--keylog", keylog, "--out", str(out), "--jobs", jobs]) == 0
+        texts.append((capsys.readouterr().out, (out / "records.jsonl").read_text()))
+    assert texts[0] == texts[1] and texts[0][1] == outputs[0][1]
+    listing = texts[0][0].splitlines()
+    kinds = [json.loads(line)["kind"] for line in outputs[0][1].splitlines()]
+    assert kinds.count("http_object") == 8 and kinds.count("tls_session") == 4
+    for kind in ("http_object", "tls_session"):  # a count line, then one row per record
+        assert f"{kind:<14} {kinds.count(kind):>7}" in listing
+        assert sum(f" {kind} " in line for line in listing) == kinds.count(kind)
     assert [json.loads(line)["kind"] for line in outputs[0][0].splitlines()].count("flow") == 4
     with pytest.raises(SystemExit) as exc:
         main(["--quiet", "net", "analyze", pcap, "--jobs", "0"])

@@ -10,6 +10,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from trowel.cli.common import progress_bar, record_line, warn
 
 JSON_BATCH = 512  # records per write
@@ -92,7 +94,7 @@ def run_analyze(args: argparse.Namespace) -> int:
             done["at"] = position
 
         result = analyze_capture(capture, evidence="", keylog=keylog, media_dir=media, progress=progress,
-                                 jobs=args.jobs)
+                                 jobs=args.jobs, encode=out is not None or args.json)
     # The analysis leaves hundreds of thousands of live objects (records, flows) that this command keeps to
     # the end: without this, the collector's next full collection (at the latest the one when the
     # interpreter exits) scans them all once more, about 5-7% of the run. Frozen objects are still freed by
@@ -112,13 +114,14 @@ def run_analyze(args: argparse.Namespace) -> int:
             _write_stdout(data)
 
     try:
-        for record in result.records:
+        # worker processes hand over many records as their JSON lines already (bytes items)
+        for item in result.output():
             if stream is not None or args.json:
-                batch.append(record_line(record))
+                batch.append(item if isinstance(item, bytes) else record_line(item))
                 if len(batch) >= JSON_BATCH:
                     flush()
             if not args.json:
-                row = record.to_json()
+                row = orjson.loads(item) if isinstance(item, bytes) else item.to_json()
                 counts[row["kind"]] += 1
                 detail = _detail(row)
                 if detail is not None:

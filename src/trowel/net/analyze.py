@@ -47,9 +47,18 @@ class AnalysisResult:
     warnings: list[str] = field(default_factory=list)
     packets: int = 0
     ip_packets: int = 0
+    # With ``analyze_capture(encode=True)`` and several processes: every record in order, either the record or
+    # (where a worker process encoded it) its JSON line as ``record_line`` gives it; ``records`` then holds only
+    # the records this process has as objects (not those it got only as lines). None otherwise (``records`` is
+    # everything). ``output`` gives the one or the other.
+    lines: list[Record | bytes] | None = None
 
     def of_kind(self, kind: str) -> list[Record]:
         return [r for r in self.records if r.kind == kind]
+
+    def output(self) -> list[Record | bytes]:
+        """Every record in order, as the record or as its JSON line (see ``lines``)."""
+        return self.lines if self.lines is not None else list(self.records)
 
 
 class _Discard:
@@ -400,15 +409,18 @@ def _finish_stickers(stickers: list[Sticker]) -> list[Sticker]:
 
 
 def analyze_capture(path: Path, evidence: str = "", keylog: KeyLog | None = None, media_dir: Path | None = None,
-                    progress: Callable[[int], None] | None = None, jobs: int | None = 1) -> AnalysisResult:
+                    progress: Callable[[int], None] | None = None, jobs: int | None = 1,
+                    encode: bool = False) -> AnalysisResult:
     """Analyse one capture file into records (raises CaptureError when it is not a capture at all).
 
     ``jobs``: processes to use (None: the machine's, see ``shards.py``); a capture under
-    ``shards.MIN_SIZE`` bytes, or ``jobs`` 1, is analysed in this process. The records are the same."""
+    ``shards.MIN_SIZE`` bytes, or ``jobs`` 1, is analysed in this process. The records are the same.
+    ``encode``: the caller writes JSON Lines; worker processes may then hand over records already encoded
+    (``AnalysisResult.lines``), which spares this process decoding and encoding them again."""
     if jobs != 1:
         from trowel.net.shards import analyze_sharded, shard_count
 
         count = shard_count(path, jobs)
         if count > 1:
-            return analyze_sharded(path, evidence, keylog, media_dir, progress, count)
+            return analyze_sharded(path, evidence, keylog, media_dir, progress, count, encode)
     return CaptureAnalysis(path, evidence, keylog, media_dir, progress).run()

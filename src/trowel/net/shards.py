@@ -56,10 +56,11 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from trowel.errors import CaptureError
 from trowel.model import Provenance, Record, TimeValue
+from trowel.model.jsonl import record_line
 from trowel.model.records import build_record
 from trowel.net import analyze
 from trowel.net.analyze import AnalysisResult, CaptureAnalysis
@@ -79,6 +80,7 @@ WAIT_S = 0.25  # the parent's progress update interval while workers run
 
 Key = tuple[int, int, int]
 R = TypeVar("R", bound=Record)
+Line: TypeAlias = R | bytes  # a record, or its JSON line (``record_line``) made by the worker
 
 
 class WorkerError(CaptureError):
@@ -162,12 +164,15 @@ class _Part:
     """What one worker hands the parent."""
 
     flows: list[FlowState] = field(default_factory=list)
-    quic: list[tuple[int, list[QuicSession]]] = field(default_factory=list)  # (flow number, its sessions)
+    # records that no cross-flow step reads are handed over as their JSON lines when the parent asked for
+    # them encoded (``Line``): a record, or its line when the worker encoded it
+    quic: list[tuple[int, list[Line[QuicSession]]]] = field(default_factory=list)  # (flow number, sessions)
     unopened: list[tuple[int, list[int]]] = field(default_factory=list)  # (flow number, frames)
     tls: dict[str, TlsSession] = field(default_factory=dict)
-    http: list[tuple[Key, HttpObject]] = field(default_factory=list)
+    tls_lines: dict[str, bytes] = field(default_factory=dict)  # flow id -> the TLS record's line (when encoded)
+    http: list[tuple[Key, Line[HttpObject]]] = field(default_factory=list)
     stickers: list[tuple[Key, Sticker]] = field(default_factory=list)
-    tunnels: list[tuple[Key, Tunnel]] = field(default_factory=list)
+    tunnels: list[tuple[Key, Line[Tunnel]]] = field(default_factory=list)
     dns: list[tuple[int, bytes, str]] = field(default_factory=list)
     gaps: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     issue_counts: dict[str, int] = field(default_factory=dict)
@@ -185,9 +190,10 @@ class ShardAnalysis(CaptureAnalysis):
 
     def __init__(self, path: Path, evidence: str, keylog: KeyLog | None, media_dir: Path | None,
                  progress: Callable[[int], None] | None, shard: int, shards: int,
-                 numbering: Callable[[list[int]], list[int]]) -> None:
+                 numbering: Callable[[list[int]], list[int]], encode: bool = False) -> None:
         super().__init__(path, evidence, keylog, media_dir, progress)
         self.shard, self.shards, self.numbering = shard, shards, numbering
+        self.encode = encode  # hand HTTP objects, tunnels, QUIC and TLS sessions over as JSON lines
         self.table = _FirstFrameTable()
         self.http_objects: _Tagged[HttpObject] = _Tagged(self)
         self.stickers: _Tagged[Sticker] = _Tagged(self)
@@ -272,13 +278,18 @@ class ShardAnalysis(CaptureAnalysis):
                 part.gaps[number] = gaps[flow.number]
             flow.number = number
             ids[old] = flow.flow_id
-        part.http = list(zip(self.http_objects.keys, (_renamed(r, ids) for r in self.http_objects), strict=True))
+        line = _line if self.encode else _same
+        part.http = list(zip(self.http_objects.keys, (line(_renamed(r, ids)) for r in self.http_objects),
+                             strict=True))
         part.stickers = list(zip(self.stickers.keys, (_renamed(r, ids) for r in self.stickers), strict=True))
-        part.tunnels = list(zip(self.tunnels.keys, (_renamed(r, ids) for r in self.tunnels), strict=True))
+        part.tunnels = list(zip(self.tunnels.keys, (line(_renamed(r, ids)) for r in self.tunnels), strict=True))
         part.tls = {ids[key]: _renamed(r, ids) for key, r in self.tls_sessions.items()}
+        if self.encode:  # the parent still needs the TLS records themselves (imo evidence, their order)
+            part.tls_lines = {key: encoded for key, r in part.tls.items()
+                              if isinstance(encoded := _line(r), bytes)}
         for flow in flows:
             if flow.quic is not None:
-                part.quic.append((flow.number, self._quic_records([flow])))
+                part.quic.append((flow.number, [line(r) for r in self._quic_records([flow])]))
                 if flow.quic.unopened:
                     part.unopened.append((flow.number, list(flow.quic.unopened)))
                 flow.quic = True  # the parent only asks whether the flow carried QUIC
@@ -290,6 +301,19 @@ class ShardAnalysis(CaptureAnalysis):
         part.issue_examples = {k: v for k, v in issues.examples.items() if k != "quic_unopened"}
         part.info, part.packets, part.ip_packets = result.info, self.frames, result.ip_packets
         return []
+
+
+def _line(record: R) -> Line[R]:
+    """The record's JSON line, or the record itself when it cannot be encoded here (the parent's writer then
+    meets it, as it would in one process)."""
+    try:
+        return record_line(record)
+    except (UnicodeError, ValueError, TypeError):
+        return record
+
+
+def _same(record: R) -> Line[R]:
+    return record
 
 
 def _renamed(record: R, ids: dict[str, str]) -> R:
@@ -334,7 +358,7 @@ def dumps(obj: Any) -> bytes:
 
 
 def _work(shard: int, shards: int, path: Path, evidence: str, keylog: KeyLog | None, media_dir: Path | None,
-          conn: Connection, positions: Any) -> None:
+          conn: Connection, positions: Any, encode: bool) -> None:
     """A worker process's body: analyse, send the part (or a one-line error)."""
     try:
         def progress(position: int) -> None:
@@ -347,7 +371,7 @@ def _work(shard: int, shards: int, path: Path, evidence: str, keylog: KeyLog | N
                 raise RuntimeError(f"unexpected message {kind!r} from the parent")
             return list(answer)
 
-        analysis = ShardAnalysis(path, evidence, keylog, media_dir, progress, shard, shards, numbering)
+        analysis = ShardAnalysis(path, evidence, keylog, media_dir, progress, shard, shards, numbering, encode)
         analysis.run()
         conn.send(("part", dumps(analysis.part)))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent as one line, whatever it was
@@ -366,12 +390,12 @@ class _Merged(CaptureAnalysis):
     """The parent's analysis: the workers' merged state, turned into records by the one-process code."""
 
     def __init__(self, path: Path, evidence: str, keylog: KeyLog | None, media_dir: Path | None,
-                 quic: dict[int, list[QuicSession]]) -> None:
+                 quic: dict[int, list[Line[QuicSession]]]) -> None:
         super().__init__(path, evidence, keylog, media_dir)
         self.quic = quic
 
-    def _quic_records(self, flows: list[FlowState]) -> list[QuicSession]:
-        out: list[QuicSession] = []
+    def _quic_records(self, flows: list[FlowState]) -> list[Any]:  # QuicSession or its line
+        out: list[Line[QuicSession]] = []
         for flow in flows:
             if flow.quic is not None:
                 flow.application = "quic"
@@ -379,7 +403,7 @@ class _Merged(CaptureAnalysis):
         return out
 
 
-def _in_order(tagged: list[list[tuple[Key, R]]]) -> list[R]:
+def _in_order(tagged: list[list[tuple[Key, Any]]]) -> list[Any]:
     """Records of all workers in the order one process finished them (a tag belongs to one worker)."""
     rows = [row for rows in tagged for row in rows]
     rows.sort(key=itemgetter(0))
@@ -388,8 +412,9 @@ def _in_order(tagged: list[list[tuple[Key, R]]]) -> list[R]:
 
 def merge(path: Path, evidence: str, keylog: KeyLog | None, media_dir: Path | None,
           parts: list[_Part]) -> AnalysisResult:
-    """The one-process result from the workers' parts (part 0 carries the capture-wide facts)."""
-    quic: dict[int, list[QuicSession]] = {}
+    """The one-process result from the workers' parts (part 0 carries the capture-wide facts). Where the
+    workers encoded records, the result's ``lines`` lists every record in order, as the record or its line."""
+    quic: dict[int, list[Line[QuicSession]]] = {}
     for part in parts:
         quic.update(part.quic)
     merged = _Merged(path, evidence, keylog, media_dir, quic)
@@ -413,7 +438,13 @@ def merge(path: Path, evidence: str, keylog: KeyLog | None, media_dir: Path | No
             issues.add("quic_unopened", frame)
     result = AnalysisResult(info=first.info, packets=first.packets, ip_packets=sum(p.ip_packets for p in parts))
     result.warnings = list(first.info.warnings if first.info else []) + issues.messages()
-    result.records = merged._records(result)
+    out: list[Any] = merged._records(result)  # records, and the lines workers made
+    tls_lines = {id(merged.tls_sessions[key]): line for part in parts for key, line in part.tls_lines.items()}
+    if tls_lines or any(isinstance(item, bytes) for item in out):
+        result.lines = [tls_lines.get(id(item), item) for item in out]
+        result.records = [item for item in out if not isinstance(item, bytes)]
+    else:
+        result.records = out
     return result
 
 
@@ -481,8 +512,9 @@ class _Workers:
 
 
 def analyze_sharded(path: Path, evidence: str, keylog: KeyLog | None, media_dir: Path | None,
-                    progress: Callable[[int], None] | None, shards: int) -> AnalysisResult:
-    """Analyse one capture with ``shards`` forked worker processes (the records of one process)."""
+                    progress: Callable[[int], None] | None, shards: int, encode: bool = False) -> AnalysisResult:
+    """Analyse one capture with ``shards`` forked worker processes (the records of one process; with
+    ``encode``, those no cross-flow step reads come as their JSON lines: see ``AnalysisResult.lines``)."""
     with open_capture(path):  # a file that is no capture fails here, once, with the reader's message
         pass
     ctx = multiprocessing.get_context("fork")
@@ -500,7 +532,7 @@ def analyze_sharded(path: Path, evidence: str, keylog: KeyLog | None, media_dir:
         for shard in range(shards):
             mine, theirs = ctx.Pipe()
             process = ctx.Process(target=_work, name=f"trowel-net-{shard + 1}", daemon=True,
-                                  args=(shard, shards, path, evidence, keylog, media_dir, theirs, positions))
+                                  args=(shard, shards, path, evidence, keylog, media_dir, theirs, positions, encode))
             process.start()
             theirs.close()
             processes.append(process)
