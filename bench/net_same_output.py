@@ -8,6 +8,9 @@ names it. For each capture it keeps stdout of ``--json --out``, the
 ``records.jsonl`` and the media files (name -> SHA-256) of that output folder, the text stdout (no
 ``--json``), stderr of both, the exit codes and the SHA-256 of the capture read.
 
+``--jobs N`` runs every capture, however small, with N worker processes (``shards.MIN_SIZE`` set to 0 in the
+child; the default is the command's own choice).
+
 ``compare A B`` says which of those differ between two saved folders (exit 1 when any does). The capture's
 own path is replaced by a fixed name before saving, so two folders of different places compare equal.
 """
@@ -59,7 +62,12 @@ def run(cmd: list[str], env: dict[str, str]) -> tuple[bytes, bytes, int]:
     return res.stdout, res.stderr, res.returncode
 
 
-def save(folder: Path, src: Path, bench: Path | None, built: Path) -> None:
+# ``--jobs N``: every capture, however small, analysed by N worker processes (the size threshold set to 0)
+SHARDED = ("import sys; from trowel.net import shards; shards.MIN_SIZE = 0; from trowel.cli.main import main; "
+           "sys.exit(main(sys.argv[1:]))")
+
+
+def save(folder: Path, src: Path, bench: Path | None, built: Path, jobs: int | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env["PYTHONPATH"] = f"{src}{os.pathsep}{ROOT}"
@@ -70,7 +78,10 @@ def save(folder: Path, src: Path, bench: Path | None, built: Path) -> None:
         (target / "input.sha256").write_text(hashlib.sha256(capture.read_bytes()).hexdigest())
         out = target / "out"
         keys = ["--keylog", str(keylog)] if keylog else []
-        base = [sys.executable, "-m", "trowel.cli.main", "--quiet", "net", "analyze", str(capture)]
+        if jobs is None:
+            base = [sys.executable, "-m", "trowel.cli.main", "--quiet", "net", "analyze", str(capture)]
+        else:
+            base = [sys.executable, "-c", SHARDED, "--quiet", "net", "analyze", str(capture), "--jobs", str(jobs)]
         marker = str(capture).encode()
         stdout, stderr, rc = run([*base, "--json", "--out", str(out), *keys], env)
         (target / "json.stdout").write_bytes(stdout.replace(marker, b"CAPTURE"))
@@ -120,12 +131,13 @@ def main() -> int:
     one.add_argument("--bench", type=Path, help="also the benchmark capture (e.g. bench-0.05.pcap)")
     one.add_argument("--built", type=Path, default=Path("/tmp/trowel-net-same-output"),
                      help="folder of the generated captures, built when missing (default %(default)s)")
+    one.add_argument("--jobs", type=int, help="analyse every capture, however small, with N processes")
     two = sub.add_parser("compare", help="compare two saved folders")
     two.add_argument("a", type=Path)
     two.add_argument("b", type=Path)
     args = parser.parse_args()
     if args.command == "save":
-        save(args.folder, args.src.resolve(), args.bench, args.built)
+        save(args.folder, args.src.resolve(), args.bench, args.built, args.jobs)
         return 0
     return compare(args.a, args.b)
 
