@@ -355,7 +355,7 @@ class CaptureAnalysis:
         imo = chat_sessions(flows, self.tls_sessions, self.flow_prov, ts, self.dns.by_address)
         calls = call_sessions(flows, self.flows_prov, ts)
         for flow in flows:
-            if flow.application is None and flow.proto == TCP and flow.bp in IMO_BINARY_PORTS and flow.mult16:
+            if binary_application(flow):
                 flow.application = "binary"
         quic = self._quic_records(flows)
         out: list[Record] = [self._flow_record(f) for f in flows]
@@ -391,6 +391,12 @@ class CaptureAnalysis:
             "gaps": gaps, "gap_bytes": gap_bytes, "retransmitted_bytes": retrans, "first_frame": flow.first_frame,
             "last_frame": flow.last_frame, "b_name": self.dns.by_address.get(flow.b),
         })
+
+
+def binary_application(flow: FlowState) -> bool:
+    """A TCP flow to an imo binary port that nothing else claimed, every payload a multiple of 16 bytes: its
+    application is ``binary`` (after the imo sessions, which may claim it first)."""
+    return flow.application is None and flow.proto == TCP and flow.bp in IMO_BINARY_PORTS and flow.mult16
 
 
 def _tls_order(record: TlsSession) -> tuple[int, str]:

@@ -170,6 +170,9 @@ class _Part:
     unopened: list[tuple[int, list[int]]] = field(default_factory=list)  # (flow number, frames)
     tls: dict[str, TlsSession] = field(default_factory=dict)
     tls_lines: dict[str, bytes] = field(default_factory=dict)  # flow id -> the TLS record's line (when encoded)
+    # flow number -> (the application the line was made with, the flow record's line); the parent uses the line
+    # when the cross-flow steps leave the flow's application as it was (imo sessions change it)
+    flow_lines: dict[int, tuple[str | None, bytes]] = field(default_factory=dict)
     http: list[tuple[Key, Line[HttpObject]]] = field(default_factory=list)
     stickers: list[tuple[Key, Sticker]] = field(default_factory=list)
     tunnels: list[tuple[Key, Line[Tunnel]]] = field(default_factory=list)
@@ -193,7 +196,8 @@ class ShardAnalysis(CaptureAnalysis):
                  numbering: Callable[[list[int]], list[int]], encode: bool = False) -> None:
         super().__init__(path, evidence, keylog, media_dir, progress)
         self.shard, self.shards, self.numbering = shard, shards, numbering
-        self.encode = encode  # hand HTTP objects, tunnels, QUIC and TLS sessions over as JSON lines
+        self.encode = encode  # hand flows, HTTP objects, tunnels, QUIC and TLS sessions over as JSON lines
+        self.names: dict[bytes, str] | None = None  # every worker's DNS names, from the parent (with the numbers)
         self.table = _FirstFrameTable()
         self.http_objects: _Tagged[HttpObject] = _Tagged(self)
         self.stickers: _Tagged[Sticker] = _Tagged(self)
@@ -294,6 +298,8 @@ class ShardAnalysis(CaptureAnalysis):
                     part.unopened.append((flow.number, list(flow.quic.unopened)))
                 flow.quic = True  # the parent only asks whether the flow carried QUIC
             flow.conn = None
+        if self.encode and self.names is not None:
+            self._flow_lines(flows, self.names)
         part.flows = flows
         part.dns = self.ordered_dns.learnt
         issues = self.issues or PacketIssues()
@@ -301,6 +307,23 @@ class ShardAnalysis(CaptureAnalysis):
         part.issue_examples = {k: v for k, v in issues.examples.items() if k != "quic_unopened"}
         part.info, part.packets, part.ip_packets = result.info, self.frames, result.ip_packets
         return []
+
+
+    def _flow_lines(self, flows: list[FlowState], names: dict[bytes, str]) -> None:
+        """The flow records' lines, made as the parent's ``_records`` would: the capture's DNS names, and the
+        application the flow has after the one-flow steps (``binary``, ``quic``). The flow keeps its own
+        application: the parent's cross-flow steps read it."""
+        self.dns.by_address = names
+        self.gaps = self.part.gaps  # by the flows' new numbers
+        lines = self.part.flow_lines
+        for flow in flows:
+            own = flow.application
+            if analyze.binary_application(flow):
+                flow.application = "binary"
+            line = _line(self._flow_record(flow))
+            if isinstance(line, bytes):
+                lines[flow.number] = flow.application, line
+            flow.application = own
 
 
 def _line(record: R) -> Line[R]:
@@ -365,11 +388,12 @@ def _work(shard: int, shards: int, path: Path, evidence: str, keylog: KeyLog | N
             positions[shard] = position
 
         def numbering(numbers: list[int]) -> list[int]:
-            conn.send(("flows", numbers))
+            conn.send(("flows", (numbers, analysis.ordered_dns.learnt)))
             kind, answer = conn.recv()
             if kind != "numbers":
                 raise RuntimeError(f"unexpected message {kind!r} from the parent")
-            return list(answer)
+            back, analysis.names = answer
+            return list(back)
 
         analysis = ShardAnalysis(path, evidence, keylog, media_dir, progress, shard, shards, numbering, encode)
         analysis.run()
@@ -390,9 +414,16 @@ class _Merged(CaptureAnalysis):
     """The parent's analysis: the workers' merged state, turned into records by the one-process code."""
 
     def __init__(self, path: Path, evidence: str, keylog: KeyLog | None, media_dir: Path | None,
-                 quic: dict[int, list[Line[QuicSession]]]) -> None:
+                 quic: dict[int, list[Line[QuicSession]]], flow_lines: dict[int, tuple[str | None, bytes]]) -> None:
         super().__init__(path, evidence, keylog, media_dir)
         self.quic = quic
+        self.flow_lines = flow_lines
+
+    def _flow_record(self, flow: FlowState) -> Any:  # Flow, or its line made by the worker
+        made = self.flow_lines.get(flow.number)
+        if made is not None and made[0] == flow.application:
+            return made[1]
+        return super()._flow_record(flow)
 
     def _quic_records(self, flows: list[FlowState]) -> list[Any]:  # QuicSession or its line
         out: list[Line[QuicSession]] = []
@@ -410,14 +441,26 @@ def _in_order(tagged: list[list[tuple[Key, Any]]]) -> list[Any]:
     return [record for _key, record in rows]
 
 
+def dns_names(learnt: list[list[tuple[int, bytes, str]]]) -> dict[bytes, str]:
+    """Every worker's DNS answers replayed in frame order: the first name of an address wins, up to
+    ``MAX_ADDRESSES`` addresses (as in one process)."""
+    names: dict[bytes, str] = {}
+    for _frame, address, name in sorted((row for rows in learnt for row in rows), key=itemgetter(0)):
+        if address not in names and len(names) < MAX_ADDRESSES:
+            names[address] = name
+    return names
+
+
 def merge(path: Path, evidence: str, keylog: KeyLog | None, media_dir: Path | None,
           parts: list[_Part]) -> AnalysisResult:
     """The one-process result from the workers' parts (part 0 carries the capture-wide facts). Where the
     workers encoded records, the result's ``lines`` lists every record in order, as the record or its line."""
     quic: dict[int, list[Line[QuicSession]]] = {}
+    flow_lines: dict[int, tuple[str | None, bytes]] = {}
     for part in parts:
         quic.update(part.quic)
-    merged = _Merged(path, evidence, keylog, media_dir, quic)
+        flow_lines.update(part.flow_lines)
+    merged = _Merged(path, evidence, keylog, media_dir, quic, flow_lines)
     flows = sorted((f for part in parts for f in part.flows), key=lambda f: f.number)
     merged.table.finished = flows
     merged.table.count = len(flows)
@@ -427,10 +470,7 @@ def merge(path: Path, evidence: str, keylog: KeyLog | None, media_dir: Path | No
     merged.http_objects = _in_order([p.http for p in parts])
     merged.stickers = _in_order([p.stickers for p in parts])
     merged.tunnels = _in_order([p.tunnels for p in parts])
-    names = merged.dns.by_address
-    for _frame, address, name in sorted((row for p in parts for row in p.dns), key=itemgetter(0)):
-        if address not in names and len(names) < MAX_ADDRESSES:
-            names[address] = name
+    merged.dns.by_address = dns_names([p.dns for p in parts])
     first = parts[0]
     issues = PacketIssues(dict(first.issue_counts), {k: list(v) for k, v in first.issue_examples.items()})
     for _number, frames in sorted((row for p in parts for row in p.unopened), key=itemgetter(0)):
@@ -538,10 +578,11 @@ def analyze_sharded(path: Path, evidence: str, keylog: KeyLog | None, media_dir:
             processes.append(process)
             conns.append(mine)
         gc.unfreeze()
-        firsts: list[list[int]] = workers.gather("flows")
-        rank = {frame: n for n, frame in enumerate(sorted(f for part in firsts for f in part), 1)}
-        for conn, part in zip(conns, firsts, strict=True):
-            conn.send(("numbers", [rank[f] for f in part]))
+        firsts: list[tuple[list[int], list[tuple[int, bytes, str]]]] = workers.gather("flows")
+        rank = {frame: n for n, frame in enumerate(sorted(f for part, _dns in firsts for f in part), 1)}
+        names = dns_names([dns for _part, dns in firsts]) if encode else None  # for the workers' flow records
+        for conn, (part, _dns) in zip(conns, firsts, strict=True):
+            conn.send(("numbers", ([rank[f] for f in part], names)))
         parts: list[_Part] = [pickle.loads(data) for data in workers.gather("part")]
         if progress is not None:
             progress(sum(positions) // shards)
