@@ -507,8 +507,9 @@ class _Workers:
         self.path, self.processes, self.conns = path, processes, conns
         self.positions, self.progress = positions, progress
 
-    def gather(self, expected: str) -> list[Any]:
-        """One ``expected`` message from every worker (raises WorkerError when one fails or dies)."""
+    def gather(self, expected: str, convert: Callable[[Any], Any] | None = None) -> list[Any]:
+        """One ``expected`` message from every worker (raises WorkerError when one fails or dies), each passed
+        through ``convert`` as it comes (while the others still work)."""
         n = len(self.conns)
         got: dict[int, Any] = {}
         while len(got) < n:
@@ -529,7 +530,7 @@ class _Workers:
                         raise self._error(k, f"failed: {payload}")
                     if kind != expected:
                         raise self._error(k, f"sent {kind!r} instead of {expected!r}")
-                    got[k] = payload
+                    got[k] = payload if convert is None else convert(payload)
                 elif self.processes[k].sentinel in ready and not conn.poll():
                     self.processes[k].join(1)
                     raise self._error(k, f"ended without a result ({_describe_end(self.processes[k])})")
@@ -583,7 +584,7 @@ def analyze_sharded(path: Path, evidence: str, keylog: KeyLog | None, media_dir:
         names = dns_names([dns for _part, dns in firsts]) if encode else None  # for the workers' flow records
         for conn, (part, _dns) in zip(conns, firsts, strict=True):
             conn.send(("numbers", ([rank[f] for f in part], names)))
-        parts: list[_Part] = [pickle.loads(data) for data in workers.gather("part")]
+        parts: list[_Part] = workers.gather("part", pickle.loads)
         if progress is not None:
             progress(sum(positions) // shards)
         return merge(path, evidence, keylog, media_dir, parts)
