@@ -330,9 +330,12 @@ def _line(record: R) -> Line[R]:
     """The record's JSON line, or the record itself when it cannot be encoded here (the parent's writer then
     meets it, as it would in one process)."""
     try:
-        return record_line(record)
+        line = record_line(record)
     except (UnicodeError, ValueError, TypeError):
         return record
+    # orjson's bytes keep the buffer it wrote into (about 16 KiB for a 1.5 KB line here): a line that is kept
+    # until the hand-over is copied to its own size
+    return memoryview(line).tobytes()
 
 
 def _same(record: R) -> Line[R]:
@@ -397,7 +400,11 @@ def _work(shard: int, shards: int, path: Path, evidence: str, keylog: KeyLog | N
 
         analysis = ShardAnalysis(path, evidence, keylog, media_dir, progress, shard, shards, numbering, encode)
         analysis.run()
-        conn.send(("part", dumps(analysis.part)))
+        # the part's pickle goes out as raw bytes from the stream's own buffer: no copy of it for the message
+        stream = io.BytesIO()
+        _Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL).dump(analysis.part)
+        conn.send(("part", None))
+        conn.send_bytes(stream.getbuffer())
     except BaseException as exc:  # noqa: BLE001 - reported to the parent as one line, whatever it was
         text = str(exc).splitlines()[0] if str(exc) else ""
         with contextlib.suppress(OSError):
@@ -523,6 +530,8 @@ class _Workers:
                 if conn in ready or conn.poll():
                     try:
                         kind, payload = conn.recv()
+                        if kind == "part":  # its pickle follows as raw bytes
+                            payload = conn.recv_bytes()
                     except (EOFError, OSError):
                         self.processes[k].join(1)
                         raise self._error(k, f"ended without a result ({_describe_end(self.processes[k])})") from None
