@@ -26,6 +26,10 @@ What one process would have made, rebuilt exactly:
   Workers list their new addresses with the frame; the parent replays them in frame order.
 - **QUIC Initial packets that open nothing** are counted per flow and replayed in flow order.
 
+With ``encode`` (the caller writes JSON Lines) workers hand HTTP objects, tunnels, QUIC and TLS sessions and
+flows over as their ``record_line`` bytes; a flow's line uses every worker's DNS names (sent back with the
+numbers) and counts only if the imo sessions leave the flow's application as it was made with.
+
 Media files are named by SHA-256 and created exclusively, so workers writing one folder make the same
 files as one process.
 
@@ -164,8 +168,7 @@ class _Part:
     """What one worker hands the parent."""
 
     flows: list[FlowState] = field(default_factory=list)
-    # records that no cross-flow step reads are handed over as their JSON lines when the parent asked for
-    # them encoded (``Line``): a record, or its line when the worker encoded it
+    # with ``encode``, records no cross-flow step reads come as their JSON lines (``Line``)
     quic: list[tuple[int, list[Line[QuicSession]]]] = field(default_factory=list)  # (flow number, sessions)
     unopened: list[tuple[int, list[int]]] = field(default_factory=list)  # (flow number, frames)
     tls: dict[str, TlsSession] = field(default_factory=dict)
@@ -308,7 +311,6 @@ class ShardAnalysis(CaptureAnalysis):
         part.info, part.packets, part.ip_packets = result.info, self.frames, result.ip_packets
         return []
 
-
     def _flow_lines(self, flows: list[FlowState], names: dict[bytes, str]) -> None:
         """The flow records' lines, made as the parent's ``_records`` would: the capture's DNS names, and the
         application the flow has after the one-flow steps (``binary``, ``quic``). The flow keeps its own
@@ -338,8 +340,7 @@ def _line(record: R) -> Line[R]:
     return memoryview(line).tobytes()
 
 
-def _same(record: R) -> Line[R]:
-    return record
+_same: Callable[[Any], Any] = lambda record: record  # noqa: E731 - without ``encode``, the record as it is
 
 
 def _renamed(record: R, ids: dict[str, str]) -> R:
@@ -376,11 +377,12 @@ class _Pickler(pickle.Pickler):
     dispatch_table = {**copyreg.dispatch_table, **{cls: _reduce_slotted for cls in _SLOTTED}}
 
 
-def dumps(obj: Any) -> bytes:
-    """``pickle.dumps`` with TimeValue and Provenance made by their slot setters."""
+def dumps(obj: Any) -> memoryview:
+    """``pickle.dumps`` with TimeValue and Provenance made by their slot setters, as a view of the stream's own
+    buffer (a worker's part is sent from it, never copied)."""
     stream = io.BytesIO()
     _Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
-    return stream.getvalue()
+    return stream.getbuffer()
 
 
 def _work(shard: int, shards: int, path: Path, evidence: str, keylog: KeyLog | None, media_dir: Path | None,
@@ -400,11 +402,9 @@ def _work(shard: int, shards: int, path: Path, evidence: str, keylog: KeyLog | N
 
         analysis = ShardAnalysis(path, evidence, keylog, media_dir, progress, shard, shards, numbering, encode)
         analysis.run()
-        # the part's pickle goes out as raw bytes from the stream's own buffer: no copy of it for the message
-        stream = io.BytesIO()
-        _Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL).dump(analysis.part)
+        # the part's pickle follows the message as raw bytes: no copy of it is made for the message
         conn.send(("part", None))
-        conn.send_bytes(stream.getbuffer())
+        conn.send_bytes(dumps(analysis.part))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent as one line, whatever it was
         text = str(exc).splitlines()[0] if str(exc) else ""
         with contextlib.suppress(OSError):
