@@ -23,7 +23,7 @@ What one process would have made, rebuilt exactly:
 - **Idle sweeps** run before the same frames as in one process (the source counts every frame) and use
   the latest time of any worker's TCP/UDP frame before it, as one process does.
 - **DNS answers**: the first name given for an address wins, up to ``dns.MAX_ADDRESSES`` addresses.
-  Workers list their new addresses with the frame; the parent replays them in frame order.
+  Workers send their new addresses with the frame (with their flow numbers); the parent replays them in frame order.
 - **QUIC Initial packets that open nothing** are counted per flow and replayed in flow order.
 
 With ``encode`` (the caller writes JSON Lines) workers hand HTTP objects, tunnels, QUIC and TLS sessions and
@@ -179,7 +179,6 @@ class _Part:
     http: list[tuple[Key, Line[HttpObject]]] = field(default_factory=list)
     stickers: list[tuple[Key, Sticker]] = field(default_factory=list)
     tunnels: list[tuple[Key, Line[Tunnel]]] = field(default_factory=list)
-    dns: list[tuple[int, bytes, str]] = field(default_factory=list)
     gaps: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     issue_counts: dict[str, int] = field(default_factory=dict)
     issue_examples: dict[str, list[int]] = field(default_factory=dict)
@@ -304,7 +303,6 @@ class ShardAnalysis(CaptureAnalysis):
         if self.encode and self.names is not None:
             self._flow_lines(flows, self.names)
         part.flows = flows
-        part.dns = self.ordered_dns.learnt
         issues = self.issues or PacketIssues()
         part.issue_counts = {k: v for k, v in issues.counts.items() if k != "quic_unopened"}
         part.issue_examples = {k: v for k, v in issues.examples.items() if k != "quic_unopened"}
@@ -459,7 +457,7 @@ def dns_names(learnt: list[list[tuple[int, bytes, str]]]) -> dict[bytes, str]:
 
 
 def merge(path: Path, evidence: str, keylog: KeyLog | None, media_dir: Path | None,
-          parts: list[_Part]) -> AnalysisResult:
+          parts: list[_Part], names: dict[bytes, str]) -> AnalysisResult:
     """The one-process result from the workers' parts (part 0 carries the capture-wide facts). Where the
     workers encoded records, the result's ``lines`` lists every record in order, as the record or its line."""
     quic: dict[int, list[Line[QuicSession]]] = {}
@@ -477,7 +475,7 @@ def merge(path: Path, evidence: str, keylog: KeyLog | None, media_dir: Path | No
     merged.http_objects = _in_order([p.http for p in parts])
     merged.stickers = _in_order([p.stickers for p in parts])
     merged.tunnels = _in_order([p.tunnels for p in parts])
-    merged.dns.by_address = dns_names([p.dns for p in parts])
+    merged.dns.by_address = names
     first = parts[0]
     issues = PacketIssues(dict(first.issue_counts), {k: list(v) for k, v in first.issue_examples.items()})
     for _number, frames in sorted((row for p in parts for row in p.unopened), key=itemgetter(0)):
@@ -590,13 +588,13 @@ def analyze_sharded(path: Path, evidence: str, keylog: KeyLog | None, media_dir:
         gc.unfreeze()
         firsts: list[tuple[list[int], list[tuple[int, bytes, str]]]] = workers.gather("flows")
         rank = {frame: n for n, frame in enumerate(sorted(f for part, _dns in firsts for f in part), 1)}
-        names = dns_names([dns for _part, dns in firsts]) if encode else None  # for the workers' flow records
+        names = dns_names([dns for _part, dns in firsts])  # the workers' flow records need them too
         for conn, (part, _dns) in zip(conns, firsts, strict=True):
-            conn.send(("numbers", ([rank[f] for f in part], names)))
+            conn.send(("numbers", ([rank[f] for f in part], names if encode else None)))
         parts: list[_Part] = workers.gather("part", pickle.loads)
         if progress is not None:
             progress(sum(positions) // shards)
-        return merge(path, evidence, keylog, media_dir, parts)
+        return merge(path, evidence, keylog, media_dir, parts, names)
     finally:
         gc.unfreeze()
         workers.stop()
