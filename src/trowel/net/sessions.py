@@ -102,8 +102,8 @@ def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection,
     client_ip, client_port, server_ip, server_port = _endpoints(flow, client_dir)
     fields: dict[str, object] = {}
     if ch is not None:
-        ja3_text, ja3_hash = ja3(ch)  # from the hello already parsed (every real ClientHello is unique: its
-        ja4_hash, ja4_raw = ja4(ch)  # random and key shares; a cache keyed on the bytes would never hit)
+        ja3_text, ja3_hash = ja3(ch)  # remembered by their inputs (never by the hello's bytes: its random and
+        ja4_hash, ja4_raw = ja4(ch)  # key shares make every real ClientHello unique)
         fields.update(sni=ch.sni, alpn=ch.alpn, client_version=ch.legacy_version,
                       client_supported_versions=ch.supported_versions, cipher_suites=ch.ciphers, ja3=ja3_hash,
                       ja3_string=ja3_text, ja4=ja4_hash, ja4_raw=ja4_raw)

@@ -19,7 +19,7 @@ import struct
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from trowel.model import TimeValue, datetime_to_ns, iso_utc
@@ -151,7 +151,8 @@ class ClientHello:
 
     def ext(self, etype: int) -> bytes | None:
         """The body of the first extension of this type (extensions are not changed after parsing: the
-        index by type is built on the first call)."""
+        index by type is built on the first call, and the properties below are read once too, since the
+        fingerprints and the session record ask for the same ones)."""
         index: dict[int, bytes] | None = self.__dict__.get("_ext_index")
         if index is None:
             index = {}
@@ -160,7 +161,7 @@ class ClientHello:
             self.__dict__["_ext_index"] = index
         return index.get(etype)
 
-    @property
+    @cached_property
     def sni(self) -> str | None:
         """The first host_name of the server_name extension; None when there is none or the extension is
         damaged (no name rather than a guess). Read by index: a name list, then entries of type, length, name."""
@@ -181,26 +182,26 @@ class ClientHello:
             pos = stop
         return None
 
-    @property
+    @cached_property
     def alpn(self) -> list[str]:
         return parse_alpn(self.ext(EXT_ALPN))
 
-    @property
+    @cached_property
     def supported_versions(self) -> list[int]:
         body = self.ext(EXT_VERSIONS)
         return _u16_list(body[1:1 + body[0]]) if body else []
 
-    @property
+    @cached_property
     def groups(self) -> list[int]:
         body = self.ext(EXT_GROUPS)
         return _u16_list(body[2:]) if body and len(body) >= 2 else []
 
-    @property
+    @cached_property
     def point_formats(self) -> list[int]:
         body = self.ext(EXT_POINTS)
         return list(body[1:1 + body[0]]) if body else []
 
-    @property
+    @cached_property
     def signature_algorithms(self) -> list[int]:
         body = self.ext(EXT_SIGALGS)
         return _u16_list(body[2:]) if body and len(body) >= 2 else []
@@ -319,16 +320,52 @@ _DEC = _Texts(str).__getitem__  # decimal, as JA3 writes numbers
 _HEX4 = _Texts("{:04x}".format).__getitem__  # four hex digits, as JA4 writes them
 
 
+_FP_MAX = 4096  # fingerprints remembered per kind (emptied past it)
+_JA3: dict[tuple[object, ...], tuple[str, str]] = {}
+_JA4: dict[tuple[object, ...], tuple[str, str]] = {}
+
+
+def _no_grease(values: list[int]) -> tuple[int, ...]:
+    """The values without GREASE (a plain copy when there is none, the common case)."""
+    return tuple(values) if GREASE.isdisjoint(values) else tuple([v for v in values if v not in GREASE])
+
+
+def _ext_types(hello: ClientHello) -> list[int]:
+    """The extension types of a hello in their order (kept on the hello: JA3 and JA4 both read them)."""
+    types: list[int] | None = hello.__dict__.get("_ext_types")
+    if types is None:
+        types = hello.__dict__["_ext_types"] = [t for t, _ in hello.extensions]
+    return types
+
+
+def _remember(cache: dict[tuple[object, ...], tuple[str, str]], key: tuple[object, ...],
+              value: tuple[str, str]) -> None:
+    if len(cache) >= _FP_MAX:
+        cache.clear()
+    cache[key] = value
+
+
 def ja3(hello: ClientHello) -> tuple[str, str]:
-    """(JA3 string, MD5 hex)."""
-    parts = [
-        str(hello.legacy_version),
-        "-".join([_DEC(c) for c in hello.ciphers if c not in GREASE]),
-        "-".join([_DEC(t) for t, _ in hello.extensions if t not in GREASE]),
-        "-".join([_DEC(g) for g in hello.groups if g not in GREASE]),
-        "-".join(map(_DEC, hello.point_formats)),
-    ]
-    text = ",".join(parts)
+    """(JA3 string, MD5 hex).
+
+    Remembered by what the string is made of (version and the GREASE-free cipher, extension, group and point
+    format lists): one client program sends the same lists on every connection, so a real capture repeats
+    them; GREASE values, which a client draws per connection, are not part of that key."""
+    key = (hello.legacy_version, _no_grease(hello.ciphers), _no_grease(_ext_types(hello)),
+           _no_grease(hello.groups), hello.ext(EXT_POINTS))
+    found = _JA3.get(key)
+    if found is None:
+        found = _ja3_text(hello.legacy_version, key[1], key[2], key[3], hello.point_formats)
+        _remember(_JA3, key, found)
+    return found
+
+
+def _ja3_text(version: int, ciphers: tuple[int, ...], extensions: tuple[int, ...], groups: tuple[int, ...],
+              point_formats: list[int]) -> tuple[str, str]:
+    text = ",".join([
+        str(version), "-".join(map(_DEC, ciphers)), "-".join(map(_DEC, extensions)), "-".join(map(_DEC, groups)),
+        "-".join(map(_DEC, point_formats)),
+    ])
     return text, hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -377,15 +414,23 @@ def _sha12(text: str) -> str:
 
 
 def ja4(hello: ClientHello, transport: str = "t") -> tuple[str, str]:
-    """(JA4, JA4_r) of a ClientHello over TCP (``t``) or QUIC (``q``)."""
-    versions = [v for v in hello.supported_versions if v not in GREASE]
+    """(JA4, JA4_r) of a ClientHello over TCP (``t``) or QUIC (``q``).
+
+    Remembered by what JA4 is made of (GREASE-free lists, the extensions as a sorted list since JA4 sorts
+    them, the first ALPN value, SNI present or not): the same client program gives the same key on every
+    connection, also one that shuffles its extensions or draws GREASE values per connection."""
+    versions = _no_grease(hello.supported_versions)
     top = max(versions) if versions else hello.legacy_version
-    ciphers = [c for c in hello.ciphers if c not in GREASE]
-    exts = [t for t, _ in hello.extensions if t not in GREASE]
     alpn = hello.alpn
-    sigs = [s for s in hello.signature_algorithms if s not in GREASE]
-    return ja4_from_parts(JA4_VERSIONS.get(top, "00"), hello.sni is not None, ciphers, exts,
-                          alpn[0] if alpn else None, sigs, transport)
+    exts = _no_grease(_ext_types(hello))
+    key = (transport, top, hello.sni is not None, _no_grease(hello.ciphers), tuple(sorted(exts)),
+           alpn[0] if alpn else None, _no_grease(hello.signature_algorithms))
+    found = _JA4.get(key)
+    if found is None:
+        found = ja4_from_parts(JA4_VERSIONS.get(top, "00"), key[2], list(key[3]), list(exts), key[5],
+                               list(key[6]), transport)
+        _remember(_JA4, key, found)
+    return found
 
 
 # --- certificates ----------------------------------------------------------------------------------
