@@ -19,8 +19,8 @@ import struct
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from typing import Any
+from functools import lru_cache
+from typing import Any, Generic, TypeVar, overload
 
 from trowel.model import TimeValue, datetime_to_ns, iso_utc
 
@@ -137,6 +137,32 @@ def _extensions(cur: _Cursor) -> list[tuple[int, bytes]]:
     return out
 
 
+_T = TypeVar("_T")
+
+
+class _Once(Generic[_T]):
+    """A property computed on first use and kept in the instance (functools.cached_property without its lock,
+    which Python 3.11 takes on every first use)."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: Any = None) -> _Once[_T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: Any = None) -> _T: ...
+
+    def __get__(self, obj: object | None, owner: Any = None) -> _T | _Once[_T]:
+        if obj is None:
+            return self
+        value = self.func(obj)
+        obj.__dict__[self.name] = value  # a plain attribute from now on (this descriptor has no __set__)
+        return value
+
+
 @dataclass
 class ClientHello:
     """A parsed ClientHello; ``raw`` is the message body it was read from."""
@@ -161,7 +187,7 @@ class ClientHello:
             self.__dict__["_ext_index"] = index
         return index.get(etype)
 
-    @cached_property
+    @_Once
     def sni(self) -> str | None:
         """The first host_name of the server_name extension; None when there is none or the extension is
         damaged (no name rather than a guess). Read by index: a name list, then entries of type, length, name."""
@@ -182,26 +208,26 @@ class ClientHello:
             pos = stop
         return None
 
-    @cached_property
+    @_Once
     def alpn(self) -> list[str]:
         return parse_alpn(self.ext(EXT_ALPN))
 
-    @cached_property
+    @_Once
     def supported_versions(self) -> list[int]:
         body = self.ext(EXT_VERSIONS)
         return _u16_list(body[1:1 + body[0]]) if body else []
 
-    @cached_property
+    @_Once
     def groups(self) -> list[int]:
         body = self.ext(EXT_GROUPS)
         return _u16_list(body[2:]) if body and len(body) >= 2 else []
 
-    @cached_property
+    @_Once
     def point_formats(self) -> list[int]:
         body = self.ext(EXT_POINTS)
         return list(body[1:1 + body[0]]) if body else []
 
-    @cached_property
+    @_Once
     def signature_algorithms(self) -> list[int]:
         body = self.ext(EXT_SIGALGS)
         return _u16_list(body[2:]) if body and len(body) >= 2 else []
