@@ -243,7 +243,14 @@ class ServerHello:
     extensions: list[tuple[int, bytes]] = field(default_factory=list)
 
     def ext(self, etype: int) -> bytes | None:
-        return next((body for t, body in self.extensions if t == etype), None)
+        """The body of the first extension of this type (indexed on the first call, as ClientHello's)."""
+        index: dict[int, bytes] | None = self.__dict__.get("_ext_index")
+        if index is None:
+            index = {}
+            for t, body in self.extensions:
+                index.setdefault(t, body)
+            self.__dict__["_ext_index"] = index
+        return index.get(etype)
 
     @property
     def version(self) -> int:
