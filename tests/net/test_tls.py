@@ -18,6 +18,7 @@ from trowel.net import AnalysisResult, KeyLog, analyze_capture
 from trowel.net.tls import (
     JA4_VERSIONS,
     ClientHello,
+    ServerHello,
     describe_certificate,
     is_grease,
     ja3,
@@ -376,3 +377,13 @@ def _reencoded(hello: ClientHello) -> bytes:
     return (struct.pack(">H", hello.legacy_version) + hello.random + bytes([len(hello.session_id)])
             + hello.session_id + _u16_body(hello.ciphers, 2) + bytes([len(hello.compression)]) + hello.compression
             + len(exts).to_bytes(2, "big") + exts)
+
+
+def test_hello_extension_lookup_takes_the_first_of_a_type() -> None:
+    """ClientHello and ServerHello index their extensions on the first lookup; the first body of a type wins,
+    as in a walk over the list, and a type that is absent gives None."""
+    sh = ServerHello(0x0303, bytes(32), b"", 0x1301, 0, [(43, b"\x03\x04"), (16, b"\x00\x03\x02h2"), (43, b"\x03\x03")])
+    assert sh.ext(43) == b"\x03\x04" and sh.version == 0x0304 and sh.alpn == "h2" and sh.ext(0) is None
+    ch = ClientHello(0x0303, bytes(32), b"", [0x1301], b"\x00", [(0, b"\x00\x05\x00\x00\x02ab"), (0, b"x")])
+    assert ch.ext(0) == b"\x00\x05\x00\x00\x02ab" and ch.sni == "ab" and ch.ext(16) is None and ch.alpn == []
+    assert ClientHello.sni.__doc__ is not None and "host_name" in ClientHello.sni.__doc__
