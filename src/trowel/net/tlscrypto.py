@@ -93,6 +93,7 @@ def master_from_premaster(premaster: bytes, client_random: bytes, server_random:
     return prf(premaster, b"master secret", client_random + server_random, 48, prf_hash)
 
 
+_AAD = struct.Struct("!BHH")  # a TLS 1.3 record's additional data: its header
 _INFO: dict[tuple[bytes, int], bytes] = {}  # (label, length) -> HkdfLabel bytes (a handful of fixed labels)
 
 
@@ -142,10 +143,11 @@ class Tls13Decryptor:
 
     def open(self, ctype: int, version: int, fragment: bytes) -> tuple[int, bytes]:
         """(inner content type, content) of one protected record; ValueError when the tag fails."""
-        if len(fragment) < 17:
+        size = len(fragment)
+        if size < 17:
             raise ValueError("record shorter than its tag")
         nonce = (self.iv_int ^ self.seq).to_bytes(12, "big")
-        aad = struct.pack("!BHH", ctype, version, len(fragment))
+        aad = _AAD.pack(ctype, version, size)
         try:
             plain = self.aead.decrypt(nonce, fragment, aad)
         except InvalidTag as exc:
