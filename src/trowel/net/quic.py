@@ -113,13 +113,16 @@ def varint(data: bytes, pos: int) -> tuple[int, int]:
     if pos >= len(data):
         raise ValueError("varint past the end")
     first = data[pos]
+    if first < 0x40:  # one byte: the common case (frame types, small lengths)
+        return first, pos + 1
     size = 1 << (first >> 6)
-    if pos + size > len(data):
+    end = pos + size
+    if end > len(data):
         raise ValueError("varint past the end")
-    value = first & 0x3F
-    for i in range(1, size):
-        value = (value << 8) | data[pos + i]
-    return value, pos + size
+    return int.from_bytes(data[pos:end], "big") & _VARINT_MASKS[size], end
+
+
+_VARINT_MASKS = {2: (1 << 14) - 1, 4: (1 << 30) - 1, 8: (1 << 62) - 1}  # the value bits of a 2, 4 or 8-byte varint
 
 
 @dataclass(slots=True)
