@@ -363,12 +363,14 @@ def _no_grease(values: list[int]) -> tuple[int, ...]:
     return tuple(values) if GREASE.isdisjoint(values) else tuple([v for v in values if v not in GREASE])
 
 
-def _ext_types(hello: ClientHello) -> list[int]:
-    """The extension types of a hello in their order (kept on the hello: JA3 and JA4 both read them)."""
-    types: list[int] | None = hello.__dict__.get("_ext_types")
-    if types is None:
-        types = hello.__dict__["_ext_types"] = [t for t, _ in hello.extensions]
-    return types
+def _plain_lists(hello: ClientHello) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The GREASE-free cipher suites and extension types of a hello, in their order (kept on the hello: JA3
+    and JA4 both read them)."""
+    lists: tuple[tuple[int, ...], tuple[int, ...]] | None = hello.__dict__.get("_plain_lists")
+    if lists is None:
+        lists = hello.__dict__["_plain_lists"] = (_no_grease(hello.ciphers),
+                                                  _no_grease([t for t, _ in hello.extensions]))
+    return lists
 
 
 def _remember(cache: dict[tuple[object, ...], tuple[str, str]], key: tuple[object, ...],
@@ -384,8 +386,8 @@ def ja3(hello: ClientHello) -> tuple[str, str]:
     Remembered by what the string is made of (version and the GREASE-free cipher, extension, group and point
     format lists): one client program sends the same lists on every connection, so a real capture repeats
     them; GREASE values, which a client draws per connection, are not part of that key."""
-    key = (hello.legacy_version, _no_grease(hello.ciphers), _no_grease(_ext_types(hello)),
-           _no_grease(hello.groups), hello.ext(EXT_POINTS))
+    ciphers, exts = _plain_lists(hello)
+    key = (hello.legacy_version, ciphers, exts, _no_grease(hello.groups), hello.ext(EXT_POINTS))
     found = _JA3.get(key)
     if found is None:
         found = _ja3_text(hello.legacy_version, key[1], key[2], key[3], hello.point_formats)
@@ -455,9 +457,9 @@ def ja4(hello: ClientHello, transport: str = "t") -> tuple[str, str]:
     versions = _no_grease(hello.supported_versions)
     top = max(versions) if versions else hello.legacy_version
     alpn = hello.alpn
-    exts = _no_grease(_ext_types(hello))
-    key = (transport, top, hello.sni is not None, _no_grease(hello.ciphers), tuple(sorted(exts)),
-           alpn[0] if alpn else None, _no_grease(hello.signature_algorithms))
+    ciphers, exts = _plain_lists(hello)
+    key = (transport, top, hello.sni is not None, ciphers, tuple(sorted(exts)), alpn[0] if alpn else None,
+           _no_grease(hello.signature_algorithms))
     found = _JA4.get(key)
     if found is None:
         found = ja4_from_parts(JA4_VERSIONS.get(top, "00"), key[2], list(key[3]), list(exts), key[5],
