@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.net.conftest import by_kind
 from tests.net.test_tshark import tshark
@@ -41,6 +43,35 @@ def test_varints_and_frames() -> None:
     payload = bytes([0, 1, 2, 5, 0, 1, 0, 1, 1, 6, 3, 4]) + b"abcd" + bytes(10)
     assert crypto_frames(payload) == [(3, b"abcd")]
     assert not looks_like_quic_initial(b"\x40" + bytes(30))
+
+
+def _varint_by_the_rfc(data: bytes, pos: int) -> tuple[int, int]:
+    """RFC 9000 appendix A.1's decoding, byte by byte (the reference for ``varint``)."""
+    if pos >= len(data):
+        raise ValueError("past the end")
+    length = 1 << (data[pos] >> 6)
+    if pos + length > len(data):
+        raise ValueError("past the end")
+    value = data[pos] & 0x3F
+    for i in range(1, length):
+        value = (value << 8) + data[pos + i]
+    return value, pos + length
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=12), st.integers(0, 13))
+def test_varint_is_the_rfc_decoding(data: bytes, pos: int) -> None:
+    """Every length prefix (1, 2, 4, 8 bytes), cut short or whole, at any position: the same value and next
+    position as the RFC's loop, or ValueError where it has none."""
+    try:
+        expect: tuple[int, int] | None = _varint_by_the_rfc(data, pos)
+    except ValueError:
+        expect = None
+    if expect is None:
+        with pytest.raises(ValueError):
+            varint(data, pos)
+    else:
+        assert varint(data, pos) == expect
 
 
 def test_real_connections(quic: list[dict[str, Any]], live_manifest: dict[str, Any]) -> None:

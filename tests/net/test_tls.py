@@ -16,7 +16,9 @@ from tests.net.conftest import by_kind
 from trowel.errors import CaptureError
 from trowel.net import AnalysisResult, KeyLog, analyze_capture
 from trowel.net.tls import (
+    JA4_VERSIONS,
     ClientHello,
+    ServerHello,
     describe_certificate,
     is_grease,
     ja3,
@@ -304,3 +306,84 @@ def test_grease_set_is_every_grease_value() -> None:
 
     assert len(GREASE) == 16
     assert {v for v in range(0x10000) if is_grease(v)} == GREASE
+
+
+_GREASE_VALUES = [0x0A0A + 0x1010 * i for i in range(16)]
+_u16s = st.lists(st.integers(0, 0xFFFF), max_size=12)
+
+
+def _u16_body(values: list[int], width: int) -> bytes:
+    return (len(values) * 2).to_bytes(width, "big") + struct.pack(f">{len(values)}H", *values)
+
+
+@st.composite
+def _hellos(draw: Any) -> tuple[ClientHello, dict[str, Any]]:
+    """A ClientHello (GREASE values and extension order drawn) and the plain lists its fingerprints read."""
+    ciphers = draw(_u16s)
+    groups = draw(_u16s)
+    versions = draw(_u16s)
+    sigs = draw(_u16s)
+    points = draw(st.lists(st.integers(0, 255), max_size=4))
+    sni = draw(st.sampled_from([None, "a.example", "imo.im"]))
+    alpn = draw(st.sampled_from([[], ["h2"], ["http/1.1", "h2"], ["x"]]))
+    bodies: dict[int, bytes] = {0x000A: _u16_body(groups, 2), 0x000B: bytes([len(points)]) + bytes(points),
+                                0x002B: _u16_body(versions, 1), 0x000D: _u16_body(sigs, 2)}
+    if sni is not None:
+        name = sni.encode()
+        bodies[0x0000] = struct.pack(">HBH", len(name) + 3, 0, len(name)) + name
+    if alpn:
+        names = b"".join(bytes([len(a)]) + a.encode() for a in alpn)
+        bodies[0x0010] = len(names).to_bytes(2, "big") + names
+    for t in draw(st.lists(st.integers(0, 0xFFFF).filter(lambda v: v not in bodies), max_size=6, unique=True)):
+        bodies[t] = b""
+    types = draw(st.permutations(sorted(bodies)))
+    grease = st.sampled_from(_GREASE_VALUES)
+    exts = [(t, bodies[t]) for t in types]
+    for _ in range(draw(st.integers(0, 2))):
+        exts.insert(draw(st.integers(0, len(exts))), (draw(grease), b""))
+    mixed = list(ciphers)
+    for _ in range(draw(st.integers(0, 2))):
+        mixed.insert(draw(st.integers(0, len(mixed))), draw(grease))
+    hello = ClientHello(draw(st.sampled_from([0x0301, 0x0303])), bytes(32), b"", mixed, b"\x00", exts)
+    return hello, {"types": [t for t, _ in exts], "points": points, "sni": sni, "alpn": alpn}
+
+
+def _plain(values: list[int]) -> list[int]:
+    return [v for v in values if not is_grease(v)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_hellos(), _hellos(), st.sampled_from(["t", "q"]))
+def test_remembered_fingerprints_equal_the_specification(one: Any, two: Any, transport: str) -> None:
+    """JA3 and JA4 are remembered by their GREASE-free inputs: every answer, first or remembered, equals the
+    fingerprint made from the specification's lists, whatever GREASE values or extension order a hello has."""
+    for hello, facts in (one, two, one, two):
+        fresh = parse_client_hello(_reencoded(hello))
+        for h in (hello, fresh):
+            text = ",".join([str(h.legacy_version), "-".join(map(str, _plain(h.ciphers))),
+                             "-".join(map(str, _plain(facts["types"]))), "-".join(map(str, _plain(h.groups))),
+                             "-".join(map(str, facts["points"]))])
+            assert ja3(h) == (text, hashlib.md5(text.encode()).hexdigest())
+            versions = _plain(h.supported_versions)
+            top = max(versions) if versions else h.legacy_version
+            assert ja4(h, transport) == ja4_from_parts(
+                JA4_VERSIONS.get(top, "00"), facts["sni"] is not None, _plain(h.ciphers), _plain(facts["types"]),
+                facts["alpn"][0] if facts["alpn"] else None, _plain(h.signature_algorithms), transport)
+
+
+def _reencoded(hello: ClientHello) -> bytes:
+    """The ClientHello body of a parsed hello (fields back to wire form)."""
+    exts = b"".join(struct.pack(">HH", t, len(b)) + b for t, b in hello.extensions)
+    return (struct.pack(">H", hello.legacy_version) + hello.random + bytes([len(hello.session_id)])
+            + hello.session_id + _u16_body(hello.ciphers, 2) + bytes([len(hello.compression)]) + hello.compression
+            + len(exts).to_bytes(2, "big") + exts)
+
+
+def test_hello_extension_lookup_takes_the_first_of_a_type() -> None:
+    """ClientHello and ServerHello index their extensions on the first lookup; the first body of a type wins,
+    as in a walk over the list, and a type that is absent gives None."""
+    sh = ServerHello(0x0303, bytes(32), b"", 0x1301, 0, [(43, b"\x03\x04"), (16, b"\x00\x03\x02h2"), (43, b"\x03\x03")])
+    assert sh.ext(43) == b"\x03\x04" and sh.version == 0x0304 and sh.alpn == "h2" and sh.ext(0) is None
+    ch = ClientHello(0x0303, bytes(32), b"", [0x1301], b"\x00", [(0, b"\x00\x05\x00\x00\x02ab"), (0, b"x")])
+    assert ch.ext(0) == b"\x00\x05\x00\x00\x02ab" and ch.sni == "ab" and ch.ext(16) is None and ch.alpn == []
+    assert ClientHello.sni.__doc__ is not None and "host_name" in ClientHello.sni.__doc__

@@ -80,15 +80,31 @@ class _Keys:
         return self.hp_encryptor.update(sample)
 
 
+def _one_block_info(label: bytes, length: int) -> bytes:
+    """HKDF-Expand-Label's HMAC input for a one-block output: HkdfLabel (empty context), then the counter 1."""
+    full = b"tls13 " + label
+    return struct.pack("!HB", length, len(full)) + full + b"\x00\x01"
+
+
+# per version family: the HMAC inputs of the client and server Initial secrets, then of key, iv and hp
+_INITIAL_INFO = {
+    prefix: ((_one_block_info(b"client in", 32), _one_block_info(b"server in", 32)),
+             (_one_block_info(prefix + b"key", 16), _one_block_info(prefix + b"iv", 12),
+              _one_block_info(prefix + b"hp", 16)))
+    for prefix in (b"quic ", b"quicv2 ")
+}
+
+
 def initial_keys(version: int, dcid: bytes) -> tuple[_Keys, _Keys]:
-    """(client, server) Initial keys for a version and the client's original Destination Connection ID."""
+    """(client, server) Initial keys for a version and the client's original Destination Connection ID
+    (RFC 9001 section 5.2: every expansion is one SHA-256 block, made by one HMAC from fixed inputs)."""
     initial = hmac.digest(SALTS[version], dcid, "sha256")
-    prefix = b"quicv2 " if version == V2 else b"quic "
+    sides, (key_info, iv_info, hp_info) = _INITIAL_INFO[b"quicv2 " if version == V2 else b"quic "]
     out = []
-    for side in (b"client in", b"server in"):
-        secret = hkdf_expand_label(initial, side, 32)
-        out.append(_Keys(AESGCM(hkdf_expand_label(secret, prefix + b"key", 16)),
-                         hkdf_expand_label(secret, prefix + b"iv", 12), hkdf_expand_label(secret, prefix + b"hp", 16)))
+    for side_info in sides:
+        secret = hmac.digest(initial, side_info, "sha256")
+        out.append(_Keys(AESGCM(hmac.digest(secret, key_info, "sha256")[:16]),
+                         hmac.digest(secret, iv_info, "sha256")[:12], hmac.digest(secret, hp_info, "sha256")[:16]))
     return out[0], out[1]
 
 
@@ -97,13 +113,16 @@ def varint(data: bytes, pos: int) -> tuple[int, int]:
     if pos >= len(data):
         raise ValueError("varint past the end")
     first = data[pos]
+    if first < 0x40:  # one byte: the common case (frame types, small lengths)
+        return first, pos + 1
     size = 1 << (first >> 6)
-    if pos + size > len(data):
+    end = pos + size
+    if end > len(data):
         raise ValueError("varint past the end")
-    value = first & 0x3F
-    for i in range(1, size):
-        value = (value << 8) | data[pos + i]
-    return value, pos + size
+    return int.from_bytes(data[pos:end], "big") & _VARINT_MASKS[size], end
+
+
+_VARINT_MASKS = {2: (1 << 14) - 1, 4: (1 << 30) - 1, 8: (1 << 62) - 1}  # the value bits of a 2, 4 or 8-byte varint
 
 
 @dataclass(slots=True)

@@ -102,8 +102,8 @@ def tls_record(analysis: CaptureAnalysis, flow: FlowState, conn: TlsConnection,
     client_ip, client_port, server_ip, server_port = _endpoints(flow, client_dir)
     fields: dict[str, object] = {}
     if ch is not None:
-        ja3_text, ja3_hash = ja3(ch)  # from the hello already parsed (every real ClientHello is unique: its
-        ja4_hash, ja4_raw = ja4(ch)  # random and key shares; a cache keyed on the bytes would never hit)
+        ja3_text, ja3_hash = ja3(ch)  # remembered by their inputs (never by the hello's bytes: its random and
+        ja4_hash, ja4_raw = ja4(ch)  # key shares make every real ClientHello unique)
         fields.update(sni=ch.sni, alpn=ch.alpn, client_version=ch.legacy_version,
                       client_supported_versions=ch.supported_versions, cipher_suites=ch.ciphers, ja3=ja3_hash,
                       ja3_string=ja3_text, ja4=ja4_hash, ja4_raw=ja4_raw)
@@ -152,7 +152,7 @@ def quic_record(analysis: CaptureAnalysis, flow: FlowState, conn: QuicConnection
         "source": analysis.prov(f"{flow.flow_id} frames {conn.first_frame}-{conn.last_frame}"), "raw": {},
         "flow_id": flow.flow_id, "client_ip": client_ip, "client_port": client_port, "server_ip": server_ip,
         "server_port": server_port, "start": ts(conn.first_ts), "end": ts(conn.last_ts), "version": conn.version,
-        "version_name": VERSION_NAMES.get(conn.version, f"0x{conn.version:08x}"), "original_dcid": conn.odcid.hex(),
+        "version_name": VERSION_NAMES.get(conn.version) or f"0x{conn.version:08x}", "original_dcid": conn.odcid.hex(),
         "client_scid": conn.client_scid.hex() if conn.client_scid is not None else None,
         "server_scid": conn.server_scid.hex() if conn.server_scid is not None else None,
         "client_hello_packets": conn.client_crypto.packets, "initial_packets_client": conn.initial_packets[0],

@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from trowel.model import TimeValue, datetime_to_ns, iso_utc
 
@@ -137,6 +137,32 @@ def _extensions(cur: _Cursor) -> list[tuple[int, bytes]]:
     return out
 
 
+_T = TypeVar("_T")
+
+
+class _Once(Generic[_T]):
+    """A property computed on first use and kept in the instance (functools.cached_property without its lock,
+    which Python 3.11 takes on every first use)."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: Any = None) -> _Once[_T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: Any = None) -> _T: ...
+
+    def __get__(self, obj: object | None, owner: Any = None) -> _T | _Once[_T]:
+        if obj is None:
+            return self
+        value = self.func(obj)
+        obj.__dict__[self.name] = value  # a plain attribute from now on (this descriptor has no __set__)
+        return value
+
+
 @dataclass
 class ClientHello:
     """A parsed ClientHello; ``raw`` is the message body it was read from."""
@@ -151,7 +177,8 @@ class ClientHello:
 
     def ext(self, etype: int) -> bytes | None:
         """The body of the first extension of this type (extensions are not changed after parsing: the
-        index by type is built on the first call)."""
+        index by type is built on the first call, and the properties below are read once too, since the
+        fingerprints and the session record ask for the same ones)."""
         index: dict[int, bytes] | None = self.__dict__.get("_ext_index")
         if index is None:
             index = {}
@@ -160,7 +187,7 @@ class ClientHello:
             self.__dict__["_ext_index"] = index
         return index.get(etype)
 
-    @property
+    @_Once
     def sni(self) -> str | None:
         """The first host_name of the server_name extension; None when there is none or the extension is
         damaged (no name rather than a guess). Read by index: a name list, then entries of type, length, name."""
@@ -181,26 +208,26 @@ class ClientHello:
             pos = stop
         return None
 
-    @property
+    @_Once
     def alpn(self) -> list[str]:
         return parse_alpn(self.ext(EXT_ALPN))
 
-    @property
+    @_Once
     def supported_versions(self) -> list[int]:
         body = self.ext(EXT_VERSIONS)
         return _u16_list(body[1:1 + body[0]]) if body else []
 
-    @property
+    @_Once
     def groups(self) -> list[int]:
         body = self.ext(EXT_GROUPS)
         return _u16_list(body[2:]) if body and len(body) >= 2 else []
 
-    @property
+    @_Once
     def point_formats(self) -> list[int]:
         body = self.ext(EXT_POINTS)
         return list(body[1:1 + body[0]]) if body else []
 
-    @property
+    @_Once
     def signature_algorithms(self) -> list[int]:
         body = self.ext(EXT_SIGALGS)
         return _u16_list(body[2:]) if body and len(body) >= 2 else []
@@ -216,7 +243,14 @@ class ServerHello:
     extensions: list[tuple[int, bytes]] = field(default_factory=list)
 
     def ext(self, etype: int) -> bytes | None:
-        return next((body for t, body in self.extensions if t == etype), None)
+        """The body of the first extension of this type (indexed on the first call, as ClientHello's)."""
+        index: dict[int, bytes] | None = self.__dict__.get("_ext_index")
+        if index is None:
+            index = {}
+            for t, body in self.extensions:
+                index.setdefault(t, body)
+            self.__dict__["_ext_index"] = index
+        return index.get(etype)
 
     @property
     def version(self) -> int:
@@ -319,16 +353,54 @@ _DEC = _Texts(str).__getitem__  # decimal, as JA3 writes numbers
 _HEX4 = _Texts("{:04x}".format).__getitem__  # four hex digits, as JA4 writes them
 
 
+_FP_MAX = 4096  # fingerprints remembered per kind (emptied past it)
+_JA3: dict[tuple[object, ...], tuple[str, str]] = {}
+_JA4: dict[tuple[object, ...], tuple[str, str]] = {}
+
+
+def _no_grease(values: list[int]) -> tuple[int, ...]:
+    """The values without GREASE (a plain copy when there is none, the common case)."""
+    return tuple(values) if GREASE.isdisjoint(values) else tuple([v for v in values if v not in GREASE])
+
+
+def _plain_lists(hello: ClientHello) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The GREASE-free cipher suites and extension types of a hello, in their order (kept on the hello: JA3
+    and JA4 both read them)."""
+    lists: tuple[tuple[int, ...], tuple[int, ...]] | None = hello.__dict__.get("_plain_lists")
+    if lists is None:
+        lists = hello.__dict__["_plain_lists"] = (_no_grease(hello.ciphers),
+                                                  _no_grease([t for t, _ in hello.extensions]))
+    return lists
+
+
+def _remember(cache: dict[tuple[object, ...], tuple[str, str]], key: tuple[object, ...],
+              value: tuple[str, str]) -> None:
+    if len(cache) >= _FP_MAX:
+        cache.clear()
+    cache[key] = value
+
+
 def ja3(hello: ClientHello) -> tuple[str, str]:
-    """(JA3 string, MD5 hex)."""
-    parts = [
-        str(hello.legacy_version),
-        "-".join([_DEC(c) for c in hello.ciphers if c not in GREASE]),
-        "-".join([_DEC(t) for t, _ in hello.extensions if t not in GREASE]),
-        "-".join([_DEC(g) for g in hello.groups if g not in GREASE]),
-        "-".join(map(_DEC, hello.point_formats)),
-    ]
-    text = ",".join(parts)
+    """(JA3 string, MD5 hex).
+
+    Remembered by what the string is made of (version and the GREASE-free cipher, extension, group and point
+    format lists): one client program sends the same lists on every connection, so a real capture repeats
+    them; GREASE values, which a client draws per connection, are not part of that key."""
+    ciphers, exts = _plain_lists(hello)
+    key = (hello.legacy_version, ciphers, exts, _no_grease(hello.groups), hello.ext(EXT_POINTS))
+    found = _JA3.get(key)
+    if found is None:
+        found = _ja3_text(hello.legacy_version, key[1], key[2], key[3], hello.point_formats)
+        _remember(_JA3, key, found)
+    return found
+
+
+def _ja3_text(version: int, ciphers: tuple[int, ...], extensions: tuple[int, ...], groups: tuple[int, ...],
+              point_formats: list[int]) -> tuple[str, str]:
+    text = ",".join([
+        str(version), "-".join(map(_DEC, ciphers)), "-".join(map(_DEC, extensions)), "-".join(map(_DEC, groups)),
+        "-".join(map(_DEC, point_formats)),
+    ])
     return text, hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -377,15 +449,23 @@ def _sha12(text: str) -> str:
 
 
 def ja4(hello: ClientHello, transport: str = "t") -> tuple[str, str]:
-    """(JA4, JA4_r) of a ClientHello over TCP (``t``) or QUIC (``q``)."""
-    versions = [v for v in hello.supported_versions if v not in GREASE]
+    """(JA4, JA4_r) of a ClientHello over TCP (``t``) or QUIC (``q``).
+
+    Remembered by what JA4 is made of (GREASE-free lists, the extensions as a sorted list since JA4 sorts
+    them, the first ALPN value, SNI present or not): the same client program gives the same key on every
+    connection, also one that shuffles its extensions or draws GREASE values per connection."""
+    versions = _no_grease(hello.supported_versions)
     top = max(versions) if versions else hello.legacy_version
-    ciphers = [c for c in hello.ciphers if c not in GREASE]
-    exts = [t for t, _ in hello.extensions if t not in GREASE]
     alpn = hello.alpn
-    sigs = [s for s in hello.signature_algorithms if s not in GREASE]
-    return ja4_from_parts(JA4_VERSIONS.get(top, "00"), hello.sni is not None, ciphers, exts,
-                          alpn[0] if alpn else None, sigs, transport)
+    ciphers, exts = _plain_lists(hello)
+    key = (transport, top, hello.sni is not None, ciphers, tuple(sorted(exts)), alpn[0] if alpn else None,
+           _no_grease(hello.signature_algorithms))
+    found = _JA4.get(key)
+    if found is None:
+        found = ja4_from_parts(JA4_VERSIONS.get(top, "00"), key[2], list(key[3]), list(exts), key[5],
+                               list(key[6]), transport)
+        _remember(_JA4, key, found)
+    return found
 
 
 # --- certificates ----------------------------------------------------------------------------------

@@ -93,10 +93,18 @@ def master_from_premaster(premaster: bytes, client_random: bytes, server_random:
     return prf(premaster, b"master secret", client_random + server_random, 48, prf_hash)
 
 
+_AAD = struct.Struct("!BHH")  # a TLS 1.3 record's additional data: its header
+_INFO: dict[tuple[bytes, int], bytes] = {}  # (label, length) -> HkdfLabel bytes (a handful of fixed labels)
+
+
 def hkdf_expand_label(secret: bytes, label: bytes, length: int, hash_name: str) -> bytes:
     """RFC 8446 HKDF-Expand-Label with an empty context."""
-    full = b"tls13 " + label
-    info = struct.pack("!HB", length, len(full)) + full + b"\x00"
+    info = _INFO.get((label, length))
+    if info is None:
+        full = b"tls13 " + label
+        info = struct.pack("!HB", length, len(full)) + full + b"\x00"
+        if len(_INFO) < 64:
+            _INFO[(label, length)] = info
     if length <= 32 and hash_name in ("sha256", "sha384"):  # one block: T(1) = HMAC(secret, info | 0x01)
         return hmac.digest(secret, info + b"\x01", hash_name)[:length]
     out = b""
@@ -125,6 +133,7 @@ class Tls13Decryptor:
         self.secret = secret
         key = hkdf_expand_label(secret, b"key", self.key_len, self.hash_name)
         self.iv = hkdf_expand_label(secret, b"iv", 12, self.hash_name)
+        self.iv_int = int.from_bytes(self.iv, "big")
         self.aead: AESGCM | ChaCha20Poly1305 = ChaCha20Poly1305(key) if self.suite == 0x1303 else AESGCM(key)
         self.seq = 0
 
@@ -134,10 +143,11 @@ class Tls13Decryptor:
 
     def open(self, ctype: int, version: int, fragment: bytes) -> tuple[int, bytes]:
         """(inner content type, content) of one protected record; ValueError when the tag fails."""
-        if len(fragment) < 17:
+        size = len(fragment)
+        if size < 17:
             raise ValueError("record shorter than its tag")
-        nonce = (int.from_bytes(self.iv, "big") ^ self.seq).to_bytes(12, "big")
-        aad = struct.pack("!BHH", ctype, version, len(fragment))
+        nonce = (self.iv_int ^ self.seq).to_bytes(12, "big")
+        aad = _AAD.pack(ctype, version, size)
         try:
             plain = self.aead.decrypt(nonce, fragment, aad)
         except InvalidTag as exc:

@@ -112,24 +112,29 @@ class TlsConnection:
         else:  # nothing waiting (the common case): records are read from the segment itself, the rest kept
             buf = payload
         pos = 0
-        while len(buf) - pos >= 5:
+        n = len(buf)  # the records read below never change the buffer
+        while n - pos >= 5:
             ctype = buf[pos]
             length = (buf[pos + 3] << 8) | buf[pos + 4]
             if ctype not in (20, 21, 22, 23, 24) or buf[pos + 1] != 3 or length > MAX_RECORD:
                 d.lost = True
                 self._note(f"direction {direction}: bytes that are not TLS records; reading stopped")
                 break
-            if len(buf) - pos < 5 + length:
+            end = pos + 5 + length
+            if end > n:
                 break
             version = (buf[pos + 1] << 8) | buf[pos + 2]
-            fragment = bytes(buf[pos + 5:pos + 5 + length])
-            pos += 5 + length
-            self._record(direction, d, ctype, version, fragment, ts_ns, frame)
+            fragment = bytes(buf[pos + 5:end])
+            pos = end
+            if self.tls13:  # (the ServerHello may set it between two records of one segment)
+                self._record13(direction, d, ctype, version, fragment, ts_ns, frame)
+            else:
+                self._record(direction, d, ctype, version, fragment, ts_ns, frame)
         if d.lost:
             d.buf.clear()
         elif buf is d.buf:
             del d.buf[:pos]
-        elif pos < len(buf):
+        elif pos < n:
             d.buf += buf[pos:]
 
     def gap(self, direction: int, length: int, ts_ns: int, frame: int) -> None:
