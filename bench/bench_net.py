@@ -124,16 +124,25 @@ def build(path: Path, target_bytes: int) -> tuple[int, int]:
         mark_at: dict[int, list[int]] = {}
         for index, at in marks:
             mark_at.setdefault(index, []).append(at)
+        originals = [(bytes(f[26:30]), bytes(f[30:34])) for f in templates]  # each frame's IPv4 addresses
         for u in range(units):
             base = T0 + u * 1_000_000_000
-            shift = (u % 3800) * 4  # client ports 50000-65203, reused every 3800 units
+            shift = (u % 3800) * 4  # client ports 50000-65203, reused every 3800 units ...
+            cycle = u // 3800  # ... by a client whose address differs: no connection repeats its four-tuple
             for index, (offset, _frame) in enumerate(frames):
                 data = templates[index]
                 sport, dport = struct.unpack_from("!HH", data, port_at)
+                src, dst = originals[index]
                 if sport >= 50000:
                     struct.pack_into("!H", data, port_at, 50000 + (sport - 50000) % 4 + shift)
+                    src = _client(src, cycle)
                 elif dport >= 50000:
                     struct.pack_into("!H", data, port_at + 2, 50000 + (dport - 50000) % 4 + shift)
+                    dst = _client(dst, cycle)
+                if (src, dst) != (bytes(data[26:30]), bytes(data[30:34])):
+                    data[26:34] = src + dst
+                    data[24:26] = b"\0\0"
+                    data[24:26] = struct.pack("!H", _ip_checksum(bytes(data[14:34])))
                 for at in mark_at.get(index, ()):
                     if at > 0:
                         struct.pack_into("<Q", data, at, u)
@@ -143,6 +152,18 @@ def build(path: Path, target_bytes: int) -> tuple[int, int]:
                 out.write(struct.pack("<IIII", sec, ns // 1000, len(data), len(data)))
                 out.write(data)
     return units * len(frames), units * 2
+
+
+def _client(address: bytes, cycle: int) -> bytes:
+    """The client's IPv4 address in the given cycle of client ports (the third byte counts the cycles)."""
+    return address[:2] + bytes([(address[2] + cycle) % 256]) + address[3:]
+
+
+def _ip_checksum(header: bytes) -> int:
+    total = sum(struct.unpack(f"!{len(header) // 2}H", header))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
 
 
 PROBE = """\
@@ -203,7 +224,7 @@ def main() -> int:
     scale = 0.05 if args.quick else args.scale
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    capture = work / f"bench-{scale:g}.pcap"
+    capture = work / f"bench-v2-{scale:g}.pcap"  # v2: no four-tuple repeats at any scale
     tshark = shutil.which("tshark")
     if tshark is None:
         print("tshark is not installed: run scripts/system-deps.sh", file=sys.stderr)
