@@ -6,7 +6,8 @@ conversations and the HTTP export in one run), under 1 GB of memory. ``--scale 0
 builds about 100 MB; ``--quick`` is ``--scale 0.05``. The capture is built once under ``--work`` (default
 /tmp/trowel-bench-net) and reused when it exists with the same size.
 
-The capture repeats one unit of traffic with a new client port, new times and a distinct body counter each
+The capture repeats one unit of traffic with a new client port (and, every 3,800 units, a new client address,
+so no four-tuple repeats), new times and a distinct body counter each
 time: an HTTP/1.1 keep-alive connection carrying two 32 KiB objects (so each unit gives two distinct files
 to both tools), a TLS-looking connection on 443, 40 small UDP call packets, a real TLS 1.3 connection (curl
 and openssl s_server, from tests/fixtures/net/live/tls13.pcap, decrypted by both tools with its key log)
