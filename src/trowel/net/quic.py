@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algori
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from trowel.net.tls import ClientHello, ServerHello, parse_client_hello, parse_server_hello
+from trowel.net.tlscrypto import hkdf_expand_label as tls13_expand_label
 
 V1 = 0x00000001
 V2 = 0x6B3343CF
@@ -43,27 +44,9 @@ MAX_CRYPTO = 64 << 10  # a ClientHello larger than this is not reassembled
 MAX_PACKETS = 64  # long-header packets of one connection that are examined
 
 
-_INFO: dict[tuple[bytes, int], bytes] = {}  # (label, length) -> HkdfLabel bytes (a handful of fixed labels)
-
-
 def hkdf_expand_label(secret: bytes, label: bytes, length: int) -> bytes:
-    """TLS 1.3 HKDF-Expand-Label with an empty context (SHA-256)."""
-    info = _INFO.get((label, length))
-    if info is None:
-        full = b"tls13 " + label
-        info = struct.pack("!HB", length, len(full)) + full + b"\x00"
-        if len(_INFO) < 64:
-            _INFO[(label, length)] = info
-    if length <= 32:  # one block: T(1) = HMAC(secret, info | 0x01)
-        return hmac.digest(secret, info + b"\x01", "sha256")[:length]
-    out = b""
-    block = b""
-    counter = 1
-    while len(out) < length:
-        block = hmac.digest(secret, block + info + bytes([counter]), "sha256")
-        out += block
-        counter += 1
-    return out[:length]
+    """TLS 1.3 HKDF-Expand-Label with an empty context, SHA-256 (what every QUIC version's Initial keys use)."""
+    return tls13_expand_label(secret, label, length, "sha256")
 
 
 @dataclass

@@ -163,6 +163,18 @@ class _Once(Generic[_T]):
         return value
 
 
+
+def _first_extension(state: dict[str, Any], extensions: list[tuple[int, bytes]], etype: int) -> bytes | None:
+    """The body of the first extension of type ``etype`` of a hello: an index by type is built on the first
+    call and kept in the hello's ``state`` (its instance dict; extensions are not changed after parsing)."""
+    index: dict[int, bytes] | None = state.get("_ext_index")
+    if index is None:
+        index = {}
+        for t, body in extensions:
+            index.setdefault(t, body)
+        state["_ext_index"] = index
+    return index.get(etype)
+
 @dataclass
 class ClientHello:
     """A parsed ClientHello; ``raw`` is the message body it was read from."""
@@ -179,13 +191,7 @@ class ClientHello:
         """The body of the first extension of this type (extensions are not changed after parsing: the
         index by type is built on the first call, and the properties below are read once too, since the
         fingerprints and the session record ask for the same ones)."""
-        index: dict[int, bytes] | None = self.__dict__.get("_ext_index")
-        if index is None:
-            index = {}
-            for t, body in self.extensions:
-                index.setdefault(t, body)
-            self.__dict__["_ext_index"] = index
-        return index.get(etype)
+        return _first_extension(self.__dict__, self.extensions, etype)
 
     @_Once
     def sni(self) -> str | None:
@@ -244,13 +250,7 @@ class ServerHello:
 
     def ext(self, etype: int) -> bytes | None:
         """The body of the first extension of this type (indexed on the first call, as ClientHello's)."""
-        index: dict[int, bytes] | None = self.__dict__.get("_ext_index")
-        if index is None:
-            index = {}
-            for t, body in self.extensions:
-                index.setdefault(t, body)
-            self.__dict__["_ext_index"] = index
-        return index.get(etype)
+        return _first_extension(self.__dict__, self.extensions, etype)
 
     @property
     def version(self) -> int:
